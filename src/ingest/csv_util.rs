@@ -1,0 +1,1 @@
+//! Shared CSV helpers (dialect sniffing, PowerShell `#TYPE` line, header lookup).

@@ -1,0 +1,319 @@
+//! Attribution: which tenant or forest each file's records belong to.
+//!
+//! Order of evidence, strongest first:
+//! 1. the estate manifest (`estate.toml`): a `[[tenant]]` or `[[forest]]` whose `paths` cover the file;
+//! 2. the file itself: an organization export (or any export that names its tenant id);
+//! 3. the folder: files in the same folder as an organization export (or in a subfolder of it) belong
+//!    to that tenant; AD files in one folder form one forest;
+//! 4. otherwise an "unidentified tenant" per folder, reported as an `input` issue (IN007), so the run
+//!    never silently merges two tenants.
+//!
+//! Subscriptions and ARM tenant lists name their tenants in every record and are not attributed.
+
+use super::manifest::{self, Manifest};
+use super::{Extract, InputReport, Ingested, Issue, Status, codes};
+use crate::model::*;
+use crate::source::{SourceMap, SourceRef};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum TenantKey {
+    Id(String),
+    Declared(usize),
+    Folder(String),
+}
+
+/// Builds the estate from per-file extracts.
+pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manifest: Option<&Manifest>) -> Ingested {
+    let mut issues: Vec<Issue> = Vec::new();
+
+    // Organization ids by folder (for folder attribution).
+    let mut org_by_dir: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+    for (rep, ex) in &results {
+        if rep.status != Status::Read {
+            continue;
+        }
+        for t in &ex.tenants {
+            if let Some(id) = &t.id {
+                let dir = parent(sources.path(rep.file));
+                org_by_dir.entry(dir).or_default().insert(id.clone());
+            }
+        }
+    }
+    // Several organizations in one folder: files there cannot be attributed by folder.
+    for (dir, ids) in &org_by_dir {
+        if ids.len() > 1 {
+            let first = results
+                .iter()
+                .find(|(r, ex)| parent(sources.path(r.file)) == *dir && !ex.tenants.is_empty())
+                .map(|(r, _)| r.file);
+            if let Some(file) = first {
+                issues.push(Issue {
+                    at: SourceRef::file(file),
+                    code: codes::TENANT_MISMATCH,
+                    message: format!(
+                        "folder {} holds organization exports of {} tenants ({}); other files in it are attributed to the first — put each tenant in its own folder or declare paths in estate.toml",
+                        super::display_path(dir),
+                        ids.len(),
+                        ids.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+        }
+    }
+
+    let declared_tenant = |path: &Path| -> Option<usize> {
+        let m = manifest?;
+        m.tenants.iter().position(|t| t.paths.iter().any(|p| manifest::covers(&m.resolve(p), path)))
+    };
+    let declared_forest = |path: &Path| -> Option<usize> {
+        let m = manifest?;
+        m.forests.iter().position(|f| f.paths.iter().any(|p| manifest::covers(&m.resolve(p), path)))
+    };
+
+    let mut tenant_keys: BTreeMap<TenantKey, TenantIdx> = BTreeMap::new();
+    let mut estate = Estate::default();
+    let mut inputs = Vec::with_capacity(results.len());
+    let mut forest_keys: BTreeMap<(Option<usize>, String), ForestIdx> = BTreeMap::new();
+    let mut forest_domains: Vec<BTreeSet<String>> = Vec::new();
+
+    // Declared tenants first, so that their order follows the manifest.
+    if let Some(m) = manifest {
+        for (i, t) in m.tenants.iter().enumerate() {
+            let idx = estate.tenants.len() as TenantIdx;
+            let id = t.id.as_deref().and_then(normalize_guid_text);
+            estate.tenants.push(Tenant {
+                id: id.clone(),
+                name: t.name.clone(),
+                attributed_by: format!("manifest {}", m.display),
+                ..Default::default()
+            });
+            tenant_keys.insert(TenantKey::Declared(i), idx);
+            if let Some(id) = id {
+                tenant_keys.insert(TenantKey::Id(id), idx);
+            }
+        }
+    }
+
+    for (mut rep, mut ex) in results {
+        if rep.status != Status::Read {
+            inputs.push(rep);
+            continue;
+        }
+        let path = sources.path(rep.file).to_path_buf();
+        let dir = parent(&path);
+
+        // Tenant ids named inside one file must agree.
+        let named: BTreeSet<&str> = ex
+            .tenant_ids
+            .iter()
+            .map(|n| n.id.as_str())
+            .chain(ex.tenants.iter().filter_map(|t| t.id.as_deref()))
+            .collect();
+        if named.len() > 1 {
+            let detail: Vec<String> = ex.tenant_ids.iter().map(|n| format!("{} = {}", n.field, n.id)).collect();
+            rep.issues.push(Issue {
+                at: ex.tenant_ids.first().map(|n| n.at).unwrap_or(SourceRef::file(rep.file)),
+                code: codes::TENANT_MISMATCH,
+                message: format!(
+                    "the export names {} different tenant ids ({}); it may be edited, sanitised or merged from two tenants — records are attributed to the first",
+                    named.len(),
+                    if detail.is_empty() { named.iter().copied().collect::<Vec<_>>().join(", ") } else { detail.join("; ") }
+                ),
+            });
+        }
+        let own_id: Option<String> = ex
+            .tenants
+            .iter()
+            .find_map(|t| t.id.clone())
+            .or_else(|| ex.tenant_ids.first().map(|n| n.id.clone()));
+
+        if ex.has_tenant_content() {
+            let decl = declared_tenant(&path);
+            let key = match (decl, &own_id) {
+                (Some(i), own) => {
+                    if let (Some(own), Some(m)) = (own, manifest)
+                        && let Some(decl_id) = m.tenants[i].id.as_deref().and_then(normalize_guid_text)
+                        && &decl_id != own
+                    {
+                        rep.issues.push(Issue {
+                            at: SourceRef::file(rep.file),
+                            code: codes::TENANT_MISMATCH,
+                            message: format!(
+                                "{} declares this file as tenant {:?} ({decl_id}) but the file names tenant {own}",
+                                m.display, m.tenants[i].name
+                            ),
+                        });
+                    }
+                    TenantKey::Declared(i)
+                }
+                (None, Some(id)) => TenantKey::Id(id.clone()),
+                (None, None) => match folder_org(&org_by_dir, &dir) {
+                    Some(id) => TenantKey::Id(id),
+                    None => TenantKey::Folder(super::display_path(&dir)),
+                },
+            };
+            let idx = *tenant_keys.entry(key.clone()).or_insert_with(|| {
+                let idx = estate.tenants.len() as TenantIdx;
+                let (id, name, by) = match &key {
+                    TenantKey::Id(id) => (Some(id.clone()), id.clone(), "organization export".to_string()),
+                    TenantKey::Folder(f) => (None, format!("unidentified tenant ({f})"), "folder".to_string()),
+                    TenantKey::Declared(_) => unreachable!("declared tenants are pre-registered"),
+                };
+                estate.tenants.push(Tenant { id, name, attributed_by: by, ..Default::default() });
+                idx
+            });
+            if let TenantKey::Folder(f) = &key {
+                rep.issues.push(Issue {
+                    at: SourceRef::file(rep.file),
+                    code: codes::UNATTRIBUTED,
+                    message: format!(
+                        "no organization export or estate.toml names the tenant of this file; it is grouped with the other files of folder {f} — add the tenant's organization export (GET /organization) to that folder or declare the tenant in estate.toml"
+                    ),
+                });
+            }
+            // Merge organization details into the tenant entry.
+            for t in ex.tenants.drain(..) {
+                merge_tenant(&mut estate.tenants[idx as usize], t);
+            }
+            rep.attributed_to = Some(estate.tenants[idx as usize].name.clone());
+            for o in &mut ex.cloud_objects {
+                o.tenant = idx;
+            }
+            for d in &mut ex.domains {
+                d.tenant = idx;
+            }
+            for f in &mut ex.federations {
+                f.tenant = idx;
+            }
+            for s in &mut ex.skus {
+                s.tenant = idx;
+            }
+            for a in &mut ex.applications {
+                a.tenant = idx;
+            }
+            for r in &mut ex.role_grants {
+                r.tenant = idx;
+            }
+            for s in &mut ex.sync_settings {
+                s.tenant = idx;
+            }
+        }
+
+        if !ex.ad_objects.is_empty() {
+            let decl = declared_forest(&path);
+            let key = match decl {
+                Some(i) => (Some(i), String::new()),
+                None => (None, super::display_path(&dir)),
+            };
+            let idx = *forest_keys.entry(key).or_insert_with(|| {
+                let idx = estate.forests.len() as ForestIdx;
+                let (name, complete, anchor, by) = match (decl, manifest) {
+                    (Some(i), Some(m)) => {
+                        let f = &m.forests[i];
+                        (f.name.clone(), f.complete, f.anchor.clone(), format!("manifest {}", m.display))
+                    }
+                    _ => (String::new(), None, None, format!("folder {}", super::display_path(&dir))),
+                };
+                estate.forests.push(Forest {
+                    name,
+                    complete,
+                    anchor_attribute: anchor,
+                    attributed_by: by,
+                    ..Default::default()
+                });
+                forest_domains.push(BTreeSet::new());
+                idx
+            });
+            for o in &mut ex.ad_objects {
+                o.forest = idx;
+                if let Some(d) = o.dns_domain() {
+                    if !forest_domains[idx as usize].contains(&d) {
+                        forest_domains[idx as usize].insert(d);
+                    }
+                }
+            }
+            rep.attributed_to = Some(format!("forest#{idx}"));
+        }
+
+        estate.ad_objects.append(&mut ex.ad_objects);
+        estate.cloud_objects.append(&mut ex.cloud_objects);
+        estate.domains.append(&mut ex.domains);
+        estate.federations.append(&mut ex.federations);
+        estate.subscriptions.append(&mut ex.subscriptions);
+        estate.arm_tenants.append(&mut ex.arm_tenants);
+        estate.skus.append(&mut ex.skus);
+        estate.applications.append(&mut ex.applications);
+        estate.role_grants.append(&mut ex.role_grants);
+        estate.sync_settings.append(&mut ex.sync_settings);
+        inputs.push(rep);
+    }
+
+    // Forest names: declared, else the domain with the fewest labels, else the folder.
+    for (i, f) in estate.forests.iter_mut().enumerate() {
+        let domains = &forest_domains[i];
+        f.domains = domains.iter().cloned().collect();
+        if f.name.is_empty() {
+            f.name = domains
+                .iter()
+                .min_by_key(|d| (d.matches('.').count(), d.len(), (*d).clone()))
+                .cloned()
+                .unwrap_or_else(|| f.attributed_by.trim_start_matches("folder ").to_string());
+        }
+    }
+    for rep in &mut inputs {
+        if let Some(a) = &rep.attributed_to
+            && let Some(n) = a.strip_prefix("forest#")
+            && let Ok(i) = n.parse::<usize>()
+        {
+            rep.attributed_to = Some(format!("forest {}", estate.forests[i].name));
+        } else if let Some(a) = &rep.attributed_to {
+            rep.attributed_to = Some(format!("tenant {a}"));
+        }
+    }
+    // Tenants named only by id get their organization name when one was merged in later.
+    Ingested { sources, inputs, estate, issues }
+}
+
+fn parent(p: &Path) -> PathBuf {
+    p.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The single organization id of `dir` or its nearest ancestor that has one.
+fn folder_org(org_by_dir: &BTreeMap<PathBuf, BTreeSet<String>>, dir: &Path) -> Option<String> {
+    let mut d = Some(dir);
+    while let Some(cur) = d {
+        if let Some(ids) = org_by_dir.get(cur) {
+            return ids.iter().next().cloned();
+        }
+        d = cur.parent();
+    }
+    None
+}
+
+fn merge_tenant(into: &mut Tenant, t: Tenant) {
+    if into.source.is_none() {
+        into.source = t.source;
+    }
+    if into.id.is_none() {
+        into.id = t.id.clone();
+    }
+    if !t.name.is_empty() && (into.name.is_empty() || Some(&into.name) == into.id.as_ref()) {
+        into.name = t.name;
+    }
+    into.tenant_type = into.tenant_type.take().or(t.tenant_type);
+    into.created = into.created.take().or(t.created);
+    into.on_prem_sync_enabled = into.on_prem_sync_enabled.or(t.on_prem_sync_enabled);
+    into.on_prem_last_sync = into.on_prem_last_sync.take().or(t.on_prem_last_sync);
+    into.default_domain = into.default_domain.take().or(t.default_domain);
+    if into.verified_domains.is_empty() {
+        into.verified_domains = t.verified_domains;
+    }
+    if into.technical_notification_mails.is_empty() {
+        into.technical_notification_mails = t.technical_notification_mails;
+    }
+    if into.attributed_by == "folder" || into.attributed_by.is_empty() {
+        into.attributed_by = "organization export".into();
+    }
+}

@@ -1,0 +1,459 @@
+//! Stage 1 — ingest: find input files, detect each file's format from its content, parse it into
+//! model records, and attribute the records to tenants and forests.
+//!
+//! Each input format lives in its own module and is registered once in [`FORMATS`]: a name, a
+//! content sniffer and a reader. A reader gets the decoded text of one file and returns an
+//! [`Extract`] (records tagged with their [`SourceRef`], plus [`Issue`]s about the export itself);
+//! it never judges the data and never builds graph edges. File-level failures are [`ReadError`]s
+//! (`path:line: reason`); record-level problems (a junk line, an unparsable value, a lossy column)
+//! are issues that become `input` findings, so nothing is dropped silently.
+
+pub mod ad_csv;
+pub mod arm_json;
+pub mod csv_util;
+pub mod csvde;
+pub mod graph_json;
+pub mod group;
+pub mod json_util;
+pub mod ldif;
+pub mod manifest;
+pub mod msol_csv;
+pub mod scubagear;
+pub mod text;
+
+use crate::model::*;
+use crate::source::{FileId, SourceMap, SourceRef};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Input issue codes (rule codes of the `input` family; see `rules/input/`).
+pub mod codes {
+    /// A column or attribute holds a type name or placeholder instead of values (lossy export).
+    pub const LOSSY_COLUMN: &str = "IN001";
+    /// A record or line could not be parsed and was skipped.
+    pub const UNREADABLE_RECORD: &str = "IN002";
+    /// The export lacks fields the analysis needs (e.g. Graph users without `$select`).
+    pub const MISSING_FIELDS: &str = "IN003";
+    /// One export names two different tenants.
+    pub const TENANT_MISMATCH: &str = "IN004";
+    /// The export is incomplete (unfollowed `@odata.nextLink`, a 500-row MSOnline default page...).
+    pub const INCOMPLETE_EXPORT: &str = "IN005";
+    /// Text was decoded by guess or lost characters (ASCII `?`, Windows-1252, UTF-16 without BOM).
+    pub const ENCODING: &str = "IN006";
+    /// Files whose tenant or forest could not be determined.
+    pub const UNATTRIBUTED: &str = "IN007";
+    /// A value does not have the expected form (non-GUID objectGUID, bad date, placeholder enum).
+    pub const INVALID_VALUE: &str = "IN008";
+    /// A file holds no records (header only, or only a byte-order mark).
+    pub const EMPTY_EXPORT: &str = "IN009";
+    /// A file could not be read at all (recorded with `--keep-going`).
+    pub const UNREADABLE_FILE: &str = "IN010";
+}
+
+/// The decoded content of one file, handed to a reader.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// Id of the file (for [`SourceRef`]s).
+    pub file: FileId,
+    /// Decoded text, BOM removed.
+    pub text: &'a str,
+}
+
+impl Input<'_> {
+    /// A position in this file.
+    pub fn at(&self, line: u32) -> SourceRef {
+        SourceRef::new(self.file, line)
+    }
+}
+
+/// A file-level failure: the reader could not make sense of the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct ReadError {
+    /// 1-based line where the problem is (0 = whole file).
+    pub line: u32,
+    /// What is wrong, lower case, no final period.
+    pub reason: String,
+}
+
+impl ReadError {
+    /// A new error at `line`.
+    pub fn new(line: u32, reason: impl Into<String>) -> Self {
+        Self { line, reason: reason.into() }
+    }
+}
+
+/// What a format's sniffer thinks of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sniff {
+    /// Not this format.
+    No,
+    /// This format.
+    Yes,
+    /// An attempt at this format that cannot be used (e.g. `Format-Table` piped into `Export-Csv`):
+    /// an error, never a silent skip.
+    Reject(ReadError),
+}
+
+/// A problem with the export itself, found while reading (becomes an `input` finding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Where (line 0 = whole file).
+    pub at: SourceRef,
+    /// Code from [`codes`].
+    pub code: &'static str,
+    /// What is wrong and how to fix the export, in one or two sentences.
+    pub message: String,
+}
+
+/// A tenant id named by a file's content, with the field that named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedTenant {
+    /// Tenant id, lower case.
+    pub id: String,
+    /// Where.
+    pub at: SourceRef,
+    /// Which field named it (`organization.id`, `tenant_details.TenantId`...).
+    pub field: String,
+}
+
+/// Everything one reader got out of one file.
+#[derive(Debug, Default)]
+pub struct Extract {
+    /// Detailed kind, `<format>` or `<format>:<entity>` (e.g. `graph-json:users`, `ad-csv`).
+    pub kind: String,
+    /// Records read (objects, domains, subscriptions... all counted).
+    pub records: usize,
+    /// Problems with the export.
+    pub issues: Vec<Issue>,
+    /// Tenant ids the file names about itself.
+    pub tenant_ids: Vec<NamedTenant>,
+    /// On-premises AD objects.
+    pub ad_objects: Vec<AdObject>,
+    /// Cloud users, groups and contacts.
+    pub cloud_objects: Vec<CloudObject>,
+    /// Organizations (tenants) described by the file.
+    pub tenants: Vec<Tenant>,
+    /// Domains.
+    pub domains: Vec<Domain>,
+    /// Federation settings.
+    pub federations: Vec<Federation>,
+    /// Subscriptions.
+    pub subscriptions: Vec<Subscription>,
+    /// ARM tenant list entries.
+    pub arm_tenants: Vec<ArmTenant>,
+    /// Subscribed SKUs.
+    pub skus: Vec<Sku>,
+    /// Applications and service principals.
+    pub applications: Vec<Application>,
+    /// Role grants.
+    pub role_grants: Vec<RoleGrant>,
+    /// Sync settings.
+    pub sync_settings: Vec<SyncSettings>,
+}
+
+impl Extract {
+    /// An empty extract of the given kind.
+    pub fn new(kind: impl Into<String>) -> Self {
+        Self { kind: kind.into(), ..Default::default() }
+    }
+    /// Records an issue.
+    pub fn issue(&mut self, at: SourceRef, code: &'static str, message: impl Into<String>) {
+        self.issues.push(Issue { at, code, message: message.into() });
+    }
+    /// True when the file carries cloud-tenant content (anything attributed to a tenant).
+    pub fn has_tenant_content(&self) -> bool {
+        !(self.cloud_objects.is_empty()
+            && self.tenants.is_empty()
+            && self.domains.is_empty()
+            && self.federations.is_empty()
+            && self.skus.is_empty()
+            && self.applications.is_empty()
+            && self.role_grants.is_empty()
+            && self.sync_settings.is_empty())
+    }
+    /// Recomputes `records` from the record vectors.
+    pub fn count_records(&mut self) {
+        self.records = self.ad_objects.len()
+            + self.cloud_objects.len()
+            + self.tenants.len()
+            + self.domains.len()
+            + self.federations.len()
+            + self.subscriptions.len()
+            + self.arm_tenants.len()
+            + self.skus.len()
+            + self.applications.len()
+            + self.role_grants.len()
+            + self.sync_settings.len();
+    }
+}
+
+/// One supported input format.
+pub struct Format {
+    /// Short name, the prefix of [`Extract::kind`].
+    pub name: &'static str,
+    /// One line for `--help` and docs.
+    pub summary: &'static str,
+    /// Content sniffer (given the whole decoded text; should look at the start only).
+    pub sniff: fn(&str) -> Sniff,
+    /// The reader.
+    pub read: fn(&Input<'_>) -> Result<Extract, ReadError>,
+}
+
+/// The format table, most specific first. Detection tries each sniffer in order.
+pub static FORMATS: &[Format] = &[
+    ldif::FORMAT,
+    csvde::FORMAT,
+    msol_csv::FORMAT,
+    ad_csv::FORMAT,
+    scubagear::FORMAT,
+    arm_json::FORMAT,
+    graph_json::FORMAT,
+];
+
+/// What happened to one input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Read; records are in the estate.
+    Read,
+    /// Not an input (unknown format, empty...); the reason says why.
+    Skipped(String),
+    /// Could not be read; `path:line: reason`.
+    Failed(ReadError),
+}
+
+/// The per-file account of a run (`inputs[]` in the JSON report).
+#[derive(Debug, Clone)]
+pub struct InputReport {
+    /// The file.
+    pub file: FileId,
+    /// Detected kind (`ad-csv`, `graph-json:users`, ...); `unknown` when skipped.
+    pub kind: String,
+    /// What happened.
+    pub status: Status,
+    /// Text encoding found.
+    pub encoding: &'static str,
+    /// Records read.
+    pub records: usize,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Problems with the export.
+    pub issues: Vec<Issue>,
+    /// Tenant or forest the file was attributed to (name), filled by grouping.
+    pub attributed_to: Option<String>,
+}
+
+/// Options of the ingest stage.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Estate manifest given on the command line (else `estate.toml` in a scanned folder).
+    pub manifest: Option<PathBuf>,
+    /// Maximum size of one input file in bytes (0 = no limit).
+    pub max_file_size: u64,
+}
+
+/// Result of the ingest stage.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// All files seen.
+    pub sources: SourceMap,
+    /// One report per file, in path order.
+    pub inputs: Vec<InputReport>,
+    /// The attributed estate.
+    pub estate: Estate,
+    /// Problems found while attributing files (tenant mismatch, unattributed files...).
+    pub issues: Vec<Issue>,
+}
+
+/// Names of files that are never inputs (they configure the run).
+pub const CONFIG_FILES: &[&str] = &["estate.toml", "tenantlint.toml", "tenantlint.baseline.json"];
+
+/// Errors that stop ingest before any file is read.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A path given on the command line does not exist or cannot be listed.
+    #[error("{path}: {source}")]
+    Path {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The estate manifest is invalid.
+    #[error("{0}")]
+    Manifest(String),
+}
+
+/// Walks the given paths (files and folders, recursively, in sorted order, skipping hidden entries).
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Error> {
+    let mut out = Vec::new();
+    for root in paths {
+        let meta = std::fs::metadata(root)
+            .map_err(|source| Error::Path { path: root.display().to_string(), source })?;
+        if meta.is_file() {
+            out.push((root.clone(), display_path(root)));
+        } else {
+            walk(root, &mut out)?;
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out.dedup_by(|a, b| a.1 == b.1);
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) -> Result<(), Error> {
+    let rd = std::fs::read_dir(dir).map_err(|source| Error::Path { path: dir.display().to_string(), source })?;
+    let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let p = e.path();
+        let ft = match e.file_type() {
+            Ok(ft) => ft,
+            Err(_) => continue,
+        };
+        if ft.is_dir() || (ft.is_symlink() && p.is_dir()) {
+            walk(&p, out)?;
+        } else {
+            out.push((p.clone(), display_path(&p)));
+        }
+    }
+    Ok(())
+}
+
+/// Path as written in reports: `/`-separated, `./` prefix removed.
+pub fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// Detects the format of a decoded text: the first format whose sniffer says yes or reject.
+pub fn detect(text: &str) -> Option<(&'static Format, Sniff)> {
+    for f in FORMATS {
+        match (f.sniff)(text) {
+            Sniff::No => continue,
+            s => return Some((f, s)),
+        }
+    }
+    None
+}
+
+/// Reads and parses one file. Never panics on input; all failures land in the report's status.
+pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extract) {
+    let mut report = InputReport {
+        file,
+        kind: "unknown".into(),
+        status: Status::Read,
+        encoding: "",
+        records: 0,
+        bytes: 0,
+        issues: Vec::new(),
+        attributed_to: None,
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            report.status = Status::Failed(ReadError::new(0, format!("cannot read file: {e}")));
+            return (report, Extract::default());
+        }
+    };
+    report.bytes = bytes.len() as u64;
+    if opts.max_file_size > 0 && report.bytes > opts.max_file_size {
+        report.status = Status::Failed(ReadError::new(
+            0,
+            format!("file is {} bytes, over the limit of {} bytes (--max-file-size)", report.bytes, opts.max_file_size),
+        ));
+        return (report, Extract::default());
+    }
+    let decoded = text::decode(&bytes);
+    report.encoding = decoded.encoding;
+    let text: &str = &decoded.text;
+    if text.trim().is_empty() {
+        report.kind = "empty".into();
+        let what = if bytes.is_empty() {
+            "file is empty".to_string()
+        } else if text.is_empty() {
+            "file holds only a byte-order mark".to_string()
+        } else {
+            "file holds only whitespace".to_string()
+        };
+        report.issues.push(Issue {
+            at: SourceRef::file(file),
+            code: codes::EMPTY_EXPORT,
+            message: format!("{what}: the export produced no rows; re-run the export and check its filter"),
+        });
+        return (report, Extract::default());
+    }
+    let Some((format, sniff)) = detect(text) else {
+        report.status = Status::Skipped(format!("not a recognized export: {}", first_line_excerpt(text)));
+        return (report, Extract::default());
+    };
+    report.kind = format.name.to_string();
+    if let Sniff::Reject(e) = sniff {
+        report.status = Status::Failed(e);
+        return (report, Extract::default());
+    }
+    let input = Input { file, text };
+    match (format.read)(&input) {
+        Ok(mut ex) => {
+            if ex.kind.is_empty() {
+                ex.kind = format.name.to_string();
+            }
+            if ex.records == 0 {
+                ex.count_records();
+            }
+            report.kind = ex.kind.clone();
+            report.records = ex.records;
+            if let Some(note) = decoded.note {
+                report.issues.push(Issue { at: SourceRef::file(file), code: codes::ENCODING, message: note });
+            }
+            report.issues.append(&mut ex.issues);
+            (report, ex)
+        }
+        Err(e) => {
+            report.status = Status::Failed(e);
+            (report, Extract::default())
+        }
+    }
+}
+
+fn first_line_excerpt(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let mut s: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        s.push('…');
+    }
+    format!("starts with {s:?}")
+}
+
+/// Runs the whole ingest stage: collect files, read them in parallel, attribute records.
+pub fn ingest(
+    paths: &[PathBuf],
+    opts: &Options,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Ingested, Error> {
+    let files = collect_files(paths)?;
+    let manifest = manifest::find(paths, opts.manifest.as_deref()).map_err(Error::Manifest)?;
+    let mut sources = SourceMap::default();
+    let mut todo = Vec::new();
+    for (path, display) in files {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        if CONFIG_FILES.contains(&name.as_str()) {
+            continue;
+        }
+        let id = sources.add(path.clone(), display);
+        todo.push((id, path));
+    }
+    let results: Vec<(InputReport, Extract)> = todo
+        .par_iter()
+        .map(|(id, path)| {
+            let r = read_one(*id, path, opts);
+            progress(r.0.bytes);
+            r
+        })
+        .collect();
+    Ok(group::attribute(sources, results, manifest.as_ref()))
+}

@@ -1,0 +1,24 @@
+//! tenantlint: audits how an organisation's identities are linked across on-premises Active
+//! Directory and Microsoft cloud tenants.
+//!
+//! The crate is a pipeline; each stage is a module and no stage imports a later one:
+//!
+//! 1. [`ingest`] — find input files, detect each file's format from its content, parse it into
+//!    [`model`] records tagged with their [`source`], attribute records to tenants and forests;
+//! 2. [`graph`] — join the estate into one petgraph graph (anchors, matches, ownership);
+//! 3. [`rules`] — detections over the model and the graph;
+//! 4. [`findings`] — the findings, with severities, subjects and stable fingerprints;
+//! 5. [`report`] — JSON (the machine contract) and later formats.
+//!
+//! [`app`] wires the stages together for the command line ([`cli`]).
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod cli;
+pub mod findings;
+pub mod graph;
+pub mod ingest;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod source;

@@ -1,0 +1,5 @@
+//! Command-line entry point; all logic lives in the library.
+
+fn main() -> std::process::ExitCode {
+    tenantlint::app::main()
+}

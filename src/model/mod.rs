@@ -1,0 +1,609 @@
+//! The normalized estate: typed records that every reader produces and every later stage consumes.
+//!
+//! Readers never judge data; they fill these records faithfully (an absent attribute stays `None`,
+//! an empty multi-value stays empty) and tag each with the [`SourceRef`] it came from. Which tenant
+//! or forest a record belongs to is decided after reading (see [`crate::ingest::group`]) and stored
+//! as an index into [`Estate::tenants`] / [`Estate::forests`].
+
+pub mod anchor;
+
+use crate::source::SourceRef;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub use anchor::Guid;
+
+/// Index into [`Estate::tenants`].
+pub type TenantIdx = u32;
+/// Index into [`Estate::forests`].
+pub type ForestIdx = u32;
+
+/// Object class of an on-premises AD object (the most specific class of `objectClass`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum AdClass {
+    /// `user`
+    #[default]
+    User,
+    /// `inetOrgPerson` (a user subclass)
+    InetOrgPerson,
+    /// `group`
+    Group,
+    /// `contact`
+    Contact,
+    /// `computer`
+    Computer,
+    /// Anything else (organizationalUnit, container, msDS-GroupManagedServiceAccount, ...)
+    Other(String),
+}
+
+impl AdClass {
+    /// Classifies the last (most specific) value of `objectClass`, or a Get-ADObject `ObjectClass` column.
+    pub fn from_ldap(name: &str) -> Self {
+        match name.to_ascii_lowercase().as_str() {
+            "user" => Self::User,
+            "inetorgperson" => Self::InetOrgPerson,
+            "group" => Self::Group,
+            "contact" => Self::Contact,
+            "computer" => Self::Computer,
+            _ => Self::Other(name.to_string()),
+        }
+    }
+    /// The LDAP name of the class.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::User => "user",
+            Self::InetOrgPerson => "inetOrgPerson",
+            Self::Group => "group",
+            Self::Contact => "contact",
+            Self::Computer => "computer",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+/// An on-premises Active Directory object (user, group, contact...).
+///
+/// Attribute names follow LDAP; `None` means the export did not carry the attribute (or it was
+/// empty, which AD cannot distinguish), never "unknown because lossy" — lossy columns are reported
+/// by the reader and left `None`.
+#[derive(Clone, Debug, Default)]
+pub struct AdObject {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Forest the object belongs to (set by grouping).
+    pub forest: ForestIdx,
+    /// distinguishedName.
+    pub dn: Option<String>,
+    /// cn / Name.
+    pub cn: Option<String>,
+    /// Most specific objectClass.
+    pub class: AdClass,
+    /// objectGUID.
+    pub object_guid: Option<Guid>,
+    /// ms-DS-ConsistencyGuid raw bytes (normally 16; anything else is kept for the anchor rules).
+    pub consistency_guid: Option<Vec<u8>>,
+    /// objectSid in `S-1-5-...` form.
+    pub object_sid: Option<String>,
+    /// userPrincipalName.
+    pub upn: Option<String>,
+    /// sAMAccountName.
+    pub sam_account_name: Option<String>,
+    /// mail.
+    pub mail: Option<String>,
+    /// mailNickname.
+    pub mail_nickname: Option<String>,
+    /// proxyAddresses, as exported (prefix included, e.g. `SMTP:a@contoso.com`).
+    pub proxy_addresses: Vec<String>,
+    /// targetAddress.
+    pub target_address: Option<String>,
+    /// displayName.
+    pub display_name: Option<String>,
+    /// givenName.
+    pub given_name: Option<String>,
+    /// sn.
+    pub sn: Option<String>,
+    /// employeeID.
+    pub employee_id: Option<String>,
+    /// userAccountControl.
+    pub user_account_control: Option<u32>,
+    /// Enabled (Get-ADUser) — derived from userAccountControl when only that is present.
+    pub enabled: Option<bool>,
+    /// isCriticalSystemObject.
+    pub is_critical_system_object: Option<bool>,
+    /// msExchRecipientTypeDetails.
+    pub ms_exch_recipient_type_details: Option<i64>,
+    /// msExchHideFromAddressLists.
+    pub ms_exch_hide_from_address_lists: Option<bool>,
+    /// whenCreated, as exported (ISO-8601 after normalisation when the reader could parse it).
+    pub when_created: Option<String>,
+    /// whenChanged, as exported (ISO-8601 after normalisation when the reader could parse it).
+    pub when_changed: Option<String>,
+}
+
+impl AdObject {
+    /// DNS domain of the object derived from the `DC=` components of its DN (`corp.contoso.com`).
+    pub fn dns_domain(&self) -> Option<String> {
+        self.dn.as_deref().and_then(dn_to_dns_domain)
+    }
+    /// The primary SMTP address: the `SMTP:` proxy address, else `mail`.
+    pub fn primary_smtp(&self) -> Option<&str> {
+        primary_smtp(&self.proxy_addresses).or(self.mail.as_deref())
+    }
+    /// A human label for reports: displayName, else UPN, else sAMAccountName, else DN.
+    pub fn label(&self) -> String {
+        self.display_name
+            .as_deref()
+            .or(self.upn.as_deref())
+            .or(self.sam_account_name.as_deref())
+            .or(self.dn.as_deref())
+            .or(self.cn.as_deref())
+            .unwrap_or("(unnamed object)")
+            .to_string()
+    }
+}
+
+/// The `SMTP:` (upper case = primary) value of a proxyAddresses list, without the prefix.
+pub fn primary_smtp(proxy_addresses: &[String]) -> Option<&str> {
+    proxy_addresses.iter().find_map(|p| p.strip_prefix("SMTP:"))
+}
+
+/// `DC=corp,DC=contoso,DC=com` components of a DN joined as a DNS name, lower-cased.
+pub fn dn_to_dns_domain(dn: &str) -> Option<String> {
+    let labels: Vec<String> = split_dn(dn)
+        .into_iter()
+        .filter_map(|rdn| {
+            let (k, v) = rdn.split_once('=')?;
+            k.trim().eq_ignore_ascii_case("dc").then(|| v.trim().to_ascii_lowercase())
+        })
+        .collect();
+    (!labels.is_empty()).then(|| labels.join("."))
+}
+
+/// Splits a DN into RDNs on unescaped commas.
+pub fn split_dn(dn: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    for (i, c) in dn.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            ',' => {
+                out.push(dn[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < dn.len() {
+        out.push(dn[start..].trim());
+    }
+    out
+}
+
+/// Kind of a directory (cloud) object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum CloudKind {
+    /// user
+    #[default]
+    User,
+    /// group
+    Group,
+    /// orgContact
+    Contact,
+}
+
+impl CloudKind {
+    /// Name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Group => "group",
+            Self::Contact => "contact",
+        }
+    }
+}
+
+/// An entry of a cloud user's `identities` collection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// signInType (`userPrincipalName`, `federated`, `emailAddress`...).
+    pub sign_in_type: Option<String>,
+    /// issuer (`MicrosoftAccount`, `ExternalAzureAD`, `mail`, a domain...).
+    pub issuer: Option<String>,
+    /// issuerAssignedId.
+    pub issuer_assigned_id: Option<String>,
+}
+
+/// A user, group or contact in a directory tenant (Microsoft Graph, MSOnline or Azure AD Graph).
+#[derive(Clone, Debug, Default)]
+pub struct CloudObject {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Tenant (set by grouping).
+    pub tenant: TenantIdx,
+    /// user / group / contact.
+    pub kind: CloudKind,
+    /// Directory object id (GUID text, lower case).
+    pub id: Option<String>,
+    /// displayName.
+    pub display_name: Option<String>,
+    /// userPrincipalName.
+    pub upn: Option<String>,
+    /// mail.
+    pub mail: Option<String>,
+    /// mailNickname.
+    pub mail_nickname: Option<String>,
+    /// givenName.
+    pub given_name: Option<String>,
+    /// surname.
+    pub surname: Option<String>,
+    /// proxyAddresses (prefix included).
+    pub proxy_addresses: Vec<String>,
+    /// otherMails.
+    pub other_mails: Vec<String>,
+    /// onPremisesImmutableId (MSOnline ImmutableId, AAD Graph immutableId).
+    pub immutable_id: Option<String>,
+    /// onPremisesSyncEnabled: true = synced, false = was synced, None = never synced (or not exported).
+    pub on_prem_sync_enabled: Option<bool>,
+    /// onPremisesLastSyncDateTime (ISO-8601).
+    pub on_prem_last_sync: Option<String>,
+    /// onPremisesSamAccountName.
+    pub on_prem_sam_account_name: Option<String>,
+    /// onPremisesDistinguishedName.
+    pub on_prem_dn: Option<String>,
+    /// onPremisesDomainName.
+    pub on_prem_domain: Option<String>,
+    /// onPremisesUserPrincipalName.
+    pub on_prem_upn: Option<String>,
+    /// onPremisesSecurityIdentifier.
+    pub on_prem_sid: Option<String>,
+    /// userType (`Member`, `Guest`).
+    pub user_type: Option<String>,
+    /// creationType (`Invitation`, `EmailVerified`, `SelfServiceSignUp`, `LocalAccount`).
+    pub creation_type: Option<String>,
+    /// externalUserState (`PendingAcceptance`, `Accepted`).
+    pub external_user_state: Option<String>,
+    /// identities.
+    pub identities: Vec<Identity>,
+    /// accountEnabled (MSOnline: not BlockCredential).
+    pub account_enabled: Option<bool>,
+    /// skuIds of assignedLicenses (or MSOnline AccountSkuIds).
+    pub licenses: Vec<String>,
+    /// createdDateTime (ISO-8601).
+    pub created: Option<String>,
+    /// Whether the export carried the on-premises sync fields at all (Graph `$select`); when false,
+    /// `immutable_id == None` means "not exported", not "cloud-only".
+    pub sync_fields_exported: bool,
+}
+
+impl CloudObject {
+    /// The primary SMTP address: `SMTP:` proxy address, else `mail`.
+    pub fn primary_smtp(&self) -> Option<&str> {
+        primary_smtp(&self.proxy_addresses).or(self.mail.as_deref())
+    }
+    /// A human label for reports.
+    pub fn label(&self) -> String {
+        self.display_name
+            .as_deref()
+            .or(self.upn.as_deref())
+            .or(self.mail.as_deref())
+            .or(self.id.as_deref())
+            .unwrap_or("(unnamed object)")
+            .to_string()
+    }
+    /// True for B2B guests (`userType` Guest or an `#EXT#` UPN).
+    pub fn is_guest(&self) -> bool {
+        self.user_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("guest"))
+            || self.upn.as_deref().is_some_and(|u| u.contains("#EXT#"))
+    }
+}
+
+/// A verified domain as listed inside an organization object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct VerifiedDomain {
+    /// name.
+    pub name: String,
+    /// isDefault.
+    pub is_default: Option<bool>,
+    /// isInitial.
+    pub is_initial: Option<bool>,
+    /// type (`Managed`, `Federated`).
+    pub kind: Option<String>,
+}
+
+/// A directory tenant, as known from an organization export, an ARM tenant list, a manifest or
+/// only from the folder its files were in.
+#[derive(Clone, Debug, Default)]
+pub struct Tenant {
+    /// Where the tenant was declared (organization record, manifest...), if anywhere.
+    pub source: Option<SourceRef>,
+    /// Tenant id (GUID text, lower case); `None` when no file names it.
+    pub id: Option<String>,
+    /// Name used in reports: organization displayName, manifest name, or folder name.
+    pub name: String,
+    /// tenantType (`AAD`, `AAD B2C`).
+    pub tenant_type: Option<String>,
+    /// createdDateTime.
+    pub created: Option<String>,
+    /// onPremisesSyncEnabled of the organization.
+    pub on_prem_sync_enabled: Option<bool>,
+    /// onPremisesLastSyncDateTime of the organization.
+    pub on_prem_last_sync: Option<String>,
+    /// verifiedDomains of the organization.
+    pub verified_domains: Vec<VerifiedDomain>,
+    /// technicalNotificationMails.
+    pub technical_notification_mails: Vec<String>,
+    /// ARM tenant list: defaultDomain.
+    pub default_domain: Option<String>,
+    /// How the tenant's files were attributed (`organization export`, `manifest`, `folder`).
+    pub attributed_by: String,
+}
+
+/// A domain registered in a tenant (Graph `/domains`, `Get-MsolDomain`).
+#[derive(Clone, Debug, Default)]
+pub struct Domain {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Tenant (set by grouping).
+    pub tenant: TenantIdx,
+    /// FQDN, lower case.
+    pub name: String,
+    /// authenticationType (`Managed`, `Federated`).
+    pub authentication_type: Option<String>,
+    /// isVerified (MSOnline Status == Verified).
+    pub is_verified: Option<bool>,
+    /// isDefault.
+    pub is_default: Option<bool>,
+    /// isInitial.
+    pub is_initial: Option<bool>,
+    /// isRoot.
+    pub is_root: Option<bool>,
+    /// isAdminManaged.
+    pub is_admin_managed: Option<bool>,
+    /// supportedServices / Capabilities.
+    pub supported_services: Vec<String>,
+    /// MSOnline RootDomain.
+    pub root_domain: Option<String>,
+}
+
+/// Federation settings of one domain (Graph internalDomainFederation, Get-MsolDomainFederationSettings).
+#[derive(Clone, Debug, Default)]
+pub struct Federation {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Tenant (set by grouping).
+    pub tenant: TenantIdx,
+    /// The federated domain, lower case (from `@odata.context`, a column, or the record).
+    pub domain: Option<String>,
+    /// displayName / FederationBrandName.
+    pub display_name: Option<String>,
+    /// issuerUri.
+    pub issuer_uri: Option<String>,
+    /// passiveSignInUri / PassiveLogOnUri.
+    pub passive_sign_in_uri: Option<String>,
+    /// activeSignInUri / ActiveLogOnUri.
+    pub active_sign_in_uri: Option<String>,
+    /// signOutUri / LogOffUri.
+    pub sign_out_uri: Option<String>,
+    /// metadataExchangeUri.
+    pub metadata_exchange_uri: Option<String>,
+    /// preferredAuthenticationProtocol (`wsFed`, `saml`).
+    pub preferred_authentication_protocol: Option<String>,
+    /// federatedIdpMfaBehavior.
+    pub federated_idp_mfa_behavior: Option<String>,
+    /// signingCertificate (Base64 DER, as exported).
+    pub signing_certificate: Option<String>,
+    /// nextSigningCertificate (Base64 DER, as exported).
+    pub next_signing_certificate: Option<String>,
+}
+
+/// An Azure subscription (ARM `/subscriptions`, `az account list`).
+#[derive(Clone, Debug, Default)]
+pub struct Subscription {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// subscriptionId (GUID text, lower case).
+    pub id: String,
+    /// displayName / name.
+    pub display_name: Option<String>,
+    /// tenantId: the directory the subscription trusts (ARM); for `az`, the tenant whose token listed it.
+    pub tenant_id: Option<String>,
+    /// homeTenantId (`az` only): the directory the subscription belongs to.
+    pub home_tenant_id: Option<String>,
+    /// managedByTenants[].tenantId (Azure Lighthouse).
+    pub managed_by_tenants: Vec<String>,
+    /// state (`Enabled`, `Warned`, `PastDue`, `Disabled`, `Deleted`).
+    pub state: Option<String>,
+    /// subscriptionPolicies.quotaId.
+    pub quota_id: Option<String>,
+    /// authorizationSource.
+    pub authorization_source: Option<String>,
+    /// `az` user.name (e.g. `live.com#someone@outlook.com`).
+    pub user_name: Option<String>,
+    /// `az` user.type (`user`, `servicePrincipal`).
+    pub user_type: Option<String>,
+}
+
+impl Subscription {
+    /// The tenant the subscription trusts: homeTenantId when known, else tenantId.
+    pub fn trusted_tenant(&self) -> Option<&str> {
+        self.home_tenant_id.as_deref().or(self.tenant_id.as_deref())
+    }
+}
+
+/// A tenant listed by ARM `GET /tenants` (visible to the caller; not necessarily exported).
+#[derive(Clone, Debug, Default)]
+pub struct ArmTenant {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// tenantId.
+    pub tenant_id: String,
+    /// displayName.
+    pub display_name: Option<String>,
+    /// defaultDomain.
+    pub default_domain: Option<String>,
+    /// domains.
+    pub domains: Vec<String>,
+    /// tenantCategory (`Home`, `ProjectedBy`, `ManagedBy`).
+    pub tenant_category: Option<String>,
+    /// countryCode.
+    pub country_code: Option<String>,
+}
+
+/// A subscribed SKU (license) of a tenant.
+#[derive(Clone, Debug, Default)]
+pub struct Sku {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Tenant (set by grouping).
+    pub tenant: TenantIdx,
+    /// skuId.
+    pub sku_id: Option<String>,
+    /// skuPartNumber.
+    pub sku_part_number: Option<String>,
+    /// capabilityStatus.
+    pub capability_status: Option<String>,
+    /// consumedUnits.
+    pub consumed_units: Option<i64>,
+    /// prepaidUnits.enabled.
+    pub prepaid_enabled: Option<i64>,
+    /// appliesTo.
+    pub applies_to: Option<String>,
+}
+
+/// An application registration or service principal.
+#[derive(Clone, Debug, Default)]
+pub struct Application {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Tenant (set by grouping).
+    pub tenant: TenantIdx,
+    /// `application` or `servicePrincipal`.
+    pub kind: String,
+    /// Object id.
+    pub id: Option<String>,
+    /// appId.
+    pub app_id: Option<String>,
+    /// displayName.
+    pub display_name: Option<String>,
+    /// signInAudience (`AzureADMyOrg`, `AzureADMultipleOrgs`, `AzureADandPersonalMicrosoftAccount`, `PersonalMicrosoftAccount`).
+    pub sign_in_audience: Option<String>,
+    /// appOwnerOrganizationId (service principals).
+    pub app_owner_tenant_id: Option<String>,
+    /// publisherDomain.
+    pub publisher_domain: Option<String>,
+}
+
+/// A directory role held by a principal (from directoryRoles with members, roleAssignments, or a
+/// privileged-users export).
+#[derive(Clone, Debug, Default)]
+pub struct RoleGrant {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Tenant (set by grouping).
+    pub tenant: TenantIdx,
+    /// principalId (object id of the user, group or service principal).
+    pub principal_id: String,
+    /// Role display name when known (`Global Administrator`), else the role definition / template id.
+    pub role: String,
+    /// roleDefinitionId / roleTemplateId when known.
+    pub role_id: Option<String>,
+}
+
+/// Directory synchronization settings of a tenant (`/directory/onPremisesSynchronization`).
+#[derive(Clone, Debug, Default)]
+pub struct SyncSettings {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Tenant (set by grouping).
+    pub tenant: TenantIdx,
+    /// Feature flags as exported (`blockSoftMatchEnabled`...), keys in camelCase.
+    pub features: BTreeMap<String, bool>,
+}
+
+/// An on-premises forest: the AD objects of one export set.
+#[derive(Clone, Debug, Default)]
+pub struct Forest {
+    /// Name: the manifest's, else the shortest DNS domain found in the objects' DNs, else the folder.
+    pub name: String,
+    /// DNS domains seen in the objects' DNs.
+    pub domains: Vec<String>,
+    /// Whether the export is declared complete (manifest `complete = true`); `None` = unknown.
+    pub complete: Option<bool>,
+    /// Sync anchor attribute declared in the manifest (`objectGUID` or `ms-DS-ConsistencyGuid`).
+    pub anchor_attribute: Option<String>,
+    /// How the forest's files were grouped (`manifest`, `folder`).
+    pub attributed_by: String,
+}
+
+/// Everything read in a run, normalized and attributed to tenants and forests.
+#[derive(Clone, Debug, Default)]
+pub struct Estate {
+    /// On-premises forests.
+    pub forests: Vec<Forest>,
+    /// AD objects.
+    pub ad_objects: Vec<AdObject>,
+    /// Directory tenants.
+    pub tenants: Vec<Tenant>,
+    /// Users, groups, contacts of the tenants.
+    pub cloud_objects: Vec<CloudObject>,
+    /// Domains of the tenants.
+    pub domains: Vec<Domain>,
+    /// Federation settings.
+    pub federations: Vec<Federation>,
+    /// Azure subscriptions.
+    pub subscriptions: Vec<Subscription>,
+    /// Tenants listed by ARM `/tenants`.
+    pub arm_tenants: Vec<ArmTenant>,
+    /// Subscribed SKUs.
+    pub skus: Vec<Sku>,
+    /// Applications and service principals.
+    pub applications: Vec<Application>,
+    /// Directory role grants.
+    pub role_grants: Vec<RoleGrant>,
+    /// Directory synchronization settings.
+    pub sync_settings: Vec<SyncSettings>,
+}
+
+/// Normalises a GUID-looking string to lower case without braces; returns `None` if it is not a GUID.
+pub fn normalize_guid_text(s: &str) -> Option<String> {
+    let t = s.trim().trim_start_matches('{').trim_end_matches('}');
+    uuid::Uuid::try_parse(t).ok().map(|u| u.hyphenated().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dn_domain_and_escaped_commas() {
+        assert_eq!(
+            dn_to_dns_domain("CN=Smith\\, Jo,OU=Staff,DC=Corp,DC=Contoso,DC=com").as_deref(),
+            Some("corp.contoso.com")
+        );
+        assert_eq!(split_dn("CN=Smith\\, Jo,OU=Staff"), vec!["CN=Smith\\, Jo", "OU=Staff"]);
+        assert_eq!(dn_to_dns_domain("CN=x,OU=y"), None);
+    }
+
+    #[test]
+    fn primary_smtp_is_uppercase_prefix_only() {
+        let p = vec!["smtp:b@contoso.com".to_string(), "SMTP:a@contoso.com".to_string()];
+        assert_eq!(primary_smtp(&p), Some("a@contoso.com"));
+        assert_eq!(primary_smtp(&p[..1]), None);
+    }
+
+    #[test]
+    fn guid_text_normalised() {
+        assert_eq!(
+            normalize_guid_text("{35918BC9-196D-40EA-9779-889D79B753F0}").as_deref(),
+            Some("35918bc9-196d-40ea-9779-889d79b753f0")
+        );
+        assert_eq!(normalize_guid_text("not-a-guid"), None);
+    }
+}
