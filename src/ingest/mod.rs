@@ -93,6 +93,9 @@ pub enum Sniff {
     /// An attempt at this format that cannot be used (e.g. `Format-Table` piped into `Export-Csv`):
     /// an error, never a silent skip.
     Reject(ReadError),
+    /// A recognised file that tenantlint does not read (e.g. a SharpHound collection): skipped,
+    /// with this reason in the report.
+    Unsupported(String),
 }
 
 /// A problem with the export itself, found while reading (becomes an `input` finding).
@@ -391,10 +394,17 @@ pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extr
         report.status = Status::Skipped(format!("not a recognized export: {}", first_line_excerpt(text)));
         return (report, Extract::default());
     };
-    report.kind = format.name.to_string();
-    if let Sniff::Reject(e) = sniff {
-        report.status = Status::Failed(e);
-        return (report, Extract::default());
+    match sniff {
+        Sniff::Reject(e) => {
+            report.kind = format.name.to_string();
+            report.status = Status::Failed(e);
+            return (report, Extract::default());
+        }
+        Sniff::Unsupported(reason) => {
+            report.status = Status::Skipped(reason);
+            return (report, Extract::default());
+        }
+        Sniff::No | Sniff::Yes => report.kind = format.name.to_string(),
     }
     let input = Input { file, text };
     match (format.read)(&input) {
