@@ -1,1 +1,237 @@
-//! Findings.
+//! Stage 4 — findings: what the rules report, with severities, subjects pointing back to the
+//! exports, and fingerprints that stay stable across runs.
+
+use crate::source::{SourceMap, SourceRef};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Severity of a finding, most severe first (the derived order sorts critical before info).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Breaks sign-in or sync for many objects, or gives away control.
+    Critical,
+    /// Breaks sign-in, sync or ownership for the subjects.
+    High,
+    /// Will cause sync errors or wrong matches; fix before migrating.
+    Medium,
+    /// Hygiene; fix when convenient.
+    Low,
+    /// For information.
+    Info,
+}
+
+impl Severity {
+    /// All severities, most severe first.
+    pub const ALL: [Severity; 5] = [Self::Critical, Self::High, Self::Medium, Self::Low, Self::Info];
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Critical => "critical",
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+            Self::Info => "info",
+        }
+    }
+    /// Parses a lower-case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Category of a finding (closed list; part of the JSON contract).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Characters and lengths that block sync (IdFix and beyond).
+    BadCharacters,
+    /// Values that must be unique but are not.
+    Duplicates,
+    /// Sync anchors derived from mutable values or badly encoded.
+    MutableAnchors,
+    /// Orphaned, duplicated or inconsistent anchors.
+    AnchorIntegrity,
+    /// Several unlinked tenants of one organisation.
+    DuplicateDirectories,
+    /// Personal Microsoft accounts that make sign-in or ownership ambiguous.
+    MsaAmbiguity,
+    /// Federation settings.
+    Federation,
+    /// Domains.
+    Domains,
+    /// Azure subscriptions.
+    Subscriptions,
+    /// Sync topology, matching and health.
+    Sync,
+    /// Problems with the inputs themselves.
+    Input,
+}
+
+impl Category {
+    /// All categories in report order.
+    pub const ALL: [Category; 11] = [
+        Self::Input,
+        Self::DuplicateDirectories,
+        Self::Subscriptions,
+        Self::Domains,
+        Self::Federation,
+        Self::MsaAmbiguity,
+        Self::Sync,
+        Self::AnchorIntegrity,
+        Self::MutableAnchors,
+        Self::Duplicates,
+        Self::BadCharacters,
+    ];
+    /// Kebab-case name as in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadCharacters => "bad-characters",
+            Self::Duplicates => "duplicates",
+            Self::MutableAnchors => "mutable-anchors",
+            Self::AnchorIntegrity => "anchor-integrity",
+            Self::DuplicateDirectories => "duplicate-directories",
+            Self::MsaAmbiguity => "msa-ambiguity",
+            Self::Federation => "federation",
+            Self::Domains => "domains",
+            Self::Subscriptions => "subscriptions",
+            Self::Sync => "sync",
+            Self::Input => "input",
+        }
+    }
+    /// Parses a kebab-case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// What a finding is about: an object, tenant, domain, subscription, file...
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Subject {
+    /// `ad-object`, `cloud-object`, `tenant`, `domain`, `federation`, `subscription`, `external-account`, `file`...
+    pub kind: String,
+    /// Stable identity: objectGUID, directory object id, tenant id, domain name, subscription id, file path.
+    pub id: String,
+    /// Human label (display name, UPN...).
+    pub display: String,
+    /// Where it was read.
+    pub source: Option<SourceRef>,
+}
+
+/// One finding.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// Rule code (`IN001`...).
+    pub rule: String,
+    /// Category.
+    pub category: Category,
+    /// Severity (after policy overrides).
+    pub severity: Severity,
+    /// One-line title of this finding.
+    pub title: String,
+    /// Subjects, the primary one first.
+    pub subjects: Vec<Subject>,
+    /// Facts that justify the finding (expected vs actual values, counts...).
+    pub evidence: BTreeMap<String, serde_json::Value>,
+    /// What to do.
+    pub remediation: String,
+    /// Extra discriminator for the fingerprint when one subject can fail a rule several ways
+    /// (the attribute and value); never a line number.
+    pub discriminator: String,
+}
+
+impl Finding {
+    /// Stable fingerprint: hash of rule, subject identities (sorted) and discriminator; never paths
+    /// of exports' lines or input order. 32 hex characters.
+    pub fn fingerprint(&self) -> String {
+        let mut ids: Vec<(&str, String)> = self.subjects.iter().map(|s| (s.kind.as_str(), s.id.to_lowercase())).collect();
+        ids.sort();
+        let mut h = Sha256::new();
+        h.update(self.rule.as_bytes());
+        for (k, id) in ids {
+            h.update([0u8]);
+            h.update(k.as_bytes());
+            h.update([1u8]);
+            h.update(id.as_bytes());
+        }
+        h.update([2u8]);
+        h.update(self.discriminator.as_bytes());
+        let d = h.finalize();
+        d[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Counts of findings per severity and category.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Tally {
+    /// Per severity (all five keys present).
+    pub by_severity: BTreeMap<&'static str, usize>,
+    /// Per category (all keys present).
+    pub by_category: BTreeMap<&'static str, usize>,
+    /// Total.
+    pub total: usize,
+}
+
+impl Tally {
+    /// Counts `findings`.
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut t = Tally::default();
+        for s in Severity::ALL {
+            t.by_severity.insert(s.as_str(), 0);
+        }
+        for c in Category::ALL {
+            t.by_category.insert(c.as_str(), 0);
+        }
+        for f in findings {
+            *t.by_severity.entry(f.severity.as_str()).or_default() += 1;
+            *t.by_category.entry(f.category.as_str()).or_default() += 1;
+        }
+        t.total = findings.len();
+        t
+    }
+}
+
+/// Sorts findings into report order: severity, category, rule, then fingerprint (input order never matters).
+pub fn sort(findings: &mut [Finding], _sources: &SourceMap) {
+    findings.sort_by_cached_key(|f| (f.severity, f.category, f.rule.clone(), f.fingerprint()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(subjects: &[(&str, &str)], disc: &str) -> Finding {
+        Finding {
+            rule: "IN001".into(),
+            category: Category::Input,
+            severity: Severity::Medium,
+            title: "t".into(),
+            subjects: subjects
+                .iter()
+                .map(|(k, id)| Subject { kind: k.to_string(), id: id.to_string(), display: "x".into(), source: None })
+                .collect(),
+            evidence: BTreeMap::new(),
+            remediation: String::new(),
+            discriminator: disc.into(),
+        }
+    }
+
+    #[test]
+    fn fingerprint_ignores_subject_order_and_case_but_not_identity() {
+        let a = f(&[("cloud-object", "AAA"), ("ad-object", "bbb")], "upn");
+        let b = f(&[("ad-object", "BBB"), ("cloud-object", "aaa")], "upn");
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_eq!(a.fingerprint().len(), 32);
+        assert_ne!(a.fingerprint(), f(&[("cloud-object", "AAA")], "upn").fingerprint());
+        assert_ne!(a.fingerprint(), f(&[("cloud-object", "AAA"), ("ad-object", "bbb")], "mail").fingerprint());
+    }
+
+    #[test]
+    fn severity_order_and_names() {
+        assert!(Severity::Critical < Severity::Info);
+        assert_eq!(Severity::parse("high"), Some(Severity::High));
+        assert_eq!(Category::parse("msa-ambiguity"), Some(Category::MsaAmbiguity));
+        assert_eq!(Category::ALL.len(), 11);
+    }
+}

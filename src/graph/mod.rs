@@ -1,1 +1,464 @@
-//! Stage 2 — the estate graph.
+//! Stage 2 — the estate graph: forests, AD objects, tenants, cloud objects, domains, federation
+//! settings, subscriptions and external (guest or personal) accounts as nodes of one petgraph
+//! graph, joined by typed edges.
+//!
+//! Every join is a hash lookup (linear in the estate): anchors are indexed once, soft-match keys
+//! once, tenants by id once. Nodes carry only their kind and an index into the [`Estate`]'s vectors,
+//! so the graph stays small next to the records.
+
+pub mod external;
+
+use crate::model::*;
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use petgraph::visit::EdgeRef;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+pub use external::{AccountKind, ExternalAccount};
+
+/// A node: its kind and the index of its record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// [`Estate::forests`]
+    Forest(u32),
+    /// [`Estate::ad_objects`]
+    AdObject(u32),
+    /// [`Estate::tenants`]
+    Tenant(u32),
+    /// A tenant id named by a subscription or ARM tenant list but not exported ([`EstateGraph::foreign_tenants`]).
+    ForeignTenant(u32),
+    /// [`Estate::cloud_objects`]
+    CloudObject(u32),
+    /// [`Estate::domains`]
+    Domain(u32),
+    /// [`Estate::federations`]
+    Federation(u32),
+    /// [`Estate::subscriptions`]
+    Subscription(u32),
+    /// [`EstateGraph::external_accounts`]
+    ExternalAccount(u32),
+    /// [`Estate::applications`]
+    Application(u32),
+}
+
+/// Which AD attribute produced an anchor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum AnchorSource {
+    /// Base64 of objectGUID.
+    ObjectGuid,
+    /// Base64 of ms-DS-ConsistencyGuid.
+    ConsistencyGuid,
+}
+
+/// Key of a soft-match candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum SoftKey {
+    /// The AD object's primary SMTP address equals the cloud object's primary SMTP address.
+    PrimarySmtp,
+    /// The UPNs are equal.
+    Upn,
+}
+
+/// A typed edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Edge {
+    /// forest → AD object, tenant → cloud object / application.
+    Contains,
+    /// AD object → cloud object: the cloud ImmutableId equals the AD object's anchor (hard match).
+    AnchoredTo(AnchorSource),
+    /// AD object → cloud object: would soft-match (no hard link between them).
+    SoftMatchCandidate(SoftKey),
+    /// tenant → domain, verified.
+    Verifies,
+    /// tenant → domain, registered but not verified.
+    Registers,
+    /// domain → federation settings.
+    FederatedBy,
+    /// subscription → tenant (or foreign tenant) it trusts.
+    Trusts,
+    /// subscription → tenant that manages it (Azure Lighthouse).
+    ManagedBy,
+    /// external account → tenant where it is a guest.
+    GuestIn,
+    /// cloud object → external account it represents.
+    Represents,
+    /// external account → subscription it administers (`az` user).
+    Administers,
+    /// cloud object → tenant: holds a directory role there.
+    HasRole,
+}
+
+impl Edge {
+    /// Name used in counts.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Edge::Contains => "contains",
+            Edge::AnchoredTo(_) => "anchored_to",
+            Edge::SoftMatchCandidate(_) => "soft_match_candidate",
+            Edge::Verifies => "verifies",
+            Edge::Registers => "registers",
+            Edge::FederatedBy => "federated_by",
+            Edge::Trusts => "trusts",
+            Edge::ManagedBy => "managed_by",
+            Edge::GuestIn => "guest_in",
+            Edge::Represents => "represents",
+            Edge::Administers => "administers",
+            Edge::HasRole => "has_role",
+        }
+    }
+}
+
+/// Lookup tables built once for the rules.
+#[derive(Debug, Default)]
+pub struct Indexes {
+    /// Cloud objects by ImmutableId (exact, case-sensitive as Entra compares it).
+    pub cloud_by_anchor: HashMap<String, Vec<u32>>,
+    /// Cloud objects by lower-cased UPN.
+    pub cloud_by_upn: HashMap<String, Vec<u32>>,
+    /// Cloud objects by lower-cased primary SMTP address.
+    pub cloud_by_smtp: HashMap<String, Vec<u32>>,
+    /// Tenants by id.
+    pub tenant_by_id: HashMap<String, u32>,
+    /// Cloud objects by (tenant, lower-cased object id).
+    pub cloud_by_id: HashMap<(u32, String), u32>,
+}
+
+/// The estate graph with node handles for every record.
+#[derive(Debug, Default)]
+pub struct EstateGraph {
+    /// The graph.
+    pub graph: StableDiGraph<Node, Edge>,
+    /// Node of each forest.
+    pub forests: Vec<NodeIndex>,
+    /// Node of each AD object.
+    pub ad_objects: Vec<NodeIndex>,
+    /// Node of each tenant.
+    pub tenants: Vec<NodeIndex>,
+    /// Node of each cloud object.
+    pub cloud_objects: Vec<NodeIndex>,
+    /// Node of each domain.
+    pub domains: Vec<NodeIndex>,
+    /// Node of each federation setting.
+    pub federations: Vec<NodeIndex>,
+    /// Node of each subscription.
+    pub subscriptions: Vec<NodeIndex>,
+    /// Node of each application.
+    pub applications: Vec<NodeIndex>,
+    /// Tenant ids named by subscriptions but not exported, with their nodes.
+    pub foreign_tenants: Vec<(String, NodeIndex)>,
+    /// External accounts (guests, personal accounts) with their nodes.
+    pub external_accounts: Vec<(ExternalAccount, NodeIndex)>,
+    /// Lookup tables.
+    pub indexes: Indexes,
+}
+
+/// Counts per node and edge kind (`estate` in the JSON report).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    /// Forests.
+    pub forests: usize,
+    /// AD objects.
+    pub ad_objects: usize,
+    /// Tenants.
+    pub tenants: usize,
+    /// Tenant ids referenced but not exported.
+    pub foreign_tenants: usize,
+    /// Cloud users, groups, contacts.
+    pub cloud_objects: usize,
+    /// Domains.
+    pub domains: usize,
+    /// Federation settings.
+    pub federation_settings: usize,
+    /// Subscriptions.
+    pub subscriptions: usize,
+    /// Subscribed SKUs.
+    pub skus: usize,
+    /// Applications and service principals.
+    pub applications: usize,
+    /// Directory role grants.
+    pub role_grants: usize,
+    /// External accounts.
+    pub external_accounts: usize,
+    /// Edges per kind.
+    pub edges: BTreeMap<&'static str, usize>,
+}
+
+impl EstateGraph {
+    /// Builds the graph from an attributed estate.
+    pub fn build(estate: &Estate) -> Self {
+        let mut g = EstateGraph::default();
+        let graph = &mut g.graph;
+        for i in 0..estate.forests.len() {
+            g.forests.push(graph.add_node(Node::Forest(i as u32)));
+        }
+        for i in 0..estate.tenants.len() {
+            g.tenants.push(graph.add_node(Node::Tenant(i as u32)));
+            if let Some(id) = &estate.tenants[i].id {
+                g.indexes.tenant_by_id.entry(id.clone()).or_insert(i as u32);
+            }
+        }
+        for (i, o) in estate.ad_objects.iter().enumerate() {
+            let n = graph.add_node(Node::AdObject(i as u32));
+            g.ad_objects.push(n);
+            if let Some(&f) = g.forests.get(o.forest as usize) {
+                graph.add_edge(f, n, Edge::Contains);
+            }
+        }
+        for (i, o) in estate.cloud_objects.iter().enumerate() {
+            let n = graph.add_node(Node::CloudObject(i as u32));
+            g.cloud_objects.push(n);
+            if let Some(&t) = g.tenants.get(o.tenant as usize) {
+                graph.add_edge(t, n, Edge::Contains);
+            }
+            let idx = &mut g.indexes;
+            if let Some(a) = o.immutable_id.as_deref().filter(|a| !a.is_empty()) {
+                idx.cloud_by_anchor.entry(a.to_string()).or_default().push(i as u32);
+            }
+            if let Some(u) = o.upn.as_deref().filter(|u| !u.is_empty()) {
+                idx.cloud_by_upn.entry(u.to_lowercase()).or_default().push(i as u32);
+            }
+            if let Some(s) = o.primary_smtp().filter(|s| !s.is_empty()) {
+                idx.cloud_by_smtp.entry(s.to_lowercase()).or_default().push(i as u32);
+            }
+            if let Some(id) = &o.id {
+                idx.cloud_by_id.insert((o.tenant, id.to_lowercase()), i as u32);
+            }
+        }
+        for (i, a) in estate.applications.iter().enumerate() {
+            let n = graph.add_node(Node::Application(i as u32));
+            g.applications.push(n);
+            if let Some(&t) = g.tenants.get(a.tenant as usize) {
+                graph.add_edge(t, n, Edge::Contains);
+            }
+        }
+        // Domains and their federation settings.
+        let mut domain_by_key: HashMap<(u32, String), NodeIndex> = HashMap::new();
+        for (i, d) in estate.domains.iter().enumerate() {
+            let n = g.graph.add_node(Node::Domain(i as u32));
+            g.domains.push(n);
+            domain_by_key.insert((d.tenant, d.name.to_lowercase()), n);
+            if let Some(&t) = g.tenants.get(d.tenant as usize) {
+                let e = if d.is_verified == Some(true) { Edge::Verifies } else { Edge::Registers };
+                g.graph.add_edge(t, n, e);
+            }
+        }
+        for (i, f) in estate.federations.iter().enumerate() {
+            let n = g.graph.add_node(Node::Federation(i as u32));
+            g.federations.push(n);
+            if let Some(d) = f.domain.as_deref()
+                && let Some(&dn) = domain_by_key.get(&(f.tenant, d.to_lowercase()))
+            {
+                g.graph.add_edge(dn, n, Edge::FederatedBy);
+            }
+        }
+        g.link_anchors(estate);
+        g.link_subscriptions(estate);
+        g.link_external_accounts(estate);
+        g.link_roles(estate);
+        g
+    }
+
+    /// Hard matches (anchor equality) and soft-match candidates (primary SMTP, then UPN).
+    fn link_anchors(&mut self, estate: &Estate) {
+        for (i, o) in estate.ad_objects.iter().enumerate() {
+            let from = self.ad_objects[i];
+            let mut hard: Vec<u32> = Vec::new();
+            let guid_anchor = o.object_guid.map(|g| g.immutable_id());
+            let cg_anchor = o.consistency_guid.as_deref().map(anchor::encode_base64);
+            for (anchor, src) in [(&guid_anchor, AnchorSource::ObjectGuid), (&cg_anchor, AnchorSource::ConsistencyGuid)] {
+                let Some(a) = anchor else { continue };
+                if src == AnchorSource::ConsistencyGuid && guid_anchor.as_ref() == Some(a) {
+                    continue; // ConsistencyGuid initialised from objectGUID: one link, attributed to objectGUID
+                }
+                if let Some(targets) = self.indexes.cloud_by_anchor.get(a) {
+                    for &c in targets {
+                        self.graph.add_edge(from, self.cloud_objects[c as usize], Edge::AnchoredTo(src));
+                        hard.push(c);
+                    }
+                }
+            }
+            let soft = |key: Option<String>, kind: SoftKey, index: &HashMap<String, Vec<u32>>, g: &mut StableDiGraph<Node, Edge>| {
+                let Some(k) = key else { return };
+                if let Some(targets) = index.get(&k) {
+                    for &c in targets {
+                        if !hard.contains(&c) {
+                            g.add_edge(from, self.cloud_objects[c as usize], Edge::SoftMatchCandidate(kind));
+                        }
+                    }
+                }
+            };
+            let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(str::to_lowercase);
+            let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(str::to_lowercase);
+            soft(smtp, SoftKey::PrimarySmtp, &self.indexes.cloud_by_smtp, &mut self.graph);
+            soft(upn, SoftKey::Upn, &self.indexes.cloud_by_upn, &mut self.graph);
+        }
+    }
+
+    fn tenant_node(&mut self, id: &str) -> NodeIndex {
+        let id = id.trim().to_lowercase();
+        if let Some(&t) = self.indexes.tenant_by_id.get(&id) {
+            return self.tenants[t as usize];
+        }
+        if let Some((_, n)) = self.foreign_tenants.iter().find(|(f, _)| *f == id) {
+            return *n;
+        }
+        let n = self.graph.add_node(Node::ForeignTenant(self.foreign_tenants.len() as u32));
+        self.foreign_tenants.push((id, n));
+        n
+    }
+
+    fn link_subscriptions(&mut self, estate: &Estate) {
+        for (i, s) in estate.subscriptions.iter().enumerate() {
+            let n = self.graph.add_node(Node::Subscription(i as u32));
+            self.subscriptions.push(n);
+            if let Some(t) = s.trusted_tenant() {
+                let tn = self.tenant_node(t);
+                self.graph.add_edge(n, tn, Edge::Trusts);
+            }
+            for m in &s.managed_by_tenants {
+                let tn = self.tenant_node(m);
+                self.graph.add_edge(n, tn, Edge::ManagedBy);
+            }
+        }
+    }
+
+    fn link_external_accounts(&mut self, estate: &Estate) {
+        let mut by_key: HashMap<(AccountKind, String), u32> = HashMap::new();
+        let mut intern = |g: &mut Self, acct: ExternalAccount| -> NodeIndex {
+            let key = (acct.kind, acct.address.clone());
+            if let Some(&i) = by_key.get(&key) {
+                return g.external_accounts[i as usize].1;
+            }
+            let i = g.external_accounts.len() as u32;
+            let n = g.graph.add_node(Node::ExternalAccount(i));
+            g.external_accounts.push((acct, n));
+            by_key.insert(key, i);
+            n
+        };
+        for (i, o) in estate.cloud_objects.iter().enumerate() {
+            let Some(acct) = external::account_of(o) else { continue };
+            let n = intern(self, acct);
+            let c = self.cloud_objects[i];
+            self.graph.add_edge(c, n, Edge::Represents);
+            if let Some(&t) = self.tenants.get(o.tenant as usize) {
+                self.graph.add_edge(n, t, Edge::GuestIn);
+            }
+        }
+        for (i, s) in estate.subscriptions.iter().enumerate() {
+            let Some(acct) = s.user_name.as_deref().and_then(external::account_of_az_user) else { continue };
+            let n = intern(self, acct);
+            let sn = self.subscriptions[i];
+            self.graph.add_edge(n, sn, Edge::Administers);
+        }
+    }
+
+    fn link_roles(&mut self, estate: &Estate) {
+        for r in &estate.role_grants {
+            if let Some(&c) = self.indexes.cloud_by_id.get(&(r.tenant, r.principal_id.to_lowercase()))
+                && let Some(&t) = self.tenants.get(r.tenant as usize)
+            {
+                self.graph.add_edge(self.cloud_objects[c as usize], t, Edge::HasRole);
+            }
+        }
+    }
+
+    /// Counts per node and edge kind.
+    pub fn counts(&self, estate: &Estate) -> Counts {
+        let mut edges: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for e in self.graph.edge_weights() {
+            *edges.entry(e.name()).or_default() += 1;
+        }
+        Counts {
+            forests: estate.forests.len(),
+            ad_objects: estate.ad_objects.len(),
+            tenants: estate.tenants.len(),
+            foreign_tenants: self.foreign_tenants.len(),
+            cloud_objects: estate.cloud_objects.len(),
+            domains: estate.domains.len(),
+            federation_settings: estate.federations.len(),
+            subscriptions: estate.subscriptions.len(),
+            skus: estate.skus.len(),
+            applications: estate.applications.len(),
+            role_grants: estate.role_grants.len(),
+            external_accounts: self.external_accounts.len(),
+            edges,
+        }
+    }
+
+    /// Cloud objects hard-linked to an AD object, with the anchor attribute.
+    pub fn anchored_cloud_objects(&self, ad: u32) -> impl Iterator<Item = (u32, AnchorSource)> + '_ {
+        self.graph.edges(self.ad_objects[ad as usize]).filter_map(|e| match (e.weight(), self.graph[e.target()]) {
+            (Edge::AnchoredTo(src), Node::CloudObject(c)) => Some((c, *src)),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceRef;
+
+    fn estate() -> Estate {
+        let guid = Guid::parse("35918bc9-196d-40ea-9779-889d79b753f0").unwrap();
+        let mut e = Estate::default();
+        e.forests.push(Forest { name: "corp.contoso.com".into(), ..Default::default() });
+        e.tenants.push(Tenant { id: Some("11111111-1111-1111-1111-111111111111".into()), name: "Contoso".into(), ..Default::default() });
+        e.ad_objects.push(AdObject {
+            object_guid: Some(guid),
+            upn: Some("Ann@contoso.com".into()),
+            proxy_addresses: vec!["SMTP:ann@contoso.com".into()],
+            ..Default::default()
+        });
+        e.ad_objects.push(AdObject {
+            upn: Some("bob@contoso.com".into()),
+            proxy_addresses: vec!["SMTP:Bob@Contoso.com".into()],
+            ..Default::default()
+        });
+        // Synced twin of Ann (anchor = objectGUID), and a cloud-only Bob that would soft-match.
+        e.cloud_objects.push(CloudObject {
+            id: Some("c1".into()),
+            upn: Some("ann@contoso.com".into()),
+            immutable_id: Some("yYuRNW0Z6kCXeYidebdT8A==".into()),
+            ..Default::default()
+        });
+        e.cloud_objects.push(CloudObject {
+            id: Some("c2".into()),
+            upn: Some("bob@contoso.com".into()),
+            mail: Some("bob@contoso.com".into()),
+            ..Default::default()
+        });
+        e.cloud_objects.push(CloudObject {
+            id: Some("c3".into()),
+            user_type: Some("Guest".into()),
+            upn: Some("kim_outlook.com#EXT#@contoso.onmicrosoft.com".into()),
+            identities: vec![Identity { issuer: Some("MicrosoftAccount".into()), issuer_assigned_id: Some("kim@outlook.com".into()), ..Default::default() }],
+            ..Default::default()
+        });
+        e.role_grants.push(RoleGrant { principal_id: "C3".into(), role: "Global Administrator".into(), source: SourceRef::default(), ..Default::default() });
+        e.subscriptions.push(Subscription {
+            id: "s1".into(),
+            tenant_id: Some("22222222-2222-2222-2222-222222222222".into()),
+            user_name: Some("live.com#kim@outlook.com".into()),
+            ..Default::default()
+        });
+        e
+    }
+
+    #[test]
+    fn links_anchor_soft_match_guest_role_and_foreign_tenant() {
+        let e = estate();
+        let g = EstateGraph::build(&e);
+        let c = g.counts(&e);
+        assert_eq!(c.edges.get("anchored_to"), Some(&1));
+        assert_eq!(g.anchored_cloud_objects(0).collect::<Vec<_>>(), vec![(0, AnchorSource::ObjectGuid)]);
+        // Bob: soft match by primary SMTP and by UPN; Ann: no soft edge to her own hard-linked twin.
+        assert_eq!(c.edges.get("soft_match_candidate"), Some(&2));
+        assert_eq!(c.external_accounts, 1, "guest and az user are the same personal account");
+        assert_eq!(g.external_accounts[0].0.kind, AccountKind::Personal);
+        assert_eq!(c.edges.get("guest_in"), Some(&1));
+        assert_eq!(c.edges.get("administers"), Some(&1));
+        assert_eq!(c.edges.get("has_role"), Some(&1));
+        assert_eq!(c.foreign_tenants, 1);
+    }
+}

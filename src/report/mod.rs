@@ -1,1 +1,66 @@
-//! Stage 5 — reports.
+//! Stage 5 — reports. One module per output format, all reading the same [`RunSummary`].
+//!
+//! Formats are declared once in [`OutputFormat`]; `--format` takes a comma-separated list of them.
+
+pub mod json;
+
+use crate::findings::Finding;
+use crate::graph::Counts;
+use crate::ingest::Ingested;
+use std::path::{Path, PathBuf};
+
+/// Output formats (`--format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// `report.json`: the machine-readable contract (schema in `schemas/report.schema.json`).
+    Json,
+}
+
+impl OutputFormat {
+    /// File name written into `--out`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::Json => "report.json",
+        }
+    }
+}
+
+/// Everything a report needs about a finished run.
+pub struct RunSummary<'a> {
+    /// Ingest result.
+    pub ingested: &'a Ingested,
+    /// Graph counts.
+    pub counts: Counts,
+    /// Findings in report order.
+    pub findings: &'a [Finding],
+    /// Timestamp of the run (RFC 3339, UTC).
+    pub generated_at: String,
+}
+
+/// Errors writing reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The output folder or a file could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// Path.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// Writes every requested format into `out_dir`, returning the paths written.
+pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    std::fs::create_dir_all(out_dir).map_err(|source| Error::Io { path: out_dir.display().to_string(), source })?;
+    let mut written = Vec::new();
+    for f in formats {
+        let path = out_dir.join(f.file_name());
+        let bytes = match f {
+            OutputFormat::Json => json::render(summary),
+        };
+        std::fs::write(&path, bytes).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        written.push(path);
+    }
+    Ok(written)
+}

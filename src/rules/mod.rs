@@ -1,1 +1,25 @@
-//! Stage 3 — rules.
+//! Stage 3 — rules: detections over the model and the graph.
+//!
+//! Rule metadata is declared once as data in `rules/` ([`catalog`]); the logic lives here, one module
+//! per family. Rules never read files, the policy or the command line: they get the estate, the
+//! graph and the ingest account, and return findings.
+
+pub mod catalog;
+pub mod input;
+
+use crate::findings::Finding;
+use crate::graph::EstateGraph;
+use crate::ingest::Ingested;
+
+/// Everything a rule may look at.
+pub struct Context<'a> {
+    /// The ingest result (estate, inputs, sources).
+    pub ingested: &'a Ingested,
+    /// The estate graph.
+    pub graph: &'a EstateGraph,
+}
+
+/// Runs every rule family and returns the findings (unsorted).
+pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    input::findings(&ctx.ingested.inputs, &ctx.ingested.issues, &ctx.ingested.sources)
+}

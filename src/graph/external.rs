@@ -1,0 +1,133 @@
+//! External accounts: B2B guests and personal Microsoft accounts, recognised from cloud users and
+//! from `az` subscription users, so that one person seen in several tenants is one node.
+
+use crate::model::CloudObject;
+
+/// What kind of account an external identity is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccountKind {
+    /// Personal Microsoft account (MSA): issuer `MicrosoftAccount`, `live.com#` principals, or a
+    /// Microsoft consumer mail domain.
+    Personal,
+    /// Work account of another Entra tenant (issuer `ExternalAzureAD`).
+    Work,
+    /// Guest signing in with an e-mail one-time passcode (issuer `mail`).
+    EmailOtp,
+    /// Social or federated identity provider (`google.com`, `facebook.com`, SAML issuer).
+    Federated,
+    /// A guest whose identity provider is unknown from the export.
+    Unknown,
+}
+
+/// One external account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternalAccount {
+    /// Kind.
+    pub kind: AccountKind,
+    /// Lower-cased sign-in address.
+    pub address: String,
+}
+
+/// Microsoft consumer mail domains (MSA by default). Look-alikes such as `hotmail-us.top` are not in it.
+pub const MICROSOFT_CONSUMER_DOMAINS: &[&str] = &[
+    "outlook.com", "hotmail.com", "live.com", "msn.com", "passport.com", "outlook.fr", "outlook.de", "outlook.es",
+    "outlook.it", "outlook.jp", "outlook.com.au", "outlook.com.br", "outlook.co.uk", "hotmail.co.uk", "hotmail.fr",
+    "hotmail.de", "hotmail.es", "hotmail.it", "hotmail.be", "hotmail.nl", "hotmail.ca", "hotmail.com.au",
+    "hotmail.co.jp", "live.co.uk", "live.fr", "live.de", "live.nl", "live.be", "live.ca", "live.com.au", "live.it",
+    "live.jp", "windowslive.com",
+];
+
+/// True when `domain` is a Microsoft consumer mail domain.
+pub fn is_microsoft_consumer_domain(domain: &str) -> bool {
+    let d = domain.trim().to_ascii_lowercase();
+    MICROSOFT_CONSUMER_DOMAINS.contains(&d.as_str())
+}
+
+/// The real address of a guest UPN `kim_outlook.com#EXT#@contoso.onmicrosoft.com` → `kim@outlook.com`
+/// (the last `_` before `#EXT#` stood for `@`).
+pub fn address_from_ext_upn(upn: &str) -> Option<String> {
+    let (left, _) = upn.split_once("#EXT#")?;
+    let at = left.rfind('_')?;
+    let (local, domain) = (&left[..at], &left[at + 1..]);
+    (!local.is_empty() && domain.contains('.')).then(|| format!("{local}@{domain}").to_lowercase())
+}
+
+/// The external account a cloud user stands for, if it is a guest or an external identity.
+pub fn account_of(o: &CloudObject) -> Option<ExternalAccount> {
+    let issuer_kind = o.identities.iter().find_map(|i| {
+        let issuer = i.issuer.as_deref()?;
+        let kind = match issuer {
+            "MicrosoftAccount" => AccountKind::Personal,
+            "ExternalAzureAD" => AccountKind::Work,
+            "mail" => AccountKind::EmailOtp,
+            _ => return None,
+        };
+        Some((kind, i.issuer_assigned_id.clone()))
+    });
+    let federated = o.identities.iter().any(|i| i.sign_in_type.as_deref() == Some("federated"));
+    if issuer_kind.is_none() && !o.is_guest() {
+        return None;
+    }
+    let address = issuer_kind
+        .as_ref()
+        .and_then(|(_, id)| id.clone())
+        .filter(|a| a.contains('@'))
+        .or_else(|| o.mail.clone())
+        .or_else(|| o.upn.as_deref().and_then(address_from_ext_upn))
+        .or_else(|| o.other_mails.first().cloned())?
+        .to_lowercase();
+    let domain = address.rsplit('@').next().unwrap_or("");
+    let kind = match issuer_kind {
+        Some((k, _)) => k,
+        None if is_microsoft_consumer_domain(domain) => AccountKind::Personal,
+        None if federated => AccountKind::Federated,
+        None => AccountKind::Unknown,
+    };
+    Some(ExternalAccount { kind, address })
+}
+
+/// The account behind an `az` subscription user: `live.com#kim@outlook.com` is a personal account.
+pub fn account_of_az_user(name: &str) -> Option<ExternalAccount> {
+    let n = name.trim();
+    if let Some(addr) = n.strip_prefix("live.com#") {
+        return Some(ExternalAccount { kind: AccountKind::Personal, address: addr.to_lowercase() });
+    }
+    let domain = n.rsplit_once('@').map(|(_, d)| d)?;
+    is_microsoft_consumer_domain(domain)
+        .then(|| ExternalAccount { kind: AccountKind::Personal, address: n.to_lowercase() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ext_upn_address() {
+        assert_eq!(address_from_ext_upn("a_contoso.com#EXT#@microsoft.onmicrosoft.com").as_deref(), Some("a@contoso.com"));
+        assert_eq!(address_from_ext_upn("jo_ann_outlook.com#EXT#@x.onmicrosoft.com").as_deref(), Some("jo_ann@outlook.com"));
+        assert_eq!(address_from_ext_upn("plain@contoso.com"), None);
+    }
+
+    #[test]
+    fn consumer_domains_are_exact_not_substrings() {
+        assert!(is_microsoft_consumer_domain("Hotmail.com"));
+        assert!(!is_microsoft_consumer_domain("hotmail-us.top"));
+        assert!(!is_microsoft_consumer_domain("freehotmail.net"));
+        assert_eq!(account_of_az_user("live.com#Kim@Outlook.com").unwrap().address, "kim@outlook.com");
+        assert!(account_of_az_user("admin@contoso.com").is_none());
+    }
+
+    #[test]
+    fn member_without_external_identity_is_not_external() {
+        let o = CloudObject { upn: Some("ann@contoso.com".into()), user_type: Some("Member".into()), ..Default::default() };
+        assert!(account_of(&o).is_none());
+        let g = CloudObject {
+            upn: Some("lee_fabrikam.com#EXT#@contoso.onmicrosoft.com".into()),
+            user_type: Some("Guest".into()),
+            identities: vec![crate::model::Identity { issuer: Some("ExternalAzureAD".into()), ..Default::default() }],
+            ..Default::default()
+        };
+        assert_eq!(account_of(&g), Some(ExternalAccount { kind: AccountKind::Work, address: "lee@fabrikam.com".into() }));
+    }
+}

@@ -1,0 +1,229 @@
+//! The JSON report (`report.json`): the contract that CI consumers and later tools rely on.
+//!
+//! Its schema is `schemas/report.schema.json` (JSON Schema draft 2020-12); `schema_version` follows
+//! semantic versioning: additive changes bump the minor version, anything else the major version.
+//! Output is deterministic: the same inputs give byte-identical JSON except `generated_at`.
+//!
+//! Top-level keys: `schema_version`, `tool` {name, version}, `generated_at`, `inputs[]` (every file
+//! seen: path, kind, status, encoding, bytes, records, attributed_to, reason, warnings[]), `estate`
+//! (counts per node kind, `edges` per edge kind, `tenants[]`, `forests[]`), `summary` (findings per
+//! severity and category) and `findings[]` (rule, rule_name, category, severity, title, subjects[]
+//! with source {path, line}, evidence, remediation, fingerprint).
+
+use super::RunSummary;
+use crate::findings::{Finding, Tally};
+use crate::graph::Counts;
+use crate::ingest::{Ingested, Status};
+use crate::rules::catalog;
+use crate::source::{SourceMap, SourceRef};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the report format.
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+#[derive(Serialize)]
+struct Report<'a> {
+    schema_version: &'static str,
+    tool: Tool,
+    generated_at: &'a str,
+    inputs: Vec<InputJson<'a>>,
+    estate: EstateJson<'a>,
+    summary: Tally,
+    findings: Vec<FindingJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct InputJson<'a> {
+    path: &'a str,
+    kind: &'a str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    encoding: &'a str,
+    bytes: u64,
+    records: usize,
+    attributed_to: Option<&'a str>,
+    warnings: Vec<WarningJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct WarningJson<'a> {
+    rule: &'a str,
+    line: Option<u32>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct EstateJson<'a> {
+    #[serde(flatten)]
+    counts: &'a Counts,
+    tenant_list: Vec<TenantJson<'a>>,
+    forest_list: Vec<ForestJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct TenantJson<'a> {
+    name: &'a str,
+    id: Option<&'a str>,
+    attributed_by: &'a str,
+    cloud_objects: usize,
+    domains: usize,
+}
+
+#[derive(Serialize)]
+struct ForestJson<'a> {
+    name: &'a str,
+    domains: &'a [String],
+    ad_objects: usize,
+    complete: Option<bool>,
+    anchor_attribute: Option<&'a str>,
+    attributed_by: &'a str,
+}
+
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    rule: &'a str,
+    rule_name: &'a str,
+    category: &'static str,
+    severity: &'static str,
+    title: &'a str,
+    subjects: Vec<SubjectJson<'a>>,
+    evidence: &'a BTreeMap<String, serde_json::Value>,
+    remediation: &'a str,
+    fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct SubjectJson<'a> {
+    kind: &'a str,
+    id: &'a str,
+    display: &'a str,
+    source: Option<SourceJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SourceJson<'a> {
+    path: &'a str,
+    line: Option<u32>,
+}
+
+fn source<'a>(sources: &'a SourceMap, at: SourceRef) -> SourceJson<'a> {
+    SourceJson { path: sources.display(at.file), line: (at.line > 0).then_some(at.line) }
+}
+
+fn inputs(ing: &Ingested) -> Vec<InputJson<'_>> {
+    ing.inputs
+        .iter()
+        .map(|r| {
+            let (status, reason) = match &r.status {
+                Status::Read => ("read", None),
+                Status::Skipped(why) => ("skipped", Some(why.clone())),
+                Status::Failed(e) => (
+                    "failed",
+                    Some(if e.line > 0 { format!("line {}: {}", e.line, e.reason) } else { e.reason.clone() }),
+                ),
+            };
+            InputJson {
+                path: ing.sources.display(r.file),
+                kind: &r.kind,
+                status,
+                reason,
+                encoding: r.encoding,
+                bytes: r.bytes,
+                records: r.records,
+                attributed_to: r.attributed_to.as_deref(),
+                warnings: r
+                    .issues
+                    .iter()
+                    .map(|i| WarningJson { rule: i.code, line: (i.at.line > 0).then_some(i.at.line), message: &i.message })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn estate<'a>(ing: &'a Ingested, counts: &'a Counts) -> EstateJson<'a> {
+    let e = &ing.estate;
+    let mut cloud = vec![0usize; e.tenants.len()];
+    for o in &e.cloud_objects {
+        cloud[o.tenant as usize] += 1;
+    }
+    let mut doms = vec![0usize; e.tenants.len()];
+    for d in &e.domains {
+        doms[d.tenant as usize] += 1;
+    }
+    let mut ad = vec![0usize; e.forests.len()];
+    for o in &e.ad_objects {
+        ad[o.forest as usize] += 1;
+    }
+    EstateJson {
+        counts,
+        tenant_list: e
+            .tenants
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TenantJson {
+                name: &t.name,
+                id: t.id.as_deref(),
+                attributed_by: &t.attributed_by,
+                cloud_objects: cloud[i],
+                domains: doms[i],
+            })
+            .collect(),
+        forest_list: e
+            .forests
+            .iter()
+            .enumerate()
+            .map(|(i, f)| ForestJson {
+                name: &f.name,
+                domains: &f.domains,
+                ad_objects: ad[i],
+                complete: f.complete,
+                anchor_attribute: f.anchor_attribute.as_deref(),
+                attributed_by: &f.attributed_by,
+            })
+            .collect(),
+    }
+}
+
+fn finding<'a>(f: &'a Finding, sources: &'a SourceMap) -> FindingJson<'a> {
+    FindingJson {
+        rule: &f.rule,
+        rule_name: catalog::get(&f.rule).map(|m| m.name.as_str()).unwrap_or(""),
+        category: f.category.as_str(),
+        severity: f.severity.as_str(),
+        title: &f.title,
+        subjects: f
+            .subjects
+            .iter()
+            .map(|s| SubjectJson { kind: &s.kind, id: &s.id, display: &s.display, source: s.source.map(|at| source(sources, at)) })
+            .collect(),
+        evidence: &f.evidence,
+        remediation: &f.remediation,
+        fingerprint: f.fingerprint(),
+    }
+}
+
+/// Renders the report as pretty-printed JSON with a final newline.
+pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
+    let ing = s.ingested;
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
+        generated_at: &s.generated_at,
+        inputs: inputs(ing),
+        estate: estate(ing, &s.counts),
+        summary: Tally::of(s.findings),
+        findings: s.findings.iter().map(|f| finding(f, &ing.sources)).collect(),
+    };
+    let mut out = serde_json::to_vec_pretty(&report).expect("report serialises");
+    out.push(b'\n');
+    out
+}
