@@ -56,7 +56,7 @@ pub fn main() -> ExitCode {
 }
 
 fn error(msg: impl std::fmt::Display) {
-    esay!("tenantlint: {msg}");
+    eprintln!("tenantlint: {msg}");
 }
 
 fn explain(rule: &str) -> u8 {
@@ -192,7 +192,7 @@ fn scan(args: &ScanArgs) -> u8 {
     if args.parse_only {
         if !args.quiet {
             print_inputs(&ingested);
-            esay!("parse-only: {records} records in {:.2} s", started.elapsed().as_secs_f64());
+            eprintln!("parse-only: {records} records in {:.2} s", started.elapsed().as_secs_f64());
         }
         return EXIT_OK;
     }
@@ -219,18 +219,18 @@ fn scan(args: &ScanArgs) -> u8 {
     if !args.quiet {
         print_inputs(&ingested);
         let c = &summary.counts;
-        esay!(
+        eprintln!(
             "estate: {} forest(s), {} AD objects, {} tenant(s), {} cloud objects, {} domains, {} federation settings, {} subscriptions, {} external accounts",
             c.forests, c.ad_objects, c.tenants, c.cloud_objects, c.domains, c.federation_settings, c.subscriptions, c.external_accounts
         );
         let tally = Tally::of(&found);
         let per: Vec<String> =
             Severity::ALL.iter().map(|s| format!("{} {}", tally.by_severity.get(s.as_str()).unwrap_or(&0), s.as_str())).collect();
-        esay!("findings: {} ({})", tally.total, per.join(", "));
+        eprintln!("findings: {} ({})", tally.total, per.join(", "));
         for w in &written {
-            esay!("wrote {}", ingest::display_path(w));
+            eprintln!("wrote {}", ingest::display_path(w));
         }
-        esay!("done in {:.2} s", started.elapsed().as_secs_f64());
+        eprintln!("done in {:.2} s", started.elapsed().as_secs_f64());
     }
     EXIT_OK
 }
@@ -246,7 +246,7 @@ fn print_inputs(ing: &Ingested) {
             e.1 += r.records;
         }
         for (k, (files, recs)) in by_kind {
-            esay!("  {k:<28} {files:>6} files {recs:>10} records");
+            eprintln!("  {k:<28} {files:>6} files {recs:>10} records");
         }
         return;
     }
@@ -256,10 +256,10 @@ fn print_inputs(ing: &Ingested) {
             Status::Read => {
                 let warn = if r.issues.is_empty() { String::new() } else { format!("  ({} warning(s))", r.issues.len()) };
                 let to = r.attributed_to.as_deref().map(|a| format!(" → {a}")).unwrap_or_default();
-                esay!("  read  {path} [{}] {} records{to}{warn}", r.kind, r.records);
+                eprintln!("  read  {path} [{}] {} records{to}{warn}", r.kind, r.records);
             }
-            Status::Skipped(why) => esay!("  skip  {path}: {why}"),
-            Status::Failed(e) => esay!("  FAIL  {}: {}", ing.sources.locate(crate::source::SourceRef::new(r.file, e.line)), e.reason),
+            Status::Skipped(why) => eprintln!("  skip  {path}: {why}"),
+            Status::Failed(e) => eprintln!("  FAIL  {}: {}", ing.sources.locate(crate::source::SourceRef::new(r.file, e.line)), e.reason),
         }
     }
 }
