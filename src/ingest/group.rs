@@ -272,7 +272,7 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
             rep.attributed_to = Some(format!("tenant {a}"));
         }
     }
-    // Tenants named only by id get their organization name when one was merged in later.
+    add_organization_domains(&mut estate);
     Ingested { sources, inputs, estate, issues }
 }
 
@@ -315,5 +315,144 @@ fn merge_tenant(into: &mut Tenant, t: Tenant) {
     }
     if into.attributed_by == "folder" || into.attributed_by.is_empty() {
         into.attributed_by = "organization export".into();
+    }
+}
+
+/// Domains listed in an organization's `verifiedDomains` but absent from the tenant's domain export
+/// become domain records too (verified, pointing at the organization record), so that every tenant's
+/// verified domains are in the graph even without a `/domains` export.
+fn add_organization_domains(estate: &mut Estate) {
+    let mut known: BTreeSet<(TenantIdx, String)> =
+        estate.domains.iter().map(|d| (d.tenant, d.name.to_ascii_lowercase())).collect();
+    for (i, t) in estate.tenants.iter().enumerate() {
+        let Some(src) = t.source else { continue };
+        for v in &t.verified_domains {
+            let name = v.name.trim().to_ascii_lowercase();
+            if name.is_empty() || !known.insert((i as TenantIdx, name.clone())) {
+                continue;
+            }
+            estate.domains.push(Domain {
+                source: src,
+                tenant: i as TenantIdx,
+                name,
+                authentication_type: v.kind.clone(),
+                is_verified: Some(true),
+                is_default: v.is_default,
+                is_initial: v.is_initial,
+                ..Default::default()
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{NamedTenant, Status};
+    use crate::source::FileId;
+
+    const T1: &str = "11111111-1111-1111-1111-111111111111";
+    const T2: &str = "22222222-2222-2222-2222-222222222222";
+
+    fn rep(file: u32) -> InputReport {
+        InputReport {
+            file: FileId(file),
+            kind: "test".into(),
+            status: Status::Read,
+            encoding: "utf-8",
+            records: 1,
+            bytes: 1,
+            issues: vec![],
+            attributed_to: None,
+        }
+    }
+
+    fn org(file: u32, id: &str, name: &str) -> Extract {
+        let mut ex = Extract::new("graph-json:organization");
+        ex.tenants.push(Tenant {
+            source: Some(SourceRef::new(FileId(file), 2)),
+            id: Some(id.into()),
+            name: name.into(),
+            verified_domains: vec![VerifiedDomain { name: "Contoso.com".into(), is_default: Some(true), ..Default::default() }],
+            ..Default::default()
+        });
+        ex
+    }
+
+    fn users(file: u32, n: usize) -> Extract {
+        let mut ex = Extract::new("graph-json:users");
+        for _ in 0..n {
+            ex.cloud_objects.push(CloudObject { source: SourceRef::new(FileId(file), 3), ..Default::default() });
+        }
+        ex
+    }
+
+    fn ad(file: u32, dn: &str) -> Extract {
+        let mut ex = Extract::new("ad-csv");
+        ex.ad_objects.push(AdObject { dn: Some(dn.into()), ..Default::default() });
+        ex
+    }
+
+    fn sources(paths: &[&str]) -> SourceMap {
+        let mut s = SourceMap::default();
+        for p in paths {
+            s.add(PathBuf::from(p), p.to_string());
+        }
+        s
+    }
+
+    #[test]
+    fn folder_attribution_follows_the_organization_export() {
+        let src = sources(&["e/t1/org.json", "e/t1/users.json", "e/t1/sub/more.json", "e/t2/users.json"]);
+        let res = vec![(rep(0), org(0, T1, "Contoso")), (rep(1), users(1, 2)), (rep(2), users(2, 1)), (rep(3), users(3, 1))];
+        let ing = attribute(src, res, None);
+        let e = &ing.estate;
+        assert_eq!(e.tenants.len(), 2);
+        assert_eq!(e.tenants[0].name, "Contoso");
+        assert_eq!(e.tenants[0].id.as_deref(), Some(T1));
+        assert_eq!(e.cloud_objects.iter().filter(|o| o.tenant == 0).count(), 3, "same folder and subfolder");
+        assert!(e.tenants[1].name.starts_with("unidentified tenant (e/t2)"));
+        assert_eq!(ing.inputs[3].issues[0].code, codes::UNATTRIBUTED);
+        // verifiedDomains become domain records of the tenant.
+        assert_eq!(e.domains.len(), 1);
+        assert_eq!((e.domains[0].name.as_str(), e.domains[0].tenant, e.domains[0].is_verified), ("contoso.com", 0, Some(true)));
+    }
+
+    #[test]
+    fn two_tenant_ids_in_one_file_is_a_mismatch() {
+        let src = sources(&["e/x/export.json"]);
+        let mut ex = org(0, T1, "A");
+        ex.tenant_ids.push(NamedTenant { id: T1.into(), at: SourceRef::new(FileId(0), 5), field: "a.TenantId".into() });
+        ex.tenant_ids.push(NamedTenant { id: T2.into(), at: SourceRef::new(FileId(0), 9), field: "b.Id".into() });
+        let ing = attribute(src, vec![(rep(0), ex)], None);
+        let i = &ing.inputs[0].issues[0];
+        assert_eq!((i.code, i.at.line), (codes::TENANT_MISMATCH, 5));
+        assert!(i.message.contains("a.TenantId = 1111") && i.message.contains("b.Id = 2222"), "{}", i.message);
+    }
+
+    #[test]
+    fn manifest_paths_win_and_conflicting_ids_are_reported() {
+        let dir = PathBuf::from("e");
+        let m = Manifest::parse(
+            &format!("[[tenant]]\nname='Declared'\nid='{T2}'\npaths=['t1']\n[[forest]]\nname='corp.contoso.com'\npaths=['ad']\ncomplete=true\n"),
+            &dir,
+            "e/estate.toml",
+        )
+        .unwrap();
+        let src = sources(&["e/t1/org.json", "e/ad/users.csv", "e/ad2/users.csv"]);
+        let res = vec![
+            (rep(0), org(0, T1, "Contoso")),
+            (rep(1), ad(1, "CN=a,OU=x,DC=corp,DC=contoso,DC=com")),
+            (rep(2), ad(2, "CN=b,DC=child,DC=fabrikam,DC=local")),
+        ];
+        let ing = attribute(src, res, Some(&m));
+        assert_eq!(ing.estate.tenants.len(), 1);
+        assert_eq!(ing.estate.tenants[0].name, "Declared");
+        assert_eq!(ing.inputs[0].issues[0].code, codes::TENANT_MISMATCH);
+        let f = &ing.estate.forests;
+        assert_eq!(f.len(), 2);
+        assert_eq!((f[0].name.as_str(), f[0].complete), ("corp.contoso.com", Some(true)));
+        assert_eq!((f[1].name.as_str(), f[1].complete), ("child.fabrikam.local", None));
+        assert_eq!(ing.inputs[2].attributed_to.as_deref(), Some("forest child.fabrikam.local"));
     }
 }
