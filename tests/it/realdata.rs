@@ -1,0 +1,1 @@
+//! End-to-end scans of the real third-party exports in ../shared/realdata (skipped when absent).

@@ -1,0 +1,1 @@
+//! The JSON report contract on a small estate built in the test.

@@ -1,0 +1,1 @@
+//! End-to-end scans of the bundled sample estates.
