@@ -129,6 +129,29 @@ pub fn run_timestamp() -> String {
         .unwrap_or_default()
 }
 
+/// The result of running the pipeline on some paths (used by `scan` and by tests).
+pub struct Analysis {
+    /// Ingest result.
+    pub ingested: Ingested,
+    /// The estate graph.
+    pub graph: EstateGraph,
+    /// Findings in report order.
+    pub findings: Vec<findings::Finding>,
+}
+
+/// Runs `ingest → graph → rules → findings` on `paths` without printing or writing anything.
+pub fn analyse(paths: &[std::path::PathBuf], opts: &ingest::Options) -> Result<Analysis, ingest::Error> {
+    let ingested = ingest::ingest(paths, opts, &|_| {})?;
+    Ok(analyse_ingested(ingested))
+}
+
+fn analyse_ingested(ingested: Ingested) -> Analysis {
+    let graph = EstateGraph::build(&ingested.estate);
+    let mut found = rules::run(&rules::Context { ingested: &ingested, graph: &graph });
+    findings::sort(&mut found, &ingested.sources);
+    Analysis { ingested, graph, findings: found }
+}
+
 fn scan(args: &ScanArgs) -> u8 {
     let started = std::time::Instant::now();
     let opts = ingest::Options { manifest: args.manifest.clone(), max_file_size: args.max_file_size };
@@ -197,9 +220,7 @@ fn scan(args: &ScanArgs) -> u8 {
         return EXIT_OK;
     }
 
-    let graph = EstateGraph::build(&ingested.estate);
-    let mut found = rules::run(&rules::Context { ingested: &ingested, graph: &graph });
-    findings::sort(&mut found, &ingested.sources);
+    let Analysis { ingested, graph, findings: found } = analyse_ingested(ingested);
     let summary = RunSummary {
         ingested: &ingested,
         counts: graph.counts(&ingested.estate),

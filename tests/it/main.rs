@@ -6,3 +6,4 @@ mod cli;
 mod report;
 mod samples;
 mod realdata;
+mod rules;
