@@ -1590,6 +1590,11 @@ dn: CN=Cy Park,DC=contoso,DC=com\nchangetype: delete\n\n";
         assert_eq!(ex.records, 38);
         assert_eq!(ex.ad_objects.iter().filter(|o| o.class == AdClass::User).count(), 14);
         assert_eq!(ex.ad_objects.iter().filter(|o| o.class == AdClass::Group).count(), 13);
+        // PROVENANCE.md: 13 users on the non-routable UPN suffix hutch.offsec.
+        assert_eq!(
+            ex.ad_objects.iter().filter(|o| o.upn.as_deref().is_some_and(|u| u.ends_with("@hutch.offsec"))).count(),
+            13
+        );
         let junk = issues(&ex, codes::UNREADABLE_RECORD);
         assert_eq!(junk.len(), 1, "only the shell prompt: {junk:?}");
         assert_eq!(junk[0].at.line, 1);
