@@ -9,7 +9,9 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
-    let mut out = String::from("/// Embedded `rule.toml` files: (path relative to the crate, content).\npub static SOURCES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Embedded `rule.toml` files: (path relative to the crate, content).\npub static SOURCES: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let rel = f.strip_prefix(root.parent().unwrap()).unwrap().to_string_lossy().replace('\\', "/");

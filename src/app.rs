@@ -123,10 +123,7 @@ pub fn run_timestamp() -> String {
         .and_then(|s| s.trim().parse::<i64>().ok())
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
         .unwrap_or_else(time::OffsetDateTime::now_utc);
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    t.replace_nanosecond(0).unwrap_or(t).format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// The result of running the pipeline on some paths (used by `scan` and by tests).
@@ -185,7 +182,11 @@ fn scan(args: &ScanArgs) -> u8 {
         .collect();
     if !failed.is_empty() && !args.keep_going {
         for (file, e) in &failed {
-            error(format_args!("{}: {}", ingested.sources.locate(crate::source::SourceRef::new(*file, e.line)), e.reason));
+            error(format_args!(
+                "{}: {}",
+                ingested.sources.locate(crate::source::SourceRef::new(*file, e.line)),
+                e.reason
+            ));
         }
         error(format_args!(
             "{} input file{} could not be read; fix {} or pass --keep-going to record {} as findings and go on",
@@ -242,11 +243,20 @@ fn scan(args: &ScanArgs) -> u8 {
         let c = &summary.counts;
         eprintln!(
             "estate: {} forest(s), {} AD objects, {} tenant(s), {} cloud objects, {} domains, {} federation settings, {} subscriptions, {} external accounts",
-            c.forests, c.ad_objects, c.tenants, c.cloud_objects, c.domains, c.federation_settings, c.subscriptions, c.external_accounts
+            c.forests,
+            c.ad_objects,
+            c.tenants,
+            c.cloud_objects,
+            c.domains,
+            c.federation_settings,
+            c.subscriptions,
+            c.external_accounts
         );
         let tally = Tally::of(&found);
-        let per: Vec<String> =
-            Severity::ALL.iter().map(|s| format!("{} {}", tally.by_severity.get(s.as_str()).unwrap_or(&0), s.as_str())).collect();
+        let per: Vec<String> = Severity::ALL
+            .iter()
+            .map(|s| format!("{} {}", tally.by_severity.get(s.as_str()).unwrap_or(&0), s.as_str()))
+            .collect();
         eprintln!("findings: {} ({})", tally.total, per.join(", "));
         for w in &written {
             eprintln!("wrote {}", ingest::display_path(w));
@@ -275,12 +285,15 @@ fn print_inputs(ing: &Ingested) {
         let path = ing.sources.display(r.file);
         match &r.status {
             Status::Read => {
-                let warn = if r.issues.is_empty() { String::new() } else { format!("  ({} warning(s))", r.issues.len()) };
+                let warn =
+                    if r.issues.is_empty() { String::new() } else { format!("  ({} warning(s))", r.issues.len()) };
                 let to = r.attributed_to.as_deref().map(|a| format!(" → {a}")).unwrap_or_default();
                 eprintln!("  read  {path} [{}] {} records{to}{warn}", r.kind, r.records);
             }
             Status::Skipped(why) => eprintln!("  skip  {path}: {why}"),
-            Status::Failed(e) => eprintln!("  FAIL  {}: {}", ing.sources.locate(crate::source::SourceRef::new(r.file, e.line)), e.reason),
+            Status::Failed(e) => {
+                eprintln!("  FAIL  {}: {}", ing.sources.locate(crate::source::SourceRef::new(r.file, e.line)), e.reason)
+            }
         }
     }
 }

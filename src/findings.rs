@@ -145,7 +145,8 @@ impl Finding {
     /// Stable fingerprint: hash of rule, subject identities (sorted) and discriminator; never paths
     /// of exports' lines or input order. 32 hex characters.
     pub fn fingerprint(&self) -> String {
-        let mut ids: Vec<(&str, String)> = self.subjects.iter().map(|s| (s.kind.as_str(), s.id.to_lowercase())).collect();
+        let mut ids: Vec<(&str, String)> =
+            self.subjects.iter().map(|s| (s.kind.as_str(), s.id.to_lowercase())).collect();
         ids.sort();
         let mut h = Sha256::new();
         h.update(self.rule.as_bytes());

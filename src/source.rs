@@ -88,10 +88,6 @@ pub struct Located<'a> {
 
 impl fmt::Display for Located<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}", self.path)
-        } else {
-            write!(f, "{}:{}", self.path, self.line)
-        }
+        if self.line == 0 { write!(f, "{}", self.path) } else { write!(f, "{}:{}", self.path, self.line) }
     }
 }

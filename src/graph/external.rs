@@ -31,11 +31,39 @@ pub struct ExternalAccount {
 
 /// Microsoft consumer mail domains (MSA by default). Look-alikes such as `hotmail-us.top` are not in it.
 pub const MICROSOFT_CONSUMER_DOMAINS: &[&str] = &[
-    "outlook.com", "hotmail.com", "live.com", "msn.com", "passport.com", "outlook.fr", "outlook.de", "outlook.es",
-    "outlook.it", "outlook.jp", "outlook.com.au", "outlook.com.br", "outlook.co.uk", "hotmail.co.uk", "hotmail.fr",
-    "hotmail.de", "hotmail.es", "hotmail.it", "hotmail.be", "hotmail.nl", "hotmail.ca", "hotmail.com.au",
-    "hotmail.co.jp", "live.co.uk", "live.fr", "live.de", "live.nl", "live.be", "live.ca", "live.com.au", "live.it",
-    "live.jp", "windowslive.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "passport.com",
+    "outlook.fr",
+    "outlook.de",
+    "outlook.es",
+    "outlook.it",
+    "outlook.jp",
+    "outlook.com.au",
+    "outlook.com.br",
+    "outlook.co.uk",
+    "hotmail.co.uk",
+    "hotmail.fr",
+    "hotmail.de",
+    "hotmail.es",
+    "hotmail.it",
+    "hotmail.be",
+    "hotmail.nl",
+    "hotmail.ca",
+    "hotmail.com.au",
+    "hotmail.co.jp",
+    "live.co.uk",
+    "live.fr",
+    "live.de",
+    "live.nl",
+    "live.be",
+    "live.ca",
+    "live.com.au",
+    "live.it",
+    "live.jp",
+    "windowslive.com",
 ];
 
 /// True when `domain` is a Microsoft consumer mail domain.
@@ -104,8 +132,14 @@ mod tests {
 
     #[test]
     fn ext_upn_address() {
-        assert_eq!(address_from_ext_upn("a_contoso.com#EXT#@microsoft.onmicrosoft.com").as_deref(), Some("a@contoso.com"));
-        assert_eq!(address_from_ext_upn("jo_ann_outlook.com#EXT#@x.onmicrosoft.com").as_deref(), Some("jo_ann@outlook.com"));
+        assert_eq!(
+            address_from_ext_upn("a_contoso.com#EXT#@microsoft.onmicrosoft.com").as_deref(),
+            Some("a@contoso.com")
+        );
+        assert_eq!(
+            address_from_ext_upn("jo_ann_outlook.com#EXT#@x.onmicrosoft.com").as_deref(),
+            Some("jo_ann@outlook.com")
+        );
         assert_eq!(address_from_ext_upn("plain@contoso.com"), None);
     }
 
@@ -120,7 +154,8 @@ mod tests {
 
     #[test]
     fn member_without_external_identity_is_not_external() {
-        let o = CloudObject { upn: Some("ann@contoso.com".into()), user_type: Some("Member".into()), ..Default::default() };
+        let o =
+            CloudObject { upn: Some("ann@contoso.com".into()), user_type: Some("Member".into()), ..Default::default() };
         assert!(account_of(&o).is_none());
         let g = CloudObject {
             upn: Some("lee_fabrikam.com#EXT#@contoso.onmicrosoft.com".into()),
@@ -128,6 +163,9 @@ mod tests {
             identities: vec![crate::model::Identity { issuer: Some("ExternalAzureAD".into()), ..Default::default() }],
             ..Default::default()
         };
-        assert_eq!(account_of(&g), Some(ExternalAccount { kind: AccountKind::Work, address: "lee@fabrikam.com".into() }));
+        assert_eq!(
+            account_of(&g),
+            Some(ExternalAccount { kind: AccountKind::Work, address: "lee@fabrikam.com".into() })
+        );
     }
 }

@@ -265,7 +265,8 @@ impl EstateGraph {
             let mut hard: Vec<u32> = Vec::new();
             let guid_anchor = o.object_guid.map(|g| g.immutable_id());
             let cg_anchor = o.consistency_guid.as_deref().map(anchor::encode_base64);
-            for (anchor, src) in [(&guid_anchor, AnchorSource::ObjectGuid), (&cg_anchor, AnchorSource::ConsistencyGuid)] {
+            for (anchor, src) in [(&guid_anchor, AnchorSource::ObjectGuid), (&cg_anchor, AnchorSource::ConsistencyGuid)]
+            {
                 let Some(a) = anchor else { continue };
                 if src == AnchorSource::ConsistencyGuid && guid_anchor.as_ref() == Some(a) {
                     continue; // ConsistencyGuid initialised from objectGUID: one link, attributed to objectGUID
@@ -277,7 +278,10 @@ impl EstateGraph {
                     }
                 }
             }
-            let soft = |key: Option<String>, kind: SoftKey, index: &HashMap<String, Vec<u32>>, g: &mut StableDiGraph<Node, Edge>| {
+            let soft = |key: Option<String>,
+                        kind: SoftKey,
+                        index: &HashMap<String, Vec<u32>>,
+                        g: &mut StableDiGraph<Node, Edge>| {
                 let Some(k) = key else { return };
                 if let Some(targets) = index.get(&k) {
                     for &c in targets {
@@ -403,7 +407,11 @@ mod tests {
         let guid = Guid::parse("35918bc9-196d-40ea-9779-889d79b753f0").unwrap();
         let mut e = Estate::default();
         e.forests.push(Forest { name: "corp.contoso.com".into(), ..Default::default() });
-        e.tenants.push(Tenant { id: Some("11111111-1111-1111-1111-111111111111".into()), name: "Contoso".into(), ..Default::default() });
+        e.tenants.push(Tenant {
+            id: Some("11111111-1111-1111-1111-111111111111".into()),
+            name: "Contoso".into(),
+            ..Default::default()
+        });
         e.ad_objects.push(AdObject {
             object_guid: Some(guid),
             upn: Some("Ann@contoso.com".into()),
@@ -432,10 +440,19 @@ mod tests {
             id: Some("c3".into()),
             user_type: Some("Guest".into()),
             upn: Some("kim_outlook.com#EXT#@contoso.onmicrosoft.com".into()),
-            identities: vec![Identity { issuer: Some("MicrosoftAccount".into()), issuer_assigned_id: Some("kim@outlook.com".into()), ..Default::default() }],
+            identities: vec![Identity {
+                issuer: Some("MicrosoftAccount".into()),
+                issuer_assigned_id: Some("kim@outlook.com".into()),
+                ..Default::default()
+            }],
             ..Default::default()
         });
-        e.role_grants.push(RoleGrant { principal_id: "C3".into(), role: "Global Administrator".into(), source: SourceRef::default(), ..Default::default() });
+        e.role_grants.push(RoleGrant {
+            principal_id: "C3".into(),
+            role: "Global Administrator".into(),
+            source: SourceRef::default(),
+            ..Default::default()
+        });
         e.subscriptions.push(Subscription {
             id: "s1".into(),
             tenant_id: Some("22222222-2222-2222-2222-222222222222".into()),

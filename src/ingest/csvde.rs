@@ -3,12 +3,8 @@
 use super::{Extract, Format, Input, ReadError, Sniff};
 
 /// Registration in [`super::FORMATS`].
-pub const FORMAT: Format = Format {
-    name: "csvde",
-    summary: "csvde export (X'hex' binary values, ';'-separated multi-values)",
-    sniff,
-    read,
-};
+pub const FORMAT: Format =
+    Format { name: "csvde", summary: "csvde export (X'hex' binary values, ';'-separated multi-values)", sniff, read };
 
 /// Content sniffer.
 pub fn sniff(_text: &str) -> Sniff {

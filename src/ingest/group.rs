@@ -11,7 +11,7 @@
 //! Subscriptions and ARM tenant lists name their tenants in every record and are not attributed.
 
 use super::manifest::{self, Manifest};
-use super::{Extract, InputReport, Ingested, Issue, Status, codes};
+use super::{Extract, Ingested, InputReport, Issue, Status, codes};
 use crate::model::*;
 use crate::source::{SourceMap, SourceRef};
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,11 +123,8 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
                 ),
             });
         }
-        let own_id: Option<String> = ex
-            .tenants
-            .iter()
-            .find_map(|t| t.id.clone())
-            .or_else(|| ex.tenant_ids.first().map(|n| n.id.clone()));
+        let own_id: Option<String> =
+            ex.tenants.iter().find_map(|t| t.id.clone()).or_else(|| ex.tenant_ids.first().map(|n| n.id.clone()));
 
         if ex.has_tenant_content() {
             let decl = declared_tenant(&path);
@@ -229,9 +226,7 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
             for o in &mut ex.ad_objects {
                 o.forest = idx;
                 if let Some(d) = o.dns_domain() {
-                    if !forest_domains[idx as usize].contains(&d) {
-                        forest_domains[idx as usize].insert(d);
-                    }
+                    forest_domains[idx as usize].insert(d);
                 }
             }
             rep.attributed_to = Some(format!("forest#{idx}"));
@@ -373,7 +368,11 @@ mod tests {
             source: Some(SourceRef::new(FileId(file), 2)),
             id: Some(id.into()),
             name: name.into(),
-            verified_domains: vec![VerifiedDomain { name: "Contoso.com".into(), is_default: Some(true), ..Default::default() }],
+            verified_domains: vec![VerifiedDomain {
+                name: "Contoso.com".into(),
+                is_default: Some(true),
+                ..Default::default()
+            }],
             ..Default::default()
         });
         ex
@@ -389,7 +388,7 @@ mod tests {
 
     fn ad(file: u32, dn: &str) -> Extract {
         let mut ex = Extract::new("ad-csv");
-        ex.ad_objects.push(AdObject { dn: Some(dn.into()), ..Default::default() });
+        ex.ad_objects.push(AdObject { source: SourceRef::new(FileId(file), 2), dn: Some(dn.into()), ..Default::default() });
         ex
     }
 
@@ -404,7 +403,8 @@ mod tests {
     #[test]
     fn folder_attribution_follows_the_organization_export() {
         let src = sources(&["e/t1/org.json", "e/t1/users.json", "e/t1/sub/more.json", "e/t2/users.json"]);
-        let res = vec![(rep(0), org(0, T1, "Contoso")), (rep(1), users(1, 2)), (rep(2), users(2, 1)), (rep(3), users(3, 1))];
+        let res =
+            vec![(rep(0), org(0, T1, "Contoso")), (rep(1), users(1, 2)), (rep(2), users(2, 1)), (rep(3), users(3, 1))];
         let ing = attribute(src, res, None);
         let e = &ing.estate;
         assert_eq!(e.tenants.len(), 2);
@@ -415,7 +415,10 @@ mod tests {
         assert_eq!(ing.inputs[3].issues[0].code, codes::UNATTRIBUTED);
         // verifiedDomains become domain records of the tenant.
         assert_eq!(e.domains.len(), 1);
-        assert_eq!((e.domains[0].name.as_str(), e.domains[0].tenant, e.domains[0].is_verified), ("contoso.com", 0, Some(true)));
+        assert_eq!(
+            (e.domains[0].name.as_str(), e.domains[0].tenant, e.domains[0].is_verified),
+            ("contoso.com", 0, Some(true))
+        );
     }
 
     #[test]

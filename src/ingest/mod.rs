@@ -291,8 +291,8 @@ pub enum Error {
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Error> {
     let mut out = Vec::new();
     for root in paths {
-        let meta = std::fs::metadata(root)
-            .map_err(|source| Error::Path { path: root.display().to_string(), source })?;
+        let meta =
+            std::fs::metadata(root).map_err(|source| Error::Path { path: root.display().to_string(), source })?;
         if meta.is_file() {
             out.push((root.clone(), display_path(root)));
         } else {
@@ -440,11 +440,7 @@ fn first_line_excerpt(text: &str) -> String {
 }
 
 /// Runs the whole ingest stage: collect files, read them in parallel, attribute records.
-pub fn ingest(
-    paths: &[PathBuf],
-    opts: &Options,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Ingested, Error> {
+pub fn ingest(paths: &[PathBuf], opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Ingested, Error> {
     let files = collect_files(paths)?;
     let manifest = manifest::find(paths, opts.manifest.as_deref()).map_err(Error::Manifest)?;
     let mut sources = SourceMap::default();

@@ -74,7 +74,7 @@ pub fn decode_csvde_hex(text: &str) -> Option<Vec<u8>> {
 /// Decodes hex digits, ignoring spaces (`C9 8B 91 ...` as the metaverse shows it).
 pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits
@@ -89,11 +89,7 @@ pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
 /// Decodes the Entra connector-space DN form `CN={<hex of the ASCII of the Base64 anchor>}` to the anchor.
 pub fn decode_connector_space_dn(text: &str) -> Option<String> {
     let t = text.trim();
-    let inner = t
-        .strip_prefix("CN={")
-        .or_else(|| t.strip_prefix("cn={"))?
-        .split('}')
-        .next()?;
+    let inner = t.strip_prefix("CN={").or_else(|| t.strip_prefix("cn={"))?.split('}').next()?;
     String::from_utf8(decode_hex(inner)?).ok()
 }
 

@@ -142,7 +142,11 @@ fn inputs(ing: &Ingested) -> Vec<InputJson<'_>> {
                 warnings: r
                     .issues
                     .iter()
-                    .map(|i| WarningJson { rule: i.code, line: (i.at.line > 0).then_some(i.at.line), message: &i.message })
+                    .map(|i| WarningJson {
+                        rule: i.code,
+                        line: (i.at.line > 0).then_some(i.at.line),
+                        message: &i.message,
+                    })
                     .collect(),
             }
         })
@@ -203,7 +207,12 @@ fn finding<'a>(f: &'a Finding, sources: &'a SourceMap) -> FindingJson<'a> {
         subjects: f
             .subjects
             .iter()
-            .map(|s| SubjectJson { kind: &s.kind, id: &s.id, display: &s.display, source: s.source.map(|at| source(sources, at)) })
+            .map(|s| SubjectJson {
+                kind: &s.kind,
+                id: &s.id,
+                display: &s.display,
+                source: s.source.map(|at| source(sources, at)),
+            })
             .collect(),
         evidence: &f.evidence,
         remediation: &f.remediation,

@@ -3,7 +3,7 @@
 mod util;
 
 mod cli;
-mod report;
-mod samples;
 mod realdata;
+mod report;
 mod rules;
+mod samples;

@@ -62,9 +62,11 @@ pub fn read_report(dir: &Path) -> serde_json::Value {
 #[track_caller]
 pub fn assert_schema_valid(report: &serde_json::Value) {
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(crate_root().join("schemas/report.schema.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(crate_root().join("schemas/report.schema.json")).unwrap())
+            .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> =
+        validator.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     assert!(errors.is_empty(), "report does not match the schema:\n{}", errors.join("\n"));
 }
 
