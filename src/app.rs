@@ -144,7 +144,8 @@ pub fn analyse(paths: &[std::path::PathBuf], opts: &ingest::Options) -> Result<A
 
 fn analyse_ingested(ingested: Ingested) -> Analysis {
     let graph = EstateGraph::build(&ingested.estate);
-    let mut found = rules::run(&rules::Context { ingested: &ingested, graph: &graph });
+    let mut found =
+        rules::run(&rules::Context { options: &rules::RuleOptions::default(), ingested: &ingested, graph: &graph });
     findings::sort(&mut found, &ingested.sources);
     Analysis { ingested, graph, findings: found }
 }

@@ -388,7 +388,11 @@ mod tests {
 
     fn ad(file: u32, dn: &str) -> Extract {
         let mut ex = Extract::new("ad-csv");
-        ex.ad_objects.push(AdObject { source: SourceRef::new(FileId(file), 2), dn: Some(dn.into()), ..Default::default() });
+        ex.ad_objects.push(AdObject {
+            source: SourceRef::new(FileId(file), 2),
+            dn: Some(dn.into()),
+            ..Default::default()
+        });
         ex
     }
 

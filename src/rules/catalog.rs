@@ -34,6 +34,10 @@ pub struct RuleMeta {
     /// Documentation links.
     #[serde(default)]
     pub references: Vec<String>,
+    /// Parameters (character sets, lengths, exclusions...), read by the rule's logic; each rule
+    /// documents its own keys.
+    #[serde(default)]
+    pub params: toml::Table,
     /// Folder of the rule relative to the crate root (set when loaded).
     #[serde(skip)]
     pub path: String,

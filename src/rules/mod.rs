@@ -11,8 +11,14 @@ use crate::findings::Finding;
 use crate::graph::EstateGraph;
 use crate::ingest::Ingested;
 
+/// Options that change how rules run (from the command line or, later, the policy file).
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {}
+
 /// Everything a rule may look at.
 pub struct Context<'a> {
+    /// Options.
+    pub options: &'a RuleOptions,
     /// The ingest result (estate, inputs, sources).
     pub ingested: &'a Ingested,
     /// The estate graph.

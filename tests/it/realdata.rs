@@ -16,7 +16,12 @@ fn scan_ok(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
 }
 
 fn warning_rules(input: &serde_json::Value) -> Vec<(String, Option<u64>)> {
-    input["warnings"].as_array().unwrap().iter().map(|w| (w["rule"].as_str().unwrap().to_string(), w["line"].as_u64())).collect()
+    input["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["rule"].as_str().unwrap().to_string(), w["line"].as_u64()))
+        .collect()
 }
 
 #[test]
