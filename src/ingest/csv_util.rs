@@ -393,16 +393,18 @@ pub struct Tally {
     pub first_line: u32,
     /// The first value seen.
     pub sample: String,
+    /// What the values should have been (for unparsable values; empty for lossy cells).
+    pub expected: &'static str,
 }
 
 impl Tallies {
-    /// Counts one cell.
-    pub fn note(&mut self, col: usize, line: u32, value: &str) {
+    /// Counts one cell; `expected` describes the wanted form (kept from the first call).
+    pub fn note(&mut self, col: usize, line: u32, value: &str, expected: &'static str) {
         if let Some(t) = self.cols.iter_mut().find(|t| t.col == col) {
             t.count += 1;
         } else {
             let sample: String = value.chars().take(80).collect();
-            self.cols.push(Tally { col, count: 1, first_line: line, sample });
+            self.cols.push(Tally { col, count: 1, first_line: line, sample, expected });
         }
     }
     /// The tallies, in order of first appearance.
@@ -412,6 +414,70 @@ impl Tallies {
     /// True when nothing was counted.
     pub fn is_empty(&self) -> bool {
         self.cols.is_empty()
+    }
+}
+
+/// `$_.name`, or `$_.'name'` when the name is not a plain identifier (`mS-DS-ConsistencyGuid`).
+pub fn ps_property(name: &str) -> String {
+    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        format!("$_.{name}")
+    } else {
+        format!("$_.'{name}'")
+    }
+}
+
+/// The calculated property that flattens a lossy column before `Export-Csv`: Base64 for binary
+/// values (`System.Byte[]`), `-join ';'` for collections.
+pub fn flatten_fix(column: &str, sample: &str) -> String {
+    let prop = ps_property(column);
+    if sample.contains("Byte[]") {
+        format!("@{{n='{column}';e={{[Convert]::ToBase64String({prop})}}}}")
+    } else {
+        format!("@{{n='{column}';e={{{prop} -join ';'}}}}")
+    }
+}
+
+/// One `IN001` issue per lossy column: the column, the rows affected, the first line and the fix.
+pub fn report_lossy(
+    ex: &mut Extract,
+    input: &Input<'_>,
+    header: &Header,
+    lossy: &Tallies,
+    fix: impl Fn(&str, &str) -> String,
+) {
+    for t in lossy.iter() {
+        let column = header.name(t.col);
+        ex.issue(
+            input.at(t.first_line),
+            codes::LOSSY_COLUMN,
+            format!(
+                "column `{column}` holds the .NET type name `{}` instead of its values in {} (first at line {}): \
+                 the values were lost at export and are left empty; export again with `Select-Object \
+                 ...,{}`",
+                t.sample,
+                rows(t.count),
+                t.first_line,
+                fix(column, &t.sample)
+            ),
+        );
+    }
+}
+
+/// One `IN008` issue per column with unparsable values.
+pub fn report_invalid(ex: &mut Extract, input: &Input<'_>, header: &Header, invalid: &Tallies) {
+    for t in invalid.iter() {
+        ex.issue(
+            input.at(t.first_line),
+            codes::INVALID_VALUE,
+            format!(
+                "column `{}` has {} whose value is not {} (first at line {}: `{}`): left empty",
+                header.name(t.col),
+                if t.count == 1 { "1 row".to_string() } else { format!("{} rows", t.count) },
+                t.expected,
+                t.first_line,
+                t.sample
+            ),
+        );
     }
 }
 
