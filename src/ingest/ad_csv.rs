@@ -73,7 +73,9 @@ pub(super) const AD_MARKERS: &[&str] = &[
 /// Content sniffer: an `#TYPE Microsoft.ActiveDirectory.Management.*` line or a header with at least one
 /// AD-only property; `Format-Table` output, hashtables and strings piped into `Export-Csv` are rejected.
 pub fn sniff(text: &str) -> Sniff {
-    let Some(h) = csv_util::sniff_header(text) else { return Sniff::No };
+    let Some(h) = csv_util::sniff_header(text) else {
+        return Sniff::No;
+    };
     let line = header_line(text);
     let type_name = h.type_name.unwrap_or("");
     if h.header.has_any(FORMAT_TABLE_COLUMNS) || type_name.starts_with("Microsoft.PowerShell.Commands.Internal.Format.")
@@ -257,18 +259,13 @@ impl AdMapper {
             .unwrap_or_else(|| self.default_class.clone());
         o.object_guid = self.parsed(file, f::GUID, "a GUID", parse_guid);
         o.object_sid = self.parsed(file, f::SID, "a SID (S-1-5-...)", parse_sid);
-        o.consistency_guid = self.parsed(
-            file,
-            f::CONSISTENCY,
-            "Base64, GUID text or hex bytes",
-            csv_util::parse_binary,
-        );
+        o.consistency_guid =
+            self.parsed(file, f::CONSISTENCY, "Base64, GUID text or hex bytes", csv_util::parse_binary);
         o.upn = self.text(file, f::UPN);
         o.sam_account_name = self.text(file, f::SAM);
         o.mail = self.text(file, f::MAIL);
         o.mail_nickname = self.text(file, f::NICK);
-        o.proxy_addresses =
-            self.text(file, f::PROXY).map(|v| csv_util::split_proxy_addresses(&v)).unwrap_or_default();
+        o.proxy_addresses = self.text(file, f::PROXY).map(|v| csv_util::split_proxy_addresses(&v)).unwrap_or_default();
         o.target_address = self.text(file, f::TARGET);
         o.display_name = self.text(file, f::DISPLAY);
         o.given_name = self.text(file, f::GIVEN);
@@ -480,10 +477,7 @@ mod tests {
         assert_eq!(ex.ad_objects[2].enabled, Some(false));
         assert_eq!(ex.ad_objects[3].mail, None);
 
-        assert_eq!(
-            codes_at(&ex),
-            vec![(codes::LOSSY_COLUMN, 3), (codes::LOSSY_COLUMN, 3), (codes::ENCODING, 4)]
-        );
+        assert_eq!(codes_at(&ex), vec![(codes::LOSSY_COLUMN, 3), (codes::LOSSY_COLUMN, 3), (codes::ENCODING, 4)]);
         let p = issue(&ex, codes::LOSSY_COLUMN, "`proxyAddresses`");
         assert!(p.message.contains("in 4 rows (first at line 3)"), "{}", p.message);
         assert!(p.message.contains("Microsoft.ActiveDirectory.Management.ADPropertyValueCollection"));
@@ -563,7 +557,9 @@ mod tests {
         assert_eq!(report.issues.len(), 1);
         assert_eq!(report.issues[0].code, codes::MISSING_FIELDS);
         assert!(
-            report.issues[0].message.starts_with("the export lacks mS-DS-ConsistencyGuid, proxyAddresses, mail, UserPrincipalName,"),
+            report.issues[0]
+                .message
+                .starts_with("the export lacks mS-DS-ConsistencyGuid, proxyAddresses, mail, UserPrincipalName,"),
             "{}",
             report.issues[0].message
         );
@@ -571,7 +567,8 @@ mod tests {
 
     #[test]
     fn header_only_export_is_read_with_in009() {
-        let ex = read_text("#TYPE Microsoft.ActiveDirectory.Management.ADUser\r\n\"DistinguishedName\",\"ObjectGUID\"\r\n");
+        let ex =
+            read_text("#TYPE Microsoft.ActiveDirectory.Management.ADUser\r\n\"DistinguishedName\",\"ObjectGUID\"\r\n");
         assert_eq!(ex.records, 0);
         let e = issue(&ex, codes::EMPTY_EXPORT, "no rows");
         assert_eq!(e.at.line, 2);
@@ -612,10 +609,12 @@ mod tests {
         let ex = read_text("Name,ObjectGUID\nHQ-Printers,e5bd7ff4-3e5c-4aac-b956-af1e6181b871\n");
         assert_eq!(ex.ad_objects[0].class, AdClass::User);
         issue(&ex, codes::MISSING_FIELDS, "every row is taken as a user");
-        let ex = read_text("Name,ObjectGUID,DNSHostName\nWS01,e5bd7ff4-3e5c-4aac-b956-af1e6181b871,ws01.corp.contoso.com\n");
+        let ex =
+            read_text("Name,ObjectGUID,DNSHostName\nWS01,e5bd7ff4-3e5c-4aac-b956-af1e6181b871,ws01.corp.contoso.com\n");
         assert_eq!(ex.ad_objects[0].class, AdClass::Computer);
         assert!(ex.issues.is_empty(), "{:#?}", ex.issues);
-        let ex = read_text("Name,ObjectClass,ObjectGUID\nStaff,organizationalUnit,e5bd7ff4-3e5c-4aac-b956-af1e6181b871\n");
+        let ex =
+            read_text("Name,ObjectClass,ObjectGUID\nStaff,organizationalUnit,e5bd7ff4-3e5c-4aac-b956-af1e6181b871\n");
         assert_eq!(ex.ad_objects[0].class, AdClass::Other("organizationalUnit".into()));
     }
 
@@ -636,8 +635,10 @@ mod tests {
         }
     }
 
-    /// (line, Name, SamAccountName, EmailAddress, Enabled) of each object.
-    fn summary(ex: &Extract) -> Vec<(u32, String, String, Option<String>, Option<bool>)> {
+    /// (line, Name, SamAccountName, EmailAddress, Enabled) of an object.
+    type Summary = (u32, String, String, Option<String>, Option<bool>);
+
+    fn summary(ex: &Extract) -> Vec<Summary> {
         ex.ad_objects
             .iter()
             .map(|o| {
@@ -654,7 +655,9 @@ mod tests {
 
     #[test]
     fn realdata_collegeboreal_exports() {
-        let Some(p) = realdata("4.OUs_300133071_TP_AD_Users.csv") else { return };
+        let Some(p) = realdata("4.OUs_300133071_TP_AD_Users.csv") else {
+            return;
+        };
         let (r, ex) = read_one(FileId(0), &p, &Options::default());
         assert_eq!((r.kind.as_str(), &r.status, r.encoding, r.records), ("ad-csv", &Status::Read, "utf-8-bom", 2));
         assert_eq!(
@@ -665,9 +668,13 @@ mod tests {
             ]
         );
         assert_eq!(r.issues.iter().map(|i| (i.code, i.at.line)).collect::<Vec<_>>(), vec![(codes::MISSING_FIELDS, 1)]);
-        assert!(r.issues[0].message.starts_with("the export lacks ObjectGUID, mS-DS-ConsistencyGuid, UserPrincipalName,"));
+        assert!(
+            r.issues[0].message.starts_with("the export lacks ObjectGUID, mS-DS-ConsistencyGuid, UserPrincipalName,")
+        );
 
-        let Some(p) = realdata("4.OUs_300143951_TP_AD_Users.csv") else { return };
+        let Some(p) = realdata("4.OUs_300143951_TP_AD_Users.csv") else {
+            return;
+        };
         let (r, ex) = read_one(FileId(0), &p, &Options::default());
         assert_eq!((r.kind.as_str(), r.records, r.issues.len()), ("ad-csv", 6, 1));
         assert_eq!(
@@ -676,31 +683,44 @@ mod tests {
         );
         assert_eq!(summary(&ex)[2].2, "300143951");
 
-        let Some(p) = realdata("4.OUs_300146721_TP_AD_Users.csv") else { return };
+        let Some(p) = realdata("4.OUs_300146721_TP_AD_Users.csv") else {
+            return;
+        };
         let (r, ex) = read_one(FileId(0), &p, &Options::default());
         assert_eq!((r.kind.as_str(), r.records, r.issues.len()), ("ad-csv", 11, 1));
-        assert_eq!(summary(&ex)[1], (3, "Alice Dupont".into(), "alice.dupont".into(), Some("alice.dupont@example.com".into()), Some(true)));
+        assert_eq!(
+            summary(&ex)[1],
+            (3, "Alice Dupont".into(), "alice.dupont".into(), Some("alice.dupont@example.com".into()), Some(true))
+        );
         assert_eq!(ex.ad_objects.last().unwrap().source.line, 12);
 
-        let Some(p) = realdata("4.OUs_300150558_export_utilisateurs.csv") else { return };
+        let Some(p) = realdata("4.OUs_300150558_export_utilisateurs.csv") else {
+            return;
+        };
         let (r, ex) = read_one(FileId(0), &p, &Options::default());
         assert_eq!((r.kind.as_str(), r.records), ("ad-csv", 6));
         let disabled: Vec<(u32, String)> =
             summary(&ex).into_iter().filter(|s| s.4 == Some(false)).map(|s| (s.0, s.1)).collect();
         assert_eq!(disabled, vec![(3, "Guest".to_string()), (5, "krbtgt".to_string())]);
         assert!(
-            r.issues[0].message.starts_with("the export lacks ObjectGUID, mS-DS-ConsistencyGuid, proxyAddresses, mail, UserPrincipalName,"),
+            r.issues[0].message.starts_with(
+                "the export lacks ObjectGUID, mS-DS-ConsistencyGuid, proxyAddresses, mail, UserPrincipalName,"
+            ),
             "{}",
             r.issues[0].message
         );
 
-        let Some(p) = realdata("4.OUs_300148094_export_utilisateurs.csv") else { return };
+        let Some(p) = realdata("4.OUs_300148094_export_utilisateurs.csv") else {
+            return;
+        };
         let (r, _) = read_one(FileId(0), &p, &Options::default());
         assert_eq!((r.kind.as_str(), r.records), ("empty", 0));
         assert_eq!(r.issues.iter().map(|i| i.code).collect::<Vec<_>>(), vec![codes::EMPTY_EXPORT]);
         assert!(r.issues[0].message.contains("only a byte-order mark"));
 
-        let Some(p) = realdata("2.Utilisateurs_300142072_users_exportes.csv") else { return };
+        let Some(p) = realdata("2.Utilisateurs_300142072_users_exportes.csv") else {
+            return;
+        };
         let (r, _) = read_one(FileId(0), &p, &Options::default());
         assert_eq!(r.kind, "ad-csv");
         let Status::Failed(e) = &r.status else { panic!("hashtable export not rejected: {:?}", r.status) };
@@ -708,7 +728,9 @@ mod tests {
         assert!(e.reason.starts_with("hashtables piped into Export-Csv"), "{}", e.reason);
         assert!(e.reason.contains("[pscustomobject]"));
 
-        let Some(p) = realdata("2.Utilisateurs_300152260_file_etudiants.csv") else { return };
+        let Some(p) = realdata("2.Utilisateurs_300152260_file_etudiants.csv") else {
+            return;
+        };
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(sniff(&text), Sniff::No);
         assert!(detect(&text).is_none());

@@ -40,8 +40,7 @@ pub fn prelude(text: &str) -> Prelude<'_> {
     let mut type_name = None;
     let first = text.split('\n').next().unwrap_or("");
     let first_trimmed = first.trim_end_matches('\r').trim_start_matches('\u{feff}');
-    if let Some(rest) = first_trimmed.get(..5).filter(|p| p.eq_ignore_ascii_case("#TYPE")).and(first_trimmed.get(5..))
-    {
+    if let Some(rest) = first_trimmed.get(..5).filter(|p| p.eq_ignore_ascii_case("#TYPE")).and(first_trimmed.get(5..)) {
         type_name = Some(rest.trim());
         pos = (first.len() + 1).min(text.len());
     }
@@ -163,17 +162,15 @@ pub struct SniffedHeader<'a> {
 pub fn sniff_header(text: &str) -> Option<SniffedHeader<'_>> {
     let p = prelude(head(text, SNIFF_LIMIT));
     let after = text.get(p.header_start..)?;
-    let line_end = after.find('\n').unwrap_or(after.len()).min(SNIFF_LIMIT);
-    let line = head(after, line_end).trim_end_matches('\r');
+    let window = head(after, SNIFF_LIMIT);
+    let line_end = window.find('\n').unwrap_or(window.len());
+    let line = window[..line_end].trim_end_matches('\r');
     if line.trim().is_empty() {
         return None;
     }
     let delimiter = sniff_delimiter(line);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(line.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(line.as_bytes());
     let mut rec = csv::StringRecord::new();
     if !rdr.read_record(&mut rec).ok()? {
         return None;
@@ -532,7 +529,9 @@ pub fn normalize_time(value: &str) -> String {
 
 /// True when `s` starts with an address-type prefix such as `SMTP:`, `smtp:`, `X500:`, `sip:`.
 fn starts_with_address_type(s: &str) -> bool {
-    let Some(colon) = s.find(':') else { return false };
+    let Some(colon) = s.find(':') else {
+        return false;
+    };
     (2..=10).contains(&colon) && s[..colon].bytes().all(|c| c.is_ascii_alphanumeric())
 }
 
@@ -638,7 +637,9 @@ pub fn sid_to_string(bytes: &[u8]) -> Option<String> {
 /// True when the text is a SID in string form (`S-1-...` with numeric parts).
 pub fn is_sid_text(value: &str) -> bool {
     let v = value.trim();
-    let Some(rest) = v.strip_prefix("S-").or_else(|| v.strip_prefix("s-")) else { return false };
+    let Some(rest) = v.strip_prefix("S-").or_else(|| v.strip_prefix("s-")) else {
+        return false;
+    };
     let parts: Vec<&str> = rest.split('-').collect();
     parts.len() >= 2 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
 }
@@ -815,7 +816,10 @@ mod tests {
 
     #[test]
     fn sids_and_times() {
-        let sid = [1u8, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 0x39, 0x30, 0, 0, 0x31, 0xD4, 0, 0, 0x0C, 0x9A, 0x4A, 0x00, 0xE9, 3, 0, 0];
+        let sid = [
+            1u8, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 0x39, 0x30, 0, 0, 0x31, 0xD4, 0, 0, 0x0C, 0x9A, 0x4A, 0x00, 0xE9, 3,
+            0, 0,
+        ];
         assert_eq!(sid_to_string(&sid).as_deref(), Some("S-1-5-21-12345-54321-4889100-1001"));
         assert_eq!(sid_to_string(&sid[..10]), None);
         assert!(is_sid_text("S-1-5-21-1-2-3-500"));

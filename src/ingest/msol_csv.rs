@@ -119,7 +119,9 @@ fn other_cloud_reason() -> String {
 
 /// Content sniffer.
 pub fn sniff(text: &str) -> Sniff {
-    let Some(h) = csv_util::sniff_header(text) else { return Sniff::No };
+    let Some(h) = csv_util::sniff_header(text) else {
+        return Sniff::No;
+    };
     match classify(&h) {
         Some(Ok(_)) => Sniff::Yes,
         Some(Err(reason)) => Sniff::Unsupported(reason),
@@ -135,7 +137,12 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let kind = match classify(&h) {
         Some(Ok(k)) => k,
         Some(Err(reason)) => return Err(ReadError::new(0, reason)),
-        None => return Err(ReadError::new(0, "not a Get-MsolUser, Get-MsolDomain or Get-MsolDomainFederationSettings export")),
+        None => {
+            return Err(ReadError::new(
+                0,
+                "not a Get-MsolUser, Get-MsolDomain or Get-MsolDomainFederationSettings export",
+            ));
+        }
     };
     let mut file = CsvFile::open(input.text)?;
     let mut ex = match kind {
@@ -193,10 +200,10 @@ fn parsed<T>(
 ) -> Option<T> {
     let v = value(file, lossy, col)?;
     let out = parse(&v);
-    if out.is_none() {
-        if let Some(c) = col {
-            invalid.note(c, file.line(), &v, expected);
-        }
+    if out.is_none()
+        && let Some(c) = col
+    {
+        invalid.note(c, file.line(), &v, expected);
     }
     out
 }
@@ -228,11 +235,12 @@ fn read_users(
     let c_created = hd.find("WhenCreated");
     let c_mail = first(hd, &["Mail", "EmailAddress"]);
     let sync_fields_exported = c_immutable.is_some() || c_sync.is_some();
-    let missing: Vec<&str> = [("ObjectId", c_id), ("ImmutableId", c_immutable), ("LastDirSyncTime", c_sync), ("ProxyAddresses", c_proxy)]
-        .iter()
-        .filter(|(_, c)| c.is_none())
-        .map(|(n, _)| *n)
-        .collect();
+    let missing: Vec<&str> =
+        [("ObjectId", c_id), ("ImmutableId", c_immutable), ("LastDirSyncTime", c_sync), ("ProxyAddresses", c_proxy)]
+            .iter()
+            .filter(|(_, c)| c.is_none())
+            .map(|(n, _)| *n)
+            .collect();
     if !missing.is_empty() {
         ex.issue(
             input.at(file.header_line),
@@ -262,7 +270,8 @@ fn read_users(
         o.given_name = value(file, lossy, c_first);
         o.surname = value(file, lossy, c_last);
         o.mail = value(file, lossy, c_mail);
-        o.proxy_addresses = value(file, lossy, c_proxy).map(|v| csv_util::split_proxy_addresses(&v)).unwrap_or_default();
+        o.proxy_addresses =
+            value(file, lossy, c_proxy).map(|v| csv_util::split_proxy_addresses(&v)).unwrap_or_default();
         o.other_mails = value(file, lossy, c_alt).map(|v| csv_util::split_multi(&v)).unwrap_or_default();
         o.licenses = value(file, lossy, c_licenses).map(|v| csv_util::split_multi(&v)).unwrap_or_default();
         o.account_enabled = parsed(file, lossy, invalid, c_block, "True or False", csv_util::parse_bool).map(|b| !b);
@@ -370,4 +379,211 @@ fn read_federation(
         ex.federations.push(fed);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Issue, csvde, detect};
+    use crate::model::Guid;
+    use crate::source::FileId;
+
+    const USERS: &str = include_str!("../../tests/fixtures/msol-csv/users.csv");
+    const DOMAINS: &str = include_str!("../../tests/fixtures/msol-csv/domains.csv");
+    const FEDERATION: &str = include_str!("../../tests/fixtures/msol-csv/federation.csv");
+
+    fn read_text(text: &str) -> Extract {
+        read(&Input { file: FileId(0), text }).unwrap()
+    }
+
+    fn find<'e>(ex: &'e Extract, code: &str, needle: &str) -> &'e Issue {
+        ex.issues
+            .iter()
+            .find(|i| i.code == code && i.message.contains(needle))
+            .unwrap_or_else(|| panic!("no {code} issue containing {needle:?} in {:#?}", ex.issues))
+    }
+
+    #[test]
+    fn msol_users_with_lossy_lists() {
+        assert_eq!(sniff(USERS), Sniff::Yes);
+        let ex = read_text(USERS);
+        assert_eq!((ex.kind.as_str(), ex.records), ("msol-csv:users", 4));
+        assert_eq!(ex.cloud_objects.iter().map(|o| o.source.line).collect::<Vec<_>>(), vec![3, 4, 5, 6]);
+        let ann = &ex.cloud_objects[0];
+        let anchor = Guid::parse("56f2ea8f-245f-4871-929b-3476fe3cc658").unwrap().immutable_id();
+        assert_eq!(ann.immutable_id.as_deref(), Some(anchor.as_str()));
+        assert_eq!(ann.id.as_deref(), Some("0b1e7a52-3c4d-4e8f-9a0b-1c2d3e4f5a6b"));
+        assert_eq!(
+            (ann.on_prem_sync_enabled, ann.on_prem_last_sync.as_deref()),
+            (Some(true), Some("3/14/2024 9:12:05 AM"))
+        );
+        assert_eq!((ann.given_name.as_deref(), ann.surname.as_deref()), (Some("Ann"), Some("Lee")));
+        assert_eq!((ann.account_enabled, ann.sync_fields_exported), (Some(true), true));
+        assert!(ann.proxy_addresses.is_empty() && ann.licenses.is_empty() && ann.other_mails.is_empty());
+        let admin = &ex.cloud_objects[1];
+        assert_eq!((admin.immutable_id.as_deref(), admin.on_prem_sync_enabled), (None, None));
+        assert!(ex.cloud_objects[2].is_guest());
+        let old = &ex.cloud_objects[3];
+        assert_eq!(
+            old.immutable_id.as_deref(),
+            Some(Guid::parse("41414804-a49a-42e1-9a4b-66741a603a21").unwrap().immutable_id().as_str())
+        );
+        assert_eq!((old.account_enabled, old.on_prem_sync_enabled, old.id.as_deref()), (Some(false), None, None));
+
+        let got: Vec<(&str, u32)> = ex.issues.iter().map(|i| (i.code, i.at.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (codes::LOSSY_COLUMN, 3),
+                (codes::LOSSY_COLUMN, 3),
+                (codes::LOSSY_COLUMN, 3),
+                (codes::INVALID_VALUE, 6)
+            ]
+        );
+        let p = find(&ex, codes::LOSSY_COLUMN, "`ProxyAddresses`");
+        assert!(
+            p.message.contains("in 4 rows") && p.message.contains("System.Collections.Generic.List`1[System.String]")
+        );
+        assert!(p.message.contains("@{n='ProxyAddresses';e={$_.ProxyAddresses -join ';'}}"), "{}", p.message);
+        let l = find(&ex, codes::LOSSY_COLUMN, "`Licenses`");
+        assert!(l.message.contains("@{n='Licenses';e={($_.Licenses | ForEach-Object AccountSkuId) -join ';'}}"));
+        find(&ex, codes::LOSSY_COLUMN, "`AlternateEmailAddresses`");
+        find(&ex, codes::INVALID_VALUE, "`ObjectId`");
+    }
+
+    fn generated_users(n: usize) -> String {
+        let mut t = String::from(
+            "UserPrincipalName,ObjectId,ImmutableId,LastDirSyncTime,DisplayName,IsLicensed,ProxyAddresses\n",
+        );
+        for i in 0..n {
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+            b[8] = 0x80;
+            let g = Guid::from_ad_bytes(&b).unwrap();
+            t.push_str(&format!(
+                "user{i}@contoso.com,{g},{},2024-05-01 06:00:00,User {i},True,SMTP:user{i}@contoso.com smtp:user{i}@contoso.mail.onmicrosoft.com\n",
+                g.immutable_id()
+            ));
+        }
+        t
+    }
+
+    #[test]
+    fn exactly_500_users_is_an_incomplete_export() {
+        let ex = read_text(&generated_users(500));
+        assert_eq!(ex.records, 500);
+        let i = find(&ex, codes::INCOMPLETE_EXPORT, "-All");
+        assert_eq!(i.at.line, 0);
+        assert_eq!(ex.issues.len(), 1);
+        let last = &ex.cloud_objects[499];
+        assert_eq!(last.source.line, 501);
+        assert_eq!(last.on_prem_last_sync.as_deref(), Some("2024-05-01T06:00:00"));
+        assert_eq!(last.proxy_addresses, vec!["SMTP:user499@contoso.com", "smtp:user499@contoso.mail.onmicrosoft.com"]);
+        let g = Guid::parse(last.id.as_deref().unwrap()).unwrap();
+        assert_eq!(last.immutable_id, Some(g.immutable_id()));
+        let ex = read_text(&generated_users(499));
+        assert!(ex.issues.is_empty(), "{:#?}", ex.issues);
+    }
+
+    #[test]
+    fn msol_domains() {
+        assert_eq!(sniff(DOMAINS), Sniff::Yes);
+        let ex = read_text(DOMAINS);
+        assert_eq!((ex.kind.as_str(), ex.records), ("msol-csv:domains", 4));
+        assert!(ex.issues.is_empty(), "{:#?}", ex.issues);
+        let d: Vec<(u32, &str, Option<bool>, Option<&str>)> = ex
+            .domains
+            .iter()
+            .map(|d| (d.source.line, d.name.as_str(), d.is_verified, d.authentication_type.as_deref()))
+            .collect();
+        assert_eq!(
+            d,
+            vec![
+                (3, "contoso.onmicrosoft.com", Some(true), Some("Managed")),
+                (4, "contoso.com", Some(true), Some("Federated")),
+                (5, "eu.contoso.com", Some(true), Some("Federated")),
+                (6, "fabrikam.com", Some(false), Some("Managed")),
+            ]
+        );
+        assert_eq!(ex.domains[0].supported_services, vec!["Email", "OfficeCommunicationsOnline"]);
+        assert_eq!((ex.domains[0].is_initial, ex.domains[1].is_default), (Some(true), Some(true)));
+        assert!(ex.domains[2].supported_services.is_empty());
+        assert_eq!(ex.domains[2].root_domain.as_deref(), Some("contoso.com"));
+    }
+
+    #[test]
+    fn msol_federation_with_and_without_domain_column() {
+        assert_eq!(sniff(FEDERATION), Sniff::Yes);
+        let ex = read_text(FEDERATION);
+        assert_eq!((ex.kind.as_str(), ex.records), ("msol-csv:federation", 2));
+        assert!(ex.issues.is_empty(), "{:#?}", ex.issues);
+        let f = &ex.federations[1];
+        assert_eq!((f.source.line, f.domain.as_deref()), (3, Some("eu.contoso.com")));
+        assert_eq!(f.issuer_uri.as_deref(), Some("http://eu.contoso.com/adfs/services/trust"));
+        assert_eq!(f.passive_sign_in_uri.as_deref(), Some("https://sts.contoso.com/adfs/ls/"));
+        assert_eq!(f.next_signing_certificate.as_deref(), Some("MIIC3jCCAcagAwIBAgIQFAKEcontosoNextCert00000"));
+        assert_eq!(ex.federations[0].next_signing_certificate, None);
+
+        let t = "#TYPE Microsoft.Online.Administration.DomainFederationSettings\r\n\
+                 \"ExtensionData\",\"ActiveLogOnUri\",\"FederationBrandName\",\"IssuerUri\",\"LogOffUri\",\"PassiveLogOnUri\"\r\n\
+                 \"System.Runtime.Serialization.ExtensionDataObject\",\"https://sts.contoso.com/adfs/services/trust/2005/usernamemixed\",\"Contoso\",\"http://contoso.com/adfs/services/trust\",\"https://sts.contoso.com/adfs/ls/\",\"https://sts.contoso.com/adfs/ls/\"\r\n";
+        let ex = read_text(t);
+        assert_eq!(ex.federations[0].domain, None);
+        assert_eq!(ex.federations[0].display_name.as_deref(), Some("Contoso"));
+        let i = find(&ex, codes::MISSING_FIELDS, "@{n='DomainName';e={'<domain>'}}");
+        assert_eq!(i.at.line, 2);
+        assert_eq!(ex.issues.len(), 1);
+    }
+
+    #[test]
+    fn other_cloud_csvs_are_unsupported_not_misread() {
+        let t = "#TYPE Microsoft.Online.Administration.Group\r\n\"DisplayName\",\"ObjectId\"\r\n";
+        assert!(matches!(sniff(t), Sniff::Unsupported(r) if r.contains("`Group`")));
+        let azuread = "ObjectId,ObjectType,AccountEnabled,DirSyncEnabled,ImmutableId,UserPrincipalName\n";
+        assert!(matches!(sniff(azuread), Sniff::Unsupported(r) if r.contains("AzureAD")));
+        assert_eq!(super::super::ad_csv::sniff(azuread), Sniff::No);
+        let mg = "Id,DisplayName,UserPrincipalName,OnPremisesImmutableId,OnPremisesSyncEnabled\n";
+        assert!(matches!(sniff(mg), Sniff::Unsupported(_)));
+        // A Get-ADUser export with a computed ImmutableId column stays AD.
+        let ad = "SamAccountName,UserPrincipalName,ImmutableId\nann,ann@contoso.com,j+ryVl8kcUiSmzR2/jzGWA==\n";
+        assert_eq!(sniff(ad), Sniff::No);
+        assert_eq!(super::super::ad_csv::sniff(ad), Sniff::Yes);
+    }
+
+    /// The three CSV sniffers are mutually exclusive on every fixture (whatever FORMATS' order).
+    #[test]
+    fn sniffers_are_mutually_exclusive() {
+        let ad = |t: &str| super::super::ad_csv::sniff(t);
+        let fixtures: Vec<(&str, String, &str)> = vec![
+            ("ad ps51", include_str!("../../tests/fixtures/ad-csv/ps51-typed-ascii.csv").into(), "ad-csv"),
+            ("ad ps7", include_str!("../../tests/fixtures/ad-csv/ps7-unquoted.csv").into(), "ad-csv"),
+            ("ad groups", include_str!("../../tests/fixtures/ad-csv/usecult-groups.csv").into(), "ad-csv"),
+            ("csvde", include_str!("../../tests/fixtures/csvde/users.csv").into(), "csvde"),
+            ("msol users", USERS.into(), "msol-csv"),
+            ("msol domains", DOMAINS.into(), "msol-csv"),
+            ("msol federation", FEDERATION.into(), "msol-csv"),
+            ("msol 500", generated_users(500), "msol-csv"),
+        ];
+        for (name, text, want) in &fixtures {
+            let verdicts = [("csvde", csvde::sniff(text)), ("msol-csv", sniff(text)), ("ad-csv", ad(text))];
+            let claimed: Vec<&str> = verdicts.iter().filter(|(_, s)| *s != Sniff::No).map(|(n, _)| *n).collect();
+            assert_eq!(claimed, vec![*want], "{name}");
+            assert_eq!(detect(text).map(|(f, _)| f.name), Some(*want), "{name}");
+        }
+        let realdir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/collegeboreal-getaduser-csv");
+        let Ok(entries) = std::fs::read_dir(&realdir) else {
+            eprintln!("skipping: {} not present", realdir.display());
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "csv") {
+                let bytes = std::fs::read(&p).unwrap();
+                let text = crate::ingest::text::decode(&bytes).text.into_owned();
+                assert_eq!(sniff(&text), Sniff::No, "{}", p.display());
+                assert_eq!(csvde::sniff(&text), Sniff::No, "{}", p.display());
+            }
+        }
+    }
 }
