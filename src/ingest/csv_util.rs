@@ -832,3 +832,44 @@ mod tests {
         assert_eq!(parse_bool("yes"), None);
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::super::{Input, Sniff, ad_csv, csvde, msol_csv};
+    use crate::source::FileId;
+
+    /// Odd inputs never panic in any CSV sniffer or reader.
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        let odd = [
+            "",
+            "\"",
+            "\"a",
+            "#TYPE",
+            "#TYPE\n",
+            "#TYPEé€\n\"x\"\n",
+            "é€",
+            ",,,\n,,",
+            "\r\r\r",
+            "ObjectGUID\n\"unterminated",
+            "DN,objectClass,objectGUID,objectSid\nx,y,X',X'zz\n",
+            "DN,objectClass,objectSid\nx,top;user,X'01ff'\n",
+            "UserPrincipalName,ObjectId,ImmutableId\n\"a\",\"b\"\n",
+            "Name,Authentication,Status\n,,\n",
+            "SamAccountName,mS-DS-ConsistencyGuid,proxyAddresses,whenCreated\na,1 2 3 999,SMTP:;;;,2024-01-01T\n",
+            "SamAccountName,proxyAddresses\na,é:€ smtp:é;ü\n",
+        ];
+        for t in odd {
+            let input = Input { file: FileId(0), text: t };
+            for (sniff, read) in [
+                (ad_csv::FORMAT.sniff, ad_csv::FORMAT.read),
+                (csvde::FORMAT.sniff, csvde::FORMAT.read),
+                (msol_csv::FORMAT.sniff, msol_csv::FORMAT.read),
+            ] {
+                let _ = sniff(t);
+                let _ = read(&input);
+            }
+            assert!(matches!(ad_csv::sniff(t), Sniff::No | Sniff::Yes | Sniff::Reject(_)));
+        }
+    }
+}
