@@ -1,17 +1,153 @@
 //! Reader: csvde export (X'hex' binary values, ';'-separated multi-values).
+//!
+//! `csvde -f out.csv [-l attrs] [-u]` writes a header of LDAP attribute names starting with `DN`,
+//! one object per row, multi-valued attributes joined with `;` inside one field and binary values as
+//! `X'<hex>'`: objectGUID (→ [`Guid::from_ad_bytes`](crate::model::Guid::from_ad_bytes)), objectSid
+//! (→ `S-1-5-...`), mS-DS-ConsistencyGuid (→ raw bytes). `csvde -u` output is UTF-16, decoded before
+//! this reader runs. Rows are mapped with the same table as `ad-csv` (the LDAP names are among its
+//! aliases); objectClass holds the whole class chain (`top;person;organizationalPerson;user`) and
+//! its last value is the class.
 
-use super::{Extract, Format, Input, ReadError, Sniff};
+use super::ad_csv::{self, AdMapper};
+use super::csv_util::{self, CsvFile, SniffedHeader};
+use super::{Extract, Format, Input, ReadError, Sniff, codes};
 
 /// Registration in [`super::FORMATS`].
 pub const FORMAT: Format =
     Format { name: "csvde", summary: "csvde export (X'hex' binary values, ';'-separated multi-values)", sniff, read };
 
+/// True when a sniffed header is a csvde export: no `#TYPE` line, first column `DN` (any case),
+/// and an `objectClass` or `objectGUID` column (csvde writes `objectClass` unless `-l` leaves it out).
+pub(super) fn claims(h: &SniffedHeader<'_>) -> bool {
+    h.type_name.is_none()
+        && h.header.names().first().is_some_and(|n| n.eq_ignore_ascii_case("DN"))
+        && h.header.has_any(&["objectClass", "objectGUID"])
+}
+
 /// Content sniffer.
-pub fn sniff(_text: &str) -> Sniff {
-    Sniff::No
+pub fn sniff(text: &str) -> Sniff {
+    match csv_util::sniff_header(text) {
+        Some(h) if claims(&h) => Sniff::Yes,
+        _ => Sniff::No,
+    }
 }
 
 /// Reader.
-pub fn read(_input: &Input<'_>) -> Result<Extract, ReadError> {
-    Err(ReadError::new(0, "csvde reader not implemented yet"))
+pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
+    let mut file = CsvFile::open(input.text)?;
+    let mut ex = Extract::new("csvde");
+    let (class, _) = ad_csv::default_class(None, &file.header);
+    let mut mapper = AdMapper::new(&file.header, class, false);
+    let header_at = input.at(file.header_line);
+    let mut missing = mapper.missing_columns();
+    if !file.header.has("objectClass") {
+        missing.insert(0, "objectClass");
+    }
+    if !missing.is_empty() {
+        ex.issue(
+            header_at,
+            codes::MISSING_FIELDS,
+            format!(
+                "the export lacks {}, which linking on-premises objects to cloud objects needs; export again without \
+                 `-l` or with `-l \"objectClass,objectGUID,objectSid,mS-DS-ConsistencyGuid,sAMAccountName,\
+                 userPrincipalName,mail,proxyAddresses,displayName,userAccountControl\"`{}",
+                missing.join(", "),
+                if file.header.has("objectClass") { "" } else { " (without objectClass every row is taken as a user)" }
+            ),
+        );
+    }
+    while file.next_row(&mut ex, input)? {
+        let o = mapper.map_row(&file, input.at(file.line()));
+        ex.ad_objects.push(o);
+    }
+    if file.rows() == 0 {
+        ex.issue(
+            header_at,
+            codes::EMPTY_EXPORT,
+            "the export produced no rows (header only); check csvde's -d base and -r filter and export again",
+        );
+    }
+    mapper.finish(&file.header, &mut ex, input);
+    ex.count_records();
+    Ok(ex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Options, Status, read_one};
+    use crate::model::AdClass;
+    use crate::source::FileId;
+
+    const USERS: &str = include_str!("../../tests/fixtures/csvde/users.csv");
+
+    fn read_text(text: &str) -> Extract {
+        read(&Input { file: FileId(0), text }).unwrap()
+    }
+
+    #[test]
+    fn csvde_export_with_hex_binaries_and_multi_values() {
+        assert_eq!(sniff(USERS), Sniff::Yes);
+        let ex = read_text(USERS);
+        assert_eq!((ex.kind.as_str(), ex.records), ("csvde", 4));
+        assert_eq!(ex.ad_objects.iter().map(|o| o.source.line).collect::<Vec<_>>(), vec![2, 3, 4, 5]);
+        let ann = &ex.ad_objects[0];
+        assert_eq!(ann.class, AdClass::User);
+        assert_eq!(ann.object_guid.unwrap().to_string(), "56f2ea8f-245f-4871-929b-3476fe3cc658");
+        assert_eq!(ann.object_guid.unwrap().immutable_id(), "j+ryVl8kcUiSmzR2/jzGWA==");
+        assert_eq!(ann.object_sid.as_deref(), Some("S-1-5-21-1004336348-1177238915-682003330-1103"));
+        assert_eq!(ann.consistency_guid.as_deref(), Some(&ann.object_guid.unwrap().to_ad_bytes()[..]));
+        assert_eq!(ann.proxy_addresses, vec!["SMTP:ann.lee@contoso.com", "smtp:ann@contoso.mail.onmicrosoft.com"]);
+        assert_eq!(ann.dn.as_deref(), Some("CN=Ann Lee,OU=Staff,DC=corp,DC=contoso,DC=com"));
+        assert_eq!(ann.when_created.as_deref(), Some("2023-03-14T09:12:05Z"));
+        assert_eq!((ann.enabled, ann.is_critical_system_object), (Some(true), None));
+        let fin = &ex.ad_objects[1];
+        assert_eq!(fin.class, AdClass::Group);
+        assert_eq!(fin.object_guid.unwrap().to_string(), "e5bd7ff4-3e5c-4aac-b956-af1e6181b871");
+        assert_eq!(fin.object_sid.as_deref(), Some("S-1-5-21-1004336348-1177238915-682003330-1110"));
+        let admin = &ex.ad_objects[2];
+        assert_eq!((admin.object_sid.as_deref(), admin.is_critical_system_object), (None, Some(true)));
+        let bad = &ex.ad_objects[3];
+        assert_eq!((bad.object_guid, bad.consistency_guid.as_deref(), bad.enabled), (None, None, Some(false)));
+
+        let got: Vec<(&str, u32)> = ex.issues.iter().map(|i| (i.code, i.at.line)).collect();
+        assert_eq!(got, vec![(codes::INVALID_VALUE, 4), (codes::INVALID_VALUE, 5), (codes::INVALID_VALUE, 5)]);
+        assert!(ex.issues[0].message.contains("`objectSid`") && ex.issues[0].message.contains("`X'0105'`"));
+        assert!(ex.issues[1].message.contains("`objectGUID`") && ex.issues[1].message.contains("`X'12zz'`"));
+        assert!(ex.issues[2].message.contains("`mS-DS-ConsistencyGuid`"));
+    }
+
+    #[test]
+    fn csvde_unicode_output_through_read_one() {
+        let text = "DN,objectClass,objectGUID,displayName\r\n\
+                    \"CN=Zoë Müller,OU=Staff,DC=corp,DC=contoso,DC=com\",top;person;organizationalPerson;user,X'b78240eb11586e43b72066be77325413',Zoë Müller\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let (r, ex) = read_one(FileId(0), &path, &Options::default());
+        assert_eq!((r.kind.as_str(), &r.status, r.encoding, r.records), ("csvde", &Status::Read, "utf-16le-bom", 1));
+        let o = &ex.ad_objects[0];
+        assert_eq!(o.object_guid.unwrap().to_string(), "eb4082b7-5811-436e-b720-66be77325413");
+        assert_eq!(o.display_name.as_deref(), Some("Zoë Müller"));
+        assert_eq!(r.issues.len(), 1);
+        assert!(
+            r.issues[0]
+                .message
+                .starts_with("the export lacks mS-DS-ConsistencyGuid, proxyAddresses, mail, UserPrincipalName")
+        );
+    }
+
+    #[test]
+    fn header_only_and_sniff_edges() {
+        let ex = read_text("DN,objectClass,objectGUID\r\n");
+        assert_eq!(ex.records, 0);
+        assert!(ex.issues.iter().any(|i| i.code == codes::EMPTY_EXPORT && i.at.line == 1));
+        assert_eq!(sniff("dn,objectclass\n"), Sniff::Yes);
+        assert_eq!(sniff("DN,cn\n"), Sniff::No);
+        assert_eq!(sniff("cn,DN,objectClass\n"), Sniff::No);
+        assert_eq!(sniff("#TYPE Foo\nDN,objectClass\n"), Sniff::No);
+        assert_eq!(sniff("dn: CN=Ann,DC=contoso,DC=com\nobjectClass: user\n"), Sniff::No);
+    }
 }
