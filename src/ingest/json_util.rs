@@ -74,8 +74,9 @@ fn count_newlines(b: &[u8]) -> u32 {
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-/// Converts a serde_json syntax error into a [`ReadError`] at the error's line.
-pub fn syntax_error(e: &serde_json::Error) -> ReadError {
+/// Converts a serde_json syntax error in `text` into a [`ReadError`] at the error's line. An
+/// error on the last non-blank line (or at the end of input) is reported as a truncated file.
+pub fn syntax_error(e: &serde_json::Error, text: &str) -> ReadError {
     let line = u32::try_from(e.line()).unwrap_or(u32::MAX);
     let msg = e.to_string();
     // serde_json appends " at line N column M"; the line is carried separately.
@@ -83,7 +84,8 @@ pub fn syntax_error(e: &serde_json::Error) -> ReadError {
         Some(i) => msg[..i].to_string(),
         None => msg,
     };
-    let reason = if e.is_eof() {
+    let last_line = 1 + count_newlines(text.trim_end().as_bytes());
+    let reason = if e.is_eof() || line >= last_line {
         format!(
             "the JSON ends before it is complete ({msg}): the file is truncated; re-run the export and copy the whole file"
         )
@@ -196,7 +198,7 @@ pub fn shape(raw: &RawValue) -> Shape {
 
 /// Validates the whole text as JSON and returns it as one raw value.
 pub fn parse_root(text: &str) -> Result<&RawValue, ReadError> {
-    serde_json::from_str::<&RawValue>(text).map_err(|e| syntax_error(&e))
+    serde_json::from_str::<&RawValue>(text).map_err(|e| syntax_error(&e, text))
 }
 
 /// Splits a raw object into its members (`None` when it is not an object).
@@ -359,6 +361,8 @@ pub enum Problem {
     WrongType(&'static str),
     /// An array element that is not an object (IN002; skipped).
     NotObject,
+    /// A record without a field it cannot do without (IN002; skipped).
+    Missing,
 }
 
 #[derive(Debug)]
@@ -420,6 +424,13 @@ impl Tally {
                     format!(
                         "{n} element(s) of {field} are not JSON objects (first: {}); they were skipped — the file was edited or is not a plain export",
                         a.example
+                    ),
+                ),
+                Problem::Missing => (
+                    codes::UNREADABLE_RECORD,
+                    format!(
+                        "{n} record(s) have no {field} (first at line {}); they were skipped — re-run the export without removing that property",
+                        a.line
                     ),
                 ),
             };
