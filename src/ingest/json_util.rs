@@ -31,7 +31,10 @@ pub struct Doc<'a> {
 impl<'a> Doc<'a> {
     /// A document over `text`.
     pub fn new(text: &'a str) -> Self {
-        Self { text, cursor: Cell::new((0, 1)) }
+        Self {
+            text,
+            cursor: Cell::new((0, 1)),
+        }
     }
     /// The text.
     pub fn text(&self) -> &'a str {
@@ -90,7 +93,9 @@ pub fn syntax_error(e: &serde_json::Error, text: &str) -> ReadError {
             "the JSON ends before it is complete ({msg}): the file is truncated; re-run the export and copy the whole file"
         )
     } else {
-        format!("invalid JSON ({msg}): the file was edited or is not a JSON export; re-run the export")
+        format!(
+            "invalid JSON ({msg}): the file was edited or is not a JSON export; re-run the export"
+        )
     };
     ReadError::new(line, reason)
 }
@@ -108,12 +113,18 @@ impl<'a> RawObject<'a> {
         self.fields
             .iter()
             .find(|(k, _)| k.as_ref() == key)
-            .or_else(|| self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .or_else(|| {
+                self.fields
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            })
             .map(|(_, v)| *v)
     }
     /// Value of the first of `keys` that is present (aliases: Graph vs legacy AAD Graph names).
     pub fn get_any(&self, keys: &[&str]) -> Option<(&'a RawValue, usize)> {
-        keys.iter().enumerate().find_map(|(i, k)| self.get(k).map(|v| (v, i)))
+        keys.iter()
+            .enumerate()
+            .find_map(|(i, k)| self.get(k).map(|v| (v, i)))
     }
     /// True when `key` is present (any case), even with a null value.
     pub fn has(&self, key: &str) -> bool {
@@ -282,7 +293,9 @@ pub fn normalize_date(s: &str) -> Option<String> {
         let ms: i64 = inner[..digits_end].parse().ok()?;
         let rest = &inner[digits_end..];
         if !(rest.is_empty()
-            || (rest.len() == 5 && (rest.starts_with('+') || rest.starts_with('-')) && rest[1..].bytes().all(|b| b.is_ascii_digit())))
+            || (rest.len() == 5
+                && (rest.starts_with('+') || rest.starts_with('-'))
+                && rest[1..].bytes().all(|b| b.is_ascii_digit())))
         {
             return None;
         }
@@ -381,18 +394,25 @@ pub struct Tally {
 impl Tally {
     /// Counts one problem with `field` at `line`.
     pub fn add(&mut self, problem: Problem, field: &str, line: u32, example: &str) {
-        let e = self.map.entry((problem, field.to_string())).or_insert_with(|| Agg {
-            count: 0,
-            line,
-            example: example.chars().take(80).collect(),
-        });
+        let e = self
+            .map
+            .entry((problem, field.to_string()))
+            .or_insert_with(|| Agg {
+                count: 0,
+                line,
+                example: example.chars().take(80).collect(),
+            });
         e.count += 1;
     }
     /// Writes the aggregated issues into `ex`.
     pub fn flush(self, input: &Input<'_>, ex: &mut Extract) {
         for ((problem, field), a) in self.map {
             let n = a.count;
-            let recs = if n == 1 { "1 record".to_string() } else { format!("{n} records") };
+            let recs = if n == 1 {
+                "1 record".to_string()
+            } else {
+                format!("{n} records")
+            };
             let (code, msg) = match problem {
                 Problem::NotGuid => (
                     codes::INVALID_VALUE,
@@ -417,7 +437,10 @@ impl Tally {
                 ),
                 Problem::WrongType(expected) => (
                     codes::INVALID_VALUE,
-                    format!("{field} is not {expected} in {recs} (first: {}); the value was ignored", a.example),
+                    format!(
+                        "{field} is not {expected} in {recs} (first: {}); the value was ignored",
+                        a.example
+                    ),
                 ),
                 Problem::NotObject => (
                     codes::UNREADABLE_RECORD,
@@ -482,7 +505,12 @@ impl<'a> Rec<'a> {
             Scalar::Num(n) => Some(n.to_string()),
             Scalar::Bool(b) => Some(b.to_string()),
             Scalar::Composite => {
-                t.add(Problem::WrongType("a string"), key, self.line, excerpt(raw.get()));
+                t.add(
+                    Problem::WrongType("a string"),
+                    key,
+                    self.line,
+                    excerpt(raw.get()),
+                );
                 None
             }
         }
@@ -493,7 +521,11 @@ impl<'a> Rec<'a> {
         match crate::model::normalize_guid_text(&s) {
             Some(g) => Some(g),
             None => {
-                let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
+                let key = self
+                    .obj
+                    .get_any(keys)
+                    .map(|(_, i)| keys[i])
+                    .unwrap_or(keys[0]);
                 t.add(Problem::NotGuid, key, self.line, &s);
                 Some(s)
             }
@@ -509,7 +541,12 @@ impl<'a> Rec<'a> {
             Scalar::Str(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
             Scalar::Str(s) if s.trim().is_empty() => None,
             _ => {
-                t.add(Problem::WrongType("true or false"), keys[i], self.line, excerpt(raw.get()));
+                t.add(
+                    Problem::WrongType("true or false"),
+                    keys[i],
+                    self.line,
+                    excerpt(raw.get()),
+                );
                 None
             }
         }
@@ -520,13 +557,21 @@ impl<'a> Rec<'a> {
         let parsed = match scalar(raw) {
             Scalar::Null => return None,
             Scalar::Num(n) => n.parse::<i64>().ok().or_else(|| {
-                n.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)
+                n.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
             }),
             Scalar::Str(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
         if parsed.is_none() {
-            t.add(Problem::WrongType("an integer"), keys[i], self.line, excerpt(raw.get()));
+            t.add(
+                Problem::WrongType("an integer"),
+                keys[i],
+                self.line,
+                excerpt(raw.get()),
+            );
         }
         parsed
     }
@@ -536,7 +581,11 @@ impl<'a> Rec<'a> {
         match normalize_date(&s) {
             Some(d) => Some(d),
             None => {
-                let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
+                let key = self
+                    .obj
+                    .get_any(keys)
+                    .map(|(_, i)| keys[i])
+                    .unwrap_or(keys[0]);
                 t.add(Problem::BadDate, key, self.line, &s);
                 None
             }
@@ -545,10 +594,16 @@ impl<'a> Rec<'a> {
     /// A list of strings (a single string is taken as a one-element list, as PowerShell may
     /// unwrap single-element arrays); nulls and empty strings are left out.
     pub fn strs(&self, t: &mut Tally, keys: &[&str]) -> Vec<String> {
-        let Some((raw, i)) = self.obj.get_any(keys) else { return Vec::new() };
+        let Some((raw, i)) = self.obj.get_any(keys) else {
+            return Vec::new();
+        };
         match shape(raw) {
             Shape::Null => Vec::new(),
-            Shape::String => string(raw).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).into_iter().collect(),
+            Shape::String => string(raw)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .into_iter()
+                .collect(),
             Shape::Array => {
                 let items = array(raw).unwrap_or_default();
                 let mut out = Vec::with_capacity(items.len());
@@ -561,13 +616,23 @@ impl<'a> Rec<'a> {
                             }
                         }
                         Scalar::Null => {}
-                        _ => t.add(Problem::WrongType("a list of strings"), keys[i], self.line, excerpt(raw.get())),
+                        _ => t.add(
+                            Problem::WrongType("a list of strings"),
+                            keys[i],
+                            self.line,
+                            excerpt(raw.get()),
+                        ),
                     }
                 }
                 out
             }
             _ => {
-                t.add(Problem::WrongType("a list of strings"), keys[i], self.line, excerpt(raw.get()));
+                t.add(
+                    Problem::WrongType("a list of strings"),
+                    keys[i],
+                    self.line,
+                    excerpt(raw.get()),
+                );
                 Vec::new()
             }
         }
@@ -616,7 +681,12 @@ pub fn record<'a>(doc: &Doc<'a>, t: &mut Tally, raw: &'a RawValue, what: &str) -
     match object(raw) {
         Some(o) => Some(Rec::new(o, line)),
         None => {
-            t.add(Problem::NotObject, what, line, &format!("{} at line {line}", excerpt(raw.get())));
+            t.add(
+                Problem::NotObject,
+                what,
+                line,
+                &format!("{} at line {line}", excerpt(raw.get())),
+            );
             None
         }
     }
@@ -684,12 +754,22 @@ impl Head {
         let max_entries = 4000;
         // Path for a new value in the current container; None = not a first element (skipped).
         fn value_path(stack: &[Frame]) -> Option<String> {
-            let Some(top) = stack.last() else { return Some(String::new()) };
+            let Some(top) = stack.last() else {
+                return Some(String::new());
+            };
             if top.is_object {
                 let k = top.key.as_ref()?;
-                Some(if top.path.is_empty() { k.clone() } else { format!("{}/{}", top.path, k) })
+                Some(if top.path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{}/{}", top.path, k)
+                })
             } else if top.index == 0 {
-                Some(if top.path.is_empty() { "[]".to_string() } else { format!("{}/[]", top.path) })
+                Some(if top.path.is_empty() {
+                    "[]".to_string()
+                } else {
+                    format!("{}/[]", top.path)
+                })
             } else {
                 None
             }
@@ -717,9 +797,22 @@ impl Head {
                     } else {
                         match value_path(&stack) {
                             Some(p) if stack.len() < 64 => {
-                                let kind = if c == b'{' { HeadKind::Object } else { HeadKind::Array };
-                                head.entries.push(HeadEntry { path: p.clone(), kind, text: None });
-                                stack.push(Frame { is_object: c == b'{', path: p, index: 0, key: None });
+                                let kind = if c == b'{' {
+                                    HeadKind::Object
+                                } else {
+                                    HeadKind::Array
+                                };
+                                head.entries.push(HeadEntry {
+                                    path: p.clone(),
+                                    kind,
+                                    text: None,
+                                });
+                                stack.push(Frame {
+                                    is_object: c == b'{',
+                                    path: p,
+                                    index: 0,
+                                    key: None,
+                                });
                             }
                             _ => skip_depth = 1,
                         }
@@ -749,13 +842,19 @@ impl Head {
                             top.key = Some(s);
                         }
                     } else if let Some(p) = value_path(&stack) {
-                        head.entries.push(HeadEntry { path: p, kind: HeadKind::String, text: Some(s) });
+                        head.entries.push(HeadEntry {
+                            path: p,
+                            kind: HeadKind::String,
+                            text: Some(s),
+                        });
                     }
                 }
                 _ => {
                     // number / literal
                     let st = i;
-                    while i < b.len() && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+                    while i < b.len()
+                        && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
+                    {
                         i += 1;
                     }
                     if i == st {
@@ -764,7 +863,11 @@ impl Head {
                     if skip_depth == 0
                         && let Some(p) = value_path(&stack)
                     {
-                        head.entries.push(HeadEntry { path: p, kind: HeadKind::Other, text: None });
+                        head.entries.push(HeadEntry {
+                            path: p,
+                            kind: HeadKind::Other,
+                            text: None,
+                        });
                     }
                 }
             }
@@ -777,7 +880,9 @@ impl Head {
     }
     /// The entry at `path` (case-insensitive).
     pub fn get(&self, path: &str) -> Option<&HeadEntry> {
-        self.entries.iter().find(|e| e.path.eq_ignore_ascii_case(path))
+        self.entries
+            .iter()
+            .find(|e| e.path.eq_ignore_ascii_case(path))
     }
     /// String value at `path`.
     pub fn text(&self, path: &str) -> Option<&str> {
@@ -815,12 +920,14 @@ impl Head {
     /// True when the object at `path` has all of `keys` (case-insensitive).
     pub fn has_all(&self, path: &str, keys: &[&str]) -> bool {
         let ks = self.keys(path);
-        keys.iter().all(|k| ks.iter().any(|x| x.eq_ignore_ascii_case(k)))
+        keys.iter()
+            .all(|k| ks.iter().any(|x| x.eq_ignore_ascii_case(k)))
     }
     /// True when the object at `path` has any of `keys` (case-insensitive).
     pub fn has_any(&self, path: &str, keys: &[&str]) -> bool {
         let ks = self.keys(path);
-        keys.iter().any(|k| ks.iter().any(|x| x.eq_ignore_ascii_case(k)))
+        keys.iter()
+            .any(|k| ks.iter().any(|x| x.eq_ignore_ascii_case(k)))
     }
 }
 
@@ -844,7 +951,10 @@ fn scan_string(b: &[u8], i: usize) -> (String, usize) {
                     b'b' | b'f' => {}
                     b'u' if j + 5 < b.len() => {
                         let hexs = std::str::from_utf8(&b[j + 2..j + 6]).ok();
-                        if let Some(c) = hexs.and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32) {
+                        if let Some(c) = hexs
+                            .and_then(|h| u32::from_str_radix(h, 16).ok())
+                            .and_then(char::from_u32)
+                        {
                             let mut buf = [0u8; 4];
                             out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
                         }
@@ -880,15 +990,30 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(normalize_date("/Date(1661362185000)/").as_deref(), Some("2022-08-24T17:29:45Z"));
-        assert_eq!(normalize_date("/Date(1661362185123+0200)/").as_deref(), Some("2022-08-24T17:29:45.123Z"));
-        assert_eq!(normalize_date("2021-08-02T10:30:06Z").as_deref(), Some("2021-08-02T10:30:06Z"));
-        assert_eq!(normalize_date("2021-08-02T12:30:06+02:00").as_deref(), Some("2021-08-02T10:30:06Z"));
+        assert_eq!(
+            normalize_date("/Date(1661362185000)/").as_deref(),
+            Some("2022-08-24T17:29:45Z")
+        );
+        assert_eq!(
+            normalize_date("/Date(1661362185123+0200)/").as_deref(),
+            Some("2022-08-24T17:29:45.123Z")
+        );
+        assert_eq!(
+            normalize_date("2021-08-02T10:30:06Z").as_deref(),
+            Some("2021-08-02T10:30:06Z")
+        );
+        assert_eq!(
+            normalize_date("2021-08-02T12:30:06+02:00").as_deref(),
+            Some("2021-08-02T10:30:06Z")
+        );
         assert_eq!(
             normalize_date("2021-08-25T07:44:46.2616778Z").as_deref(),
             Some("2021-08-25T07:44:46.2616778Z")
         );
-        assert_eq!(normalize_date("2021-08-02T10:30:06").as_deref(), Some("2021-08-02T10:30:06Z"));
+        assert_eq!(
+            normalize_date("2021-08-02T10:30:06").as_deref(),
+            Some("2021-08-02T10:30:06Z")
+        );
         assert_eq!(normalize_date("8/24/2022 5:29:45 PM"), None);
         assert_eq!(normalize_date("/Date(abc)/"), None);
         assert_eq!(normalize_date("/Date(99999999999999999999)/"), None);
@@ -939,7 +1064,10 @@ mod tests {
 
     #[test]
     fn placeholders_and_percent_decoding() {
-        assert!(is_placeholder("authenticationType", "authenticationType-value"));
+        assert!(is_placeholder(
+            "authenticationType",
+            "authenticationType-value"
+        ));
         assert!(!is_placeholder("authenticationType", "Managed"));
         assert_eq!(percent_decode("contoso%2Ecom%27"), "contoso.com'");
         assert_eq!(percent_decode("100%"), "100%");
@@ -950,7 +1078,10 @@ mod tests {
         let t = r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[{"id":"1","userPrincipalName":"a@contoso.com"},{"id":"2","other":1}]}"#;
         let h = Head::scan(t).unwrap();
         assert_eq!(h.root(), Some(HeadKind::Object));
-        assert_eq!(h.text("@odata.context"), Some("https://graph.microsoft.com/v1.0/$metadata#users"));
+        assert_eq!(
+            h.text("@odata.context"),
+            Some("https://graph.microsoft.com/v1.0/$metadata#users")
+        );
         assert_eq!(h.keys("value/[]"), vec!["id", "userPrincipalName"]);
         assert!(h.has_all("value/[]", &["ID", "userprincipalname"]));
         assert!(!h.has_any("value/[]", &["other"]));
