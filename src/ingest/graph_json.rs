@@ -734,9 +734,8 @@ pub(crate) fn cloud_object(
     at: crate::source::SourceRef,
 ) -> CloudObject {
     let identities = r
-        .list(&["identities"])
+        .objects(t, &["identities"])
         .into_iter()
-        .filter_map(ju::object)
         .map(|o| {
             let ir = Rec::new(o, r.line);
             Identity {
@@ -747,9 +746,8 @@ pub(crate) fn cloud_object(
         })
         .collect();
     let licenses = r
-        .list(&["assignedLicenses"])
+        .objects(t, &["assignedLicenses"])
         .into_iter()
-        .filter_map(ju::object)
         .filter_map(|o| Rec::new(o, r.line).guid(t, &["skuId"]))
         .collect();
     CloudObject {
@@ -809,9 +807,8 @@ pub(crate) fn organization(
 ) -> (Tenant, Option<String>) {
     let id = r.guid(t, &["id", "objectId"]);
     let verified_domains = r
-        .list(&["verifiedDomains"])
+        .objects(t, &["verifiedDomains"])
         .into_iter()
-        .filter_map(ju::object)
         .filter_map(|o| {
             let v = Rec::new(o, r.line);
             Some(VerifiedDomain {
@@ -1084,6 +1081,24 @@ mod tests {
         assert_eq!(u.on_prem_sync_enabled, Some(true));
         assert_eq!(ex.cloud_objects[1].user_type.as_deref(), Some("Member"));
         assert!(ex.cloud_objects.iter().all(|u| u.sync_fields_exported));
+    }
+
+    #[test]
+    fn convertto_json_depth_limit_is_in001() {
+        let text = r#"[{"Id":"5f6c2b0d-8a5e-4a8f-b6a2-0f3e4d9c7b12","UserPrincipalName":"megan.b@fabrikam.com","OnPremisesImmutableId":null,
+"UserType":"Member","Identities":["Microsoft.Graph.PowerShell.Models.MicrosoftGraphObjectIdentity"],
+"AssignedLicenses":["Microsoft.Graph.PowerShell.Models.MicrosoftGraphAssignedLicense"]}]"#;
+        let ex = read_text(text).unwrap();
+        assert_eq!(
+            codes_of(&ex),
+            vec![codes::LOSSY_COLUMN, codes::LOSSY_COLUMN]
+        );
+        assert!(
+            ex.issues[0].message.contains("-Depth"),
+            "{}",
+            ex.issues[0].message
+        );
+        assert!(ex.cloud_objects[0].identities.is_empty());
     }
 
     #[test]

@@ -376,6 +376,8 @@ pub enum Problem {
     NotObject,
     /// A record without a field it cannot do without (IN002; skipped).
     Missing,
+    /// A nested object written as its .NET type name (`ConvertTo-Json` past its `-Depth`; IN001).
+    DepthLimited,
 }
 
 #[derive(Debug)]
@@ -446,6 +448,13 @@ impl Tally {
                     codes::UNREADABLE_RECORD,
                     format!(
                         "{n} element(s) of {field} are not JSON objects (first: {}); they were skipped — the file was edited or is not a plain export",
+                        a.example
+                    ),
+                ),
+                Problem::DepthLimited => (
+                    codes::LOSSY_COLUMN,
+                    format!(
+                        "{field} holds the type name {:?} instead of values in {recs}: ConvertTo-Json stopped at its default depth (2) and the values are lost; re-export with ConvertTo-Json -Depth 10",
                         a.example
                     ),
                 ),
@@ -651,6 +660,38 @@ impl<'a> Rec<'a> {
             },
             None => Vec::new(),
         }
+    }
+    /// The objects of a nested list field (a single object counts as one). Elements written as
+    /// strings (a .NET type name: `ConvertTo-Json` past its depth) or other values are counted.
+    pub fn objects(&self, t: &mut Tally, keys: &[&str]) -> Vec<RawObject<'a>> {
+        let Some((raw, i)) = self.obj.get_any(keys) else {
+            return Vec::new();
+        };
+        let items = match shape(raw) {
+            Shape::Array => array(raw).unwrap_or_default(),
+            Shape::Null => return Vec::new(),
+            _ => vec![raw],
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            match shape(it) {
+                Shape::Object => out.extend(object(it)),
+                Shape::Null => {}
+                Shape::String => t.add(
+                    Problem::DepthLimited,
+                    keys[i],
+                    self.line,
+                    &string(it).unwrap_or_default(),
+                ),
+                _ => t.add(
+                    Problem::WrongType("a list of objects"),
+                    keys[i],
+                    self.line,
+                    excerpt(it.get()),
+                ),
+            }
+        }
+        out
     }
     /// Counts documentation placeholders (`"<key>-value"`) among the record's string fields.
     pub fn check_placeholders(&self, t: &mut Tally) {
