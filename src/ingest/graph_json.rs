@@ -334,7 +334,8 @@ pub fn sniff(text: &str) -> Sniff {
 /// MSOnline / AzureAD module names).
 fn has_sync_keys(r: &Rec<'_>) -> bool {
     r.obj.keys().any(|k| {
-        (k.len() >= 10 && k[..10].eq_ignore_ascii_case("onpremises"))
+        k.get(..10)
+            .is_some_and(|p| p.eq_ignore_ascii_case("onpremises"))
             || k.eq_ignore_ascii_case("immutableId")
             || k.eq_ignore_ascii_case("dirSyncEnabled")
             || k.eq_ignore_ascii_case("lastDirSyncTime")
@@ -1081,6 +1082,24 @@ mod tests {
         assert_eq!(u.on_prem_sync_enabled, Some(true));
         assert_eq!(ex.cloud_objects[1].user_type.as_deref(), Some("Member"));
         assert!(ex.cloud_objects.iter().all(|u| u.sync_fields_exported));
+    }
+
+    #[test]
+    fn odd_keys_and_values_do_not_panic() {
+        let text = "[{\"userPrincipalName\":\"a@b.c\",\"ünPremisesXé\":1,\"onPremisesImmutableId\":[1],\"createdDateTime\":\"/Date(é)/\",\"accountEnabled\":\"maybe\",\"\":\"-value\"}]";
+        let ex = read_text(text).unwrap();
+        assert_eq!(ex.records, 1);
+        let mut c = codes_of(&ex);
+        c.sort();
+        assert_eq!(
+            c,
+            vec![
+                codes::INVALID_VALUE,
+                codes::INVALID_VALUE,
+                codes::INVALID_VALUE
+            ]
+        );
+        assert!(ex.cloud_objects[0].sync_fields_exported);
     }
 
     #[test]
