@@ -42,15 +42,10 @@ impl Entity {
 }
 
 fn classify(has: &dyn Fn(&str) -> bool) -> Option<Entity> {
-    if has("homeTenantId")
-        || (has("tenantId") && has("isDefault") && (has("user") || has("cloudName")))
-    {
+    if has("homeTenantId") || (has("tenantId") && has("isDefault") && (has("user") || has("cloudName"))) {
         Some(Entity::AzAccounts)
     } else if has("subscriptionId")
-        && (has("state")
-            || has("subscriptionPolicies")
-            || has("authorizationSource")
-            || has("tenantId"))
+        && (has("state") || has("subscriptionPolicies") || has("authorizationSource") || has("tenantId"))
     {
         Some(Entity::Subscriptions)
     } else if has("tenantId") && (has("tenantCategory") || has("defaultDomain")) {
@@ -72,8 +67,7 @@ pub fn sniff(text: &str) -> Sniff {
     };
     match h.root() {
         Some(HeadKind::Object) => {
-            let wrapper =
-                h.kind("responses") == Some(HeadKind::Object) && h.get("parameters").is_some();
+            let wrapper = h.kind("responses") == Some(HeadKind::Object) && h.get("parameters").is_some();
             let body = if wrapper { "responses/200/body" } else { "" };
             let (value, first) = if wrapper {
                 ("responses/200/body/value", "responses/200/body/value/[]")
@@ -152,10 +146,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                     }
                 }
                 None => {
-                    return Err(ReadError::new(
-                        doc.line_of(body_raw),
-                        "the response body is not a JSON object",
-                    ));
+                    return Err(ReadError::new(doc.line_of(body_raw), "the response body is not a JSON object"));
                 }
             }
         }
@@ -168,10 +159,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
         }
     };
 
-    let recs: Vec<Rec<'_>> = items
-        .into_iter()
-        .filter_map(|r| ju::record(&doc, &mut t, r, "the list"))
-        .collect();
+    let recs: Vec<Rec<'_>> = items.into_iter().filter_map(|r| ju::record(&doc, &mut t, r, "the list")).collect();
     let entity = recs.iter().find_map(|r| classify(&|k: &str| r.has(k)));
     match entity {
         Some(e) => {
@@ -191,17 +179,19 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                         }),
                         None => t.add(Problem::Missing, "tenantId", r.line, ""),
                     },
-                    Entity::Subscriptions | Entity::AzAccounts => {
-                        match subscription(&mut t, r, e, at) {
-                            Some(s) => ex.subscriptions.push(s),
-                            None => t.add(Problem::Missing, "subscription id", r.line, ""),
-                        }
-                    }
+                    Entity::Subscriptions | Entity::AzAccounts => match subscription(&mut t, r, e, at) {
+                        Some(s) => ex.subscriptions.push(s),
+                        None => t.add(Problem::Missing, "subscription id", r.line, ""),
+                    },
                 }
             }
         }
         None if recs.is_empty() => {
-            ex.issue(input.at(0), codes::EMPTY_EXPORT, "the list is empty; re-run the export with an account that can see the subscriptions");
+            ex.issue(
+                input.at(0),
+                codes::EMPTY_EXPORT,
+                "the list is empty; re-run the export with an account that can see the subscriptions",
+            );
         }
         None => {
             return Err(ReadError::new(
@@ -225,23 +215,13 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     Ok(ex)
 }
 
-fn subscription(
-    t: &mut Tally,
-    r: &Rec<'_>,
-    e: Entity,
-    at: crate::source::SourceRef,
-) -> Option<Subscription> {
+fn subscription(t: &mut Tally, r: &Rec<'_>, e: Entity, at: crate::source::SourceRef) -> Option<Subscription> {
     let id = match r.guid(t, &["subscriptionId"]) {
         Some(id) => id,
         None => {
             let raw = r.str(t, &["id"])?;
             // ARM: "/subscriptions/<guid>"; az: "<guid>"
-            let tail = raw
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or(&raw)
-                .to_string();
+            let tail = raw.trim_end_matches('/').rsplit('/').next().unwrap_or(&raw).to_string();
             match normalize_guid_text(&tail) {
                 Some(g) => g,
                 None => {
@@ -269,24 +249,14 @@ fn subscription(
             _ => {}
         }
     }
-    managed.extend(
-        r.strs(t, &["managedByTenantIds"])
-            .into_iter()
-            .map(|s| normalize_guid_text(&s).unwrap_or(s)),
-    );
-    let policies = r
-        .obj(&["subscriptionPolicies"])
-        .map(|o| Rec::new(o, r.line));
+    managed.extend(r.strs(t, &["managedByTenantIds"]).into_iter().map(|s| normalize_guid_text(&s).unwrap_or(s)));
+    let policies = r.obj(&["subscriptionPolicies"]).map(|o| Rec::new(o, r.line));
     let user = r.obj(&["user"]).map(|o| Rec::new(o, r.line));
     let az = e == Entity::AzAccounts;
     Some(Subscription {
         source: at,
         id,
-        display_name: if az {
-            r.str(t, &["name", "displayName"])
-        } else {
-            r.str(t, &["displayName", "name"])
-        },
+        display_name: if az { r.str(t, &["name", "displayName"]) } else { r.str(t, &["displayName", "name"]) },
         tenant_id: r.guid(t, &["tenantId"]),
         home_tenant_id: r.guid(t, &["homeTenantId"]),
         managed_by_tenants: managed,
@@ -305,22 +275,16 @@ mod tests {
     use std::path::Path;
 
     fn read_text(text: &str) -> Result<Extract, ReadError> {
-        read(&Input {
-            file: FileId(0),
-            text,
-        })
+        read(&Input { file: FileId(0), text })
     }
 
     fn fixture(name: &str) -> String {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/arm")
-            .join(name);
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/arm").join(name);
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
     fn real(file: &str) -> Option<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/realdata/azure-rest-api-specs-arm-examples");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/azure-rest-api-specs-arm-examples");
         if !dir.is_dir() {
             eprintln!("skipping: {} not present", dir.display());
             return None;
@@ -340,30 +304,15 @@ mod tests {
         let s = &ex.subscriptions[0];
         assert_eq!(s.id, "2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f");
         assert_eq!(s.display_name.as_deref(), Some("Contoso Dev"));
-        assert_eq!(
-            s.tenant_id.as_deref(),
-            Some("6babcaad-604b-40ac-a9d7-9fd97c0b779f")
-        );
-        assert_eq!(
-            s.home_tenant_id.as_deref(),
-            Some("6babcaad-604b-40ac-a9d7-9fd97c0b779f")
-        );
+        assert_eq!(s.tenant_id.as_deref(), Some("6babcaad-604b-40ac-a9d7-9fd97c0b779f"));
+        assert_eq!(s.home_tenant_id.as_deref(), Some("6babcaad-604b-40ac-a9d7-9fd97c0b779f"));
         assert_eq!(s.user_name.as_deref(), Some("live.com#pat.dev@outlook.com"));
         assert_eq!(s.user_type.as_deref(), Some("user"));
         assert_eq!(s.source.line, 2);
         let s = &ex.subscriptions[1];
-        assert_eq!(
-            s.home_tenant_id.as_deref(),
-            Some("0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d")
-        );
-        assert_eq!(
-            s.managed_by_tenants,
-            vec!["6babcaad-604b-40ac-a9d7-9fd97c0b779f"]
-        );
-        assert_eq!(
-            s.trusted_tenant(),
-            Some("0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d")
-        );
+        assert_eq!(s.home_tenant_id.as_deref(), Some("0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"));
+        assert_eq!(s.managed_by_tenants, vec!["6babcaad-604b-40ac-a9d7-9fd97c0b779f"]);
+        assert_eq!(s.trusted_tenant(), Some("0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"));
     }
 
     #[test]
@@ -373,10 +322,7 @@ mod tests {
         let ex = read_text(text).unwrap();
         assert_eq!(ex.kind, "arm-json:az-account-list");
         assert_eq!(ex.subscriptions.len(), 1);
-        assert_eq!(
-            ex.subscriptions[0].user_name.as_deref(),
-            Some("admin@contoso.com")
-        );
+        assert_eq!(ex.subscriptions[0].user_name.as_deref(), Some("admin@contoso.com"));
     }
 
     #[test]
@@ -386,20 +332,14 @@ mod tests {
         let ex = read_text(text).unwrap();
         let mut c: Vec<_> = ex.issues.iter().map(|i| (i.code, i.at.line)).collect();
         c.sort();
-        assert_eq!(
-            c,
-            vec![(codes::INCOMPLETE_EXPORT, 2), (codes::INVALID_VALUE, 1)]
-        );
+        assert_eq!(c, vec![(codes::INCOMPLETE_EXPORT, 2), (codes::INVALID_VALUE, 1)]);
         assert_eq!(ex.subscriptions[0].id, "not-a-guid");
     }
 
     #[test]
     fn sniff_rejects_other_json() {
         assert_eq!(sniff(r#"["contoso.com"]"#), Sniff::No);
-        assert_eq!(
-            sniff(r#"{"value":[{"userPrincipalName":"a@contoso.com"}]}"#),
-            Sniff::No
-        );
+        assert_eq!(sniff(r#"{"value":[{"userPrincipalName":"a@contoso.com"}]}"#), Sniff::No);
         assert!(matches!(
             sniff(r#"{"parameters":{},"responses":{"200":{"body":{"name":"vm1"}}}}"#),
             Sniff::Unsupported(_)
@@ -414,53 +354,23 @@ mod tests {
         assert_eq!(sniff(&text), Sniff::Yes);
         let ex = read_text(&text).unwrap();
         assert_eq!(ex.kind, "arm-json:subscriptions");
-        assert!(
-            ex.issues.is_empty(),
-            "placeholder nextLink is not a page: {:?}",
-            ex.issues
-        );
+        assert!(ex.issues.is_empty(), "placeholder nextLink is not a page: {:?}", ex.issues);
         assert!(ex.tenant_ids.is_empty());
         let got: Vec<_> = ex
             .subscriptions
             .iter()
-            .map(|s| {
-                (
-                    s.id.as_str(),
-                    s.tenant_id.as_deref().unwrap_or(""),
-                    s.managed_by_tenants.len(),
-                    s.source.line,
-                )
-            })
+            .map(|s| (s.id.as_str(), s.tenant_id.as_deref().unwrap_or(""), s.managed_by_tenants.len(), s.source.line))
             .collect();
         assert_eq!(
             got,
             vec![
-                (
-                    "291bba3f-e0a5-47bc-a099-3bdcb2a50a05",
-                    "31c75423-32d6-4322-88b7-c478bdde4858",
-                    1,
-                    9
-                ),
-                (
-                    "72ac930a-f34e-42d8-b06d-dc2a9e12ed71",
-                    "2a0ff0de-96b2-4859-bb7c-a430d07a3e0c",
-                    2,
-                    31
-                )
+                ("291bba3f-e0a5-47bc-a099-3bdcb2a50a05", "31c75423-32d6-4322-88b7-c478bdde4858", 1, 9),
+                ("72ac930a-f34e-42d8-b06d-dc2a9e12ed71", "2a0ff0de-96b2-4859-bb7c-a430d07a3e0c", 2, 31)
             ]
         );
-        assert_eq!(
-            ex.subscriptions[0].authorization_source.as_deref(),
-            Some("RoleBased")
-        );
-        assert_eq!(
-            ex.subscriptions[0].quota_id.as_deref(),
-            Some("Internal_2014-09-01")
-        );
-        assert_eq!(
-            ex.subscriptions[1].managed_by_tenants[1],
-            "f7fb6af2-321d-47c8-9c0f-b0239eaad39a"
-        );
+        assert_eq!(ex.subscriptions[0].authorization_source.as_deref(), Some("RoleBased"));
+        assert_eq!(ex.subscriptions[0].quota_id.as_deref(), Some("Internal_2014-09-01"));
+        assert_eq!(ex.subscriptions[1].managed_by_tenants[1], "f7fb6af2-321d-47c8-9c0f-b0239eaad39a");
     }
 
     #[test]
@@ -477,10 +387,7 @@ mod tests {
         assert_eq!(s.id, "291bba3f-e0a5-47bc-a099-3bdcb2a50a05");
         assert_eq!(s.display_name.as_deref(), Some("Example Subscription"));
         assert_eq!(s.authorization_source.as_deref(), Some("Bypassed"));
-        assert_eq!(
-            s.managed_by_tenants,
-            vec!["8f70baf1-1f6e-46a2-a1ff-238dac1ebfb7"]
-        );
+        assert_eq!(s.managed_by_tenants, vec!["8f70baf1-1f6e-46a2-a1ff-238dac1ebfb7"]);
         assert_eq!(s.source.line, 8);
     }
 
@@ -493,16 +400,8 @@ mod tests {
         let ex = read_text(&text).unwrap();
         assert_eq!(ex.kind, "arm-json:tenants");
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
-        let got: Vec<_> = ex
-            .arm_tenants
-            .iter()
-            .map(|t| {
-                (
-                    t.tenant_id.as_str(),
-                    t.tenant_category.as_deref().unwrap_or(""),
-                )
-            })
-            .collect();
+        let got: Vec<_> =
+            ex.arm_tenants.iter().map(|t| (t.tenant_id.as_str(), t.tenant_category.as_deref().unwrap_or(""))).collect();
         assert_eq!(
             got,
             vec![
@@ -512,10 +411,7 @@ mod tests {
             ]
         );
         assert_eq!(ex.arm_tenants[2].domains.len(), 3);
-        assert_eq!(
-            ex.arm_tenants[1].default_domain.as_deref(),
-            Some("auxteststagemanual.ccsctp.net")
-        );
+        assert_eq!(ex.arm_tenants[1].default_domain.as_deref(), Some("auxteststagemanual.ccsctp.net"));
         assert_eq!(ex.arm_tenants[0].country_code.as_deref(), Some("US"));
         assert!(!ex.has_tenant_content());
     }

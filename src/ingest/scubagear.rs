@@ -36,10 +36,7 @@ pub fn sniff(text: &str) -> Sniff {
     }
     let keys = h.keys("");
     let has = |k: &str| keys.contains(&k);
-    if has("tenant_details")
-        || has("privileged_users")
-        || (has("baseline_version") && has("module_version"))
-    {
+    if has("tenant_details") || has("privileged_users") || (has("baseline_version") && has("module_version")) {
         return Sniff::Yes;
     }
     if has("MetaData") && has("Results") && (has("Summary") || has("Raw")) {
@@ -74,21 +71,14 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let text = input.text;
     let root = ju::parse_root(text)?;
     let Some(top) = ju::object(root) else {
-        return Err(ReadError::new(
-            1,
-            "a ScubaGear ProviderSettingsExport.json is one JSON object; this file is not",
-        ));
+        return Err(ReadError::new(1, "a ScubaGear ProviderSettingsExport.json is one JSON object; this file is not"));
     };
     let doc = Doc::new(text);
     let mut t = Tally::default();
     let mut ex = Extract::new("scubagear");
     let named = |ex: &mut Extract, id: &str, line: u32, field: &str| {
         if let Some(g) = normalize_guid_text(id) {
-            ex.tenant_ids.push(NamedTenant {
-                id: g,
-                at: input.at(line),
-                field: field.to_string(),
-            });
+            ex.tenant_ids.push(NamedTenant { id: g, at: input.at(line), field: field.to_string() });
         }
     };
 
@@ -98,10 +88,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     {
         let td_id = td.str(&mut t, &["TenantId"]);
         if let Some(id) = &td_id {
-            let line = td
-                .raw(&["TenantId"])
-                .map(|r| doc.line_of(r))
-                .unwrap_or(td.line);
+            let line = td.raw(&["TenantId"]).map(|r| doc.line_of(r)).unwrap_or(td.line);
             if normalize_guid_text(id).is_none() {
                 t.add(Problem::NotGuid, "tenant_details.TenantId", line, id);
             }
@@ -183,10 +170,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             grants(&mut ex, &mut t, &r, &id, input);
         }
     }
-    if let Some(ps) = top
-        .get("privileged_service_principals")
-        .and_then(ju::object)
-    {
+    if let Some(ps) = top.get("privileged_service_principals").and_then(ju::object) {
         for (key, raw) in &ps.fields {
             let Some(r) = ju::record(&doc, &mut t, raw, "privileged_service_principals") else {
                 continue;
@@ -245,15 +229,11 @@ mod tests {
     use std::path::Path;
 
     fn read_text(text: &str) -> Result<Extract, ReadError> {
-        read(&Input {
-            file: FileId(0),
-            text,
-        })
+        read(&Input { file: FileId(0), text })
     }
 
     fn real(file: &str) -> Option<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/realdata/scubagear-provider-settings");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/scubagear-provider-settings");
         if !dir.is_dir() {
             eprintln!("skipping: {} not present", dir.display());
             return None;
@@ -262,16 +242,12 @@ mod tests {
     }
 
     fn ids(ex: &Extract) -> Vec<(&str, &str)> {
-        ex.tenant_ids
-            .iter()
-            .map(|n| (n.field.as_str(), n.id.as_str()))
-            .collect()
+        ex.tenant_ids.iter().map(|n| (n.field.as_str(), n.id.as_str())).collect()
     }
 
     #[test]
     fn fictional_provider_export() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/scubagear/ProviderSettingsExport.json");
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scubagear/ProviderSettingsExport.json");
         let text = std::fs::read_to_string(p).unwrap();
         assert_eq!(sniff(&text), Sniff::Yes);
         let ex = read_text(&text).unwrap();
@@ -279,43 +255,25 @@ mod tests {
         assert_eq!(
             ids(&ex),
             vec![
-                (
-                    "tenant_details.TenantId",
-                    "6babcaad-604b-40ac-a9d7-9fd97c0b779f"
-                ),
-                (
-                    "tenant_details.AADAdditionalData.Id",
-                    "6babcaad-604b-40ac-a9d7-9fd97c0b779f"
-                ),
+                ("tenant_details.TenantId", "6babcaad-604b-40ac-a9d7-9fd97c0b779f"),
+                ("tenant_details.AADAdditionalData.Id", "6babcaad-604b-40ac-a9d7-9fd97c0b779f"),
                 ("tenant_id", "6babcaad-604b-40ac-a9d7-9fd97c0b779f")
             ]
         );
         let tn = &ex.tenants[0];
         assert_eq!(tn.name, "Contoso");
-        assert_eq!(
-            tn.on_prem_last_sync.as_deref(),
-            Some("2022-08-24T17:29:45Z")
-        );
+        assert_eq!(tn.on_prem_last_sync.as_deref(), Some("2022-08-24T17:29:45Z"));
         assert_eq!(tn.verified_domains.len(), 2);
         assert_eq!(ex.domains.len(), 2);
         assert_eq!(ex.domains[1].name, "contoso.com");
-        assert_eq!(
-            ex.domains[1].authentication_type.as_deref(),
-            Some("Federated")
-        );
+        assert_eq!(ex.domains[1].authentication_type.as_deref(), Some("Federated"));
         assert_eq!(ex.skus[0].sku_part_number.as_deref(), Some("SPE_E5"));
-        let users: Vec<_> = ex
-            .cloud_objects
-            .iter()
-            .map(|u| (u.id.as_deref().unwrap(), u.immutable_id.as_deref()))
-            .collect();
+        let users: Vec<_> =
+            ex.cloud_objects.iter().map(|u| (u.id.as_deref().unwrap(), u.immutable_id.as_deref())).collect();
         assert_eq!(
             users,
             vec![
-                (
-                    "0d3c8a9e-6f0b-4c1e-9a51-2b7d6e4f1a01",
-                    Some("nopa7d4UqU6YSmEmTmlqsg==")
-                ),
+                ("0d3c8a9e-6f0b-4c1e-9a51-2b7d6e4f1a01", Some("nopa7d4UqU6YSmEmTmlqsg==")),
                 ("3e9f1c7a-2b4d-4e6f-8a0c-1d2e3f4a5b6c", None)
             ]
         );
@@ -327,16 +285,10 @@ mod tests {
 
     #[test]
     fn sniff_keys() {
-        assert_eq!(
-            sniff(r#"{"baseline_version":"1","module_version":"1.8.0"}"#),
-            Sniff::Yes
-        );
+        assert_eq!(sniff(r#"{"baseline_version":"1","module_version":"1.8.0"}"#), Sniff::Yes);
         assert_eq!(sniff(r#"{"value":[]}"#), Sniff::No);
         assert_eq!(sniff(r#"["tenant_details"]"#), Sniff::No);
-        assert!(matches!(
-            sniff(r#"{"MetaData":{},"Results":{},"Summary":{}}"#),
-            Sniff::Unsupported(_)
-        ));
+        assert!(matches!(sniff(r#"{"MetaData":{},"Results":{},"Summary":{}}"#), Sniff::Unsupported(_)));
     }
 
     #[test]
@@ -350,80 +302,39 @@ mod tests {
         assert_eq!(
             ids(&ex),
             vec![
-                (
-                    "tenant_details.TenantId",
-                    "ca08493a-c9c8-4db0-a9e8-d3b4bafac269"
-                ),
-                (
-                    "tenant_details.AADAdditionalData.Id",
-                    "3c19c757-3b55-411f-b03f-2bcc514a598d"
-                ),
+                ("tenant_details.TenantId", "ca08493a-c9c8-4db0-a9e8-d3b4bafac269"),
+                ("tenant_details.AADAdditionalData.Id", "3c19c757-3b55-411f-b03f-2bcc514a598d"),
                 ("tenant_id", "3c19c757-3b55-411f-b03f-2bcc514a598d")
             ]
         );
         assert_eq!(ex.tenant_ids[0].at.line, 630);
         let tn = &ex.tenants[0];
-        assert_eq!(
-            tn.id.as_deref(),
-            Some("3c19c757-3b55-411f-b03f-2bcc514a598d")
-        );
+        assert_eq!(tn.id.as_deref(), Some("3c19c757-3b55-411f-b03f-2bcc514a598d"));
         assert_eq!(tn.name, "tqhjy");
         assert_eq!(tn.on_prem_sync_enabled, Some(true));
-        assert_eq!(
-            tn.on_prem_last_sync.as_deref(),
-            Some("2022-08-24T17:29:45Z")
-        );
+        assert_eq!(tn.on_prem_last_sync.as_deref(), Some("2022-08-24T17:29:45Z"));
         assert_eq!(tn.created.as_deref(), Some("2021-02-18T20:14:04Z"));
         assert_eq!(tn.verified_domains.len(), 1);
         assert_eq!(tn.verified_domains[0].name, "tqhjy.onmicrosoft.com");
         assert_eq!(ex.domains.len(), 1);
         let d = &ex.domains[0];
         assert_eq!(d.name, "tqhjy.onmicrosoft.com");
-        assert_eq!(
-            (d.is_initial, d.is_root, d.is_verified),
-            (Some(true), Some(true), Some(true))
-        );
+        assert_eq!((d.is_initial, d.is_root, d.is_verified), (Some(true), Some(true), Some(true)));
         assert_eq!(d.authentication_type.as_deref(), Some("Managed"));
         let skus: Vec<_> = ex
             .skus
             .iter()
-            .map(|s| {
-                (
-                    s.sku_part_number.as_deref().unwrap(),
-                    s.consumed_units,
-                    s.prepaid_enabled,
-                )
-            })
+            .map(|s| (s.sku_part_number.as_deref().unwrap(), s.consumed_units, s.prepaid_enabled))
             .collect();
-        assert_eq!(
-            skus,
-            vec![
-                ("CDS_DB_CAPACITY_GOV", Some(0), Some(1)),
-                ("M365_G5_GCC", Some(28), Some(30))
-            ]
-        );
+        assert_eq!(skus, vec![("CDS_DB_CAPACITY_GOV", Some(0), Some(1)), ("M365_G5_GCC", Some(28), Some(30))]);
         assert_eq!(ex.cloud_objects.len(), 3);
-        assert!(
-            ex.cloud_objects
-                .iter()
-                .all(|u| u.immutable_id.is_none() && u.sync_fields_exported)
-        );
-        assert_eq!(
-            ex.cloud_objects[0].id.as_deref(),
-            Some("66b4d5c2-71c9-4644-8728-74e3a8324d81")
-        );
+        assert!(ex.cloud_objects.iter().all(|u| u.immutable_id.is_none() && u.sync_fields_exported));
+        assert_eq!(ex.cloud_objects[0].id.as_deref(), Some("66b4d5c2-71c9-4644-8728-74e3a8324d81"));
         assert_eq!(ex.role_grants.len(), 13 + 3);
         assert_eq!(ex.applications.len(), 3);
-        assert_eq!(
-            ex.applications[0].app_id.as_deref(),
-            Some("76e2fe6c-af3f-49f7-a6aa-65d53c511111")
-        );
+        assert_eq!(ex.applications[0].app_id.as_deref(), Some("76e2fe6c-af3f-49f7-a6aa-65d53c511111"));
         assert!(ex.cloud_objects[0].source.line > 1447);
-        assert!(
-            ex.issues.is_empty(),
-            "{:?}",
-            ex.issues.iter().map(|i| i.code).collect::<Vec<_>>()
-        );
+        assert!(ex.issues.is_empty(), "{:?}", ex.issues.iter().map(|i| i.code).collect::<Vec<_>>());
         assert_eq!(ex.records, 1 + 1 + 2 + 3 + 16 + 3);
     }
 
@@ -437,14 +348,8 @@ mod tests {
         assert_eq!(
             ids(&ex),
             vec![
-                (
-                    "tenant_details.TenantId",
-                    "3c19c757-3b55-411f-b03f-2bcc514a598d"
-                ),
-                (
-                    "tenant_details.AADAdditionalData.Id",
-                    "3c19c757-3b55-411f-b03f-2bcc514a598d"
-                ),
+                ("tenant_details.TenantId", "3c19c757-3b55-411f-b03f-2bcc514a598d"),
+                ("tenant_details.AADAdditionalData.Id", "3c19c757-3b55-411f-b03f-2bcc514a598d"),
                 ("tenant_id", "3c19c757-3b55-411f-b03f-2bcc514a598d")
             ]
         );
@@ -455,11 +360,7 @@ mod tests {
         let anchored: Vec<&str> = ex
             .cloud_objects
             .iter()
-            .filter(|u| {
-                u.immutable_id
-                    .as_deref()
-                    .is_some_and(|i| i.ends_with("onpremuser"))
-            })
+            .filter(|u| u.immutable_id.as_deref().is_some_and(|i| i.ends_with("onpremuser")))
             .map(|u| u.id.as_deref().unwrap())
             .collect();
         assert_eq!(
@@ -472,19 +373,9 @@ mod tests {
                 "2a8adc58-b7c5-4086-a5cc-244b8df40ce8"
             ]
         );
-        assert_eq!(
-            ex.cloud_objects
-                .iter()
-                .filter(|u| u.immutable_id.is_some())
-                .count(),
-            5
-        );
+        assert_eq!(ex.cloud_objects.iter().filter(|u| u.immutable_id.is_some()).count(), 5);
         assert_eq!(ex.role_grants.len(), 63);
         assert!(ex.issues.iter().all(|i| i.code != codes::UNREADABLE_RECORD));
-        assert!(
-            ex.issues.is_empty(),
-            "{:?}",
-            ex.issues.iter().map(|i| i.code).collect::<Vec<_>>()
-        );
+        assert!(ex.issues.is_empty(), "{:?}", ex.issues.iter().map(|i| i.code).collect::<Vec<_>>());
     }
 }

@@ -45,9 +45,14 @@ fn ldapsearch_dump_with_shell_prompt_and_acl_hidden_entries() {
 fn get_aduser_csvs_botched_empty_and_hand_made() {
     let Some(dir) = realdata("collegeboreal-getaduser-csv") else { return };
     // Without --keep-going the hashtable export stops the run, naming file, line and fix.
-    let r = tenantlint(&["scan", dir.to_str().unwrap(), "--out", tempfile::tempdir().unwrap().path().to_str().unwrap()]);
+    let r =
+        tenantlint(&["scan", dir.to_str().unwrap(), "--out", tempfile::tempdir().unwrap().path().to_str().unwrap()]);
     assert_code(&r, 2);
-    assert!(r.stderr.contains("2.Utilisateurs_300142072_users_exportes.csv:1: hashtables piped into Export-Csv"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("2.Utilisateurs_300142072_users_exportes.csv:1: hashtables piped into Export-Csv"),
+        "{}",
+        r.stderr
+    );
     let report = scan_ok(&dir, &["--keep-going"]);
     let hashtable = input(&report, "300142072_users_exportes.csv");
     assert_eq!((hashtable["status"].as_str(), hashtable["kind"].as_str()), (Some("failed"), Some("ad-csv")));
