@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod msol_csv;
 pub mod scubagear;
 pub mod text;
+pub mod unsupported;
 
 use crate::model::*;
 use crate::source::{FileId, SourceMap, SourceRef};
@@ -212,6 +213,7 @@ pub static FORMATS: &[Format] = &[
     scubagear::FORMAT,
     arm_json::FORMAT,
     graph_json::FORMAT,
+    unsupported::FORMAT,
 ];
 
 /// What happened to one input file.
@@ -428,6 +430,18 @@ pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extr
             (report, Extract::default())
         }
     }
+}
+
+/// The first `max` bytes of `text`, cut back to a character boundary (for sniffers).
+pub fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn first_line_excerpt(text: &str) -> String {

