@@ -1,1 +1,108 @@
-//! The JSON report contract on a small estate built in the test.
+//! The JSON report contract: schema, determinism, independence from input order and line numbers.
+
+use crate::util::*;
+use std::path::Path;
+
+fn fixture(rel: &str) -> std::path::PathBuf {
+    crate_root().join("tests/fixtures").join(rel)
+}
+
+/// A small estate in a temp folder: an AD forest (LDIF + Get-ADUser CSV), a tenant (Graph users + MSOnline
+/// domains in one folder, no organization export), and az subscriptions.
+fn build_estate(root: &Path) {
+    let put = |dest: &str, src: &str| {
+        let d = root.join(dest);
+        std::fs::create_dir_all(d.parent().unwrap()).unwrap();
+        std::fs::copy(fixture(src), d).unwrap();
+    };
+    put("ad/contoso.ldf", "ldif/contoso-ldifde.ldf");
+    put("ad/users.csv", "ad-csv/ps7-unquoted.csv");
+    put("cloud/users.json", "graph/users-select.json");
+    put("cloud/domains.csv", "msol-csv/domains.csv");
+    put("azure/az.json", "arm/az-account-list.json");
+}
+
+fn scan(root: &Path, paths: &[&str]) -> (Run, String) {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["scan"];
+    args.extend_from_slice(paths);
+    args.extend_from_slice(&["--out", out.path().to_str().unwrap()]);
+    let r = tenantlint_in(root, &args);
+    let text = std::fs::read_to_string(out.path().join("report.json")).unwrap_or_default();
+    (r, text)
+}
+
+#[test]
+fn report_matches_schema_and_is_deterministic_across_input_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    build_estate(dir.path());
+    let (r1, a) = scan(dir.path(), &["ad", "cloud", "azure"]);
+    assert_code(&r1, 0);
+    let (r2, b) = scan(dir.path(), &["azure", "cloud", "ad"]);
+    assert_code(&r2, 0);
+    assert_eq!(a, b, "same inputs in another order must give byte-identical reports");
+    let report: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_schema_valid(&report);
+    assert_eq!(report["generated_at"], "2026-09-21T14:13:20Z", "SOURCE_DATE_EPOCH is honoured");
+    let e = &report["estate"];
+    assert_eq!(e["forests"], 1);
+    assert_eq!(e["tenants"], 1);
+    assert!(e["ad_objects"].as_u64().unwrap() > 0 && e["cloud_objects"].as_u64().unwrap() > 0);
+    assert!(e["subscriptions"].as_u64().unwrap() > 0);
+    // Every input is listed, in path order, with its kind.
+    let paths: Vec<&str> = report["inputs"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+    assert_eq!(input(&report, "ad/contoso.ldf")["kind"], "ldif");
+    assert_eq!(input(&report, "cloud/domains.csv")["kind"], "msol-csv:domains");
+    // The cloud folder has no organization export: attributed to an unidentified tenant, and said so.
+    assert!(!findings_with_rule(&report, "IN007").is_empty());
+    // Summary counts agree with the findings.
+    let total = report["findings"].as_array().unwrap().len();
+    assert_eq!(report["summary"]["total"], total);
+}
+
+#[test]
+fn fingerprints_survive_shifted_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    build_estate(dir.path());
+    let (_, before) = scan(dir.path(), &["ad", "cloud", "azure"]);
+    // The same export with a comment line added at the top: every line number moves.
+    let ldf = dir.path().join("ad/contoso.ldf");
+    let text = std::fs::read(&ldf).unwrap();
+    let mut shifted = b"# re-exported on another day\r\n".to_vec();
+    shifted.extend_from_slice(&text);
+    std::fs::write(&ldf, shifted).unwrap();
+    let (_, after) = scan(dir.path(), &["ad", "cloud", "azure"]);
+    let fps = |t: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(t).unwrap();
+        let mut f: Vec<String> =
+            v["findings"].as_array().unwrap().iter().map(|f| f["fingerprint"].as_str().unwrap().to_string()).collect();
+        f.sort();
+        f
+    };
+    assert!(!fps(&before).is_empty());
+    assert_eq!(fps(&before), fps(&after));
+    assert_ne!(before, after, "line numbers did move");
+}
+
+#[test]
+fn keep_going_records_the_failure_and_never_looks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    build_estate(dir.path());
+    std::fs::copy(fixture("graph/truncated-users.json"), dir.path().join("cloud/broken.json")).unwrap();
+    let (r, _) = scan(dir.path(), &["ad", "cloud"]);
+    assert_code(&r, 2);
+    assert!(r.stderr.contains("cloud/broken.json:13:"), "error names file and line: {}", r.stderr);
+    let (r, text) = scan(dir.path(), &["ad", "cloud", "--keep-going"]);
+    assert_code(&r, 0);
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let broken = input(&report, "cloud/broken.json");
+    assert_eq!(broken["status"], "failed");
+    assert!(broken["reason"].as_str().unwrap().starts_with("line 13:"));
+    let f = findings_with_rule(&report, "IN010");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["severity"], "high");
+    assert_eq!(f[0]["subjects"][0]["source"]["line"], 13);
+}
