@@ -380,7 +380,24 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let (class, guessed) = default_class(file.type_name.as_deref(), &file.header);
     let mut mapper = AdMapper::new(&file.header, class.clone(), file.type_name.is_some());
     let header_at = input.at(file.header_line);
-    let missing = mapper.missing_columns();
+    let mut missing = mapper.missing_columns();
+    if guessed && !mapper.has(f::CLASS) {
+        ex.issue(
+            header_at,
+            codes::MISSING_FIELDS,
+            "no ObjectClass column, no `#TYPE` line and no user property: every row is taken as a user; add \
+             `ObjectClass` to the `Select-Object` list",
+        );
+    }
+    while file.next_row(&mut ex, input)? {
+        let o = mapper.map_row(&file, input.at(file.line()));
+        ex.ad_objects.push(o);
+    }
+    // Groups and contacts have no UPN and no ConsistencyGuid anchor: only ask for those when users were read.
+    let has_users = ex.ad_objects.iter().any(|o| matches!(o.class, AdClass::User | AdClass::InetOrgPerson));
+    if !has_users && file.rows() > 0 {
+        missing.retain(|m| *m != "UserPrincipalName" && *m != "mS-DS-ConsistencyGuid");
+    }
     if !missing.is_empty() {
         let cmdlet = match class {
             AdClass::Group => "Get-ADGroup",
@@ -400,18 +417,6 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                 missing.join(", ")
             ),
         );
-    }
-    if guessed && !mapper.has(f::CLASS) {
-        ex.issue(
-            header_at,
-            codes::MISSING_FIELDS,
-            "no ObjectClass column, no `#TYPE` line and no user property: every row is taken as a user; add \
-             `ObjectClass` to the `Select-Object` list",
-        );
-    }
-    while file.next_row(&mut ex, input)? {
-        let o = mapper.map_row(&file, input.at(file.line()));
-        ex.ad_objects.push(o);
     }
     if file.rows() == 0 {
         ex.issue(

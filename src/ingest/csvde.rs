@@ -43,6 +43,18 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     if !file.header.has("objectClass") {
         missing.insert(0, "objectClass");
     }
+    while file.next_row(&mut ex, input)? {
+        let o = mapper.map_row(&file, input.at(file.line()));
+        ex.ad_objects.push(o);
+    }
+    // Groups and contacts have no UPN and no ConsistencyGuid anchor: only ask for those when users were read.
+    let has_users = ex
+        .ad_objects
+        .iter()
+        .any(|o| matches!(o.class, crate::model::AdClass::User | crate::model::AdClass::InetOrgPerson));
+    if !has_users && file.rows() > 0 {
+        missing.retain(|m| *m != "UserPrincipalName" && *m != "mS-DS-ConsistencyGuid");
+    }
     if !missing.is_empty() {
         ex.issue(
             header_at,
@@ -55,10 +67,6 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                 if file.header.has("objectClass") { "" } else { " (without objectClass every row is taken as a user)" }
             ),
         );
-    }
-    while file.next_row(&mut ex, input)? {
-        let o = mapper.map_row(&file, input.at(file.line()));
-        ex.ad_objects.push(o);
     }
     if file.rows() == 0 {
         ex.issue(
@@ -83,6 +91,23 @@ mod tests {
 
     fn read_text(text: &str) -> Extract {
         read(&Input { file: FileId(0), text }).unwrap()
+    }
+
+    #[test]
+    fn groups_and_contacts_need_no_upn_or_consistency_guid_column() {
+        let text = "DN,objectClass,objectGUID,mail,proxyAddresses\n\
+            \"CN=Sales,OU=Groups,DC=corp,DC=contoso,DC=com\",group,X'c98b91356d19ea409779889d79b753f0',sales@contoso.com,SMTP:sales@contoso.com\n\
+            \"CN=Kim Vendor,OU=Contacts,DC=corp,DC=contoso,DC=com\",contact,X'd707ccf7157c7d44876dc01b0e5a9e38',kim@fabrikam.com,SMTP:kim@fabrikam.com\n";
+        let ex = read_text(text);
+        assert_eq!(ex.records, 2);
+        assert!(ex.issues.is_empty(), "{:?}", ex.issues);
+        // The same columns with a user row: the user needs its UPN.
+        let with_user = format!(
+            "{text}\"CN=Ann Lee,OU=Staff,DC=corp,DC=contoso,DC=com\",user,X'00112233445566778899aabbccddeeff',ann@contoso.com,SMTP:ann@contoso.com\n"
+        );
+        let ex = read_text(&with_user);
+        assert_eq!(ex.issues.len(), 1);
+        assert!(ex.issues[0].message.contains("mS-DS-ConsistencyGuid, UserPrincipalName"), "{}", ex.issues[0].message);
     }
 
     #[test]

@@ -206,18 +206,33 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
             };
             let idx = *forest_keys.entry(key).or_insert_with(|| {
                 let idx = estate.forests.len() as ForestIdx;
-                let (name, complete, anchor, by) = match (decl, manifest) {
+                let (name, complete, anchor, by, syncs_to) = match (decl, manifest) {
                     (Some(i), Some(m)) => {
                         let f = &m.forests[i];
-                        (f.name.clone(), f.complete, f.anchor.clone(), format!("manifest {}", m.display))
+                        let syncs_to = f
+                            .syncs_to
+                            .iter()
+                            .filter_map(|t| {
+                                let id = normalize_guid_text(t);
+                                m.tenants
+                                    .iter()
+                                    .position(|d| {
+                                        d.name == *t
+                                            || (id.is_some() && d.id.as_deref().and_then(normalize_guid_text) == id)
+                                    })
+                                    .and_then(|p| tenant_keys.get(&TenantKey::Declared(p)).copied())
+                            })
+                            .collect();
+                        (f.name.clone(), f.complete, f.anchor.clone(), format!("manifest {}", m.display), syncs_to)
                     }
-                    _ => (String::new(), None, None, format!("folder {}", super::display_path(&dir))),
+                    _ => (String::new(), None, None, format!("folder {}", super::display_path(&dir)), Vec::new()),
                 };
                 estate.forests.push(Forest {
                     name,
                     complete,
                     anchor_attribute: anchor,
                     attributed_by: by,
+                    syncs_to,
                     ..Default::default()
                 });
                 forest_domains.push(BTreeSet::new());
@@ -268,6 +283,7 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
         }
     }
     add_organization_domains(&mut estate);
+    clear_followed_pages(&mut inputs);
     Ingested { sources, inputs, estate, issues }
 }
 
@@ -310,6 +326,29 @@ fn merge_tenant(into: &mut Tenant, t: Tenant) {
     }
     if into.attributed_by == "folder" || into.attributed_by.is_empty() {
         into.attributed_by = "organization export".into();
+    }
+}
+
+/// Pages of one paged export (Graph `@odata.nextLink`, ARM `nextLink`) saved as separate files: when the
+/// same tenant has another file of the same kind without a next-page link (the last page), the chain
+/// was exported to its end, and the per-page "incomplete export" warnings are withdrawn. A chain
+/// with no last page keeps its warnings.
+fn clear_followed_pages(inputs: &mut [InputReport]) {
+    let is_page_issue = |i: &Issue| i.code == codes::INCOMPLETE_EXPORT && i.message.contains("nextLink");
+    let mut groups: BTreeMap<(Option<String>, String), Vec<usize>> = BTreeMap::new();
+    for (n, rep) in inputs.iter().enumerate() {
+        if rep.status == Status::Read && (rep.kind.starts_with("graph-json:") || rep.kind.starts_with("arm-json:")) {
+            groups.entry((rep.attributed_to.clone(), rep.kind.clone())).or_default().push(n);
+        }
+    }
+    for members in groups.values() {
+        let last_pages = members.iter().filter(|&&n| !inputs[n].issues.iter().any(is_page_issue)).count();
+        if last_pages == 0 || members.len() < 2 {
+            continue;
+        }
+        for &n in members {
+            inputs[n].issues.retain(|i| !is_page_issue(i));
+        }
     }
 }
 
@@ -426,6 +465,29 @@ mod tests {
     }
 
     #[test]
+    fn page_warnings_are_withdrawn_when_the_last_page_is_there() {
+        let page = |file: u32, next: bool| {
+            let mut r = rep(file);
+            r.kind = "graph-json:users".into();
+            if next {
+                r.issues.push(Issue {
+                    at: SourceRef::new(FileId(file), 3),
+                    code: codes::INCOMPLETE_EXPORT,
+                    message: "the response has an @odata.nextLink".into(),
+                });
+            }
+            (r, users(file, 1))
+        };
+        let src = sources(&["e/t/org.json", "e/t/users1.json", "e/t/users2.json", "e/u/org.json", "e/u/groups.json"]);
+        let mut lone = page(4, true);
+        lone.0.kind = "graph-json:groups".into();
+        let res = vec![(rep(0), org(0, T1, "A")), page(1, true), page(2, false), (rep(3), org(3, T2, "B")), lone];
+        let ing = attribute(src, res, None);
+        assert!(ing.inputs[1].issues.is_empty(), "followed page: {:?}", ing.inputs[1].issues);
+        assert_eq!(ing.inputs[4].issues.len(), 1, "a lone page with a nextLink stays incomplete");
+    }
+
+    #[test]
     fn two_tenant_ids_in_one_file_is_a_mismatch() {
         let src = sources(&["e/x/export.json"]);
         let mut ex = org(0, T1, "A");
@@ -441,7 +503,7 @@ mod tests {
     fn manifest_paths_win_and_conflicting_ids_are_reported() {
         let dir = PathBuf::from("e");
         let m = Manifest::parse(
-            &format!("[[tenant]]\nname='Declared'\nid='{T2}'\npaths=['t1']\n[[forest]]\nname='corp.contoso.com'\npaths=['ad']\ncomplete=true\n"),
+            &format!("[[tenant]]\nname='Declared'\nid='{T2}'\npaths=['t1']\n[[forest]]\nname='corp.contoso.com'\npaths=['ad']\ncomplete=true\nsyncs_to=['Declared']\n"),
             &dir,
             "e/estate.toml",
         )
@@ -459,6 +521,7 @@ mod tests {
         let f = &ing.estate.forests;
         assert_eq!(f.len(), 2);
         assert_eq!((f[0].name.as_str(), f[0].complete), ("corp.contoso.com", Some(true)));
+        assert_eq!(f[0].syncs_to, vec![0]);
         assert_eq!((f[1].name.as_str(), f[1].complete), ("child.fabrikam.local", None));
         assert_eq!(ing.inputs[2].attributed_to.as_deref(), Some("forest child.fabrikam.local"));
     }

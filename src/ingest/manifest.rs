@@ -18,6 +18,7 @@
 //! paths = ["ad/contoso"]
 //! complete = true                                    # the export covers the whole forest
 //! anchor = "objectGUID"                              # or "ms-DS-ConsistencyGuid"
+//! syncs_to = ["Contoso"]                             # tenants (names or ids) this forest is synced into
 //! ```
 
 use serde::Deserialize;
@@ -76,6 +77,9 @@ pub struct ForestDecl {
     /// Sync anchor attribute in use: `objectGUID` or `ms-DS-ConsistencyGuid`.
     #[serde(default)]
     pub anchor: Option<String>,
+    /// Tenants (declared names or ids) the forest is synchronised into.
+    #[serde(default)]
+    pub syncs_to: Vec<String>,
 }
 
 impl Manifest {
@@ -92,6 +96,20 @@ impl Manifest {
             }
         }
         for f in &m.forests {
+            for t in &f.syncs_to {
+                let known = m.tenants.iter().any(|d| {
+                    d.name == *t
+                        || d.id.as_deref().and_then(crate::model::normalize_guid_text)
+                            == crate::model::normalize_guid_text(t)
+                            && crate::model::normalize_guid_text(t).is_some()
+                });
+                if !known {
+                    return Err(format!(
+                        "{display}: forest {:?}: syncs_to names {t:?}, which is not a [[tenant]] of this manifest (by name or id)",
+                        f.name
+                    ));
+                }
+            }
             if let Some(a) = &f.anchor
                 && !(a.eq_ignore_ascii_case("objectGUID") || a.eq_ignore_ascii_case("ms-DS-ConsistencyGuid"))
             {
@@ -155,6 +173,9 @@ mod tests {
         assert_eq!(m.tenants[0].paths, vec!["t/a"]);
         let e = Manifest::parse("[[tenant]]\nname='A'\nid='nope'\n", Path::new("x"), "x/estate.toml").unwrap_err();
         assert!(e.contains("not a GUID"), "{e}");
+        let e = Manifest::parse("[[forest]]\nname='corp'\nsyncs_to=['Nope']\n", Path::new("x"), "x/estate.toml")
+            .unwrap_err();
+        assert!(e.contains("syncs_to names \"Nope\""), "{e}");
         let e = Manifest::parse("[[tenant]]\nnam='A'\n", Path::new("x"), "x/estate.toml").unwrap_err();
         assert!(e.starts_with("x/estate.toml:") && e.contains("nam"), "{e}");
     }

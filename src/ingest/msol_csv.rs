@@ -90,7 +90,10 @@ pub(super) fn classify(h: &SniffedHeader<'_>) -> Option<Result<Kind, String>> {
         return Some(Err(other_cloud_reason()));
     }
     let hd = &h.header;
-    if hd.has_any(ad_csv::AD_MARKERS) {
+    // `WhenCreated` is a property of MSOnline users too: only the other AD markers exclude MSOnline.
+    let strong_ad: Vec<&str> =
+        ad_csv::AD_MARKERS.iter().copied().filter(|m| !m.eq_ignore_ascii_case("whenCreated")).collect();
+    if hd.has_any(&strong_ad) {
         return None;
     }
     if hd.has_any(OTHER_CLOUD_MARKERS) {
@@ -551,6 +554,14 @@ mod tests {
     }
 
     /// The three CSV sniffers are mutually exclusive on every fixture (whatever FORMATS' order).
+    #[test]
+    fn msol_users_with_when_created_column_are_not_ad() {
+        let text = "\"UserPrincipalName\",\"DisplayName\",\"ObjectId\",\"ImmutableId\",\"LastDirSyncTime\",\"IsLicensed\",\"WhenCreated\"\n\
+            \"ann@fabrikam.com\",\"Ann\",\"978e28f2-4008-4120-8b69-299b280cf74b\",\"f3OgpXpF1kiY73maeC+Q4w==\",\"6/1/2026 1:25:50 AM\",\"True\",\"12/18/2022 11:00:00 AM\"\n";
+        assert_eq!(sniff(text), Sniff::Yes);
+        assert_eq!(crate::ingest::detect(text).map(|(f, _)| f.name), Some("msol-csv"));
+    }
+
     #[test]
     fn sniffers_are_mutually_exclusive() {
         let ad = |t: &str| super::super::ad_csv::sniff(t);

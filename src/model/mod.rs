@@ -540,6 +540,8 @@ pub struct Forest {
     pub anchor_attribute: Option<String>,
     /// How the forest's files were grouped (`manifest`, `folder`).
     pub attributed_by: String,
+    /// Tenants the forest is declared to sync into (manifest `syncs_to`); empty when not declared.
+    pub syncs_to: Vec<TenantIdx>,
 }
 
 /// Everything read in a run, normalized and attributed to tenants and forests.

@@ -84,6 +84,7 @@ struct ForestJson<'a> {
     ad_objects: usize,
     complete: Option<bool>,
     anchor_attribute: Option<&'a str>,
+    syncs_to: Vec<&'a str>,
     attributed_by: &'a str,
 }
 
@@ -191,6 +192,7 @@ fn estate<'a>(ing: &'a Ingested, counts: &'a Counts) -> EstateJson<'a> {
                 ad_objects: ad[i],
                 complete: f.complete,
                 anchor_attribute: f.anchor_attribute.as_deref(),
+                syncs_to: f.syncs_to.iter().map(|&t| e.tenants[t as usize].name.as_str()).collect(),
                 attributed_by: &f.attributed_by,
             })
             .collect(),
