@@ -64,3 +64,39 @@ fn formats_lists_every_reader() {
         assert!(r.stdout.contains(name), "{name} missing from:\n{}", r.stdout);
     }
 }
+
+#[test]
+fn formats_are_detected_from_content_not_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = crate_root().join("tests/fixtures");
+    for (src, dest) in [
+        ("ldif/contoso-ldifde.ldf", "export1.txt"),
+        ("csvde/users.csv", "export2.txt"),
+        ("ad-csv/ps7-unquoted.csv", "export3.json"),
+        ("msol-csv/domains.csv", "export4.ldf"),
+        ("graph/users-select.json", "export5.csv"),
+        ("arm/az-account-list.json", "export6"),
+    ] {
+        std::fs::copy(fx.join(src), dir.path().join(dest)).unwrap();
+    }
+    let r = tenantlint(&["detect", dir.path().to_str().unwrap()]);
+    assert_code(&r, 0);
+    let kinds: Vec<(String, String)> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            let mut c = l.split('\t');
+            (c.next().unwrap().rsplit('/').next().unwrap().to_string(), c.next().unwrap().to_string())
+        })
+        .collect();
+    let expected = [
+        ("export1.txt", "ldif"),
+        ("export2.txt", "csvde"),
+        ("export3.json", "ad-csv"),
+        ("export4.ldf", "msol-csv:domains"),
+        ("export5.csv", "graph-json:users"),
+        ("export6", "arm-json:az-account-list"),
+    ];
+    let expected: Vec<(String, String)> = expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(kinds, expected);
+}
