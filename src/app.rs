@@ -137,15 +137,18 @@ pub struct Analysis {
 }
 
 /// Runs `ingest → graph → rules → findings` on `paths` without printing or writing anything.
-pub fn analyse(paths: &[std::path::PathBuf], opts: &ingest::Options) -> Result<Analysis, ingest::Error> {
+pub fn analyse(
+    paths: &[std::path::PathBuf],
+    opts: &ingest::Options,
+    rule_opts: &rules::RuleOptions,
+) -> Result<Analysis, ingest::Error> {
     let ingested = ingest::ingest(paths, opts, &|_| {})?;
-    Ok(analyse_ingested(ingested))
+    Ok(analyse_ingested(ingested, rule_opts))
 }
 
-fn analyse_ingested(ingested: Ingested) -> Analysis {
+fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions) -> Analysis {
     let graph = EstateGraph::build(&ingested.estate);
-    let mut found =
-        rules::run(&rules::Context { options: &rules::RuleOptions::default(), ingested: &ingested, graph: &graph });
+    let mut found = rules::run(&rules::Context { options: rule_opts, ingested: &ingested, graph: &graph });
     findings::sort(&mut found, &ingested.sources);
     Analysis { ingested, graph, findings: found }
 }
@@ -222,12 +225,19 @@ fn scan(args: &ScanArgs) -> u8 {
         return EXIT_OK;
     }
 
-    let Analysis { ingested, graph, findings: found } = analyse_ingested(ingested);
+    let generated_at = run_timestamp();
+    let as_of = args.as_of.unwrap_or_else(|| {
+        time::OffsetDateTime::parse(&generated_at, &time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+    });
+    let rule_opts = rules::RuleOptions { as_of: Some(as_of) };
+    let Analysis { ingested, graph, findings: found } = analyse_ingested(ingested, &rule_opts);
     let summary = RunSummary {
         ingested: &ingested,
         counts: graph.counts(&ingested.estate),
         findings: &found,
-        generated_at: run_timestamp(),
+        generated_at,
+        as_of: as_of.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
     };
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();

@@ -77,9 +77,26 @@ pub struct ScanArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024 * 1024, help_heading = "Input")]
     pub max_file_size: u64,
 
+    /// Judge time-dependent facts (certificate expiry, stale sync) as of this date (YYYY-MM-DD or RFC 3339);
+    /// default: now.
+    #[arg(long, value_name = "DATE", value_parser = parse_date, help_heading = "Rules")]
+    pub as_of: Option<time::OffsetDateTime>,
+
     /// Only read and parse the inputs into memory, then stop (no graph, rules or reports): the parse floor for benchmarks.
     #[arg(long, help_heading = "Input")]
     pub parse_only: bool,
+}
+
+/// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
+pub fn parse_date(s: &str) -> Result<time::OffsetDateTime, String> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &fmt)
+        .map(|d| d.midnight().assume_utc())
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD or RFC 3339, e.g. 2026-11-23 or 2026-11-23T12:00:00Z)"))
 }
 
 /// Arguments of `detect`.
@@ -106,5 +123,12 @@ mod tests {
         let Command::Scan(a) = cli.command else { panic!("not scan") };
         assert_eq!(a.format, vec![OutputFormat::Json, OutputFormat::Json]);
         assert!(Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "pdf"]).is_err());
+    }
+
+    #[test]
+    fn as_of_dates() {
+        assert_eq!(parse_date("2026-11-23").unwrap().unix_timestamp(), 1_795_392_000);
+        assert_eq!(parse_date("2026-11-23T01:00:00Z").unwrap().unix_timestamp(), 1_795_395_600);
+        assert!(parse_date("23/11/2026").unwrap_err().contains("not a date"));
     }
 }

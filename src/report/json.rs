@@ -4,7 +4,7 @@
 //! semantic versioning: additive changes bump the minor version, anything else the major version.
 //! Output is deterministic: the same inputs give byte-identical JSON except `generated_at`.
 //!
-//! Top-level keys: `schema_version`, `tool` {name, version}, `generated_at`, `inputs[]` (every file
+//! Top-level keys: `schema_version`, `tool` {name, version}, `generated_at`, `as_of`, `inputs[]` (every file
 //! seen: path, kind, status, encoding, bytes, records, attributed_to, reason, warnings[]), `estate`
 //! (counts per node kind, `edges` per edge kind, `tenants[]`, `forests[]`), `summary` (findings per
 //! severity and category) and `findings[]` (rule, rule_name, category, severity, title, subjects[]
@@ -27,6 +27,7 @@ struct Report<'a> {
     schema_version: &'static str,
     tool: Tool,
     generated_at: &'a str,
+    as_of: &'a str,
     inputs: Vec<InputJson<'a>>,
     estate: EstateJson<'a>,
     summary: Tally,
@@ -229,6 +230,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
         generated_at: &s.generated_at,
+        as_of: &s.as_of,
         inputs: inputs(ing),
         estate: estate(ing, &s.counts),
         summary: Tally::of(s.findings),

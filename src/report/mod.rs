@@ -35,6 +35,8 @@ pub struct RunSummary<'a> {
     pub findings: &'a [Finding],
     /// Timestamp of the run (RFC 3339, UTC).
     pub generated_at: String,
+    /// The date time-dependent rules judged the estate at (RFC 3339).
+    pub as_of: String,
 }
 
 /// Errors writing reports.

@@ -7,6 +7,11 @@ use crate::ingest::{InputReport, Issue, Status, codes};
 use crate::source::{SourceMap, SourceRef};
 use std::collections::BTreeMap;
 
+/// The family entry point.
+pub fn run(ctx: &super::Context<'_>) -> Vec<Finding> {
+    findings(&ctx.ingested.inputs, &ctx.ingested.issues, &ctx.ingested.sources)
+}
+
 /// Turns reader and attribution issues, and failed files (with `--keep-going`), into findings.
 pub fn findings(inputs: &[InputReport], group_issues: &[Issue], sources: &SourceMap) -> Vec<Finding> {
     let mut out = Vec::new();

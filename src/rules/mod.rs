@@ -1,19 +1,41 @@
 //! Stage 3 — rules: detections over the model and the graph.
 //!
-//! Rule metadata is declared once as data in `rules/` ([`catalog`]); the logic lives here, one module
-//! per family. Rules never read files, the policy or the command line: they get the estate, the
-//! graph and the ingest account, and return findings.
+//! Rule metadata is declared once as data in `rules/<family>/<CODE>-<name>/rule.toml` ([`catalog`]);
+//! the logic lives here, one module per family. Rules never read files, the policy or the command
+//! line: they get the estate, the graph and the ingest account through a [`Context`], and return
+//! findings built with [`finding`] (which takes category, default severity and remediation from the
+//! catalog, so they are declared once).
+//!
+//! Families run in parallel (rayon); inside a family, rules iterate the estate's vectors (use
+//! `par_iter` for per-object checks) and join through the graph's hash indexes — never pairwise.
+//!
+//! Adding a family: a module with `pub fn run(ctx: &Context<'_>) -> Vec<Finding>`, one entry in
+//! [`FAMILIES`], its rules under `rules/<family>/` with positive and negative fixtures.
 
 pub mod catalog;
 pub mod input;
 
-use crate::findings::Finding;
+use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
 use crate::ingest::Ingested;
+use crate::model::{AdObject, CloudObject, Estate};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
 
 /// Options that change how rules run (from the command line or, later, the policy file).
 #[derive(Debug, Clone, Default)]
-pub struct RuleOptions {}
+pub struct RuleOptions {
+    /// The date the estate is judged at (certificate expiry, stale sync...): `--as-of`, else the
+    /// run's timestamp. `None` means "now".
+    pub as_of: Option<time::OffsetDateTime>,
+}
+
+impl RuleOptions {
+    /// The date the estate is judged at.
+    pub fn as_of(&self) -> time::OffsetDateTime {
+        self.as_of.unwrap_or_else(time::OffsetDateTime::now_utc)
+    }
+}
 
 /// Everything a rule may look at.
 pub struct Context<'a> {
@@ -25,7 +47,76 @@ pub struct Context<'a> {
     pub graph: &'a EstateGraph,
 }
 
+impl Context<'_> {
+    /// The estate.
+    pub fn estate(&self) -> &Estate {
+        &self.ingested.estate
+    }
+}
+
+/// A rule family: all rules of one module, run together.
+pub type Family = fn(&Context<'_>) -> Vec<Finding>;
+
+/// Every family, run in parallel.
+pub const FAMILIES: &[(&str, Family)] = &[("input", input::run)];
+
 /// Runs every rule family and returns the findings (unsorted).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
-    input::findings(&ctx.ingested.inputs, &ctx.ingested.issues, &ctx.ingested.sources)
+    FAMILIES.par_iter().flat_map_iter(|(_, family)| family(ctx)).collect()
+}
+
+/// Builds a finding of catalog rule `code`: category, default severity and remediation come from
+/// `rules/`. Panics if `code` is not in the catalog (a programming error, caught by the fixture tests).
+pub fn finding(
+    code: &str,
+    title: impl Into<String>,
+    subjects: Vec<Subject>,
+    evidence: BTreeMap<String, serde_json::Value>,
+    discriminator: impl Into<String>,
+) -> Finding {
+    let meta = catalog::get(code).unwrap_or_else(|| panic!("rule {code} is not in the catalog"));
+    Finding {
+        rule: meta.code.clone(),
+        category: meta.category(),
+        severity: meta.severity(),
+        title: title.into(),
+        subjects,
+        evidence,
+        remediation: meta.remediation.trim().to_string(),
+        discriminator: discriminator.into(),
+    }
+}
+
+/// Evidence map from `(key, value)` pairs.
+pub fn evidence<const N: usize>(pairs: [(&str, serde_json::Value); N]) -> BTreeMap<String, serde_json::Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The subject for an AD object: id = objectGUID, else DN.
+pub fn ad_subject(o: &AdObject) -> Subject {
+    Subject {
+        kind: "ad-object".into(),
+        id: o.object_guid.map(|g| g.to_string()).or_else(|| o.dn.clone()).unwrap_or_else(|| o.label()),
+        display: o.label(),
+        source: Some(o.source),
+    }
+}
+
+/// The subject for a cloud object: id = `<tenant id>/<object id>` (tenant name when the id is unknown).
+pub fn cloud_subject(estate: &Estate, o: &CloudObject) -> Subject {
+    let tenant = estate.tenants.get(o.tenant as usize);
+    let tid = tenant.and_then(|t| t.id.clone()).or_else(|| tenant.map(|t| t.name.clone())).unwrap_or_default();
+    let oid = o.id.clone().or_else(|| o.upn.clone()).unwrap_or_else(|| o.label());
+    Subject { kind: "cloud-object".into(), id: format!("{tid}/{oid}"), display: o.label(), source: Some(o.source) }
+}
+
+/// The subject for a tenant: id = tenant id, else its name.
+pub fn tenant_subject(estate: &Estate, tenant: u32) -> Subject {
+    let t = &estate.tenants[tenant as usize];
+    Subject {
+        kind: "tenant".into(),
+        id: t.id.clone().unwrap_or_else(|| t.name.clone()),
+        display: t.name.clone(),
+        source: t.source,
+    }
 }

@@ -7,6 +7,7 @@ use crate::util::crate_root;
 use std::path::{Path, PathBuf};
 use tenantlint::app::analyse;
 use tenantlint::ingest::Options;
+use tenantlint::rules::RuleOptions;
 
 #[derive(serde::Deserialize, Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
 struct Expected {
@@ -35,8 +36,17 @@ fn code_of(dir: &Path) -> String {
     name.split('-').next().unwrap().to_string()
 }
 
+/// Rule options for a fixture folder: `fixture.toml` next to `expected.json` may set `as_of = "YYYY-MM-DD"`
+/// (for time-dependent rules); default 2026-11-23, so fixtures never depend on the day the tests run.
+fn fixture_options(dir: &Path) -> RuleOptions {
+    let cfg = dir.parent().unwrap().join("fixture.toml");
+    let table: toml::Table = std::fs::read_to_string(&cfg).map(|t| toml::from_str(&t).unwrap()).unwrap_or_default();
+    let as_of = table.get("as_of").and_then(|v| v.as_str()).unwrap_or("2026-11-23");
+    RuleOptions { as_of: Some(tenantlint::cli::parse_date(as_of).unwrap()) }
+}
+
 fn results(dir: &Path, code: &str) -> Vec<Expected> {
-    let a = analyse(&[dir.to_path_buf()], &Options::default()).expect("fixture folder readable");
+    let a = analyse(&[dir.to_path_buf()], &Options::default(), &fixture_options(dir)).expect("fixture folder readable");
     let mut got: Vec<Expected> = a
         .findings
         .iter()
