@@ -3,6 +3,7 @@
 
 use crate::cli::{Cli, Command, DetectArgs, ScanArgs};
 use crate::findings::{self, Severity, Tally};
+use crate::gate;
 use crate::graph::EstateGraph;
 use crate::ingest::{self, Ingested, Status};
 use crate::report::{self, OutputFormat, RunSummary};
@@ -51,6 +52,8 @@ pub fn main() -> ExitCode {
             EXIT_OK
         }
         Command::Explain { rule } => explain(&rule),
+        Command::Baseline { action: crate::cli::BaselineAction::Write { report } } => baseline_write(&report),
+        Command::Diff { old, new, json } => diff(&old, &new, json),
     };
     ExitCode::from(code)
 }
@@ -88,7 +91,7 @@ fn detect(args: &DetectArgs) -> u8 {
     };
     let opts = ingest::Options::default();
     let mut failed = false;
-    for (i, (path, display)) in files.iter().enumerate() {
+    for (i, ingest::FoundFile { path, display, .. }) in files.iter().enumerate() {
         let (rep, _) = ingest::read_one(crate::source::FileId(i as u32), path, &opts);
         let what = match &rep.status {
             Status::Read => format!("{} records", rep.records),
@@ -155,9 +158,26 @@ fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions) -> Analy
 
 fn scan(args: &ScanArgs) -> u8 {
     let started = std::time::Instant::now();
+    // Configuration errors stop the run before any file is read.
+    let policy = match gate::Policy::load(args.policy.as_deref(), &args.paths) {
+        Ok(p) => p,
+        Err(e) => {
+            for line in e.lines() {
+                error(line);
+            }
+            return EXIT_ERROR;
+        }
+    };
+    let baseline = match args.baseline.as_deref().map(gate::Baseline::load).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    };
     let opts = ingest::Options { manifest: args.manifest.clone(), max_file_size: args.max_file_size };
     let total: u64 = ingest::collect_files(&args.paths)
-        .map(|fs| fs.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum())
+        .map(|fs| fs.iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum())
         .unwrap_or(0);
     let pb = if args.quiet { None } else { progress_bar(total) };
     let tick = |n: u64| {
@@ -230,14 +250,18 @@ fn scan(args: &ScanArgs) -> u8 {
         time::OffsetDateTime::parse(&generated_at, &time::format_description::well_known::Rfc3339)
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
     });
-    let rule_opts = rules::RuleOptions { as_of: Some(as_of) };
-    let Analysis { ingested, graph, findings: found } = analyse_ingested(ingested, &rule_opts);
+    let rule_opts = rules::RuleOptions { as_of: Some(as_of), params: policy.param_overrides() };
+    let Analysis { ingested, graph, findings: mut found } = analyse_ingested(ingested, &rule_opts);
+    gate::apply_overrides(&mut found, &policy);
+    findings::sort(&mut found, &ingested.sources);
+    let verdict = gate::evaluate(&found, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
     let summary = RunSummary {
         ingested: &ingested,
         counts: graph.counts(&ingested.estate),
         findings: &found,
         generated_at,
         as_of: as_of.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        gate: &verdict,
     };
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();
@@ -273,6 +297,96 @@ fn scan(args: &ScanArgs) -> u8 {
             eprintln!("wrote {}", ingest::display_path(w));
         }
         eprintln!("done in {:.2} s", started.elapsed().as_secs_f64());
+    }
+    // The verdict is printed last (also with --quiet: it is what a CI log needs).
+    print_verdict(&verdict, &found);
+    verdict.outcome().code()
+}
+
+/// How many failing findings the verdict names before giving a count.
+const VERDICT_NAMES: usize = 10;
+
+fn print_verdict(v: &gate::GateResult, found: &[findings::Finding]) {
+    for x in &v.expired {
+        eprintln!(
+            "gate: exception for {} on {} expired on {} ({}:{}, owner {}): it no longer applies",
+            x.rule,
+            x.subject.as_deref().or(x.fingerprint.as_deref()).unwrap_or("?"),
+            x.expires,
+            v.policy_path,
+            x.line,
+            x.owner
+        );
+    }
+    for x in &v.stale {
+        eprintln!(
+            "gate: exception for {} on {} matches no finding ({}:{}): remove it if the problem is fixed",
+            x.rule,
+            x.subject.as_deref().or(x.fingerprint.as_deref()).unwrap_or("?"),
+            v.policy_path,
+            x.line
+        );
+    }
+    if let Some(b) = &v.baseline_path {
+        let n = v.suppressions.iter().filter(|s| matches!(s, Some(gate::Suppression::Baseline))).count();
+        eprintln!("gate: baseline {b}: {n} known finding(s) ignored, {} fixed since the baseline", v.fixed.len());
+        for e in v.fixed.iter().take(VERDICT_NAMES) {
+            eprintln!("  fixed  {} {} {}", e.rule, e.fingerprint, e.title);
+        }
+    }
+    let excepted = v.suppressions.iter().filter(|s| matches!(s, Some(gate::Suppression::Exception(_)))).count();
+    let Some(t) = v.fail_on else {
+        eprintln!("gate: no threshold (set fail_on in tenantlint.toml or pass --fail-on): report only, exit 0");
+        return;
+    };
+    if v.passed() {
+        eprintln!(
+            "gate: PASSED — no finding at or above {} that is not excepted ({excepted}) or in the baseline",
+            t.as_str()
+        );
+        return;
+    }
+    eprintln!("gate: FAILED — {} finding(s) at or above {}:", v.failing.len(), t.as_str());
+    for &i in v.failing.iter().take(VERDICT_NAMES) {
+        let f = &found[i];
+        eprintln!("  {:<8} {} {}", f.severity.as_str(), f.rule, f.title);
+    }
+    if v.failing.len() > VERDICT_NAMES {
+        eprintln!("  … and {} more (see the report)", v.failing.len() - VERDICT_NAMES);
+    }
+}
+
+fn baseline_write(report: &std::path::Path) -> u8 {
+    match gate::Baseline::load(report) {
+        Ok(b) => {
+            say!("{}", b.to_json().trim_end());
+            EXIT_OK
+        }
+        Err(e) => {
+            error(e);
+            EXIT_ERROR
+        }
+    }
+}
+
+fn diff(old: &std::path::Path, new: &std::path::Path, json: bool) -> u8 {
+    let (a, b) = match (gate::Baseline::load(old), gate::Baseline::load(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    };
+    let d = gate::baseline::diff(&a, &b);
+    if json {
+        say!("{}", serde_json::to_string_pretty(&d).expect("diff serialises"));
+        return EXIT_OK;
+    }
+    say!("{} new, {} fixed, {} unchanged", d.new.len(), d.fixed.len(), d.unchanged.len());
+    for (label, list) in [("new", &d.new), ("fixed", &d.fixed)] {
+        for e in list {
+            say!("{label:<6} {} {} {}", e.rule, e.fingerprint, e.title);
+        }
     }
     EXIT_OK
 }

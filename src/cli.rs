@@ -1,11 +1,8 @@
 //! The command line, declared once (clap derive). Each field's doc comment is its help text.
 //!
-//! Exit codes (also in `--help` and the README):
-//! - `0` the run completed (and, once a policy gate is configured, the policy passed);
-//! - `1` the run completed and the policy gate failed (reserved for the CI gate);
-//! - `2` the run could not complete: bad arguments, an unreadable or unparsable input (without
-//!   `--keep-going`), an invalid manifest, no object read at all, or an output that could not be written.
+//! Exit codes: see [`crate::gate::Outcome`] and [`AFTER_HELP`] (also in the README).
 
+use crate::findings::Severity;
 use crate::report::OutputFormat;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -13,10 +10,11 @@ use std::path::PathBuf;
 /// Text appended to `--help`.
 pub const AFTER_HELP: &str = "\
 Exit codes:
-  0  the run completed
-  1  the run completed and the policy gate failed (CI gate)
+  0  the run completed and the gate passed (or no threshold is set)
+  1  the run completed and the gate failed: a finding at or above fail_on is neither
+     excepted nor in the baseline
   2  the run could not complete: bad arguments, unreadable input (without --keep-going),
-     invalid manifest, nothing read at all, or a report that could not be written";
+     invalid policy or manifest, nothing read at all, or a report that could not be written";
 
 /// Audits how identities are linked across on-premises Active Directory and Microsoft cloud tenants.
 #[derive(Debug, Parser)]
@@ -43,6 +41,45 @@ pub enum Command {
         /// Rule code or name (e.g. IN001 or lossy-export-column).
         rule: String,
     },
+    /// Baselines: `baseline write report.json > tenantlint.baseline.json`.
+    Baseline {
+        /// What to do.
+        #[command(subcommand)]
+        action: BaselineAction,
+    },
+    /// Compare two reports (or baselines): new, fixed and unchanged findings by fingerprint.
+    Diff {
+        /// The older report.json or baseline.
+        old: PathBuf,
+        /// The newer report.json or baseline.
+        new: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `baseline` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BaselineAction {
+    /// Print a baseline (every finding's fingerprint) of a report.json on stdout.
+    Write {
+        /// The report.json to take the findings from.
+        report: PathBuf,
+    },
+}
+
+/// A `--fail-on` value: a severity, or `none` to turn the gate off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailOn(pub Option<Severity>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(FailOn(None));
+    }
+    Severity::parse(&s.to_ascii_lowercase())
+        .map(|v| FailOn(Some(v)))
+        .ok_or_else(|| format!("{s:?} is not a severity (critical, high, medium, low, info, none)"))
 }
 
 /// Arguments of `scan`.
@@ -76,6 +113,19 @@ pub struct ScanArgs {
     /// Refuse input files larger than this many bytes (0 = no limit).
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024 * 1024, help_heading = "Input")]
     pub max_file_size: u64,
+
+    /// Policy file (default: tenantlint.toml in the scanned folder): fail_on, rule overrides, exceptions.
+    #[arg(long, value_name = "FILE", help_heading = "Gate")]
+    pub policy: Option<PathBuf>,
+
+    /// Fail (exit 1) on findings at or above this severity that are neither excepted nor in the baseline:
+    /// critical, high, medium, low, info, or none; overrides the policy file's fail_on.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_fail_on, help_heading = "Gate")]
+    pub fail_on: Option<FailOn>,
+
+    /// Baseline (from `tenantlint baseline write`, or a previous report.json): only findings not in it fail the gate.
+    #[arg(long, value_name = "FILE", help_heading = "Gate")]
+    pub baseline: Option<PathBuf>,
 
     /// Judge time-dependent facts (certificate expiry, stale sync) as of this date (YYYY-MM-DD or RFC 3339);
     /// default: now.

@@ -16,6 +16,7 @@
 pub mod app;
 pub mod cli;
 pub mod findings;
+pub mod gate;
 pub mod graph;
 pub mod ingest;
 pub mod model;

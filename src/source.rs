@@ -39,6 +39,10 @@ pub struct SourceFile {
     /// Path as shown to the user and written into reports (relative to the scan root when possible,
     /// with `/` separators so that reports are identical across operating systems).
     pub display: String,
+    /// Stable name: the path below the scanned folder, prefixed with that folder's name
+    /// (`contoso-merger/ad/users.csv`), or the file name for a file given directly. It does not depend
+    /// on where the estate is checked out, so findings about a file keep their fingerprint.
+    pub stable: String,
 }
 
 /// All input files of a run, indexed by [`FileId`].
@@ -50,9 +54,18 @@ pub struct SourceMap {
 impl SourceMap {
     /// Registers a file and returns its id.
     pub fn add(&mut self, path: PathBuf, display: String) -> FileId {
+        let stable = display.rsplit('/').next().unwrap_or(&display).to_string();
+        self.add_with_stable(path, display, stable)
+    }
+    /// Registers a file with its stable name (see [`SourceFile::stable`]).
+    pub fn add_with_stable(&mut self, path: PathBuf, display: String, stable: String) -> FileId {
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile { path, display });
+        self.files.push(SourceFile { path, display, stable });
         id
+    }
+    /// Stable name of a file.
+    pub fn stable(&self, id: FileId) -> &str {
+        &self.get(id).stable
     }
     /// The file behind an id.
     pub fn get(&self, id: FileId) -> &SourceFile {

@@ -289,20 +289,45 @@ pub enum Error {
     Manifest(String),
 }
 
+/// A file found under the scanned paths.
+#[derive(Debug, Clone)]
+pub struct FoundFile {
+    /// Path on disk.
+    pub path: PathBuf,
+    /// Display path (see [`crate::source::SourceFile::display`]).
+    pub display: String,
+    /// Stable name (see [`crate::source::SourceFile::stable`]).
+    pub stable: String,
+}
+
 /// Walks the given paths (files and folders, recursively, in sorted order, skipping hidden entries).
-pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Error> {
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<FoundFile>, Error> {
     let mut out = Vec::new();
     for root in paths {
         let meta =
             std::fs::metadata(root).map_err(|source| Error::Path { path: root.display().to_string(), source })?;
+        let mut found = Vec::new();
         if meta.is_file() {
-            out.push((root.clone(), display_path(root)));
+            found.push((root.clone(), display_path(root)));
         } else {
-            walk(root, &mut out)?;
+            walk(root, &mut found)?;
+        }
+        let root_name = std::fs::canonicalize(root)
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        for (path, display) in found {
+            let stable = if meta.is_file() {
+                root_name.clone()
+            } else {
+                let rel = path.strip_prefix(root).map(display_path).unwrap_or_else(|_| display.clone());
+                if root_name.is_empty() { rel } else { format!("{root_name}/{rel}") }
+            };
+            out.push(FoundFile { path, display, stable });
         }
     }
-    out.sort_by(|a, b| a.1.cmp(&b.1));
-    out.dedup_by(|a, b| a.1 == b.1);
+    out.sort_by(|a, b| a.display.cmp(&b.display));
+    out.dedup_by(|a, b| a.display == b.display);
     Ok(out)
 }
 
@@ -459,12 +484,12 @@ pub fn ingest(paths: &[PathBuf], opts: &Options, progress: &(dyn Fn(u64) + Sync)
     let manifest = manifest::find(paths, opts.manifest.as_deref()).map_err(Error::Manifest)?;
     let mut sources = SourceMap::default();
     let mut todo = Vec::new();
-    for (path, display) in files {
+    for FoundFile { path, display, stable } in files {
         let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
         if CONFIG_FILES.contains(&name.as_str()) {
             continue;
         }
-        let id = sources.add(path.clone(), display);
+        let id = sources.add_with_stable(path.clone(), display, stable);
         todo.push((id, path));
     }
     let results: Vec<(InputReport, Extract)> = todo

@@ -7,8 +7,9 @@
 //! Top-level keys: `schema_version`, `tool` {name, version}, `generated_at`, `as_of`, `inputs[]` (every file
 //! seen: path, kind, status, encoding, bytes, records, attributed_to, reason, warnings[]), `estate`
 //! (counts per node kind, `edges` per edge kind, `tenants[]`, `forests[]`), `summary` (findings per
-//! severity and category) and `findings[]` (rule, rule_name, category, severity, title, subjects[]
-//! with source {path, line}, evidence, remediation, fingerprint).
+//! severity and category), `gate` (policy, fail_on, passed, failing findings, exceptions, baseline) and
+//! `findings[]` (rule, rule_name, category, severity, title, subjects[] with source {path, line},
+//! evidence, remediation, fingerprint, suppressed).
 
 use super::RunSummary;
 use crate::findings::{Finding, Tally};
@@ -20,7 +21,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the report format.
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -31,7 +32,71 @@ struct Report<'a> {
     inputs: Vec<InputJson<'a>>,
     estate: EstateJson<'a>,
     summary: Tally,
+    gate: GateJson<'a>,
     findings: Vec<FindingJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct GateJson<'a> {
+    policy: Option<&'a str>,
+    fail_on: Option<&'static str>,
+    passed: bool,
+    failing: usize,
+    failing_fingerprints: Vec<String>,
+    excepted: usize,
+    baselined: usize,
+    baseline: Option<&'a str>,
+    expired_exceptions: Vec<ExceptionJson<'a>>,
+    stale_exceptions: Vec<ExceptionJson<'a>>,
+    fixed_since_baseline: &'a [crate::gate::baseline::Entry],
+}
+
+#[derive(Serialize)]
+struct ExceptionJson<'a> {
+    rule: &'a str,
+    subject: Option<&'a str>,
+    fingerprint: Option<&'a str>,
+    reason: &'a str,
+    owner: &'a str,
+    expires: String,
+    policy_line: u32,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "by", rename_all = "lowercase")]
+enum SuppressedJson<'a> {
+    Exception { reason: &'a str, owner: &'a str, expires: String, policy_line: u32 },
+    Baseline,
+}
+
+fn exception_json(x: &crate::gate::Exception) -> ExceptionJson<'_> {
+    ExceptionJson {
+        rule: &x.rule,
+        subject: x.subject.as_deref(),
+        fingerprint: x.fingerprint.as_deref(),
+        reason: &x.reason,
+        owner: &x.owner,
+        expires: x.expires.to_string(),
+        policy_line: x.line,
+    }
+}
+
+fn gate<'a>(s: &'a RunSummary<'_>) -> GateJson<'a> {
+    use crate::gate::Suppression;
+    let g = s.gate;
+    GateJson {
+        policy: (!g.policy_path.is_empty()).then_some(g.policy_path.as_str()),
+        fail_on: g.fail_on.map(|f| f.as_str()),
+        passed: g.passed(),
+        failing: g.failing.len(),
+        failing_fingerprints: g.failing.iter().map(|&i| s.findings[i].fingerprint()).collect(),
+        excepted: g.suppressions.iter().filter(|x| matches!(x, Some(Suppression::Exception(_)))).count(),
+        baselined: g.suppressions.iter().filter(|x| matches!(x, Some(Suppression::Baseline))).count(),
+        baseline: g.baseline_path.as_deref(),
+        expired_exceptions: g.expired.iter().map(exception_json).collect(),
+        stale_exceptions: g.stale.iter().map(exception_json).collect(),
+        fixed_since_baseline: &g.fixed,
+    }
 }
 
 #[derive(Serialize)]
@@ -100,6 +165,7 @@ struct FindingJson<'a> {
     evidence: &'a BTreeMap<String, serde_json::Value>,
     remediation: &'a str,
     fingerprint: String,
+    suppressed: Option<SuppressedJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -200,7 +266,7 @@ fn estate<'a>(ing: &'a Ingested, counts: &'a Counts) -> EstateJson<'a> {
     }
 }
 
-fn finding<'a>(f: &'a Finding, sources: &'a SourceMap) -> FindingJson<'a> {
+fn finding<'a>(f: &'a Finding, sources: &'a SourceMap, sup: Option<&'a crate::gate::Suppression>) -> FindingJson<'a> {
     FindingJson {
         rule: &f.rule,
         rule_name: catalog::get(&f.rule).map(|m| m.name.as_str()).unwrap_or(""),
@@ -220,6 +286,15 @@ fn finding<'a>(f: &'a Finding, sources: &'a SourceMap) -> FindingJson<'a> {
         evidence: &f.evidence,
         remediation: &f.remediation,
         fingerprint: f.fingerprint(),
+        suppressed: sup.map(|x| match x {
+            crate::gate::Suppression::Exception(e) => SuppressedJson::Exception {
+                reason: &e.reason,
+                owner: &e.owner,
+                expires: e.expires.to_string(),
+                policy_line: e.line,
+            },
+            crate::gate::Suppression::Baseline => SuppressedJson::Baseline,
+        }),
     }
 }
 
@@ -234,7 +309,13 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         inputs: inputs(ing),
         estate: estate(ing, &s.counts),
         summary: Tally::of(s.findings),
-        findings: s.findings.iter().map(|f| finding(f, &ing.sources)).collect(),
+        gate: gate(s),
+        findings: s
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| finding(f, &ing.sources, s.gate.suppressions.get(i).and_then(|x| x.as_ref())))
+            .collect(),
     };
     let mut out = serde_json::to_vec_pretty(&report).expect("report serialises");
     out.push(b'\n');

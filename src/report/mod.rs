@@ -37,6 +37,8 @@ pub struct RunSummary<'a> {
     pub generated_at: String,
     /// The date time-dependent rules judged the estate at (RFC 3339).
     pub as_of: String,
+    /// The gate's verdict (suppressions are parallel to `findings`).
+    pub gate: &'a crate::gate::GateResult,
 }
 
 /// Errors writing reports.

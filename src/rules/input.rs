@@ -41,6 +41,7 @@ fn from_issue(issue: &Issue, sources: &SourceMap) -> Finding {
         None => (crate::findings::Category::Input, crate::findings::Severity::Medium, String::new()),
     };
     let path = sources.display(issue.at.file).to_string();
+    let stable = sources.stable(issue.at.file).to_string();
     let mut evidence = BTreeMap::new();
     evidence.insert("message".to_string(), serde_json::Value::String(issue.message.clone()));
     Finding {
@@ -48,7 +49,7 @@ fn from_issue(issue: &Issue, sources: &SourceMap) -> Finding {
         category,
         severity,
         title: issue.message.clone(),
-        subjects: vec![Subject { kind: "file".into(), id: path.clone(), display: path, source: Some(issue.at) }],
+        subjects: vec![Subject { kind: "file".into(), id: stable, display: path, source: Some(issue.at) }],
         evidence,
         remediation,
         // Stable across re-exports: the message without digits (counts and lines change).

@@ -28,6 +28,8 @@ pub struct RuleOptions {
     /// The date the estate is judged at (certificate expiry, stale sync...): `--as-of`, else the
     /// run's timestamp. `None` means "now".
     pub as_of: Option<time::OffsetDateTime>,
+    /// Parameter overrides per rule code (policy file `[rules.CODE.params]`), merged over the catalog's.
+    pub params: BTreeMap<String, toml::Table>,
 }
 
 impl RuleOptions {
@@ -51,6 +53,14 @@ impl Context<'_> {
     /// The estate.
     pub fn estate(&self) -> &Estate {
         &self.ingested.estate
+    }
+    /// Parameter `key` of rule `code`: the policy's override, else the catalog's value.
+    pub fn param(&self, code: &str, key: &str) -> Option<&toml::Value> {
+        self.options
+            .params
+            .get(code)
+            .and_then(|t| t.get(key))
+            .or_else(|| catalog::get(code).and_then(|m| m.params.get(key)))
     }
 }
 

@@ -42,7 +42,7 @@ fn fixture_options(dir: &Path) -> RuleOptions {
     let cfg = dir.parent().unwrap().join("fixture.toml");
     let table: toml::Table = std::fs::read_to_string(&cfg).map(|t| toml::from_str(&t).unwrap()).unwrap_or_default();
     let as_of = table.get("as_of").and_then(|v| v.as_str()).unwrap_or("2026-11-23");
-    RuleOptions { as_of: Some(tenantlint::cli::parse_date(as_of).unwrap()) }
+    RuleOptions { as_of: Some(tenantlint::cli::parse_date(as_of).unwrap()), ..Default::default() }
 }
 
 fn results(dir: &Path, code: &str) -> Vec<Expected> {
