@@ -2,7 +2,10 @@
 //!
 //! Formats are declared once in [`OutputFormat`]; `--format` takes a comma-separated list of them.
 
+pub mod csv;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::findings::Finding;
 use crate::graph::Counts;
@@ -14,6 +17,12 @@ use std::path::{Path, PathBuf};
 pub enum OutputFormat {
     /// `report.json`: the machine-readable contract (schema in `schemas/report.schema.json`).
     Json,
+    /// `report.sarif`: SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// `report.junit.xml`: JUnit XML, one test case per rule.
+    Junit,
+    /// `findings.csv`: one row per finding × subject.
+    Csv,
 }
 
 impl OutputFormat {
@@ -21,6 +30,9 @@ impl OutputFormat {
     pub fn file_name(self) -> &'static str {
         match self {
             Self::Json => "report.json",
+            Self::Sarif => "report.sarif",
+            Self::Junit => "report.junit.xml",
+            Self::Csv => "findings.csv",
         }
     }
 }
@@ -62,6 +74,9 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
         let path = out_dir.join(f.file_name());
         let bytes = match f {
             OutputFormat::Json => json::render(summary),
+            OutputFormat::Sarif => sarif::render(summary),
+            OutputFormat::Junit => junit::render(summary),
+            OutputFormat::Csv => csv::render(summary),
         };
         std::fs::write(&path, bytes).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
         written.push(path);

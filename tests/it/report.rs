@@ -106,3 +106,72 @@ fn keep_going_records_the_failure_and_never_looks_clean() {
     assert_eq!(f[0]["severity"], "high");
     assert_eq!(f[0]["subjects"][0]["source"]["line"], 13);
 }
+
+#[test]
+fn every_format_in_one_run_sarif_validates_junit_and_csv_parse() {
+    let out = tempfile::tempdir().unwrap();
+    let r = tenantlint(&[
+        "scan",
+        "samples/contoso-merger",
+        "--format",
+        "json,sarif,junit,csv",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--policy",
+        "samples/contoso-merger/ci/tenantlint.toml",
+        "--fail-on",
+        "medium",
+    ]);
+    assert_code(&r, 1);
+    for f in ["report.json", "report.sarif", "report.junit.xml", "findings.csv"] {
+        assert!(out.path().join(f).is_file(), "{f} written");
+    }
+    let report = read_report(out.path());
+    let findings = report["findings"].as_array().unwrap();
+
+    // SARIF: valid against the OASIS 2.1.0 schema; one result per finding, fingerprints and suppressions carried.
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.sarif")).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate_root().join("tests/schemas/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "SARIF invalid:\n{}", errors.join("\n"));
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "IN001" && r["name"] == "lossy-export-column"));
+    for (res, f) in results.iter().zip(findings) {
+        assert_eq!(res["ruleId"], f["rule"]);
+        assert_eq!(res["partialFingerprints"]["tenantlint/v1"], f["fingerprint"]);
+        assert_eq!(rules[res["ruleIndex"].as_u64().unwrap() as usize]["id"], f["rule"]);
+        let excepted = f["suppressed"]["by"] == "exception";
+        assert_eq!(res["suppressions"].is_array(), excepted);
+    }
+    assert_eq!(run["invocations"][0]["properties"]["gate"]["passed"], false);
+
+    // JUnit: one case per catalog rule; the failing rule carries its findings.
+    let xml = std::fs::read_to_string(out.path().join("report.junit.xml")).unwrap();
+    let junit = quick_junit::Report::deserialize_from_str(&xml).expect("valid JUnit XML");
+    let suite = &junit.test_suites[0];
+    let rules_listed = tenantlint(&["rules"]).stdout.lines().count();
+    assert_eq!(suite.test_cases.len(), rules_listed);
+    let failed: Vec<&str> = suite
+        .test_cases
+        .iter()
+        .filter(|c| !matches!(c.status, quick_junit::TestCaseStatus::Success { .. }))
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(failed, vec!["IN005 incomplete-export"], "IN001 is excepted, IN006 lowered to info");
+
+    // CSV: RFC 4180, one row per finding × subject.
+    let mut rdr = csv::Reader::from_path(out.path().join("findings.csv")).unwrap();
+    assert_eq!(rdr.headers().unwrap().get(0), Some("rule"));
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let expected_rows: usize = findings.iter().map(|f| f["subjects"].as_array().unwrap().len()).sum();
+    assert_eq!(rows.len(), expected_rows);
+    assert!(rows.iter().any(|r| r.get(11).unwrap().starts_with("exception: ")));
+}

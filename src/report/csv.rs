@@ -1,0 +1,87 @@
+//! CSV (`findings.csv`): one row per finding × subject, RFC 4180, for spreadsheets.
+//!
+//! Cells that a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or
+//! carriage return) get a leading `'`: display names come from the directory and may be hostile.
+
+use super::RunSummary;
+use crate::gate::Suppression;
+
+/// Column names.
+pub const HEADER: &[&str] = &[
+    "rule",
+    "rule_name",
+    "severity",
+    "category",
+    "title",
+    "subject_index",
+    "subject_kind",
+    "subject_id",
+    "subject_display",
+    "source_path",
+    "source_line",
+    "suppressed",
+    "fingerprint",
+];
+
+/// Neutralises spreadsheet formula injection.
+pub fn cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+/// Renders the CSV.
+pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let _ = w.write_record(HEADER);
+    for (i, f) in s.findings.iter().enumerate() {
+        let fp = f.fingerprint();
+        let rule_name = crate::rules::catalog::get(&f.rule).map(|m| m.name.as_str()).unwrap_or("");
+        let suppressed = match s.gate.suppressions.get(i).and_then(|x| x.as_ref()) {
+            Some(Suppression::Exception(x)) => format!("exception: {} ({}, until {})", x.reason, x.owner, x.expires),
+            Some(Suppression::Baseline) => "baseline".to_string(),
+            None => String::new(),
+        };
+        for (n, subj) in f.subjects.iter().enumerate() {
+            let (path, line) = match subj.source {
+                Some(at) => (
+                    s.ingested.sources.display(at.file).to_string(),
+                    if at.line > 0 { at.line.to_string() } else { String::new() },
+                ),
+                None => (String::new(), String::new()),
+            };
+            let row = [
+                f.rule.as_str(),
+                rule_name,
+                f.severity.as_str(),
+                f.category.as_str(),
+                &f.title,
+                &(n + 1).to_string(),
+                &subj.kind,
+                &subj.id,
+                &subj.display,
+                &path,
+                &line,
+                &suppressed,
+                &fp,
+            ];
+            let _ = w.write_record(row.iter().map(|c| cell(c).into_owned()));
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("Ann Lee"), "Ann Lee");
+        assert_eq!(cell(""), "");
+    }
+}
