@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod collect;
 pub mod findings;
 pub mod gate;
 pub mod graph;
