@@ -5,15 +5,21 @@
 //! graph and the ingest account, and return findings.
 
 pub mod catalog;
+pub mod idfix;
 pub mod input;
 
 use crate::findings::Finding;
 use crate::graph::EstateGraph;
 use crate::ingest::Ingested;
 
+pub use idfix::IdfixMode;
+
 /// Options that change how rules run (from the command line or, later, the policy file).
 #[derive(Debug, Clone, Default)]
-pub struct RuleOptions {}
+pub struct RuleOptions {
+    /// IdFix parity mode (`--idfix`): run the IdFix rule set chosen (family `idfix`).
+    pub idfix: Option<IdfixMode>,
+}
 
 /// Everything a rule may look at.
 pub struct Context<'a> {
@@ -25,7 +31,12 @@ pub struct Context<'a> {
     pub graph: &'a EstateGraph,
 }
 
-/// Runs every rule family and returns the findings (unsorted).
+/// Runs every rule family and returns the findings (unsorted). The `idfix` family runs only in
+/// IdFix parity mode ([`RuleOptions::idfix`]).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
-    input::findings(&ctx.ingested.inputs, &ctx.ingested.issues, &ctx.ingested.sources)
+    let mut out = input::findings(&ctx.ingested.inputs, &ctx.ingested.issues, &ctx.ingested.sources);
+    if let Some(mode) = ctx.options.idfix {
+        out.extend(idfix::findings(&ctx.ingested.estate, mode));
+    }
+    out
 }
