@@ -138,20 +138,34 @@ pub struct Analysis {
 
 /// Runs `ingest → graph → rules → findings` on `paths` without printing or writing anything.
 pub fn analyse(paths: &[std::path::PathBuf], opts: &ingest::Options) -> Result<Analysis, ingest::Error> {
-    let ingested = ingest::ingest(paths, opts, &|_| {})?;
-    Ok(analyse_ingested(ingested))
+    analyse_with(paths, opts, &rules::RuleOptions::default())
 }
 
-fn analyse_ingested(ingested: Ingested) -> Analysis {
+/// [`analyse`] with rule options (e.g. IdFix parity mode).
+pub fn analyse_with(
+    paths: &[std::path::PathBuf],
+    opts: &ingest::Options,
+    rule_opts: &rules::RuleOptions,
+) -> Result<Analysis, ingest::Error> {
+    let ingested = ingest::ingest(paths, opts, &|_| {})?;
+    Ok(analyse_ingested(ingested, rule_opts))
+}
+
+fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions) -> Analysis {
     let graph = EstateGraph::build(&ingested.estate);
-    let mut found =
-        rules::run(&rules::Context { options: &rules::RuleOptions::default(), ingested: &ingested, graph: &graph });
+    let mut found = rules::run(&rules::Context { options: rule_opts, ingested: &ingested, graph: &graph });
     findings::sort(&mut found, &ingested.sources);
     Analysis { ingested, graph, findings: found }
 }
 
 fn scan(args: &ScanArgs) -> u8 {
     let started = std::time::Instant::now();
+    if args.format.contains(&OutputFormat::IdfixCsv) && args.idfix.is_none() {
+        error(
+            "--format idfix-csv writes IdFix's rows, which only exist in IdFix parity mode: add --idfix multi-tenant (or dedicated)",
+        );
+        return EXIT_ERROR;
+    }
     let opts = ingest::Options { manifest: args.manifest.clone(), max_file_size: args.max_file_size };
     let total: u64 = ingest::collect_files(&args.paths)
         .map(|fs| fs.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum())
@@ -222,7 +236,8 @@ fn scan(args: &ScanArgs) -> u8 {
         return EXIT_OK;
     }
 
-    let Analysis { ingested, graph, findings: found } = analyse_ingested(ingested);
+    let Analysis { ingested, graph, findings: found } =
+        analyse_ingested(ingested, &rules::RuleOptions { idfix: args.idfix });
     let summary = RunSummary {
         ingested: &ingested,
         counts: graph.counts(&ingested.estate),

@@ -2,6 +2,7 @@
 //!
 //! Formats are declared once in [`OutputFormat`]; `--format` takes a comma-separated list of them.
 
+pub mod idfix_csv;
 pub mod json;
 
 use crate::findings::Finding;
@@ -14,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub enum OutputFormat {
     /// `report.json`: the machine-readable contract (schema in `schemas/report.schema.json`).
     Json,
+    /// `idfix.csv`: IdFix's CSV columns, one row per IdFix row (needs `--idfix`).
+    IdfixCsv,
 }
 
 impl OutputFormat {
@@ -21,6 +24,7 @@ impl OutputFormat {
     pub fn file_name(self) -> &'static str {
         match self {
             Self::Json => "report.json",
+            Self::IdfixCsv => "idfix.csv",
         }
     }
 }
@@ -58,6 +62,7 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
         let path = out_dir.join(f.file_name());
         let bytes = match f {
             OutputFormat::Json => json::render(summary),
+            OutputFormat::IdfixCsv => idfix_csv::render(summary),
         };
         std::fs::write(&path, bytes).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
         written.push(path);

@@ -3,6 +3,7 @@
 mod util;
 
 mod cli;
+mod idfix;
 mod realdata;
 mod report;
 mod rules;

@@ -316,7 +316,7 @@ fn skip_rules_multi_tenant() {
         o.ms_exch_hide_from_address_lists = Some(true);
         o.given_name = Some("x".repeat(70));
     });
-    assert!(rows(&[hidden.clone()], MultiTenant).is_empty());
+    assert!(rows(std::slice::from_ref(&hidden), MultiTenant).is_empty());
     assert!(!rows(&[with(hidden, |o| o.ms_exch_hide_from_address_lists = Some(false))], MultiTenant).is_empty());
     // msExchRecipientTypeDetails is compared as hexadecimal text: 4096 (PublicFolder) is not skipped.
     assert!(processed(with(user("Public Folder"), |o| o.ms_exch_recipient_type_details = Some(4096)), MultiTenant));
@@ -657,7 +657,7 @@ fn dedicated_proxy_and_duplicates() {
     });
     // No character set in Dedicated: the SIP value passes; the SMTP one gets the stale-TLD error.
     assert_eq!(
-        cells(&rows(&[a.clone()], Dedicated)),
+        cells(&rows(std::slice::from_ref(&a), Dedicated)),
         vec![("proxyAddresses", "TopLevelDomain", "SMTP:jo@contoso.app", "SMTP:jo@contoso.app", "EDIT")]
     );
     // Duplicate mail across objects; UPN and sAMAccountName are not checked at all.
