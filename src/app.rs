@@ -75,6 +75,10 @@ fn explain(rule: &str) -> u8 {
             say!("  {l}");
         }
     }
+    if !r.params.is_empty() {
+        say!("\nParameters (params of {}/rule.toml)", r.path);
+        say!("{}", toml::to_string(&r.params).unwrap_or_default().trim_end());
+    }
     EXIT_OK
 }
 

@@ -116,6 +116,14 @@ fn explain_says_parity_mode_keeps_idfix_mistakes() {
     let r = tenantlint(&["explain", "IF003"]);
     assert_code(&r, 0);
     assert!(r.stdout.contains("idfix-top-level-domain") && r.stdout.contains("false positives"), "{}", r.stdout);
+    // The parameters are printed too: the TLD list holds .ad but not .app.
+    assert!(
+        r.stdout.contains("Parameters") && r.stdout.contains("\".ad\"") && !r.stdout.contains("\".app\""),
+        "{}",
+        r.stdout
+    );
+    let r = tenantlint(&["explain", "IF001"]);
+    assert!(r.stdout.contains("cn_prefixes") && r.stdout.contains("HealthMailbox"), "{}", r.stdout);
     let r = tenantlint(&["rules"]);
     assert!(r.stdout.lines().any(|l| l.starts_with("IF007") && l.contains("duplicates")), "{}", r.stdout);
 }

@@ -172,7 +172,9 @@ fn subject(o: &AdObject) -> Subject {
     Subject { kind: "ad-object".into(), id, display: o.label(), source: Some(o.source) }
 }
 
-fn remediation(row: &Row, catalog_text: &str) -> String {
+/// The finding's remediation: what IdFix proposes for this row, and where the rule is explained
+/// (the catalog's full remediation text is not repeated in every one of possibly millions of findings).
+fn remediation(row: &Row, code: &str) -> String {
     let what = match row.action {
         Action::Complete => format!(
             "IdFix proposes COMPLETE (no change) for {} `{}`: the object has a mail nickname, so IdFix leaves the duplicate to Exchange.",
@@ -185,7 +187,7 @@ fn remediation(row: &Row, catalog_text: &str) -> String {
         }
         _ => format!("IdFix proposes EDIT: set {} to `{}`.", row.attribute, row.update),
     };
-    format!("{what} {}", catalog_text.trim())
+    format!("{what} See `tenantlint explain {code}`.")
 }
 
 /// The findings of a rule set over the estate's AD objects: one per IdFix row and distinct flag.
@@ -243,7 +245,7 @@ pub fn findings(estate: &Estate, mode: IdfixMode) -> Vec<Finding> {
                         title: title.clone(),
                         subjects: subjects.clone(),
                         evidence,
-                        remediation: remediation(row, meta.map(|m| m.remediation.as_str()).unwrap_or("")),
+                        remediation: remediation(row, code),
                         discriminator: discriminator.clone(),
                     }
                 })

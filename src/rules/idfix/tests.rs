@@ -695,6 +695,8 @@ fn findings_one_per_flag_with_row_evidence() {
         assert_eq!(x.discriminator, "userPrincipalName\u{0}John Smith@contoso.local");
     }
     assert_eq!(f[0].category, crate::findings::Category::BadCharacters);
+    assert!(f[0].remediation.ends_with("See `tenantlint explain IF001`."), "{}", f[0].remediation);
+    assert!(f[1].remediation.ends_with("See `tenantlint explain IF003`."), "{}", f[1].remediation);
     assert_eq!(f[0].evidence["flag"], "Character");
     assert_eq!(f[1].evidence["flag"], "TopLevelDomain");
     assert_ne!(f[0].fingerprint(), f[1].fingerprint());
