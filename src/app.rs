@@ -78,6 +78,10 @@ fn explain(rule: &str) -> u8 {
             say!("  {l}");
         }
     }
+    if !r.params.is_empty() {
+        say!("\nParameters (params of {}/rule.toml)", r.path);
+        say!("{}", toml::to_string(&r.params).unwrap_or_default().trim_end());
+    }
     EXIT_OK
 }
 
@@ -175,6 +179,12 @@ fn scan(args: &ScanArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    if args.format.contains(&OutputFormat::IdfixCsv) && args.idfix.is_none() {
+        error(
+            "--format idfix-csv writes IdFix's rows, which only exist in IdFix parity mode: add --idfix multi-tenant (or dedicated)",
+        );
+        return EXIT_ERROR;
+    }
     let opts = ingest::Options { manifest: args.manifest.clone(), max_file_size: args.max_file_size };
     let total: u64 = ingest::collect_files(&args.paths)
         .map(|fs| fs.iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum())
@@ -250,7 +260,7 @@ fn scan(args: &ScanArgs) -> u8 {
         time::OffsetDateTime::parse(&generated_at, &time::format_description::well_known::Rfc3339)
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
     });
-    let rule_opts = rules::RuleOptions { as_of: Some(as_of), params: policy.param_overrides() };
+    let rule_opts = rules::RuleOptions { as_of: Some(as_of), params: policy.param_overrides(), idfix: args.idfix };
     let Analysis { ingested, graph, findings: mut found } = analyse_ingested(ingested, &rule_opts);
     gate::apply_overrides(&mut found, &policy);
     findings::sort(&mut found, &ingested.sources);

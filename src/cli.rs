@@ -4,6 +4,7 @@
 
 use crate::findings::Severity;
 use crate::report::OutputFormat;
+use crate::rules::IdfixMode;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -135,6 +136,11 @@ pub struct ScanArgs {
     /// Only read and parse the inputs into memory, then stop (no graph, rules or reports): the parse floor for benchmarks.
     #[arg(long, help_heading = "Input")]
     pub parse_only: bool,
+
+    /// IdFix parity mode: reproduce Microsoft IdFix's verdicts with its Multi-Tenant or Dedicated rule set
+    /// (rules IF001-IF008; `--format idfix-csv` writes IdFix's CSV columns).
+    #[arg(long, value_name = "RULESET", help_heading = "Rules")]
+    pub idfix: Option<IdfixMode>,
 }
 
 /// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
@@ -173,6 +179,23 @@ mod tests {
         let Command::Scan(a) = cli.command else { panic!("not scan") };
         assert_eq!(a.format, vec![OutputFormat::Json, OutputFormat::Json]);
         assert!(Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "pdf"]).is_err());
+        let cli = Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "json,idfix-csv"]).unwrap();
+        let Command::Scan(a) = cli.command else { panic!("not scan") };
+        assert_eq!(a.format, vec![OutputFormat::Json, OutputFormat::IdfixCsv]);
+    }
+
+    #[test]
+    fn idfix_rule_sets() {
+        let parse = |v: &str| match Cli::try_parse_from(["tenantlint", "scan", "x", "--idfix", v]).map(|c| c.command) {
+            Ok(Command::Scan(a)) => a.idfix,
+            _ => None,
+        };
+        assert_eq!(parse("multi-tenant"), Some(IdfixMode::MultiTenant));
+        assert_eq!(parse("dedicated"), Some(IdfixMode::Dedicated));
+        assert_eq!(parse("both"), None);
+        let cli = Cli::try_parse_from(["tenantlint", "scan", "x"]).unwrap();
+        let Command::Scan(a) = cli.command else { panic!("not scan") };
+        assert_eq!(a.idfix, None);
     }
 
     #[test]

@@ -415,6 +415,8 @@ enum Field {
     Critical,
     RecipientTypeDetails,
     HideFromAddressLists,
+    GroupType,
+    HomeMdb,
     WhenCreated,
     WhenChanged,
 }
@@ -440,6 +442,8 @@ const FIELDS: &[(&str, Field)] = &[
     ("isCriticalSystemObject", Field::Critical),
     ("msExchRecipientTypeDetails", Field::RecipientTypeDetails),
     ("msExchHideFromAddressLists", Field::HideFromAddressLists),
+    ("groupType", Field::GroupType),
+    ("homeMDB", Field::HomeMdb),
     ("whenCreated", Field::WhenCreated),
     ("whenChanged", Field::WhenChanged),
 ];
@@ -721,6 +725,12 @@ impl<'i> Reader<'i> {
                             self.invalid(name, line, || bad("a decimal number"));
                         }
                     }
+                    Field::GroupType => {
+                        o.group_type = v.trim().parse().ok();
+                        if o.group_type.is_none() {
+                            self.invalid(name, line, || bad("a decimal number"));
+                        }
+                    }
                     Field::WhenCreated | Field::WhenChanged => {
                         let t = generalized_time(&v);
                         if t.is_none() {
@@ -893,6 +903,7 @@ fn text_slot(o: &mut AdObject, field: Field) -> Option<&mut Option<String>> {
         Field::GivenName => &mut o.given_name,
         Field::Sn => &mut o.sn,
         Field::EmployeeId => &mut o.employee_id,
+        Field::HomeMdb => &mut o.home_mdb,
         _ => return None,
     })
 }
@@ -1302,6 +1313,25 @@ mod tests {
         let i = &ex.issues[0];
         assert_eq!((i.code, i.at.line), (codes::INVALID_VALUE, 54));
         assert!(i.message.contains("objectGUID") && i.message.contains("10 bytes"), "{}", i.message);
+    }
+
+    #[test]
+    fn group_type_and_home_mdb_are_mapped() {
+        let ex = run("dn: CN=Staff,OU=Groups,DC=contoso,DC=com\nobjectClass: group\ngroupType: -2147483646\n\n\
+                      dn: CN=Amy Lee,OU=Staff,DC=contoso,DC=com\nobjectClass: user\n\
+                      homeMDB: CN=DB01,CN=Databases,CN=Exchange Administrative Group,CN=Contoso,DC=contoso,DC=com\n\n\
+                      dn: CN=Odd,OU=Groups,DC=contoso,DC=com\nobjectClass: group\ngroupType: security\n")
+        .unwrap();
+        let staff = by_dn(&ex, "CN=Staff,OU=Groups,DC=contoso,DC=com");
+        assert_eq!((staff.group_type, staff.home_mdb.as_deref()), (Some(-2_147_483_646), None));
+        let amy = by_dn(&ex, "CN=Amy Lee,OU=Staff,DC=contoso,DC=com");
+        assert_eq!(amy.group_type, None);
+        assert!(amy.home_mdb.as_deref().is_some_and(|m| m.starts_with("CN=DB01,")));
+        assert_eq!(by_dn(&ex, "CN=Odd,OU=Groups,DC=contoso,DC=com").group_type, None);
+        let bad = issues(&ex, codes::INVALID_VALUE);
+        assert_eq!(bad.len(), 1, "{:?}", ex.issues);
+        assert_eq!(bad[0].at.line, 11);
+        assert!(bad[0].message.contains("groupType"), "{}", bad[0].message);
     }
 
     #[test]

@@ -115,6 +115,10 @@ pub struct AdObject {
     pub ms_exch_recipient_type_details: Option<i64>,
     /// msExchHideFromAddressLists.
     pub ms_exch_hide_from_address_lists: Option<bool>,
+    /// groupType (signed 32-bit flags as exported; negative = security group).
+    pub group_type: Option<i64>,
+    /// homeMDB (DN of the mailbox database of an on-premises Exchange mailbox).
+    pub home_mdb: Option<String>,
     /// whenCreated, as exported (ISO-8601 after normalisation when the reader could parse it).
     pub when_created: Option<String>,
     /// whenChanged, as exported (ISO-8601 after normalisation when the reader could parse it).

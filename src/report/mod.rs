@@ -3,6 +3,7 @@
 //! Formats are declared once in [`OutputFormat`]; `--format` takes a comma-separated list of them.
 
 pub mod csv;
+pub mod idfix_csv;
 pub mod json;
 pub mod junit;
 pub mod sarif;
@@ -23,6 +24,8 @@ pub enum OutputFormat {
     Junit,
     /// `findings.csv`: one row per finding × subject.
     Csv,
+    /// `idfix.csv`: IdFix's CSV columns, one row per IdFix row (needs `--idfix`).
+    IdfixCsv,
 }
 
 impl OutputFormat {
@@ -33,6 +36,7 @@ impl OutputFormat {
             Self::Sarif => "report.sarif",
             Self::Junit => "report.junit.xml",
             Self::Csv => "findings.csv",
+            Self::IdfixCsv => "idfix.csv",
         }
     }
 }
@@ -77,6 +81,7 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
             OutputFormat::Sarif => sarif::render(summary),
             OutputFormat::Junit => junit::render(summary),
             OutputFormat::Csv => csv::render(summary),
+            OutputFormat::IdfixCsv => idfix_csv::render(summary),
         };
         std::fs::write(&path, bytes).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
         written.push(path);

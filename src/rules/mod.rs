@@ -13,6 +13,7 @@
 //! [`FAMILIES`], its rules under `rules/<family>/` with positive and negative fixtures.
 
 pub mod catalog;
+pub mod idfix;
 pub mod input;
 
 use crate::findings::{Finding, Subject};
@@ -22,6 +23,8 @@ use crate::model::{AdObject, CloudObject, Estate};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
+pub use idfix::IdfixMode;
+
 /// Options that change how rules run (from the command line or, later, the policy file).
 #[derive(Debug, Clone, Default)]
 pub struct RuleOptions {
@@ -30,6 +33,8 @@ pub struct RuleOptions {
     pub as_of: Option<time::OffsetDateTime>,
     /// Parameter overrides per rule code (policy file `[rules.CODE.params]`), merged over the catalog's.
     pub params: BTreeMap<String, toml::Table>,
+    /// IdFix parity mode (`--idfix`): run the IdFix rule set chosen (family `idfix`).
+    pub idfix: Option<IdfixMode>,
 }
 
 impl RuleOptions {
@@ -68,7 +73,15 @@ impl Context<'_> {
 pub type Family = fn(&Context<'_>) -> Vec<Finding>;
 
 /// Every family, run in parallel.
-pub const FAMILIES: &[(&str, Family)] = &[("input", input::run)];
+pub const FAMILIES: &[(&str, Family)] = &[("input", input::run), ("idfix", idfix_family)];
+
+/// The `idfix` family runs only in IdFix parity mode ([`RuleOptions::idfix`]).
+fn idfix_family(ctx: &Context<'_>) -> Vec<Finding> {
+    match ctx.options.idfix {
+        Some(mode) => idfix::findings(&ctx.ingested.estate, mode),
+        None => Vec::new(),
+    }
+}
 
 /// Runs every rule family and returns the findings (unsorted).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {

@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod gate;
+mod idfix;
 mod realdata;
 mod report;
 mod rules;
