@@ -2,6 +2,8 @@
 //! from `az` subscription users, so that one person seen in several tenants is one node.
 
 use crate::model::CloudObject;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// What kind of account an external identity is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -29,47 +31,27 @@ pub struct ExternalAccount {
     pub address: String,
 }
 
-/// Microsoft consumer mail domains (MSA by default). Look-alikes such as `hotmail-us.top` are not in it.
-pub const MICROSOFT_CONSUMER_DOMAINS: &[&str] = &[
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "msn.com",
-    "passport.com",
-    "outlook.fr",
-    "outlook.de",
-    "outlook.es",
-    "outlook.it",
-    "outlook.jp",
-    "outlook.com.au",
-    "outlook.com.br",
-    "outlook.co.uk",
-    "hotmail.co.uk",
-    "hotmail.fr",
-    "hotmail.de",
-    "hotmail.es",
-    "hotmail.it",
-    "hotmail.be",
-    "hotmail.nl",
-    "hotmail.ca",
-    "hotmail.com.au",
-    "hotmail.co.jp",
-    "live.co.uk",
-    "live.fr",
-    "live.de",
-    "live.nl",
-    "live.be",
-    "live.ca",
-    "live.com.au",
-    "live.it",
-    "live.jp",
-    "windowslive.com",
-];
+/// The maintained list of Microsoft consumer mail domains, shipped as data
+/// (`src/graph/microsoft-consumer-domains.txt`, embedded at build time).
+pub const MICROSOFT_CONSUMER_DOMAINS_DATA: &str = include_str!("microsoft-consumer-domains.txt");
+
+/// Microsoft consumer mail domains (MSA by default), parsed once from
+/// [`MICROSOFT_CONSUMER_DOMAINS_DATA`]. Exact names: look-alikes such as `hotmail-us.top` are not in it.
+pub fn microsoft_consumer_domains() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        MICROSOFT_CONSUMER_DOMAINS_DATA
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
+}
 
 /// True when `domain` is a Microsoft consumer mail domain.
 pub fn is_microsoft_consumer_domain(domain: &str) -> bool {
-    let d = domain.trim().to_ascii_lowercase();
-    MICROSOFT_CONSUMER_DOMAINS.contains(&d.as_str())
+    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    microsoft_consumer_domains().contains(d.as_str())
 }
 
 /// The real address of a guest UPN `kim_outlook.com#EXT#@contoso.onmicrosoft.com` → `kim@outlook.com`

@@ -14,6 +14,7 @@
 
 pub mod catalog;
 pub mod input;
+pub mod msa;
 
 use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
@@ -58,7 +59,7 @@ impl Context<'_> {
 pub type Family = fn(&Context<'_>) -> Vec<Finding>;
 
 /// Every family, run in parallel.
-pub const FAMILIES: &[(&str, Family)] = &[("input", input::run)];
+pub const FAMILIES: &[(&str, Family)] = &[("input", input::run), ("msa", msa::run)];
 
 /// Runs every rule family and returns the findings (unsorted).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
