@@ -3,6 +3,7 @@
 mod util;
 
 mod cli;
+mod msa;
 mod realdata;
 mod report;
 mod rules;
