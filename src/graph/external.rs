@@ -135,6 +135,53 @@ mod tests {
     }
 
     #[test]
+    fn shipped_domain_list_parses_and_has_the_brands() {
+        let set = microsoft_consumer_domains();
+        assert!(set.len() > 50, "{}", set.len());
+        for d in ["outlook.com", "hotmail.co.uk", "live.com", "msn.com", "outlook.de", "live.fr"] {
+            assert!(set.contains(d), "{d}");
+        }
+        assert!(set.iter().all(|d| !d.contains(' ') && !d.contains('#') && *d == d.to_ascii_lowercase()));
+        assert!(is_microsoft_consumer_domain(" Outlook.COM. "));
+        for d in ["gmail.com", "outlook.contoso.com", "alive.cz", "gmaillive.cloud", "live.com.evil.net"] {
+            assert!(!is_microsoft_consumer_domain(d), "{d}");
+        }
+    }
+
+    #[test]
+    fn personal_account_detection_from_each_signal() {
+        let guest = |upn: &str, mail: Option<&str>, issuer: Option<&str>| CloudObject {
+            upn: Some(upn.into()),
+            mail: mail.map(Into::into),
+            user_type: Some("Guest".into()),
+            identities: issuer
+                .map(|i| vec![crate::model::Identity { issuer: Some(i.into()), ..Default::default() }])
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        // Issuer MicrosoftAccount on any address (a grandfathered MSA on a work address).
+        let a =
+            account_of(&guest("l_contoso.com#EXT#@m.onmicrosoft.com", Some("l@contoso.com"), Some("MicrosoftAccount")));
+        assert_eq!(a, Some(ExternalAccount { kind: AccountKind::Personal, address: "l@contoso.com".into() }));
+        // No identities (MSOnline export): the #EXT# UPN gives the address, the consumer domain the kind.
+        let a = account_of(&guest("kim_outlook.com#EXT#@c.onmicrosoft.com", None, None)).unwrap();
+        assert_eq!((a.kind, a.address.as_str()), (AccountKind::Personal, "kim@outlook.com"));
+        // Pending invitation: the issuer is still the host's own domain; the consumer domain decides.
+        let a =
+            account_of(&guest("kim_live.com#EXT#@c.onmicrosoft.com", Some("kim@live.com"), Some("c.onmicrosoft.com")));
+        assert_eq!(a.unwrap().kind, AccountKind::Personal);
+        // Look-alike consumer domain: e-mail OTP with an issuer, unknown without.
+        let otp = account_of(&guest("s_hotmail-us.top#EXT#@c.onmicrosoft.com", Some("s@hotmail-us.top"), Some("mail")));
+        assert_eq!(otp.unwrap().kind, AccountKind::EmailOtp);
+        let bare = account_of(&guest("s_hotmail-us.top#EXT#@c.onmicrosoft.com", Some("s@hotmail-us.top"), None));
+        assert_eq!(bare.unwrap().kind, AccountKind::Unknown);
+        // An ExternalAzureAD guest with a consumer-looking address stays a work account.
+        let w =
+            account_of(&guest("x_outlook.com#EXT#@c.onmicrosoft.com", Some("x@outlook.com"), Some("ExternalAzureAD")));
+        assert_eq!(w.unwrap().kind, AccountKind::Work);
+    }
+
+    #[test]
     fn member_without_external_identity_is_not_external() {
         let o =
             CloudObject { upn: Some("ann@contoso.com".into()), user_type: Some("Member".into()), ..Default::default() };

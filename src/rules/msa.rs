@@ -242,7 +242,12 @@ fn several_tenants(estate: &Estate, accounts: &[Personal<'_>], tenants: &TenantN
         let mut presence: BTreeMap<TenantKey, BTreeSet<&str>> = BTreeMap::new();
         for &c in &a.objects {
             let o = &estate.cloud_objects[c as usize];
-            let what = if o.is_guest() { "guest" } else { "member created by the personal account" };
+            let pending = o.external_user_state.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("PendingAcceptance"));
+            let what = match (o.is_guest(), pending) {
+                (true, false) => "guest",
+                (true, true) => "guest (invitation pending)",
+                (false, _) => "member signing in with the personal account",
+            };
             presence.entry(TenantKey::Exported(o.tenant)).or_default().insert(what);
         }
         for &s in &a.subscriptions {
@@ -264,7 +269,7 @@ fn several_tenants(estate: &Estate, accounts: &[Personal<'_>], tenants: &TenantN
         subjects.push(account_subject(a.address));
         let guest_tenants: Vec<String> = presence
             .iter()
-            .filter(|(_, p)| p.iter().any(|w| !w.starts_with("signed in")))
+            .filter(|(_, p)| p.iter().any(|w| !w.starts_with("signed in with az")))
             .map(|(k, _)| tenants.name(k))
             .collect();
         let other = presence.len() - guest_tenants.len();
