@@ -644,7 +644,8 @@ fn estate_domain_personal(estate: &Estate, accounts: &[Personal<'_>]) -> Vec<Fin
             out.push(finding(
                 ESTATE_DOMAIN_PERSONAL,
                 format!(
-                    "Guest {} in {} {how} with an address in {domain} (verified by {}) but signs in with a personal Microsoft account instead of the organisation's work identity",
+                    "{} {} in {} {how} with an address in {domain} (verified by {}) but signs in with a personal Microsoft account instead of the organisation's work identity",
+                    if o.is_guest() { "Guest" } else { "User" },
                     a.address,
                     host.name,
                     names_joined(&verified_by)
