@@ -2,6 +2,8 @@
 //! from `az` subscription users, so that one person seen in several tenants is one node.
 
 use crate::model::CloudObject;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// What kind of account an external identity is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -29,47 +31,27 @@ pub struct ExternalAccount {
     pub address: String,
 }
 
-/// Microsoft consumer mail domains (MSA by default). Look-alikes such as `hotmail-us.top` are not in it.
-pub const MICROSOFT_CONSUMER_DOMAINS: &[&str] = &[
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "msn.com",
-    "passport.com",
-    "outlook.fr",
-    "outlook.de",
-    "outlook.es",
-    "outlook.it",
-    "outlook.jp",
-    "outlook.com.au",
-    "outlook.com.br",
-    "outlook.co.uk",
-    "hotmail.co.uk",
-    "hotmail.fr",
-    "hotmail.de",
-    "hotmail.es",
-    "hotmail.it",
-    "hotmail.be",
-    "hotmail.nl",
-    "hotmail.ca",
-    "hotmail.com.au",
-    "hotmail.co.jp",
-    "live.co.uk",
-    "live.fr",
-    "live.de",
-    "live.nl",
-    "live.be",
-    "live.ca",
-    "live.com.au",
-    "live.it",
-    "live.jp",
-    "windowslive.com",
-];
+/// The maintained list of Microsoft consumer mail domains, shipped as data
+/// (`src/graph/microsoft-consumer-domains.txt`, embedded at build time).
+pub const MICROSOFT_CONSUMER_DOMAINS_DATA: &str = include_str!("microsoft-consumer-domains.txt");
+
+/// Microsoft consumer mail domains (MSA by default), parsed once from
+/// [`MICROSOFT_CONSUMER_DOMAINS_DATA`]. Exact names: look-alikes such as `hotmail-us.top` are not in it.
+pub fn microsoft_consumer_domains() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        MICROSOFT_CONSUMER_DOMAINS_DATA
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
+}
 
 /// True when `domain` is a Microsoft consumer mail domain.
 pub fn is_microsoft_consumer_domain(domain: &str) -> bool {
-    let d = domain.trim().to_ascii_lowercase();
-    MICROSOFT_CONSUMER_DOMAINS.contains(&d.as_str())
+    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    microsoft_consumer_domains().contains(d.as_str())
 }
 
 /// The real address of a guest UPN `kim_outlook.com#EXT#@contoso.onmicrosoft.com` → `kim@outlook.com`
@@ -150,6 +132,53 @@ mod tests {
         assert!(!is_microsoft_consumer_domain("freehotmail.net"));
         assert_eq!(account_of_az_user("live.com#Kim@Outlook.com").unwrap().address, "kim@outlook.com");
         assert!(account_of_az_user("admin@contoso.com").is_none());
+    }
+
+    #[test]
+    fn shipped_domain_list_parses_and_has_the_brands() {
+        let set = microsoft_consumer_domains();
+        assert!(set.len() > 50, "{}", set.len());
+        for d in ["outlook.com", "hotmail.co.uk", "live.com", "msn.com", "outlook.de", "live.fr"] {
+            assert!(set.contains(d), "{d}");
+        }
+        assert!(set.iter().all(|d| !d.contains(' ') && !d.contains('#') && *d == d.to_ascii_lowercase()));
+        assert!(is_microsoft_consumer_domain(" Outlook.COM. "));
+        for d in ["gmail.com", "outlook.contoso.com", "alive.cz", "gmaillive.cloud", "live.com.evil.net"] {
+            assert!(!is_microsoft_consumer_domain(d), "{d}");
+        }
+    }
+
+    #[test]
+    fn personal_account_detection_from_each_signal() {
+        let guest = |upn: &str, mail: Option<&str>, issuer: Option<&str>| CloudObject {
+            upn: Some(upn.into()),
+            mail: mail.map(Into::into),
+            user_type: Some("Guest".into()),
+            identities: issuer
+                .map(|i| vec![crate::model::Identity { issuer: Some(i.into()), ..Default::default() }])
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        // Issuer MicrosoftAccount on any address (a grandfathered MSA on a work address).
+        let a =
+            account_of(&guest("l_contoso.com#EXT#@m.onmicrosoft.com", Some("l@contoso.com"), Some("MicrosoftAccount")));
+        assert_eq!(a, Some(ExternalAccount { kind: AccountKind::Personal, address: "l@contoso.com".into() }));
+        // No identities (MSOnline export): the #EXT# UPN gives the address, the consumer domain the kind.
+        let a = account_of(&guest("kim_outlook.com#EXT#@c.onmicrosoft.com", None, None)).unwrap();
+        assert_eq!((a.kind, a.address.as_str()), (AccountKind::Personal, "kim@outlook.com"));
+        // Pending invitation: the issuer is still the host's own domain; the consumer domain decides.
+        let a =
+            account_of(&guest("kim_live.com#EXT#@c.onmicrosoft.com", Some("kim@live.com"), Some("c.onmicrosoft.com")));
+        assert_eq!(a.unwrap().kind, AccountKind::Personal);
+        // Look-alike consumer domain: e-mail OTP with an issuer, unknown without.
+        let otp = account_of(&guest("s_hotmail-us.top#EXT#@c.onmicrosoft.com", Some("s@hotmail-us.top"), Some("mail")));
+        assert_eq!(otp.unwrap().kind, AccountKind::EmailOtp);
+        let bare = account_of(&guest("s_hotmail-us.top#EXT#@c.onmicrosoft.com", Some("s@hotmail-us.top"), None));
+        assert_eq!(bare.unwrap().kind, AccountKind::Unknown);
+        // An ExternalAzureAD guest with a consumer-looking address stays a work account.
+        let w =
+            account_of(&guest("x_outlook.com#EXT#@c.onmicrosoft.com", Some("x@outlook.com"), Some("ExternalAzureAD")));
+        assert_eq!(w.unwrap().kind, AccountKind::Work);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 pub mod catalog;
 pub mod idfix;
 pub mod input;
+pub mod msa;
 
 use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
@@ -73,7 +74,7 @@ impl Context<'_> {
 pub type Family = fn(&Context<'_>) -> Vec<Finding>;
 
 /// Every family, run in parallel.
-pub const FAMILIES: &[(&str, Family)] = &[("input", input::run), ("idfix", idfix_family)];
+pub const FAMILIES: &[(&str, Family)] = &[("input", input::run), ("idfix", idfix_family), ("msa", msa::run)];
 
 /// The `idfix` family runs only in IdFix parity mode ([`RuleOptions::idfix`]).
 fn idfix_family(ctx: &Context<'_>) -> Vec<Finding> {

@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod gate;
 mod idfix;
+mod msa;
 mod realdata;
 mod report;
 mod rules;
