@@ -12,8 +12,10 @@
 //! Adding a family: a module with `pub fn run(ctx: &Context<'_>) -> Vec<Finding>`, one entry in
 //! [`FAMILIES`], its rules under `rules/<family>/` with positive and negative fixtures.
 
+pub mod anchors;
 pub mod catalog;
 pub mod input;
+pub mod sync;
 
 use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
@@ -58,7 +60,7 @@ impl Context<'_> {
 pub type Family = fn(&Context<'_>) -> Vec<Finding>;
 
 /// Every family, run in parallel.
-pub const FAMILIES: &[(&str, Family)] = &[("input", input::run)];
+pub const FAMILIES: &[(&str, Family)] = &[("input", input::run), ("anchors", anchors::run), ("sync", sync::run)];
 
 /// Runs every rule family and returns the findings (unsorted).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
