@@ -515,12 +515,19 @@ fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
             } else {
                 "a name"
             };
-            let title = format!(
-                "{}: ImmutableId `{id}` is {}{kind} (`{text}`, most likely {}), not a GUID-derived anchor",
-                c.label(),
-                if encoded { "Base64 of " } else { "" },
-                guess.attribute
-            );
+            let title = if encoded {
+                format!(
+                    "{}: ImmutableId `{id}` is Base64 of {kind} (`{text}`; likely source: {}), not a GUID-derived anchor",
+                    c.label(),
+                    guess.attribute
+                )
+            } else {
+                format!(
+                    "{}: ImmutableId `{id}` is {kind} in plain text (likely source: {}), not a GUID-derived anchor",
+                    c.label(),
+                    guess.attribute
+                )
+            };
             let mut ev = evidence([
                 ("immutable_id", s(id)),
                 ("shape", s(shape.name())),
