@@ -436,12 +436,15 @@ fn s(v: impl Into<String>) -> Value {
 /// The family entry point.
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let p = Prep::new(ctx);
-    let mut out: Vec<Finding> = (0..p.estate.cloud_objects.len() as u32)
-        .into_par_iter()
-        .flat_map_iter(|c| per_cloud_object(&p, c))
-        .collect();
+    let mut out: Vec<Finding> =
+        (0..p.estate.cloud_objects.len() as u32).into_par_iter().flat_map_iter(|c| per_cloud_object(&p, c)).collect();
     out.extend(duplicate_anchors(&p));
-    out.extend((0..p.estate.ad_objects.len() as u32).into_par_iter().flat_map_iter(|a| consistency_guid(&p, a)).collect::<Vec<_>>());
+    out.extend(
+        (0..p.estate.ad_objects.len() as u32)
+            .into_par_iter()
+            .flat_map_iter(|a| consistency_guid(&p, a))
+            .collect::<Vec<_>>(),
+    );
     out.extend(collisions(&p));
     out.extend(undeclared(&p));
     out
@@ -692,7 +695,11 @@ fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Finding> {
         ("forests_checked", json!(names)),
         (
             "forests_chosen_by",
-            s(if declared { "forests that sync to the tenant (manifest syncs_to)" } else { "every forest (no forest declares syncs_to this tenant)" }),
+            s(if declared {
+                "forests that sync to the tenant (manifest syncs_to)"
+            } else {
+                "every forest (no forest declares syncs_to this tenant)"
+            }),
         ),
         ("forest_completeness", Value::Array(completeness)),
         ("conclusion", s(if all_complete { "definite" } else { "weaker: completeness unknown or partial" })),
@@ -754,7 +761,9 @@ fn duplicate_anchors(p: &Prep<'_>) -> Vec<Finding> {
             let mut subjects: Vec<Subject> =
                 members.iter().map(|&c| cloud_subject(estate, &estate.cloud_objects[c as usize])).collect();
             // Primary: a synced object (the tenant the forest feeds), else the first.
-            if let Some(pos) = members.iter().position(|&c| estate.cloud_objects[c as usize].on_prem_sync_enabled == Some(true)) {
+            if let Some(pos) =
+                members.iter().position(|&c| estate.cloud_objects[c as usize].on_prem_sync_enabled == Some(true))
+            {
                 let primary = subjects.remove(pos);
                 subjects.insert(0, primary);
             }
@@ -851,7 +860,11 @@ fn consistency_guid(p: &Prep<'_>, a: u32) -> Option<Finding> {
             "{}: ms-DS-ConsistencyGuid is {} bytes long, not a 16-byte GUID{}",
             o.label(),
             cg.len(),
-            if attr == AnchorAttr::ConsistencyGuid { " — Azure AD Connect would export it as the anchor" } else { "" }
+            if attr == AnchorAttr::ConsistencyGuid {
+                " — Azure AD Connect would export it as the anchor"
+            } else {
+                ""
+            }
         );
         let mut f = finding(CG_DIFFERS, title, vec![ad_subject(o)], ev, "length");
         f.severity = if attr == AnchorAttr::ConsistencyGuid { Severity::Medium } else { Severity::Low };
@@ -973,7 +986,10 @@ fn collisions(p: &Prep<'_>) -> Vec<Finding> {
                 labels.join(", ")
             )
         } else {
-            format!("{}: compute the same anchor `{value}` with the anchor attribute in use; only one can sync", labels.join(", "))
+            format!(
+                "{}: compute the same anchor `{value}` with the anchor attribute in use; only one can sync",
+                labels.join(", ")
+            )
         };
         let ev = evidence([
             ("anchor", s(value.clone())),
@@ -990,7 +1006,8 @@ fn collisions(p: &Prep<'_>) -> Vec<Finding> {
             ),
         ]);
         let subjects = members.iter().map(|&a| ad_subject(&estate.ad_objects[a as usize])).collect();
-        let mut f = finding(COLLIDE, title, subjects, ev, format!("{}:{value}", if switched { "switch" } else { "current" }));
+        let mut f =
+            finding(COLLIDE, title, subjects, ev, format!("{}:{value}", if switched { "switch" } else { "current" }));
         f.severity = if switched { Severity::Low } else { Severity::High };
         out.push(f);
     }
@@ -1021,7 +1038,12 @@ fn undeclared(p: &Prep<'_>) -> Vec<Finding> {
         }
         let Some(a) = first_object[fi] else { continue };
         let f = &estate.forests[fi];
-        let title = format!("Forest {}: the sync anchor attribute is not declared; {} is used, {}", f.name, d.attr.as_str(), d.how);
+        let title = format!(
+            "Forest {}: the sync anchor attribute is not declared; {} is used, {}",
+            f.name,
+            d.attr.as_str(),
+            d.how
+        );
         let ev = evidence([
             ("forest", s(f.name.clone())),
             ("anchor_attribute", s(d.attr.as_str())),
@@ -1073,7 +1095,10 @@ mod tests {
             Shape::Mangled(b) => assert_eq!(b.len(), 24),
             other => panic!("{other:?}"),
         }
-        assert_eq!(classify(&encode_base64(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])), Shape::OtherBinary(20));
+        assert_eq!(
+            classify(&encode_base64(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])),
+            Shape::OtherBinary(20)
+        );
     }
 
     fn ctx_run(e: Estate, f: impl FnOnce(&[Finding])) {
@@ -1106,7 +1131,12 @@ mod tests {
     }
     fn estate() -> Estate {
         let mut e = Estate::default();
-        e.forests.push(Forest { name: "corp.contoso.com".into(), complete: Some(true), syncs_to: vec![0], ..Default::default() });
+        e.forests.push(Forest {
+            name: "corp.contoso.com".into(),
+            complete: Some(true),
+            syncs_to: vec![0],
+            ..Default::default()
+        });
         e.tenants.push(Tenant { id: Some("t0".into()), name: "Contoso".into(), ..Default::default() });
         e
     }

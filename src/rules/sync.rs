@@ -108,7 +108,9 @@ fn stale_sync(ctx: &Context<'_>) -> Vec<Finding> {
             ("max_age_days", json!(max_days)),
             (
                 "consequence",
-                s("changes made in AD since then (new users, disabled leavers, password changes) are not in the tenant"),
+                s(
+                    "changes made in AD since then (new users, disabled leavers, password changes) are not in the tenant",
+                ),
             ),
         ]);
         let mut f = finding(STALE, title, vec![tenant_subject(estate, i as u32)], ev, "");
@@ -129,12 +131,12 @@ fn settings_of(estate: &Estate) -> HashMap<u32, &SyncSettings> {
 }
 
 fn kinds_compatible(o: &AdObject, c: &CloudObject) -> bool {
-    match (&o.class, c.kind) {
-        (AdClass::User | AdClass::InetOrgPerson, CloudKind::User) => true,
-        (AdClass::Group, CloudKind::Group) => true,
-        (AdClass::Contact, CloudKind::Contact) => true,
-        _ => false,
-    }
+    matches!(
+        (&o.class, c.kind),
+        (AdClass::User | AdClass::InetOrgPerson, CloudKind::User)
+            | (AdClass::Group, CloudKind::Group)
+            | (AdClass::Contact, CloudKind::Contact)
+    )
 }
 
 /// SY002/SY003/SY004: soft-match candidates (primary SMTP, then UPN) and admin-role holders that would match.
@@ -408,15 +410,14 @@ fn quarantined(ctx: &Context<'_>) -> Vec<Finding> {
             // Corroborate: the on-premises UPN (Graph) or the hard-linked AD twin's UPN starts with the prefix
             // and is not itself in the initial domain.
             let node = graph.cloud_objects[ci as usize];
-            let twin: Option<u32> =
-                graph.graph.edges_directed(node, Direction::Incoming).find_map(|e| match (e.weight(), graph.graph[e.source()]) {
+            let twin: Option<u32> = graph.graph.edges_directed(node, Direction::Incoming).find_map(|e| {
+                match (e.weight(), graph.graph[e.source()]) {
                     (Edge::AnchoredTo(_), Node::AdObject(a)) => Some(a),
                     _ => None,
-                });
-            let original = c
-                .on_prem_upn
-                .clone()
-                .or_else(|| twin.and_then(|a| estate.ad_objects[a as usize].upn.clone()))?;
+                }
+            });
+            let original =
+                c.on_prem_upn.clone().or_else(|| twin.and_then(|a| estate.ad_objects[a as usize].upn.clone()))?;
             let (olocal, odom) = local_part(&original)?;
             if !olocal.eq_ignore_ascii_case(prefix) || is_initial(c.tenant, &odom.to_lowercase()) {
                 return None;
@@ -517,7 +518,11 @@ fn topology(ctx: &Context<'_>) -> Vec<Finding> {
             ("forest", s(forest.name.clone())),
             (
                 "synced_links_per_tenant",
-                json!(ts.iter().map(|(t, n, _)| json!({"tenant": estate.tenants[*t as usize].name, "objects": n})).collect::<Vec<_>>()),
+                json!(
+                    ts.iter()
+                        .map(|(t, n, _)| json!({"tenant": estate.tenants[*t as usize].name, "objects": n}))
+                        .collect::<Vec<_>>()
+                ),
             ),
             ("declared_in_syncs_to", json!(declared)),
             (
@@ -579,7 +584,12 @@ mod tests {
 
     fn base() -> Estate {
         let mut e = Estate::default();
-        e.forests.push(Forest { name: "corp.contoso.com".into(), syncs_to: vec![0], complete: Some(true), ..Default::default() });
+        e.forests.push(Forest {
+            name: "corp.contoso.com".into(),
+            syncs_to: vec![0],
+            complete: Some(true),
+            ..Default::default()
+        });
         e.tenants.push(Tenant {
             id: Some("bab6cf19-4a02-459b-a96d-5ba492ac1715".into()),
             name: "Contoso".into(),
@@ -654,9 +664,18 @@ mod tests {
         let mut unknown = cloud("c4", "nadia@contoso.com");
         unknown.sync_fields_exported = false;
         e.cloud_objects.push(unknown);
-        e.role_grants.push(RoleGrant { principal_id: "c3".into(), role: "Global Administrator".into(), ..Default::default() });
+        e.role_grants.push(RoleGrant {
+            principal_id: "c3".into(),
+            role: "Global Administrator".into(),
+            ..Default::default()
+        });
         let fs = run_on(e.clone(), "2026-11-23");
-        assert_eq!(rules(&fs), vec![SOFT_MERGE, INVALID_SOFT, ADMIN_MATCH], "{:?}", fs.iter().map(|f| &f.title).collect::<Vec<_>>());
+        assert_eq!(
+            rules(&fs),
+            vec![SOFT_MERGE, INVALID_SOFT, ADMIN_MATCH],
+            "{:?}",
+            fs.iter().map(|f| &f.title).collect::<Vec<_>>()
+        );
         let admin = fs.iter().find(|f| f.rule == ADMIN_MATCH).unwrap();
         assert_eq!(admin.severity, Severity::High);
         assert_eq!(admin.subjects.len(), 3, "AD user, cloud admin, role grant");

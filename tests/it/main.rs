@@ -2,8 +2,10 @@
 
 mod util;
 
+mod anchors;
 mod cli;
 mod realdata;
 mod report;
 mod rules;
 mod samples;
+mod sync;
