@@ -420,12 +420,18 @@ impl<'a> Prep<'a> {
         soft.dedup();
         (hard, soft)
     }
-    /// The forests whose objects could own cloud objects of tenant `t`: those that sync to it, else all.
+    /// The forests whose objects could own cloud objects of tenant `t`: those that declare `syncs_to` it,
+    /// else every forest that declares no `syncs_to` at all (forests declared to feed other tenants are
+    /// left out). The flag is true when the forests were declared.
     fn forests_for_tenant(&self, t: u32) -> (Vec<u32>, bool) {
-        let declared: Vec<u32> = (0..self.estate.forests.len() as u32)
-            .filter(|&f| self.estate.forests[f as usize].syncs_to.contains(&t))
-            .collect();
-        if declared.is_empty() { ((0..self.estate.forests.len() as u32).collect(), false) } else { (declared, true) }
+        let forests = &self.estate.forests;
+        let declared: Vec<u32> =
+            (0..forests.len() as u32).filter(|&f| forests[f as usize].syncs_to.contains(&t)).collect();
+        if declared.is_empty() {
+            ((0..forests.len() as u32).filter(|&f| forests[f as usize].syncs_to.is_empty()).collect(), false)
+        } else {
+            (declared, true)
+        }
     }
 }
 
@@ -666,7 +672,8 @@ fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Finding> {
     if forests.is_empty() {
         return None;
     }
-    let all_complete = forests.iter().all(|&f| estate.forests[f as usize].complete == Some(true));
+    // Definite only when the forests are declared to feed the tenant and declared complete.
+    let all_complete = declared && forests.iter().all(|&f| estate.forests[f as usize].complete == Some(true));
     let names: Vec<String> = forests.iter().map(|&f| estate.forests[f as usize].name.clone()).collect();
     let completeness: Vec<Value> = forests
         .iter()
@@ -684,7 +691,7 @@ fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Finding> {
     } else {
         format!(
             "{}: synced cloud object whose ImmutableId `{id}` matches no exported object of {} — possibly orphaned \
-             (the export is not known to be complete)",
+             (the forest is not known to be exported completely, or not known to feed this tenant)",
             c.label(),
             names.join(", ")
         )
@@ -702,7 +709,16 @@ fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Finding> {
             }),
         ),
         ("forest_completeness", Value::Array(completeness)),
-        ("conclusion", s(if all_complete { "definite" } else { "weaker: completeness unknown or partial" })),
+        (
+            "conclusion",
+            s(if all_complete {
+                "definite"
+            } else if declared {
+                "weaker: the export of the forest is not declared complete"
+            } else {
+                "weaker: no forest is declared to feed this tenant"
+            }),
+        ),
     ]);
     if let Some(g) = Guid::from_immutable_id(id) {
         ev.insert("anchor_guid".into(), s(g.to_string()));
@@ -1199,6 +1215,25 @@ mod tests {
             assert_eq!(o.len(), 1);
             assert_eq!(o[0].severity, Severity::Low);
             assert!(o[0].title.contains("possibly orphaned"));
+        });
+    }
+
+    #[test]
+    fn orphan_needs_a_forest_that_may_feed_the_tenant() {
+        let mut e = estate();
+        e.tenants.push(Tenant { id: Some("t1".into()), name: "Other".into(), ..Default::default() });
+        e.ad_objects.push(ad(ANN, "ann@contoso.com"));
+        let mut o = cloud("x@other.example", Some("ERERESIiMzNERFVVVVVVVQ=="));
+        o.tenant = 1;
+        e.cloud_objects.push(o);
+        // The only forest declares it feeds Contoso: nothing is known about "Other".
+        ctx_run(e.clone(), |fs| assert!(fs.iter().all(|f| f.rule != "AN005"), "{:?}", codes(fs)));
+        // A forest without syncs_to may feed it: reported, but never as definite.
+        e.forests[0].syncs_to.clear();
+        ctx_run(e, |fs| {
+            let f = fs.iter().find(|f| f.rule == "AN005").unwrap();
+            assert_eq!(f.severity, Severity::Low);
+            assert_eq!(f.evidence["conclusion"], "weaker: no forest is declared to feed this tenant");
         });
     }
 

@@ -169,15 +169,83 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
             // Tenants where the object is already hard-linked: hard match wins there.
             let mut hard_tenants = BTreeSet::new();
             let mut soft: BTreeMap<u32, Vec<SoftKey>> = BTreeMap::new();
+            let mut hard_admin: Vec<u32> = Vec::new();
             for e in graph.graph.edges_directed(node, Direction::Outgoing) {
                 let Node::CloudObject(c) = graph.graph[e.target()] else { continue };
                 match e.weight() {
                     Edge::AnchoredTo(_) => {
-                        hard_tenants.insert(estate.cloud_objects[c as usize].tenant);
+                        let co = &estate.cloud_objects[c as usize];
+                        hard_tenants.insert(co.tenant);
+                        if roles.contains_key(&c)
+                            && co.sync_fields_exported
+                            && co.on_prem_sync_enabled != Some(true)
+                            && tenants.contains(&co.tenant)
+                            && !co.is_guest()
+                        {
+                            hard_admin.push(c);
+                        }
                     }
                     Edge::SoftMatchCandidate(k) => soft.entry(c).or_default().push(*k),
                     _ => {}
                 }
+            }
+            hard_admin.sort_unstable();
+            hard_admin.dedup();
+            for c in hard_admin {
+                let co = &estate.cloud_objects[c as usize];
+                let block_hard = settings
+                    .get(&co.tenant)
+                    .and_then(|s| s.features.get("blockCloudObjectTakeoverThroughHardMatchEnabled").copied());
+                let role_names: BTreeSet<&str> =
+                    roles[&c].iter().map(|&g| estate.role_grants[g].role.as_str()).collect();
+                let title = format!(
+                    "{}: cloud-managed {} holding {} already carries AD user {}'s anchor `{}` — the next sync \
+                     hard-matches it{}",
+                    co.label(),
+                    co.upn.as_deref().unwrap_or(""),
+                    role_names.iter().copied().collect::<Vec<_>>().join(", "),
+                    o.label(),
+                    co.immutable_id.as_deref().unwrap_or(""),
+                    if block_hard == Some(true) {
+                        " (blocked: blockCloudObjectTakeoverThroughHardMatchEnabled is on, InvalidHardMatch)"
+                    } else {
+                        " and takes the admin account over"
+                    }
+                );
+                let ev = evidence([
+                    ("tenant", s(estate.tenants[co.tenant as usize].name.clone())),
+                    ("matched_on", json!(["ImmutableId (hard match)"])),
+                    ("roles", json!(role_names)),
+                    ("blockCloudObjectTakeoverThroughHardMatchEnabled", json!(block_hard)),
+                    (
+                        "how_entra_decides",
+                        s("a hard match on the ImmutableId makes the cloud object on-premises managed (attributes and, \
+                           with password hash sync, the password come from AD) unless \
+                           blockCloudObjectTakeoverThroughHardMatchEnabled is on, which refuses it with InvalidHardMatch"),
+                    ),
+                    (
+                        "fix_order",
+                        json!([
+                            "keep admin accounts cloud-only: clear the cloud object's ImmutableId or exclude the AD object from sync",
+                            "keep blockCloudObjectTakeoverThroughHardMatchEnabled on outside a planned matching window",
+                        ]),
+                    ),
+                ]);
+                let mut subjects = vec![ad_subject(o), cloud_subject(estate, co)];
+                for &g in &roles[&c] {
+                    let r = &estate.role_grants[g];
+                    subjects.push(Subject {
+                        kind: "role-grant".into(),
+                        id: format!("{}/{}", subjects[1].id, r.role_id.as_deref().unwrap_or(&r.role)),
+                        display: format!("{} ({})", r.role, co.label()),
+                        source: Some(r.source),
+                    });
+                }
+                let mut f = finding(ADMIN_MATCH, title, subjects, ev, format!("hard:{}", co.id.clone().unwrap_or_default()));
+                if block_hard == Some(true) {
+                    f.severity = Severity::Medium;
+                }
+                out.push(f);
             }
             for (c, keys) in soft {
                 let co = &estate.cloud_objects[c as usize];
@@ -284,7 +352,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                         let r = &estate.role_grants[g];
                         subjects.push(Subject {
                             kind: "role-grant".into(),
-                            id: format!("{}/{}/{}", subjects[1].id, r.role_id.as_deref().unwrap_or(&r.role), r.role),
+                            id: format!("{}/{}", subjects[1].id, r.role_id.as_deref().unwrap_or(&r.role)),
                             display: format!("{} ({})", r.role, co.label()),
                             source: Some(r.source),
                         });
@@ -692,6 +760,29 @@ mod tests {
         let fs = run_on(e, "2026-11-23");
         assert_eq!(rules(&fs), vec![SOFT_MERGE, INVALID_SOFT, ADMIN_MATCH, TAKEOVER_OPEN]);
         assert_eq!(fs.iter().find(|f| f.rule == SOFT_MERGE).unwrap().severity, Severity::High);
+    }
+
+    #[test]
+    fn admin_that_would_be_hard_matched() {
+        let mut e = base();
+        let a = ad("efd785c7-2908-4594-bbfa-32f1d9617044", "marek@contoso.com");
+        let mut c = cloud("c1", "admin@contoso.onmicrosoft.com");
+        c.immutable_id = a.object_guid.map(|g| g.immutable_id());
+        e.ad_objects.push(a);
+        e.cloud_objects.push(c);
+        e.role_grants.push(RoleGrant {
+            principal_id: "c1".into(),
+            role: "Global Administrator".into(),
+            ..Default::default()
+        });
+        let fs = run_on(e.clone(), "2026-11-23");
+        let f: Vec<&Finding> = fs.iter().filter(|f| f.rule == ADMIN_MATCH).collect();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::High);
+        assert!(f[0].title.contains("hard-matches"));
+        // Synced already: nothing to take over.
+        e.cloud_objects[0].on_prem_sync_enabled = Some(true);
+        assert!(run_on(e, "2026-11-23").iter().all(|f| f.rule != ADMIN_MATCH));
     }
 
     #[test]
