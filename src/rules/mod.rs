@@ -12,10 +12,12 @@
 //! Adding a family: a module with `pub fn run(ctx: &Context<'_>) -> Vec<Finding>`, one entry in
 //! [`FAMILIES`], its rules under `rules/<family>/` with positive and negative fixtures.
 
+pub mod anchors;
 pub mod catalog;
 pub mod idfix;
 pub mod input;
 pub mod msa;
+pub mod sync;
 
 use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
@@ -74,7 +76,13 @@ impl Context<'_> {
 pub type Family = fn(&Context<'_>) -> Vec<Finding>;
 
 /// Every family, run in parallel.
-pub const FAMILIES: &[(&str, Family)] = &[("input", input::run), ("idfix", idfix_family), ("msa", msa::run)];
+pub const FAMILIES: &[(&str, Family)] = &[
+    ("input", input::run),
+    ("idfix", idfix_family),
+    ("anchors", anchors::run),
+    ("sync", sync::run),
+    ("msa", msa::run),
+];
 
 /// The `idfix` family runs only in IdFix parity mode ([`RuleOptions::idfix`]).
 fn idfix_family(ctx: &Context<'_>) -> Vec<Finding> {

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod anchors;
 mod cli;
 mod gate;
 mod idfix;
@@ -10,3 +11,4 @@ mod realdata;
 mod report;
 mod rules;
 mod samples;
+mod sync;

@@ -1,0 +1,59 @@
+//! End-to-end: the `sync` family on the bundled sample, checked against EXPECTED.md's `sync` (SY-*) rows.
+
+use crate::anchors::{at, locations, mentioning, scan_merger};
+use crate::util::*;
+
+#[test]
+fn sync_findings_match_expected_md() {
+    let r = scan_merger();
+    let one = |rule: &str, file: &str, line: u64| {
+        let f = at(&r, rule, file, line);
+        assert_eq!(f.len(), 1, "one {rule} at {file}:{line}");
+        f[0]
+    };
+    // SY-01 Fabrikam stale sync (2026-06-02, judged 2026-11-23).
+    let f = one("SY001", "tenants/fabrikam/organization.json", 4);
+    assert_eq!(f["evidence"]["onPremisesLastSyncDateTime"], "2026-06-02T03:14:07Z");
+    assert_eq!(findings_with_rule(&r, "SY001").len(), 1, "SY-06: Contoso fresh, Contoso Marketing never synced");
+    // SY-02 Nadia Haddad will be merged; high because blockSoftMatchEnabled is off (SY-04).
+    let f = one("SY002", "ad/contoso/users.csv", 55);
+    assert!(locations(f).contains(&("tenants/contoso/users-page2.json".into(), 4)));
+    assert_eq!(f["severity"], "high");
+    assert_eq!(findings_with_rule(&r, "SY002").len(), 1, "SY-07/SY-08: nobody else is listed as will be merged");
+    // SY-03 Marek Ostrowski: cloud-only Global Administrator with an AD twin.
+    let f = one("SY004", "ad/contoso/users.csv", 54);
+    let locs = locations(f);
+    assert!(locs.contains(&("tenants/contoso/users.json".into(), 2443)), "{locs:?}");
+    assert!(locs.iter().any(|(p, _)| p == "tenants/contoso/directoryRoles.json"), "{locs:?}");
+    assert_eq!(f["severity"], "high");
+    assert!(f["evidence"]["how_entra_decides"].as_str().unwrap().contains("Existing Admin Role Conflict"));
+    // SY-04 Contoso's blocking switches are off; SY-09 Fabrikam's are on.
+    let f = one("SY005", "tenants/contoso/onPremisesSynchronization.json", 4);
+    assert_eq!(f["evidence"]["features_off"].as_array().unwrap().len(), 2);
+    assert_eq!(findings_with_rule(&r, "SY005").len(), 1);
+    // SY-05 James Smith: quarantined UPN.
+    let f = one("SY006", "tenants/contoso/users.json", 1872);
+    assert_eq!(f["evidence"]["original_upn"], "j.smith@contoso.com");
+    // SY-07 break-glass admins and SY-08 users whose twins already hold an anchor: never "will be merged".
+    for (p, l) in [
+        ("tenants/contoso/users.json", 728),
+        ("tenants/contoso/users.json", 762),
+        ("ad/contoso/users.csv", 56),
+        ("ad/contoso/users.csv", 57),
+        ("ad/contoso/users.csv", 58),
+        ("ad/contoso/users.csv", 59),
+    ] {
+        let merged: Vec<_> = mentioning(&r, &["sync"], p, l)
+            .into_iter()
+            .filter(|f| f["rule"] == "SY002" || f["rule"] == "SY004")
+            .collect();
+        assert!(merged.is_empty(), "{p}:{l}");
+    }
+    // SY-08: InvalidSoftMatch is reported instead (welcome), saying the match fails.
+    for l in 56..=59 {
+        let f = one("SY003", "ad/contoso/users.csv", l);
+        assert!(f["title"].as_str().unwrap().contains("InvalidSoftMatch"));
+    }
+    // Not planted: multi-tenant sync of one forest, forests with different anchors in one tenant.
+    assert!(findings_with_rule(&r, "SY007").is_empty() && findings_with_rule(&r, "SY008").is_empty());
+}
