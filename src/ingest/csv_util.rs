@@ -168,6 +168,10 @@ pub fn sniff_header(text: &str) -> Option<SniffedHeader<'_>> {
     if line.trim().is_empty() {
         return None;
     }
+    // JSON (even compact, all on one line) and XML are never CSV, whatever their "columns" look like.
+    if matches!(line.trim_start().as_bytes().first(), Some(b'{' | b'[' | b'<')) {
+        return None;
+    }
     let delimiter = sniff_delimiter(line);
     let mut rdr =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(line.as_bytes());
@@ -642,6 +646,18 @@ pub fn is_sid_text(value: &str) -> bool {
     };
     let parts: Vec<&str> = rest.split('-').collect();
     parts.len() >= 2 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod json_is_not_csv {
+    #[test]
+    fn compact_json_and_xml_are_not_csv_headers() {
+        let compact = r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[{"OnPremisesImmutableId":"x","userPrincipalName":"a@contoso.com","id":"1"}]}"#;
+        assert!(super::sniff_header(compact).is_none());
+        assert!(super::sniff_header("[{\"UserPrincipalName\":\"a\",\"ObjectId\":\"b\"}]").is_none());
+        assert!(super::sniff_header("<root a=\"1,2\"/>").is_none());
+        assert_eq!(crate::ingest::detect(compact).map(|(f, _)| f.name), Some("graph-json"));
+    }
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ fn rules() -> Vec<Value> {
                 "shortDescription": { "text": r.title },
                 "fullDescription": { "text": format!("{} {}", r.summary.trim(), r.rationale.trim()) },
                 "help": { "text": r.remediation.trim() },
-                "helpUri": r.references.first(),
+                "helpUri": r.references.iter().find(|u| u.starts_with("https://") || u.starts_with("http://")),
                 "defaultConfiguration": { "level": level(r.severity()) },
                 "properties": { "category": r.category, "severity": r.severity, "tags": tags(&r.category, &r.family) }
             })
@@ -68,6 +68,16 @@ fn rules() -> Vec<Value> {
             }
             v
         })
+        .collect()
+}
+
+/// Every subject once (SARIF requires unique logical locations).
+fn logical_locations(f: &Finding) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    f.subjects
+        .iter()
+        .filter(|x| seen.insert((x.kind.as_str(), x.id.as_str())))
+        .map(|x| json!({ "name": x.display, "fullyQualifiedName": x.id, "kind": x.kind }))
         .collect()
 }
 
@@ -94,18 +104,10 @@ fn result(s: &RunSummary<'_>, f: &Finding, sup: Option<&Suppression>, rule_index
         if at.line > 0 {
             phys["region"] = json!({ "startLine": at.line });
         }
-        let logical: Vec<Value> = f
-            .subjects
-            .iter()
-            .map(|x| json!({ "name": x.display, "fullyQualifiedName": x.id, "kind": x.kind }))
-            .collect();
+        let logical = logical_locations(f);
         o.insert("locations".into(), json!([{ "physicalLocation": phys, "logicalLocations": logical }]));
     } else {
-        let logical: Vec<Value> = f
-            .subjects
-            .iter()
-            .map(|x| json!({ "name": x.display, "fullyQualifiedName": x.id, "kind": x.kind }))
-            .collect();
+        let logical = logical_locations(f);
         o.insert("locations".into(), json!([{ "logicalLocations": logical }]));
     }
     if s.gate.baseline_path.is_some() {

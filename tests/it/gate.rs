@@ -43,12 +43,24 @@ fn exit_codes_follow_the_threshold() {
     assert_code(&r, 0);
     assert!(last_line(&r.stderr).starts_with("gate: no threshold"), "{}", r.stderr);
     assert_eq!(report["gate"]["fail_on"], serde_json::Value::Null);
-    // The sample has medium input findings (IN001): --fail-on medium fails, naming them, and the verdict is last.
+    // The sample has findings at or above medium: --fail-on medium fails, naming them, and the verdict is last.
     let (r, report) = scan(&root, &["samples/contoso-merger", "--fail-on", "medium"]);
     assert_code(&r, 1);
-    assert!(r.stderr.contains("gate: FAILED"), "{}", r.stderr);
-    assert!(r.stderr.lines().skip_while(|l| !l.starts_with("gate: FAILED")).any(|l| l.contains("IN001")));
+    let findings = report["findings"].as_array().unwrap();
+    let at_or_above: Vec<&serde_json::Value> =
+        findings.iter().filter(|f| ["critical", "high", "medium"].contains(&f["severity"].as_str().unwrap())).collect();
+    assert_eq!(report["gate"]["failing"], at_or_above.len());
+    let verdict: Vec<&str> = r.stderr.lines().skip_while(|l| !l.starts_with("gate: FAILED")).collect();
+    assert!(verdict[0].contains(&format!("{} finding(s) at or above medium", at_or_above.len())), "{}", r.stderr);
+    // The first failing findings are named (most severe first), then a count of the rest.
+    assert!(verdict[1].contains(at_or_above[0]["rule"].as_str().unwrap()), "{}", r.stderr);
+    if at_or_above.len() > 10 {
+        assert!(verdict.last().unwrap().contains(&format!("and {} more", at_or_above.len() - 10)), "{}", r.stderr);
+    }
     assert_eq!(report["gate"]["passed"], false);
+    // At the critical threshold the run fails exactly when a critical finding exists.
+    let critical = findings.iter().filter(|f| f["severity"] == "critical").count();
+    assert_code(&scan(&root, &["samples/contoso-merger", "--fail-on", "critical"]).0, if critical > 0 { 1 } else { 0 });
     assert_schema_valid(&report);
     // `none` turns the gate off; an unknown severity is a usage error.
     assert_code(&scan(&root, &["samples/contoso-merger", "--fail-on", "none"]).0, 0);

@@ -165,7 +165,20 @@ fn every_format_in_one_run_sarif_validates_junit_and_csv_parse() {
         .filter(|c| !matches!(c.status, quick_junit::TestCaseStatus::Success { .. }))
         .map(|c| c.name.as_str())
         .collect();
-    assert_eq!(failed, vec!["IN005 incomplete-export"], "IN001 is excepted, IN006 lowered to info");
+    // A rule's case fails exactly when the rule has findings that fail the gate.
+    let failing: std::collections::BTreeSet<&str> = report["gate"]["failing_fingerprints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fp| findings.iter().find(|f| f["fingerprint"] == *fp).unwrap()["rule"].as_str().unwrap())
+        .collect();
+    let failed_rules: std::collections::BTreeSet<&str> = failed.iter().map(|n| n.split(' ').next().unwrap()).collect();
+    assert_eq!(failed_rules, failing);
+    assert!(failed_rules.contains("IN005"));
+    assert!(
+        !failed_rules.contains("IN001") && !failed_rules.contains("IN006"),
+        "IN001 is excepted, IN006 lowered to info"
+    );
 
     // CSV: RFC 4180, one row per finding × subject.
     let mut rdr = csv::Reader::from_path(out.path().join("findings.csv")).unwrap();
