@@ -13,7 +13,10 @@
 //! [`FAMILIES`], its rules under `rules/<family>/` with positive and negative fixtures.
 
 pub mod catalog;
+pub mod characters;
+pub mod duplicates;
 pub mod input;
+pub mod sync_scope;
 
 use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
@@ -58,7 +61,8 @@ impl Context<'_> {
 pub type Family = fn(&Context<'_>) -> Vec<Finding>;
 
 /// Every family, run in parallel.
-pub const FAMILIES: &[(&str, Family)] = &[("input", input::run)];
+pub const FAMILIES: &[(&str, Family)] =
+    &[("input", input::run), ("characters", characters::run), ("duplicates", duplicates::run)];
 
 /// Runs every rule family and returns the findings (unsorted).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
