@@ -467,7 +467,9 @@ impl Cx<'_> {
             let note = match m.who {
                 Who::Cloud(c) => {
                     let co = &self.e.cloud_objects[c as usize];
-                    if co.immutable_id.is_some() {
+                    if self.block_soft[co.tenant as usize] {
+                        Some("soft matching is blocked in this tenant (blockSoftMatchEnabled): an AD object with the same address is created as a new object")
+                    } else if co.immutable_id.is_some() {
                         Some("holds an ImmutableId that matches no AD holder's anchor: a soft match is refused (InvalidSoftMatch)")
                     } else if self.has_role(c) {
                         Some("holds an admin role: soft matching onto it is blocked (Existing Admin Role Conflict)")
@@ -601,5 +603,69 @@ impl Cx<'_> {
             ),
         ]);
         finding("DU003", title, subjects, ev, value.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::EstateGraph;
+    use crate::ingest::Ingested;
+    use crate::model::{AdObject, Forest, Tenant};
+    use crate::rules::RuleOptions;
+
+    fn user(forest: u32, upn: &str, proxies: &[&str]) -> AdObject {
+        AdObject {
+            forest,
+            upn: Some(upn.into()),
+            sam_account_name: Some(upn.split('@').next().unwrap().replace('.', "")),
+            cn: Some(upn.into()),
+            proxy_addresses: proxies.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn run_on(estate: Estate) -> Vec<Finding> {
+        let ingested = Ingested { estate, ..Default::default() };
+        let graph = EstateGraph::build(&ingested.estate);
+        let opts = RuleOptions::default();
+        run(&Context { options: &opts, ingested: &ingested, graph: &graph })
+    }
+
+    fn estate(same_tenant: bool) -> Estate {
+        let mut e = Estate::default();
+        e.tenants.push(Tenant { name: "A".into(), ..Default::default() });
+        e.tenants.push(Tenant { name: "B".into(), ..Default::default() });
+        e.forests.push(Forest { name: "a.local".into(), syncs_to: vec![0], ..Default::default() });
+        e.forests.push(Forest { name: "b.local".into(), syncs_to: vec![if same_tenant { 0 } else { 1 }], ..Default::default() });
+        // UPN in forest a = secondary smtp in forest b (cross-attribute, cross-forest); a third object
+        // repeats its own address (not a duplicate).
+        e.ad_objects.push(user(0, "J.Smith@contoso.com", &["SMTP:james.smith@contoso.com"]));
+        e.ad_objects.push(user(1, "jane@contoso.com", &["SMTP:jane@contoso.com", "smtp:j.smith@CONTOSO.com"]));
+        e.ad_objects.push(user(1, "nat@contoso.com", &["SMTP:nat@contoso.com", "smtp:Nat@contoso.com"]));
+        e
+    }
+
+    #[test]
+    fn cross_attribute_cross_forest_duplicate_lists_every_member() {
+        let f = run_on(estate(true));
+        assert_eq!(f.len(), 1, "{:?}", f.iter().map(|f| &f.title).collect::<Vec<_>>());
+        assert_eq!(f[0].rule, "DU001");
+        assert_eq!(f[0].evidence["value"], "j.smith@contoso.com");
+        assert_eq!(f[0].subjects.len(), 2);
+        assert_eq!(f[0].evidence["members"].as_array().unwrap().len(), 2);
+        assert_eq!(f[0].evidence["winner"], Value::Null, "no tenant data: the order is undetermined");
+    }
+
+    #[test]
+    fn same_value_in_forests_syncing_to_different_tenants_is_not_a_duplicate() {
+        assert!(run_on(estate(false)).is_empty());
+    }
+
+    #[test]
+    fn quarantine_upn_shape() {
+        assert!(is_quarantine_upn("j.smith4417@contoso.onmicrosoft.com", "j.smith"));
+        assert!(!is_quarantine_upn("j.smith44@contoso.onmicrosoft.com", "j.smith"));
+        assert!(!is_quarantine_upn("j.smith4417@contoso.com", "j.smith"));
     }
 }

@@ -2,7 +2,9 @@
 
 mod util;
 
+mod characters;
 mod cli;
+mod duplicates;
 mod realdata;
 mod report;
 mod rules;
