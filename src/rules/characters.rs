@@ -127,6 +127,8 @@ struct Cx<'a> {
     /// export did not include the column and blank checks would be guesses).
     file_has_display: Vec<bool>,
     file_has_upn: Vec<bool>,
+    /// Routability of every UPN suffix seen (lower case), computed once per distinct suffix.
+    routable: HashMap<String, Result<(), String>>,
 }
 
 fn domain_of(upn: &str) -> Option<&str> {
@@ -154,13 +156,22 @@ impl<'a> Cx<'a> {
                 *m.entry(d.to_lowercase()).or_default() += 1;
             }
         }
+        let mut routable: HashMap<String, Result<(), String>> = HashMap::new();
+        for counts in &suffix_counts {
+            for d in counts.keys() {
+                if !routable.contains_key(d) {
+                    let r = routability(d.trim_end_matches('.'));
+                    routable.insert(d.clone(), r);
+                }
+            }
+        }
         let suggested_suffix = suffix_counts
             .into_iter()
             .enumerate()
             .map(|(f, counts)| {
                 let (tenants, _) = &targets[f];
                 let usable = |d: &str| {
-                    routability(d).is_ok()
+                    routable.get(d).is_some_and(|r| r.is_ok())
                         && tenants.iter().all(|&t| {
                             let td = &domains[t as usize];
                             !td.known || td.verified.contains(d)
@@ -182,6 +193,7 @@ impl<'a> Cx<'a> {
             suggested_suffix,
             file_has_display,
             file_has_upn,
+            routable,
         }
     }
 
@@ -214,7 +226,11 @@ impl<'a> Cx<'a> {
         if d.is_empty() {
             return None; // reported by CH003
         }
-        if let Err(reason) = routability(&d) {
+        let r = match self.routable.get(domain.to_lowercase().as_str()) {
+            Some(r) => r.clone(),
+            None => routability(&d),
+        };
+        if let Err(reason) = r {
             return Some(SuffixProblem::NotRoutable(reason));
         }
         let (tenants, _) = &self.targets[o.forest as usize];
@@ -247,6 +263,7 @@ impl<'a> Cx<'a> {
         out
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn push(
         &self,
         out: &mut Vec<Finding>,
@@ -296,7 +313,8 @@ impl<'a> Cx<'a> {
             None => (upn, None),
         };
         let suffix_problem = domain.and_then(|d| self.suffix_problem(o, d));
-        let fixed = self.fixer(o, suffix_problem.is_some()).upn(upn);
+        let sp = suffix_problem.is_some();
+        let fixed = || self.fixer(o, sp).upn(upn);
 
         // CH002: ASCII characters outside the allowed set (non-ASCII: CH014).
         let mut bad: BTreeSet<char> = BTreeSet::new();
@@ -318,10 +336,14 @@ impl<'a> Cx<'a> {
                 ("value", json!(upn)),
                 ("invalid_characters", json!(bad.iter().map(|c| c.to_string()).collect::<Vec<_>>())),
                 ("documented_invalid", json!(documented)),
-                ("proposed_value", json!(fixed)),
+                ("proposed_value", json!(fixed())),
                 ("action", json!("EDIT")),
             ]);
-            let shown: String = bad.iter().map(|c| if *c == ' ' { "space".to_string() } else { format!("`{c}`") }).collect::<Vec<_>>().join(", ");
+            let shown: String = bad
+                .iter()
+                .map(|c| if *c == ' ' { "space".to_string() } else { format!("`{c}`") })
+                .collect::<Vec<_>>()
+                .join(", ");
             self.push(
                 out,
                 "CH002",
@@ -366,7 +388,7 @@ impl<'a> Cx<'a> {
                 ("attribute", json!("userPrincipalName")),
                 ("value", json!(upn)),
                 ("problems", json!(problems)),
-                ("proposed_value", json!(fixed)),
+                ("proposed_value", json!(fixed())),
                 ("action", json!("EDIT")),
             ]);
             self.push(
@@ -397,10 +419,18 @@ impl<'a> Cx<'a> {
                 ("attribute", json!("userPrincipalName")),
                 ("value", json!(upn)),
                 ("limits_exceeded", json!(over)),
-                ("proposed_value", json!(fixed)),
+                ("proposed_value", json!(fixed())),
                 ("action", json!("EDIT")),
             ]);
-            self.push(out, "CH004", i, o, format!("UPN of {label} is too long ({n} characters)"), ev, "userPrincipalName");
+            self.push(
+                out,
+                "CH004",
+                i,
+                o,
+                format!("UPN of {label} is too long ({n} characters)"),
+                ev,
+                "userPrincipalName",
+            );
         }
 
         // CH005 / CH006: the suffix.
@@ -417,7 +447,7 @@ impl<'a> Cx<'a> {
                         ("suffix", json!(d)),
                         ("reason", json!(reason)),
                         ("target_tenants", json!(names(tenants))),
-                        ("proposed_value", json!(fixed)),
+                        ("proposed_value", json!(fixed())),
                         ("action", json!("EDIT")),
                     ]);
                     self.push(
@@ -447,7 +477,7 @@ impl<'a> Cx<'a> {
                         ("registered_unverified_in", json!(registered)),
                         ("verified_parent_domain", json!(parent)),
                         ("alternative", json!(format!("verify {dl} in {}", names(&missing).join(", ")))),
-                        ("proposed_value", json!(fixed)),
+                        ("proposed_value", json!(fixed())),
                         ("action", json!("EDIT")),
                     ]);
                     self.push(
@@ -520,14 +550,13 @@ impl<'a> Cx<'a> {
         if !self.file_has_display.get(o.source.file.0 as usize).copied().unwrap_or(false) {
             return; // the export did not carry displayName at all
         }
-        let proposed = o
-            .cn
-            .clone()
-            .or_else(|| match (&o.given_name, &o.sn) {
-                (Some(g), Some(s)) => Some(format!("{g} {s}")),
-                _ => None,
-            })
-            .or_else(|| o.sam_account_name.clone());
+        let proposed =
+            o.cn.clone()
+                .or_else(|| match (&o.given_name, &o.sn) {
+                    (Some(g), Some(s)) => Some(format!("{g} {s}")),
+                    _ => None,
+                })
+                .or_else(|| o.sam_account_name.clone());
         let ev = evidence([
             ("attribute", json!("displayName")),
             ("value", json!(o.display_name)),
@@ -599,7 +628,15 @@ impl<'a> Cx<'a> {
                 ("proposed_value", json!(fixed)),
                 ("action", json!("EDIT")),
             ]);
-            self.push(out, "CH009", i, o, format!("mail `{mail}` of {label} is not a valid address: {}", r.summary(&problems)), ev, "mail");
+            self.push(
+                out,
+                "CH009",
+                i,
+                o,
+                format!("mail `{mail}` of {label} is not a valid address: {}", r.summary(&problems)),
+                ev,
+                "mail",
+            );
         }
         // CH018: mail = primary SMTP.
         if let Some(primary) = crate::model::primary_smtp(&o.proxy_addresses)
@@ -635,7 +672,10 @@ impl<'a> Cx<'a> {
         if !bad.is_empty() {
             problems.push(format!(
                 "invalid characters {} (synchronised as `_`)",
-                bad.iter().map(|c| if *c == ' ' { "space".to_string() } else { format!("`{c}`") }).collect::<Vec<_>>().join(" ")
+                bad.iter()
+                    .map(|c| if *c == ' ' { "space".to_string() } else { format!("`{c}`") })
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ));
         }
         if nick.starts_with('.') {
@@ -715,10 +755,7 @@ impl<'a> Cx<'a> {
                 r = check_address(addr, &self.p.proxy_smtp_invalid, true);
                 fixed = format!("{prefix}:{}", self.fixer(o, false).address(addr, &self.p.proxy_smtp_invalid));
             } else if self.p.proxy_control_only_types.contains(&kind) {
-                r = AddrCheck {
-                    bad: addr.chars().filter(|c| c.is_control()).collect(),
-                    ..Default::default()
-                };
+                r = AddrCheck { bad: addr.chars().filter(|c| c.is_control()).collect(), ..Default::default() };
                 fixed = format!("{prefix}:{}", addr.chars().filter(|c| !c.is_control()).collect::<String>());
             } else {
                 r = check_address(addr, &self.p.proxy_other_invalid, false);
@@ -736,7 +773,8 @@ impl<'a> Cx<'a> {
             }
             let fixed: String = fixed.chars().take(self.p.proxy_max).collect();
             let addr_empty = fixed.split_once(':').is_none_or(|(_, a)| a.is_empty());
-            let already = own.contains(&fixed.to_lowercase()) || (kind == "smtp" && own.contains(&format!("smtp:{}", fixed[prefix.len() + 1..].to_lowercase())));
+            let already = own.contains(&fixed.to_lowercase())
+                || (kind == "smtp" && own.contains(&format!("smtp:{}", fixed[prefix.len() + 1..].to_lowercase())));
             let (proposed, action) =
                 if addr_empty || already { (Value::Null, "REMOVE") } else { (json!(fixed), "EDIT") };
             let ev = evidence([
@@ -777,7 +815,11 @@ impl<'a> Cx<'a> {
                     if Some(a) == keep.as_deref() { format!("SMTP:{a}") } else { format!("smtp:{a}") }
                 })
                 .collect();
-            let what = if primaries.is_empty() { "no primary `SMTP:` address".to_string() } else { format!("{} primary `SMTP:` addresses", primaries.len()) };
+            let what = if primaries.is_empty() {
+                "no primary `SMTP:` address".to_string()
+            } else {
+                format!("{} primary `SMTP:` addresses", primaries.len())
+            };
             let ev = evidence([
                 ("attribute", json!("proxyAddresses")),
                 ("value", json!(smtp)),
@@ -905,7 +947,10 @@ impl<'a> Cx<'a> {
                 ("attributes", json!(names)),
                 ("proposed_value", first["proposed_value"].clone()),
                 ("action", json!("EDIT")),
-                ("note", json!("optional: Entra ID stores Unicode names; change only where downstream systems need ASCII")),
+                (
+                    "note",
+                    json!("optional: Entra ID stores Unicode names; change only where downstream systems need ASCII"),
+                ),
             ]);
             self.push(out, "CH015", i, o, title, ev, "names");
         }
@@ -1040,7 +1085,10 @@ fn check_address(a: &str, invalid: &str, smtp: bool) -> AddrCheck {
     if d.is_empty() || !d.contains('.') {
         r.problems.push(format!("domain `{d}` is not a fully qualified name"));
     } else if d.split('.').any(|lab| {
-        lab.is_empty() || lab.starts_with('-') || lab.ends_with('-') || lab.chars().any(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-'))
+        lab.is_empty()
+            || lab.starts_with('-')
+            || lab.ends_with('-')
+            || lab.chars().any(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-'))
     }) {
         r.problems.push(format!("domain `{d}` has an empty or invalid label"));
     }
@@ -1074,7 +1122,8 @@ impl Fixer<'_> {
         if let Some(s) = &self.suffix {
             return s.clone();
         }
-        let d: String = translit_compact(d).chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
+        let d: String =
+            translit_compact(d).chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
         let mut d = d.trim_matches('.').to_string();
         while d.contains("..") {
             d = d.replace("..", ".");
@@ -1100,7 +1149,10 @@ impl Fixer<'_> {
     /// An SMTP address: transliterated, whitespace and `invalid` removed, extra `@`/`:` removed,
     /// dots at the ends of the local part removed.
     fn address(&self, a: &str, invalid: &str) -> String {
-        let t: String = translit_compact(a).chars().filter(|c| !c.is_whitespace() && !c.is_control() && !invalid.contains(*c) && *c != ':').collect();
+        let t: String = translit_compact(a)
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control() && !invalid.contains(*c) && *c != ':')
+            .collect();
         let Some((l, d)) = t.rsplit_once('@') else { return t };
         let mut l: String = l.replace('@', "");
         while l.contains("..") {
@@ -1163,7 +1215,7 @@ fn mixed_script(v: &str, scripts: &[Script]) -> Option<Mixed> {
         if counts.len() < 2 {
             continue;
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         let major = counts[0].0;
         let odd: Vec<char> = {
             let mut o: Vec<char> =
@@ -1174,7 +1226,13 @@ fn mixed_script(v: &str, scripts: &[Script]) -> Option<Mixed> {
         };
         let proposed = (major == Script::Latin).then(|| {
             word.chars()
-                .map(|c| if c.script() == Script::Latin || c.is_ascii() { c.to_string() } else { translit_compact(&c.to_string()) })
+                .map(|c| {
+                    if c.script() == Script::Latin || c.is_ascii() {
+                        c.to_string()
+                    } else {
+                        translit_compact(&c.to_string())
+                    }
+                })
                 .collect::<String>()
         });
         let mut names: Vec<String> = counts.iter().map(|(s, _)| s.full_name().to_string()).collect();
@@ -1190,10 +1248,19 @@ mod tests {
 
     #[test]
     fn psl_routability() {
-        for ok in ["contoso.com", "contoso.app", "contoso.shop", "contoso.co.uk", "contoso.onmicrosoft.com", "example.xn--p1ai", "пример.рф"] {
+        for ok in [
+            "contoso.com",
+            "contoso.app",
+            "contoso.shop",
+            "contoso.co.uk",
+            "contoso.onmicrosoft.com",
+            "example.xn--p1ai",
+            "пример.рф",
+        ] {
             assert!(routability(ok).is_ok(), "{ok}: {:?}", routability(ok));
         }
-        for bad in ["fabrikam.local", "corp.lan", "contoso.internal", "contoso.corp", "contoso", "contoso.con", "co.uk"] {
+        for bad in ["fabrikam.local", "corp.lan", "contoso.internal", "contoso.corp", "contoso", "contoso.con", "co.uk"]
+        {
             assert!(routability(bad).is_err(), "{bad}");
         }
     }

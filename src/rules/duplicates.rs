@@ -149,9 +149,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         .cloud_objects
         .iter()
         .enumerate()
-        .filter(|(i, _)| {
-            g.graph.edges(g.cloud_objects[*i]).any(|ed| matches!(ed.weight(), Edge::HasRole))
-        })
+        .filter(|(i, _)| g.graph.edges(g.cloud_objects[*i]).any(|ed| matches!(ed.weight(), Edge::HasRole)))
         .map(|(i, _)| i as u32)
         .collect();
 
@@ -199,13 +197,17 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let cx = Cx { e, ctx, ns_of_forest, domains: TenantDomains::of_estate(e), block_soft, twin_of };
 
     // The index: (namespace, value) → holders.
-    let ad_entries: Vec<(u32, Vec<(Attr, String)>, Option<String>)> = e
+    let ad_entries: Vec<AdEntry> = e
         .ad_objects
         .par_iter()
         .enumerate()
         .filter(|(i, _)| in_scope[*i])
         .map(|(i, o)| {
-            (i as u32, ad_values(o), o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty()))
+            (
+                i as u32,
+                ad_values(o),
+                o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty()),
+            )
         })
         .collect();
     let mut is_target = vec![false; e.tenants.len()];
@@ -244,7 +246,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         }
     }
 
-    let groups = |m: HashMap<(u32, String), Vec<(Who, Attr)>>| -> Vec<((u32, String), Vec<(Who, Vec<Attr>)>)> {
+    let groups = |m: HashMap<(u32, String), Vec<(Who, Attr)>>| -> Vec<(Key, Holders)> {
         m.into_iter()
             .filter_map(|(k, hs)| {
                 let mut by: Vec<(Who, Vec<Attr>)> = Vec::new();
@@ -262,13 +264,20 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             })
             .collect()
     };
-    let mut out: Vec<Finding> = groups(index).into_par_iter().filter_map(|(k, by)| cx.address_finding(&k, by)).collect();
+    let mut out: Vec<Finding> =
+        groups(index).into_par_iter().filter_map(|(k, by)| cx.address_finding(&k, by)).collect();
     out.extend(groups(nicks).into_iter().filter(|(_, by)| by.len() >= 2).map(|(k, by)| cx.nickname_finding(&k, by)));
     out.sort_by_cached_key(|f| (f.rule.clone(), f.discriminator.clone(), f.subjects[0].id.clone()));
     out
 }
 
 type HashSetU32 = std::collections::HashSet<u32>;
+/// (namespace, normalised value).
+type Key = (u32, String);
+/// A value's holders, each with the attributes it holds the value in.
+type Holders = Vec<(Who, Vec<Attr>)>;
+/// In-scope AD object, its address values and its mailNickname.
+type AdEntry = (u32, Vec<(Attr, String)>, Option<String>);
 
 /// `j.smith4417@contoso.onmicrosoft.com` for prefix `j.smith`: the UPN duplicate-attribute resiliency
 /// gives a quarantined object.
@@ -344,7 +353,9 @@ impl Cx<'_> {
 
     fn soft_pair(&self, i: u32, c: u32) -> bool {
         let g = self.ctx.graph;
-        g.graph.edges_connecting(g.ad_objects[i as usize], g.cloud_objects[c as usize]).any(|e| matches!(e.weight(), Edge::SoftMatchCandidate(_)))
+        g.graph
+            .edges_connecting(g.ad_objects[i as usize], g.cloud_objects[c as usize])
+            .any(|e| matches!(e.weight(), Edge::SoftMatchCandidate(_)))
     }
 
     fn has_role(&self, c: u32) -> bool {
@@ -379,10 +390,22 @@ impl Cx<'_> {
             .then(|| (0..members.len()).find(|k| !quarantined.contains(k)))
             .flatten();
         let (winner, basis) = match (cloud_holder, twin_holder, survivor) {
-            (Some(w), _, _) => (Some(w), "a cloud object of the tenant already holds the value (it is not the synced twin of an AD holder)"),
-            (None, Some(w), _) => (Some(w), "its synchronised twin already holds the value in the tenant; Entra keeps the value on the object that has it"),
-            (None, None, Some(w)) => (Some(w), "the other holder's synchronised twin carries the quarantine UPN `<prefix><4 digits>@<initial domain>`: this one kept the value"),
-            _ => (None, "undetermined: Entra keeps the value on the object exported first, and the export order is not in the exports"),
+            (Some(w), _, _) => (
+                Some(w),
+                "a cloud object of the tenant already holds the value (it is not the synced twin of an AD holder)",
+            ),
+            (None, Some(w), _) => (
+                Some(w),
+                "its synchronised twin already holds the value in the tenant; Entra keeps the value on the object that has it",
+            ),
+            (None, None, Some(w)) => (
+                Some(w),
+                "the other holder's synchronised twin carries the quarantine UPN `<prefix><4 digits>@<initial domain>`: this one kept the value",
+            ),
+            _ => (
+                None,
+                "undetermined: Entra keeps the value on the object exported first, and the export order is not in the exports",
+            ),
         };
         let ad_count = members.iter().filter(|m| matches!(m.who, Who::Ad(_))).count();
         let code = if ad_count >= 2 { "DU001" } else { "DU002" };
@@ -415,9 +438,13 @@ impl Cx<'_> {
                 {
                     let co = &self.e.cloud_objects[c as usize];
                     if co.immutable_id.is_some() {
-                        Some("export fails: the soft match onto the cloud object is refused because it already carries another ImmutableId (InvalidSoftMatch)")
+                        Some(
+                            "export fails: the soft match onto the cloud object is refused because it already carries another ImmutableId (InvalidSoftMatch)",
+                        )
                     } else if self.has_role(c) {
-                        Some("export fails: soft matching onto a cloud administrator is blocked (Existing Admin Role Conflict)")
+                        Some(
+                            "export fails: soft matching onto a cloud administrator is blocked (Existing Admin Role Conflict)",
+                        )
                     } else {
                         None
                     }
@@ -442,16 +469,18 @@ impl Cx<'_> {
                         "UPN quarantined: Entra sets `{prefix}<4 digits>@{}` (DirSyncProvisioningErrors, PropertyConflict UserPrincipalName)",
                         initial.as_deref().unwrap_or("<initial domain>")
                     )
-                } else if m.attrs.iter().any(|a| matches!(a, Attr::PrimarySmtp | Attr::SecondarySmtp | Attr::TargetAddress)) {
+                } else if m
+                    .attrs
+                    .iter()
+                    .any(|a| matches!(a, Attr::PrimarySmtp | Attr::SecondarySmtp | Attr::TargetAddress))
+                {
                     "proxy address dropped from the cloud object (DirSyncProvisioningErrors, PropertyConflict ProxyAddress)".to_string()
                 } else {
                     "mail not synchronised for this object (only the first object's mail syncs)".to_string()
                 };
                 if let Who::Ad(i) = m.who {
                     let o = &self.e.ad_objects[i as usize];
-                    let (a, p) = if m.attrs.contains(&Attr::Upn) {
-                        ("EDIT", Value::Null)
-                    } else if m.attrs.contains(&Attr::PrimarySmtp) {
+                    let (a, p) = if m.attrs.iter().any(|a| matches!(a, Attr::Upn | Attr::PrimarySmtp)) {
                         ("EDIT", Value::Null)
                     } else if m.attrs.contains(&Attr::SecondarySmtp) {
                         ("REMOVE", Value::Null)
@@ -468,9 +497,13 @@ impl Cx<'_> {
                 Who::Cloud(c) => {
                     let co = &self.e.cloud_objects[c as usize];
                     if self.block_soft[co.tenant as usize] {
-                        Some("soft matching is blocked in this tenant (blockSoftMatchEnabled): an AD object with the same address is created as a new object")
+                        Some(
+                            "soft matching is blocked in this tenant (blockSoftMatchEnabled): an AD object with the same address is created as a new object",
+                        )
                     } else if co.immutable_id.is_some() {
-                        Some("holds an ImmutableId that matches no AD holder's anchor: a soft match is refused (InvalidSoftMatch)")
+                        Some(
+                            "holds an ImmutableId that matches no AD holder's anchor: a soft match is refused (InvalidSoftMatch)",
+                        )
                     } else if self.has_role(c) {
                         Some("holds an admin role: soft matching onto it is blocked (Existing Admin Role Conflict)")
                     } else if co.kind == CloudKind::User && co.on_prem_sync_enabled.is_none() {
@@ -498,7 +531,12 @@ impl Cx<'_> {
 
         // Subjects: the first object that loses the value (the one to fix), then the others, then AD holders' twins.
         let primary = match winner {
-            Some(w) => members.iter().position(|m| !matches!(m.who, Who::Cloud(_))).filter(|&p| p != w).or_else(|| (0..members.len()).find(|&k| k != w)).unwrap_or(0),
+            Some(w) => members
+                .iter()
+                .position(|m| !matches!(m.who, Who::Cloud(_)))
+                .filter(|&p| p != w)
+                .or_else(|| (0..members.len()).find(|&k| k != w))
+                .unwrap_or(0),
             None => 0,
         };
         let mut subjects = vec![members[primary].subject.clone()];
@@ -518,7 +556,14 @@ impl Cx<'_> {
         }
         let names: Vec<String> = members
             .iter()
-            .map(|m| format!("{} ({}, {})", m.subject.display, m.kind.as_str(), m.attrs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" + ")))
+            .map(|m| {
+                format!(
+                    "{} ({}, {})",
+                    m.subject.display,
+                    m.kind.as_str(),
+                    m.attrs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" + ")
+                )
+            })
             .collect();
         let title = match winner {
             Some(w) if code == "DU002" => format!(
@@ -531,9 +576,19 @@ impl Cx<'_> {
                 "`{value}` is held by {} objects in {tenant}: {} keeps it; {} would be quarantined",
                 members.len(),
                 members[w].subject.display,
-                members.iter().enumerate().filter(|(k, _)| *k != w).map(|(_, m)| m.subject.display.as_str()).collect::<Vec<_>>().join(", ")
+                members
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k != w)
+                    .map(|(_, m)| m.subject.display.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-            None => format!("`{value}` is held by {} objects synchronising to {tenant}: {}", members.len(), names.join("; ")),
+            None => format!(
+                "`{value}` is held by {} objects synchronising to {tenant}: {}",
+                members.len(),
+                names.join("; ")
+            ),
         };
         let ev = evidence([
             ("value", json!(value)),
@@ -599,7 +654,9 @@ impl Cx<'_> {
             ("winner", Value::Null),
             (
                 "winner_basis",
-                json!("Exchange Online keeps the alias of the object provisioned first and makes the others unique; the order is not in the exports"),
+                json!(
+                    "Exchange Online keeps the alias of the object provisioned first and makes the others unique; the order is not in the exports"
+                ),
             ),
         ]);
         finding("DU003", title, subjects, ev, value.clone())
@@ -637,7 +694,11 @@ mod tests {
         e.tenants.push(Tenant { name: "A".into(), ..Default::default() });
         e.tenants.push(Tenant { name: "B".into(), ..Default::default() });
         e.forests.push(Forest { name: "a.local".into(), syncs_to: vec![0], ..Default::default() });
-        e.forests.push(Forest { name: "b.local".into(), syncs_to: vec![if same_tenant { 0 } else { 1 }], ..Default::default() });
+        e.forests.push(Forest {
+            name: "b.local".into(),
+            syncs_to: vec![if same_tenant { 0 } else { 1 }],
+            ..Default::default()
+        });
         // UPN in forest a = secondary smtp in forest b (cross-attribute, cross-forest); a third object
         // repeats its own address (not a duplicate).
         e.ad_objects.push(user(0, "J.Smith@contoso.com", &["SMTP:james.smith@contoso.com"]));

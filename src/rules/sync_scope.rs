@@ -23,16 +23,12 @@ pub fn p_list(t: &toml::Table, key: &str) -> Vec<String> {
 
 /// Reads a string parameter.
 pub fn p_str(t: &toml::Table, key: &str) -> String {
-    t.get(key)
-        .and_then(|v| v.as_str())
-        .unwrap_or_else(|| panic!("rule parameter {key} (string) missing"))
-        .to_string()
+    t.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("rule parameter {key} (string) missing")).to_string()
 }
 
 /// Reads an integer parameter.
 pub fn p_usize(t: &toml::Table, key: &str) -> usize {
-    t.get(key).and_then(|v| v.as_integer()).unwrap_or_else(|| panic!("rule parameter {key} (integer) missing"))
-        as usize
+    t.get(key).and_then(|v| v.as_integer()).unwrap_or_else(|| panic!("rule parameter {key} (integer) missing")) as usize
 }
 
 /// The params table of a catalog rule (panics when the rule is missing: a programming error caught by tests).

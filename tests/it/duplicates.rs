@@ -24,7 +24,13 @@ fn duplicates_match_expected_md() {
     let gc = "ad/contoso/groups-contacts.csv";
     let winner_display = |f: &serde_json::Value| -> String {
         let w = f["evidence"]["winner"].as_str().unwrap_or("").to_string();
-        f["evidence"]["members"].as_array().unwrap().iter().find(|m| m["subject"] == w.as_str()).map(|m| m["display"].as_str().unwrap().to_string()).unwrap_or_default()
+        f["evidence"]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["subject"] == w.as_str())
+            .map(|m| m["display"].as_str().unwrap().to_string())
+            .unwrap_or_default()
     };
 
     // DU-01: user secondary smtp vs group primary; the group keeps it.
@@ -56,11 +62,13 @@ fn duplicates_match_expected_md() {
 
     // Exactly these, plus the co-firing EXPECTED.md accepts: AD twins of the broken-anchor cloud users
     // (MA-01…MA-06) and the cloud administrator (SY-03), each saying the match fails.
-    let got: BTreeSet<(String, String, u64)> =
-        findings.iter().map(|f| {
+    let got: BTreeSet<(String, String, u64)> = findings
+        .iter()
+        .map(|f| {
             let (p, l) = at(&f["subjects"][0]);
             (f["rule"].as_str().unwrap().to_string(), p, l)
-        }).collect();
+        })
+        .collect();
     let ldf = "ad/fabrikam/fabrikam.ldf";
     let expected: BTreeSet<(String, String, u64)> = [
         ("DU001", u, 18),
