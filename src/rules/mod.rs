@@ -14,10 +14,13 @@
 
 pub mod anchors;
 pub mod catalog;
+pub mod characters;
+pub mod duplicates;
 pub mod idfix;
 pub mod input;
 pub mod msa;
 pub mod sync;
+pub mod sync_scope;
 
 use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
@@ -79,6 +82,8 @@ pub type Family = fn(&Context<'_>) -> Vec<Finding>;
 pub const FAMILIES: &[(&str, Family)] = &[
     ("input", input::run),
     ("idfix", idfix_family),
+    ("characters", characters_family),
+    ("duplicates", duplicates_family),
     ("anchors", anchors::run),
     ("sync", sync::run),
     ("msa", msa::run),
@@ -90,6 +95,16 @@ fn idfix_family(ctx: &Context<'_>) -> Vec<Finding> {
         Some(mode) => idfix::findings(&ctx.ingested.estate, mode),
         None => Vec::new(),
     }
+}
+
+/// Default-mode character rules; replaced by the IdFix rule set in IdFix parity mode.
+fn characters_family(ctx: &Context<'_>) -> Vec<Finding> {
+    if ctx.options.idfix.is_some() { Vec::new() } else { characters::run(ctx) }
+}
+
+/// Default-mode duplicate rules; replaced by the IdFix rule set in IdFix parity mode.
+fn duplicates_family(ctx: &Context<'_>) -> Vec<Finding> {
+    if ctx.options.idfix.is_some() { Vec::new() } else { duplicates::run(ctx) }
 }
 
 /// Runs every rule family and returns the findings (unsorted).

@@ -3,7 +3,9 @@
 mod util;
 
 mod anchors;
+mod characters;
 mod cli;
+mod duplicates;
 mod gate;
 mod idfix;
 mod msa;

@@ -1,0 +1,732 @@
+//! Family `duplicates` (DU…, category `duplicates`): values that must be unique in a tenant but are
+//! held by several objects — as Entra ID enforces it, not as IdFix did (idfix.md §4, §8.1).
+//!
+//! One index, one pass: every SMTP-like value (userPrincipalName, SMTP proxyAddresses with the
+//! prefix stripped, mail, SMTP targetAddress), lower-cased, keyed by the tenant it lands in, maps to
+//! its holders: the in-scope AD objects of every forest that synchronises into that tenant, and the
+//! tenant's cloud objects that are not the synced twin of one of those AD objects. A key with two or
+//! more distinct holders is one finding listing every holder, the one that keeps the value and what
+//! happens to the others (duplicate-attribute resiliency, identity-facts §2 [DAR]).
+//!
+//! Twins (excluded as holders, used to tell who already owns the value): cloud objects hard-linked by
+//! anchor; synced groups / contacts with the AD object's primary SMTP (Graph exposes no anchor for
+//! them); cloud-only users that the AD user will soft-match (the sync family reports the merge),
+//! unless an admin role or `blockSoftMatchEnabled` blocks it. Cloud objects exported without the sync
+//! fields cannot be told apart from twins and are left out.
+//!
+//! Forests whose target tenant is unknown form their own namespace (duplicates inside the forest only).
+
+use super::sync_scope::{Scope, TenantDomains, cloud_kind, targets};
+use super::{Context, ad_subject, cloud_subject, evidence, finding};
+use crate::findings::{Finding, Subject};
+use crate::graph::{Edge, Node, SoftKey};
+use crate::model::{AdClass, CloudKind, Estate, primary_smtp};
+use petgraph::visit::EdgeRef;
+use rayon::prelude::*;
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap};
+
+/// Which attribute holds a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Attr {
+    Upn,
+    PrimarySmtp,
+    SecondarySmtp,
+    Mail,
+    TargetAddress,
+    MailNickname,
+}
+
+impl Attr {
+    fn as_str(self) -> &'static str {
+        match self {
+            Attr::Upn => "userPrincipalName",
+            Attr::PrimarySmtp => "proxyAddresses (primary SMTP:)",
+            Attr::SecondarySmtp => "proxyAddresses (secondary smtp:)",
+            Attr::Mail => "mail",
+            Attr::TargetAddress => "targetAddress",
+            Attr::MailNickname => "mailNickname",
+        }
+    }
+}
+
+/// A holder of a value: an AD object or a cloud object (indices into the estate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Who {
+    Ad(u32),
+    Cloud(u32),
+}
+
+/// Why a cloud object counts as an AD object's twin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TwinBy {
+    Anchor,
+    SyncedSameAddress,
+    SoftMatch,
+}
+
+/// Lower-cased SMTP-like values of an address attribute: `SMTP:`/`smtp:` proxies without the prefix,
+/// the other types skipped.
+fn smtp_values(proxies: &[String]) -> impl Iterator<Item = (Attr, String)> + '_ {
+    proxies.iter().filter_map(|p| {
+        let (pre, a) = p.split_once(':')?;
+        if !pre.eq_ignore_ascii_case("smtp") || a.trim().is_empty() {
+            return None;
+        }
+        Some((if pre == "SMTP" { Attr::PrimarySmtp } else { Attr::SecondarySmtp }, a.trim().to_lowercase()))
+    })
+}
+
+fn target_value(t: &str) -> Option<String> {
+    match t.split_once(':') {
+        Some((p, a)) if p.eq_ignore_ascii_case("smtp") => Some(a.trim().to_lowercase()),
+        Some(_) => None,
+        None => t.contains('@').then(|| t.trim().to_lowercase()),
+    }
+    .filter(|s| !s.is_empty())
+}
+
+fn ad_values(o: &crate::model::AdObject) -> Vec<(Attr, String)> {
+    let mut v = Vec::new();
+    if matches!(o.class, AdClass::User | AdClass::InetOrgPerson)
+        && let Some(u) = o.upn.as_deref().filter(|u| !u.trim().is_empty())
+    {
+        v.push((Attr::Upn, u.trim().to_lowercase()));
+    }
+    v.extend(smtp_values(&o.proxy_addresses));
+    if let Some(m) = o.mail.as_deref().filter(|m| !m.trim().is_empty()) {
+        v.push((Attr::Mail, m.trim().to_lowercase()));
+    }
+    if let Some(t) = o.target_address.as_deref().and_then(target_value) {
+        v.push((Attr::TargetAddress, t));
+    }
+    v
+}
+
+fn cloud_values(o: &crate::model::CloudObject) -> Vec<(Attr, String)> {
+    let mut v = Vec::new();
+    if let Some(u) = o.upn.as_deref().filter(|u| !u.trim().is_empty()) {
+        v.push((Attr::Upn, u.trim().to_lowercase()));
+    }
+    v.extend(smtp_values(&o.proxy_addresses));
+    if let Some(m) = o.mail.as_deref().filter(|m| !m.trim().is_empty()) {
+        v.push((Attr::Mail, m.trim().to_lowercase()));
+    }
+    v
+}
+
+struct Cx<'a> {
+    e: &'a Estate,
+    ctx: &'a Context<'a>,
+    /// Namespaces (tenant indices; `tenants.len() + forest` for a forest with unknown target) per forest.
+    ns_of_forest: Vec<Vec<u32>>,
+    domains: Vec<TenantDomains>,
+    block_soft: Vec<bool>,
+    /// Cloud object → (AD object it is the twin of, how).
+    twin_of: Vec<Option<(u32, TwinBy)>>,
+}
+
+/// The family entry point.
+pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let e = ctx.estate();
+    let g = ctx.graph;
+    let scope = Scope::builtin();
+    let nt = e.tenants.len() as u32;
+    let ns_of_forest: Vec<Vec<u32>> = targets(e, g)
+        .into_iter()
+        .enumerate()
+        .map(|(f, (t, _))| if t.is_empty() { vec![nt + f as u32] } else { t })
+        .collect();
+    let in_scope: Vec<bool> = e.ad_objects.par_iter().map(|o| scope.includes(o)).collect();
+    let block_soft: Vec<bool> = (0..e.tenants.len())
+        .map(|t| {
+            e.sync_settings
+                .iter()
+                .any(|s| s.tenant as usize == t && s.features.get("blockSoftMatchEnabled") == Some(&true))
+        })
+        .collect();
+    let has_role: HashSetU32 = e
+        .cloud_objects
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| g.graph.edges(g.cloud_objects[*i]).any(|ed| matches!(ed.weight(), Edge::HasRole)))
+        .map(|(i, _)| i as u32)
+        .collect();
+
+    // Twins: one pass over the AD objects' outgoing edges.
+    let mut twin_of: Vec<Option<(u32, TwinBy)>> = vec![None; e.cloud_objects.len()];
+    for (i, o) in e.ad_objects.iter().enumerate() {
+        if !in_scope[i] {
+            continue;
+        }
+        let ns = &ns_of_forest[o.forest as usize];
+        let mut anchored_tenants: Vec<u32> = Vec::new();
+        let mut soft: Vec<(u32, SoftKey)> = Vec::new();
+        for ed in g.graph.edges(g.ad_objects[i]) {
+            let Node::CloudObject(c) = g.graph[ed.target()] else { continue };
+            match ed.weight() {
+                Edge::AnchoredTo(_) => {
+                    twin_of[c as usize] = Some((i as u32, TwinBy::Anchor));
+                    anchored_tenants.push(e.cloud_objects[c as usize].tenant);
+                }
+                Edge::SoftMatchCandidate(k) => soft.push((c, *k)),
+                _ => {}
+            }
+        }
+        let kind = cloud_kind(&o.class);
+        for (c, k) in soft {
+            let co = &e.cloud_objects[c as usize];
+            if !ns.contains(&co.tenant) || Some(co.kind) != kind || twin_of[c as usize].is_some() {
+                continue;
+            }
+            if co.kind != CloudKind::User {
+                if co.on_prem_sync_enabled == Some(true) && k == SoftKey::PrimarySmtp {
+                    twin_of[c as usize] = Some((i as u32, TwinBy::SyncedSameAddress));
+                }
+            } else if co.immutable_id.is_none()
+                && co.sync_fields_exported
+                && co.on_prem_sync_enabled.is_none()
+                && !anchored_tenants.contains(&co.tenant)
+                && !has_role.contains(&c)
+                && !block_soft[co.tenant as usize]
+            {
+                twin_of[c as usize] = Some((i as u32, TwinBy::SoftMatch));
+            }
+        }
+    }
+    let cx = Cx { e, ctx, ns_of_forest, domains: TenantDomains::of_estate(e), block_soft, twin_of };
+
+    // The index: (namespace, value) → holders.
+    let ad_entries: Vec<AdEntry> = e
+        .ad_objects
+        .par_iter()
+        .enumerate()
+        .filter(|(i, _)| in_scope[*i])
+        .map(|(i, o)| {
+            (
+                i as u32,
+                ad_values(o),
+                o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty()),
+            )
+        })
+        .collect();
+    let mut is_target = vec![false; e.tenants.len()];
+    for ns in &cx.ns_of_forest {
+        for &t in ns {
+            if let Some(x) = is_target.get_mut(t as usize) {
+                *x = true;
+            }
+        }
+    }
+    let mut index: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::with_capacity(ad_entries.len() * 4);
+    let mut nicks: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::with_capacity(ad_entries.len());
+    for (i, vals, nick) in ad_entries {
+        let ns = &cx.ns_of_forest[e.ad_objects[i as usize].forest as usize];
+        for &n in ns {
+            for (a, v) in &vals {
+                index.entry((n, v.clone())).or_default().push((Who::Ad(i), *a));
+            }
+            if let Some(k) = &nick {
+                nicks.entry((n, k.clone())).or_default().push((Who::Ad(i), Attr::MailNickname));
+            }
+        }
+    }
+    for (c, co) in e.cloud_objects.iter().enumerate() {
+        if !is_target.get(co.tenant as usize).copied().unwrap_or(false)
+            || cx.twin_of[c].is_some()
+            || !co.sync_fields_exported
+        {
+            continue;
+        }
+        for (a, v) in cloud_values(co) {
+            // Only values some AD object holds matter (cloud-only vs cloud-only is Entra's own business).
+            if let Some(h) = index.get_mut(&(co.tenant, v)) {
+                h.push((Who::Cloud(c as u32), a));
+            }
+        }
+    }
+
+    let groups = |m: HashMap<(u32, String), Vec<(Who, Attr)>>| -> Vec<(Key, Holders)> {
+        m.into_iter()
+            .filter_map(|(k, hs)| {
+                let mut by: Vec<(Who, Vec<Attr>)> = Vec::new();
+                let mut sorted = hs;
+                sorted.sort();
+                sorted.dedup();
+                for (w, a) in sorted {
+                    match by.last_mut() {
+                        Some((lw, attrs)) if *lw == w => attrs.push(a),
+                        _ => by.push((w, vec![a])),
+                    }
+                }
+                let ads = by.iter().filter(|(w, _)| matches!(w, Who::Ad(_))).count();
+                (by.len() >= 2 && ads >= 1).then_some((k, by))
+            })
+            .collect()
+    };
+    let mut out: Vec<Finding> =
+        groups(index).into_par_iter().filter_map(|(k, by)| cx.address_finding(&k, by)).collect();
+    out.extend(groups(nicks).into_iter().filter(|(_, by)| by.len() >= 2).map(|(k, by)| cx.nickname_finding(&k, by)));
+    out.sort_by_cached_key(|f| (f.rule.clone(), f.discriminator.clone(), f.subjects[0].id.clone()));
+    out
+}
+
+type HashSetU32 = std::collections::HashSet<u32>;
+/// (namespace, normalised value).
+type Key = (u32, String);
+/// A value's holders, each with the attributes it holds the value in.
+type Holders = Vec<(Who, Vec<Attr>)>;
+/// In-scope AD object, its address values and its mailNickname.
+type AdEntry = (u32, Vec<(Attr, String)>, Option<String>);
+
+/// `j.smith4417@contoso.onmicrosoft.com` for prefix `j.smith`: the UPN duplicate-attribute resiliency
+/// gives a quarantined object.
+fn is_quarantine_upn(upn: &str, prefix: &str) -> bool {
+    let Some((l, d)) = upn.to_lowercase().rsplit_once('@').map(|(l, d)| (l.to_string(), d.to_string())) else {
+        return false;
+    };
+    d.ends_with(".onmicrosoft.com")
+        && l.len() == prefix.len() + 4
+        && l.starts_with(prefix)
+        && l[prefix.len()..].bytes().all(|b| b.is_ascii_digit())
+}
+
+struct Member {
+    who: Who,
+    attrs: Vec<Attr>,
+    subject: Subject,
+    kind: CloudKind,
+    twins: Vec<u32>,
+}
+
+impl Cx<'_> {
+    fn tenant_name(&self, ns: u32) -> String {
+        match self.e.tenants.get(ns as usize) {
+            Some(t) => t.name.clone(),
+            None => {
+                let f = (ns as usize).saturating_sub(self.e.tenants.len());
+                format!("an unknown tenant (forest {})", self.e.forests.get(f).map(|f| f.name.as_str()).unwrap_or("?"))
+            }
+        }
+    }
+
+    fn twins(&self, i: u32, ns: u32) -> Vec<u32> {
+        let g = self.ctx.graph;
+        let mut v: Vec<u32> = g
+            .graph
+            .edges(g.ad_objects[i as usize])
+            .filter_map(|ed| match g.graph[ed.target()] {
+                Node::CloudObject(c) => Some(c),
+                _ => None,
+            })
+            .filter(|&c| {
+                self.twin_of[c as usize].is_some_and(|(a, _)| a == i) && self.e.cloud_objects[c as usize].tenant == ns
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    fn member(&self, who: Who, attrs: Vec<Attr>, ns: u32) -> Member {
+        match who {
+            Who::Ad(i) => {
+                let o = &self.e.ad_objects[i as usize];
+                Member {
+                    who,
+                    attrs,
+                    subject: ad_subject(o),
+                    kind: cloud_kind(&o.class).unwrap_or(CloudKind::User),
+                    twins: self.twins(i, ns),
+                }
+            }
+            Who::Cloud(c) => {
+                let o = &self.e.cloud_objects[c as usize];
+                Member { who, attrs, subject: cloud_subject(self.e, o), kind: o.kind, twins: Vec::new() }
+            }
+        }
+    }
+
+    fn sort_key(s: &Subject) -> (u32, u32, String) {
+        s.source.map(|r| (r.file.0, r.line, s.id.clone())).unwrap_or((u32::MAX, 0, s.id.clone()))
+    }
+
+    fn soft_pair(&self, i: u32, c: u32) -> bool {
+        let g = self.ctx.graph;
+        g.graph
+            .edges_connecting(g.ad_objects[i as usize], g.cloud_objects[c as usize])
+            .any(|e| matches!(e.weight(), Edge::SoftMatchCandidate(_)))
+    }
+
+    fn has_role(&self, c: u32) -> bool {
+        let g = self.ctx.graph;
+        g.graph.edges(g.cloud_objects[c as usize]).any(|e| matches!(e.weight(), Edge::HasRole))
+    }
+
+    fn address_finding(&self, key: &(u32, String), by: Vec<(Who, Vec<Attr>)>) -> Option<Finding> {
+        let (ns, value) = key;
+        let mut members: Vec<Member> = by.into_iter().map(|(w, a)| self.member(w, a, *ns)).collect();
+        members.sort_by_key(|m| Self::sort_key(&m.subject));
+        let tenant = self.tenant_name(*ns);
+        let known_tenant = (*ns as usize) < self.e.tenants.len();
+        let initial = self.domains.get(*ns as usize).and_then(|d| d.initial.clone());
+
+        // Who keeps the value: a cloud object that already holds it, else an AD object whose twin holds it.
+        let cloud_holder = members.iter().position(|m| matches!(m.who, Who::Cloud(_)));
+        let twin_holder = members.iter().position(|m| {
+            m.twins.iter().any(|&c| cloud_values(&self.e.cloud_objects[c as usize]).iter().any(|(_, v)| v == value))
+        });
+        // A twin whose UPN is the quarantine form `<prefix><4 digits>@…onmicrosoft.com` lost the value already.
+        let prefix = value.split('@').next().unwrap_or("");
+        let quarantined: Vec<usize> = (0..members.len())
+            .filter(|&k| {
+                members[k].attrs.contains(&Attr::Upn)
+                    && members[k].twins.iter().any(|&c| {
+                        self.e.cloud_objects[c as usize].upn.as_deref().is_some_and(|u| is_quarantine_upn(u, prefix))
+                    })
+            })
+            .collect();
+        let survivor = (!quarantined.is_empty() && members.len() - quarantined.len() == 1)
+            .then(|| (0..members.len()).find(|k| !quarantined.contains(k)))
+            .flatten();
+        let (winner, basis) = match (cloud_holder, twin_holder, survivor) {
+            (Some(w), _, _) => (
+                Some(w),
+                "a cloud object of the tenant already holds the value (it is not the synced twin of an AD holder)",
+            ),
+            (None, Some(w), _) => (
+                Some(w),
+                "its synchronised twin already holds the value in the tenant; Entra keeps the value on the object that has it",
+            ),
+            (None, None, Some(w)) => (
+                Some(w),
+                "the other holder's synchronised twin carries the quarantine UPN `<prefix><4 digits>@<initial domain>`: this one kept the value",
+            ),
+            _ => (
+                None,
+                "undetermined: Entra keeps the value on the object exported first, and the export order is not in the exports",
+            ),
+        };
+        let ad_count = members.iter().filter(|m| matches!(m.who, Who::Ad(_))).count();
+        let code = if ad_count >= 2 { "DU001" } else { "DU002" };
+        // One AD object against the cloud object it would soft-match: report the pair once, on the
+        // soft-match key (UPN / primary SMTP), not on every further address they share.
+        if ad_count == 1
+            && let Some(Who::Ad(i)) = members.iter().map(|m| m.who).find(|w| matches!(w, Who::Ad(_)))
+        {
+            let ad = members.iter().find(|m| m.who == Who::Ad(i)).map(|m| m.attrs.clone()).unwrap_or_default();
+            let all_pairs = members.iter().all(|m| match m.who {
+                Who::Cloud(c) => self.soft_pair(i, c),
+                Who::Ad(_) => true,
+            });
+            if all_pairs && !ad.iter().any(|a| matches!(a, Attr::Upn | Attr::PrimarySmtp)) {
+                return None;
+            }
+        }
+
+        let mut member_ev = Vec::new();
+        for (k, m) in members.iter().enumerate() {
+            let role = match winner {
+                Some(w) if w == k => "keeps",
+                Some(_) => "quarantined",
+                None => "undetermined",
+            };
+            let mut outcome = String::new();
+            let soft_refused = match (winner.map(|w| members[w].who), m.who) {
+                (Some(Who::Cloud(c)), Who::Ad(i))
+                    if self.soft_pair(i, c) && !self.block_soft[self.e.cloud_objects[c as usize].tenant as usize] =>
+                {
+                    let co = &self.e.cloud_objects[c as usize];
+                    if co.immutable_id.is_some() {
+                        Some(
+                            "export fails: the soft match onto the cloud object is refused because it already carries another ImmutableId (InvalidSoftMatch)",
+                        )
+                    } else if self.has_role(c) {
+                        Some(
+                            "export fails: soft matching onto a cloud administrator is blocked (Existing Admin Role Conflict)",
+                        )
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            };
+            let mut action = Value::Null;
+            let mut proposed = Value::Null;
+            if role != "keeps" {
+                let new = matches!(m.who, Who::Ad(_)) && m.twins.is_empty();
+                let wkind = winner.map(|w| members[w].kind);
+                let type_clash = wkind.is_some_and(|wk| (wk == CloudKind::Group) != (m.kind == CloudKind::Group));
+                outcome = if let Some(s) = soft_refused {
+                    s.to_string()
+                } else if matches!(m.who, Who::Cloud(_)) {
+                    "cloud object (not synchronised from these forests)".to_string()
+                } else if type_clash && new {
+                    "export error: a new user or contact colliding with a group's address is not quarantined (known gap of duplicate-attribute resiliency; ObjectTypeMismatch / AttributeValueMustBeUnique on every cycle)".to_string()
+                } else if m.attrs.contains(&Attr::Upn) {
+                    let prefix = value.split('@').next().unwrap_or("");
+                    format!(
+                        "UPN quarantined: Entra sets `{prefix}<4 digits>@{}` (DirSyncProvisioningErrors, PropertyConflict UserPrincipalName)",
+                        initial.as_deref().unwrap_or("<initial domain>")
+                    )
+                } else if m
+                    .attrs
+                    .iter()
+                    .any(|a| matches!(a, Attr::PrimarySmtp | Attr::SecondarySmtp | Attr::TargetAddress))
+                {
+                    "proxy address dropped from the cloud object (DirSyncProvisioningErrors, PropertyConflict ProxyAddress)".to_string()
+                } else {
+                    "mail not synchronised for this object (only the first object's mail syncs)".to_string()
+                };
+                if let Who::Ad(i) = m.who {
+                    let o = &self.e.ad_objects[i as usize];
+                    let (a, p) = if m.attrs.iter().any(|a| matches!(a, Attr::Upn | Attr::PrimarySmtp)) {
+                        ("EDIT", Value::Null)
+                    } else if m.attrs.contains(&Attr::SecondarySmtp) {
+                        ("REMOVE", Value::Null)
+                    } else if m.attrs.contains(&Attr::Mail) {
+                        ("EDIT", json!(primary_smtp(&o.proxy_addresses).filter(|p| p.to_lowercase() != *value)))
+                    } else {
+                        ("EDIT", Value::Null)
+                    };
+                    action = json!(a);
+                    proposed = p;
+                }
+            }
+            let note = match m.who {
+                Who::Cloud(c) => {
+                    let co = &self.e.cloud_objects[c as usize];
+                    if self.block_soft[co.tenant as usize] {
+                        Some(
+                            "soft matching is blocked in this tenant (blockSoftMatchEnabled): an AD object with the same address is created as a new object",
+                        )
+                    } else if co.immutable_id.is_some() {
+                        Some(
+                            "holds an ImmutableId that matches no AD holder's anchor: a soft match is refused (InvalidSoftMatch)",
+                        )
+                    } else if self.has_role(c) {
+                        Some("holds an admin role: soft matching onto it is blocked (Existing Admin Role Conflict)")
+                    } else if co.kind == CloudKind::User && co.on_prem_sync_enabled.is_none() {
+                        Some("cloud-only; soft match is blocked (blockSoftMatchEnabled) or the keys differ")
+                    } else {
+                        None
+                    }
+                }
+                Who::Ad(_) if m.twins.is_empty() => Some("not yet synchronised (no twin in the tenant)"),
+                Who::Ad(_) => None,
+            };
+            member_ev.push(json!({
+                "subject": m.subject.id,
+                "display": m.subject.display,
+                "object_type": m.kind.as_str(),
+                "source": if matches!(m.who, Who::Ad(_)) { "ad" } else { "cloud" },
+                "attributes": m.attrs.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+                "role": role,
+                "outcome": outcome,
+                "note": note,
+                "action": action,
+                "proposed_value": proposed,
+            }));
+        }
+
+        // Subjects: the first object that loses the value (the one to fix), then the others, then AD holders' twins.
+        let primary = match winner {
+            Some(w) => members
+                .iter()
+                .position(|m| !matches!(m.who, Who::Cloud(_)))
+                .filter(|&p| p != w)
+                .or_else(|| (0..members.len()).find(|&k| k != w))
+                .unwrap_or(0),
+            None => 0,
+        };
+        let mut subjects = vec![members[primary].subject.clone()];
+        for (k, m) in members.iter().enumerate() {
+            if k != primary {
+                subjects.push(m.subject.clone());
+            }
+        }
+        let mut seen: BTreeSet<String> = subjects.iter().map(|s| s.id.clone()).collect();
+        for m in &members {
+            for &c in &m.twins {
+                let s = cloud_subject(self.e, &self.e.cloud_objects[c as usize]);
+                if seen.insert(s.id.clone()) {
+                    subjects.push(s);
+                }
+            }
+        }
+        let names: Vec<String> = members
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} ({}, {})",
+                    m.subject.display,
+                    m.kind.as_str(),
+                    m.attrs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" + ")
+                )
+            })
+            .collect();
+        let title = match winner {
+            Some(w) if code == "DU002" => format!(
+                "`{value}` of {} is already held by {} in {tenant}: {}",
+                members[primary].subject.display,
+                members[w].subject.display,
+                member_ev[primary]["outcome"].as_str().unwrap_or("")
+            ),
+            Some(w) => format!(
+                "`{value}` is held by {} objects in {tenant}: {} keeps it; {} would be quarantined",
+                members.len(),
+                members[w].subject.display,
+                members
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k != w)
+                    .map(|(_, m)| m.subject.display.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => format!(
+                "`{value}` is held by {} objects synchronising to {tenant}: {}",
+                members.len(),
+                names.join("; ")
+            ),
+        };
+        let ev = evidence([
+            ("value", json!(value)),
+            ("tenant", json!(tenant)),
+            ("tenant_known", json!(known_tenant)),
+            ("members", json!(member_ev)),
+            ("winner", json!(winner.map(|w| members[w].subject.id.clone()))),
+            ("winner_basis", json!(basis)),
+            ("initial_domain", json!(initial)),
+        ]);
+        Some(finding(code, title, subjects, ev, value.clone()))
+    }
+
+    fn nickname_finding(&self, key: &(u32, String), by: Vec<(Who, Vec<Attr>)>) -> Finding {
+        let (ns, value) = key;
+        let mut members: Vec<Member> = by.into_iter().map(|(w, a)| self.member(w, a, *ns)).collect();
+        members.sort_by_key(|m| Self::sort_key(&m.subject));
+        let tenant = self.tenant_name(*ns);
+        let mut subjects: Vec<Subject> = members.iter().map(|m| m.subject.clone()).collect();
+        let mut seen: BTreeSet<String> = subjects.iter().map(|s| s.id.clone()).collect();
+        for m in &members {
+            for &c in &m.twins {
+                let s = cloud_subject(self.e, &self.e.cloud_objects[c as usize]);
+                if seen.insert(s.id.clone()) {
+                    subjects.push(s);
+                }
+            }
+        }
+        let member_ev: Vec<Value> = members
+            .iter()
+            .map(|m| {
+                let (proposed, action) = match m.who {
+                    Who::Ad(i) => {
+                        let o = &self.e.ad_objects[i as usize];
+                        let p = primary_smtp(&o.proxy_addresses)
+                            .or(o.upn.as_deref())
+                            .and_then(|a| a.split('@').next())
+                            .filter(|p| p.to_lowercase() != *value)
+                            .map(str::to_string);
+                        (json!(p), json!("EDIT"))
+                    }
+                    Who::Cloud(_) => (Value::Null, Value::Null),
+                };
+                json!({
+                    "subject": m.subject.id,
+                    "display": m.subject.display,
+                    "object_type": m.kind.as_str(),
+                    "proposed_value": proposed,
+                    "action": action,
+                })
+            })
+            .collect();
+        let title = format!(
+            "mailNickname `{value}` is used by {} objects synchronising to {tenant}: {}",
+            members.len(),
+            members.iter().map(|m| m.subject.display.as_str()).collect::<Vec<_>>().join(", ")
+        );
+        let ev = evidence([
+            ("attribute", json!("mailNickname")),
+            ("value", json!(value)),
+            ("tenant", json!(tenant)),
+            ("members", json!(member_ev)),
+            ("winner", Value::Null),
+            (
+                "winner_basis",
+                json!(
+                    "Exchange Online keeps the alias of the object provisioned first and makes the others unique; the order is not in the exports"
+                ),
+            ),
+        ]);
+        finding("DU003", title, subjects, ev, value.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::EstateGraph;
+    use crate::ingest::Ingested;
+    use crate::model::{AdObject, Forest, Tenant};
+    use crate::rules::RuleOptions;
+
+    fn user(forest: u32, upn: &str, proxies: &[&str]) -> AdObject {
+        AdObject {
+            forest,
+            upn: Some(upn.into()),
+            sam_account_name: Some(upn.split('@').next().unwrap().replace('.', "")),
+            cn: Some(upn.into()),
+            proxy_addresses: proxies.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn run_on(estate: Estate) -> Vec<Finding> {
+        let ingested = Ingested { estate, ..Default::default() };
+        let graph = EstateGraph::build(&ingested.estate);
+        let opts = RuleOptions::default();
+        run(&Context { options: &opts, ingested: &ingested, graph: &graph })
+    }
+
+    fn estate(same_tenant: bool) -> Estate {
+        let mut e = Estate::default();
+        e.tenants.push(Tenant { name: "A".into(), ..Default::default() });
+        e.tenants.push(Tenant { name: "B".into(), ..Default::default() });
+        e.forests.push(Forest { name: "a.local".into(), syncs_to: vec![0], ..Default::default() });
+        e.forests.push(Forest {
+            name: "b.local".into(),
+            syncs_to: vec![if same_tenant { 0 } else { 1 }],
+            ..Default::default()
+        });
+        // UPN in forest a = secondary smtp in forest b (cross-attribute, cross-forest); a third object
+        // repeats its own address (not a duplicate).
+        e.ad_objects.push(user(0, "J.Smith@contoso.com", &["SMTP:james.smith@contoso.com"]));
+        e.ad_objects.push(user(1, "jane@contoso.com", &["SMTP:jane@contoso.com", "smtp:j.smith@CONTOSO.com"]));
+        e.ad_objects.push(user(1, "nat@contoso.com", &["SMTP:nat@contoso.com", "smtp:Nat@contoso.com"]));
+        e
+    }
+
+    #[test]
+    fn cross_attribute_cross_forest_duplicate_lists_every_member() {
+        let f = run_on(estate(true));
+        assert_eq!(f.len(), 1, "{:?}", f.iter().map(|f| &f.title).collect::<Vec<_>>());
+        assert_eq!(f[0].rule, "DU001");
+        assert_eq!(f[0].evidence["value"], "j.smith@contoso.com");
+        assert_eq!(f[0].subjects.len(), 2);
+        assert_eq!(f[0].evidence["members"].as_array().unwrap().len(), 2);
+        assert_eq!(f[0].evidence["winner"], Value::Null, "no tenant data: the order is undetermined");
+    }
+
+    #[test]
+    fn same_value_in_forests_syncing_to_different_tenants_is_not_a_duplicate() {
+        assert!(run_on(estate(false)).is_empty());
+    }
+
+    #[test]
+    fn quarantine_upn_shape() {
+        assert!(is_quarantine_upn("j.smith4417@contoso.onmicrosoft.com", "j.smith"));
+        assert!(!is_quarantine_upn("j.smith44@contoso.onmicrosoft.com", "j.smith"));
+        assert!(!is_quarantine_upn("j.smith4417@contoso.com", "j.smith"));
+    }
+}

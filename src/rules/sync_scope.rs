@@ -1,0 +1,262 @@
+//! What would synchronise, and where to: shared by the `characters` and `duplicates` families.
+//!
+//! - [`Scope`]: which AD objects Entra Connect would export (users, inetOrgPersons, groups, contacts,
+//!   minus built-in and system accounts, conflict objects and computer-like `$` accounts). The lists
+//!   are parameters of CH001's `rule.toml` (`[params.scope]`), declared once for both families.
+//! - [`targets`]: the tenants each forest synchronises into (manifest `syncs_to`, else the tenants
+//!   where its objects are hard-linked by anchor, else unknown).
+//! - [`TenantDomains`]: the verified / registered domains of a tenant, when the tenant was exported.
+
+use crate::graph::EstateGraph;
+use crate::model::{AdClass, AdObject, CloudKind, Estate, TenantIdx};
+use std::collections::{BTreeSet, HashSet};
+
+/// Reads a string list parameter.
+pub fn p_list(t: &toml::Table, key: &str) -> Vec<String> {
+    t.get(key)
+        .and_then(|v| v.as_array())
+        .unwrap_or_else(|| panic!("rule parameter {key} (list of strings) missing"))
+        .iter()
+        .map(|v| v.as_str().expect("string list").to_string())
+        .collect()
+}
+
+/// Reads a string parameter.
+pub fn p_str(t: &toml::Table, key: &str) -> String {
+    t.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("rule parameter {key} (string) missing")).to_string()
+}
+
+/// Reads an integer parameter.
+pub fn p_usize(t: &toml::Table, key: &str) -> usize {
+    t.get(key).and_then(|v| v.as_integer()).unwrap_or_else(|| panic!("rule parameter {key} (integer) missing")) as usize
+}
+
+/// The params table of a catalog rule (panics when the rule is missing: a programming error caught by tests).
+pub fn params(code: &str) -> &'static toml::Table {
+    &super::catalog::get(code).unwrap_or_else(|| panic!("rule {code} is not in the catalog")).params
+}
+
+/// Which AD objects would be exported to Entra ID.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    exact: HashSet<String>,
+    prefixes: Vec<String>,
+    recipient_types: HashSet<i64>,
+}
+
+impl Scope {
+    /// The scope declared in CH001's `[params.scope]`.
+    pub fn builtin() -> Self {
+        let t = params("CH001").get("scope").and_then(|v| v.as_table()).expect("CH001 params.scope");
+        Self::from_params(t)
+    }
+
+    /// From a `[params.scope]` table: `exact_names`, `name_prefixes` (compared case-insensitively with
+    /// sAMAccountName and cn) and `system_recipient_type_details` (decimal msExchRecipientTypeDetails).
+    pub fn from_params(t: &toml::Table) -> Self {
+        Scope {
+            exact: p_list(t, "exact_names").into_iter().map(|s| s.to_lowercase()).collect(),
+            prefixes: p_list(t, "name_prefixes").into_iter().map(|s| s.to_lowercase()).collect(),
+            recipient_types: t
+                .get("system_recipient_type_details")
+                .and_then(|v| v.as_array())
+                .expect("system_recipient_type_details")
+                .iter()
+                .filter_map(|v| v.as_integer())
+                .collect(),
+        }
+    }
+
+    /// True when Entra Connect would export the object (by its default rules).
+    pub fn includes(&self, o: &AdObject) -> bool {
+        if !matches!(o.class, AdClass::User | AdClass::InetOrgPerson | AdClass::Group | AdClass::Contact) {
+            return false;
+        }
+        if o.is_critical_system_object == Some(true) {
+            return false;
+        }
+        if o.ms_exch_recipient_type_details.is_some_and(|t| self.recipient_types.contains(&t)) {
+            return false;
+        }
+        // Replication-conflict objects: the RDN carries "\nCNF:<guid>" (escaped `\0A` in DNs).
+        let conflict = |s: &str| s.contains("\\0ACNF:") || s.contains("\\0aCNF:") || s.contains("\nCNF:");
+        if o.dn.as_deref().is_some_and(conflict) || o.cn.as_deref().is_some_and(conflict) {
+            return false;
+        }
+        for name in [o.sam_account_name.as_deref(), o.cn.as_deref()].into_iter().flatten() {
+            if name.ends_with('$') {
+                return false;
+            }
+            let l = name.to_lowercase();
+            if self.exact.contains(&l) || self.prefixes.iter().any(|p| l.starts_with(p.as_str())) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The cloud kind an AD class syncs as.
+pub fn cloud_kind(c: &AdClass) -> Option<CloudKind> {
+    match c {
+        AdClass::User | AdClass::InetOrgPerson => Some(CloudKind::User),
+        AdClass::Group => Some(CloudKind::Group),
+        AdClass::Contact => Some(CloudKind::Contact),
+        _ => None,
+    }
+}
+
+/// How a forest's target tenants were determined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetBasis {
+    /// estate.toml `syncs_to`.
+    Manifest,
+    /// The tenants holding cloud objects hard-linked (anchor) to the forest's objects.
+    Anchors,
+    /// Unknown.
+    Unknown,
+}
+
+impl TargetBasis {
+    /// Name for evidence.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manifest => "estate.toml syncs_to",
+            Self::Anchors => "cloud objects hard-linked by anchor",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// Target tenants of each forest (sorted), with how they were found.
+pub fn targets(estate: &Estate, graph: &EstateGraph) -> Vec<(Vec<TenantIdx>, TargetBasis)> {
+    let mut anchored: Vec<BTreeSet<TenantIdx>> = vec![BTreeSet::new(); estate.forests.len()];
+    for (i, o) in estate.ad_objects.iter().enumerate() {
+        if estate.forests[o.forest as usize].syncs_to.is_empty() {
+            for (c, _) in graph.anchored_cloud_objects(i as u32) {
+                anchored[o.forest as usize].insert(estate.cloud_objects[c as usize].tenant);
+            }
+        }
+    }
+    estate
+        .forests
+        .iter()
+        .zip(anchored)
+        .map(|(f, a)| {
+            if !f.syncs_to.is_empty() {
+                let mut t = f.syncs_to.clone();
+                t.sort();
+                t.dedup();
+                (t, TargetBasis::Manifest)
+            } else if !a.is_empty() {
+                (a.into_iter().collect(), TargetBasis::Anchors)
+            } else {
+                (Vec::new(), TargetBasis::Unknown)
+            }
+        })
+        .collect()
+}
+
+/// Domains of one tenant as far as the exports tell.
+#[derive(Debug, Clone, Default)]
+pub struct TenantDomains {
+    /// Whether any domain data was exported for the tenant (domains list or organization verifiedDomains).
+    pub known: bool,
+    /// Verified domains, lower case.
+    pub verified: HashSet<String>,
+    /// Registered but not verified, lower case.
+    pub unverified: HashSet<String>,
+    /// The initial `*.onmicrosoft.com` domain.
+    pub initial: Option<String>,
+    /// The default domain.
+    pub default: Option<String>,
+}
+
+impl TenantDomains {
+    /// Domains of every tenant.
+    pub fn of_estate(estate: &Estate) -> Vec<TenantDomains> {
+        let mut out: Vec<TenantDomains> = vec![TenantDomains::default(); estate.tenants.len()];
+        for (t, td) in estate.tenants.iter().zip(out.iter_mut()) {
+            for v in &t.verified_domains {
+                let n = v.name.trim().to_lowercase();
+                td.known = true;
+                if v.is_initial == Some(true) {
+                    td.initial = Some(n.clone());
+                }
+                if v.is_default == Some(true) {
+                    td.default = Some(n.clone());
+                }
+                td.verified.insert(n);
+            }
+        }
+        for d in &estate.domains {
+            let Some(td) = out.get_mut(d.tenant as usize) else { continue };
+            let n = d.name.trim().to_lowercase();
+            td.known = true;
+            if d.is_initial == Some(true) {
+                td.initial = Some(n.clone());
+            }
+            if d.is_default == Some(true) && td.default.is_none() {
+                td.default = Some(n.clone());
+            }
+            if d.is_verified == Some(true) {
+                td.verified.insert(n);
+            } else if !td.verified.contains(&n) {
+                td.unverified.insert(n);
+            }
+        }
+        for td in &mut out {
+            td.unverified.retain(|d| !td.verified.contains(d));
+            if td.initial.is_none() {
+                let mut cands: Vec<&String> = td
+                    .verified
+                    .iter()
+                    .filter(|d| d.ends_with(".onmicrosoft.com") && !d.ends_with(".mail.onmicrosoft.com"))
+                    .collect();
+                cands.sort();
+                td.initial = cands.first().map(|s| s.to_string());
+            }
+        }
+        out
+    }
+
+    /// The verified parent of a subdomain (`uk.contoso.com` → `contoso.com`), if any.
+    pub fn verified_parent(&self, domain: &str) -> Option<&str> {
+        let mut rest = domain;
+        while let Some((_, parent)) = rest.split_once('.') {
+            if let Some(v) = self.verified.get(parent) {
+                return Some(v.as_str());
+            }
+            rest = parent;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_skips_system_conflict_and_dollar_accounts_but_not_people_named_guest() {
+        let s = Scope::builtin();
+        let u = |sam: &str| AdObject { sam_account_name: Some(sam.into()), cn: Some(sam.into()), ..Default::default() };
+        assert!(s.includes(&u("jdoe")));
+        assert!(s.includes(&u("guestrelations")), "only the exact built-in Guest is skipped");
+        for skipped in ["Guest", "krbtgt", "MSOL_3f9a2c7d1e04", "HealthMailbox0a1b2c", "WS01$", "SM_0123abcd"] {
+            assert!(!s.includes(&u(skipped)), "{skipped}");
+        }
+        let mut c = u("x");
+        c.dn = Some("CN=x\\0ACNF:7f0e...,OU=a,DC=c".into());
+        assert!(!s.includes(&c));
+        let mut crit = u("y");
+        crit.is_critical_system_object = Some(true);
+        assert!(!s.includes(&crit));
+        let mut comp = u("z");
+        comp.class = AdClass::Computer;
+        assert!(!s.includes(&comp));
+        let mut arb = u("w");
+        arb.ms_exch_recipient_type_details = Some(8388608);
+        assert!(!s.includes(&arb), "arbitration mailbox (decimal, unlike IdFix's dead hex check)");
+    }
+}
