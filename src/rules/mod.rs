@@ -13,7 +13,12 @@
 //! [`FAMILIES`], its rules under `rules/<family>/` with positive and negative fixtures.
 
 pub mod catalog;
+pub mod directories;
+pub mod domains;
+pub mod federation;
 pub mod input;
+pub mod subscriptions;
+pub mod tenancy;
 
 use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
@@ -58,7 +63,13 @@ impl Context<'_> {
 pub type Family = fn(&Context<'_>) -> Vec<Finding>;
 
 /// Every family, run in parallel.
-pub const FAMILIES: &[(&str, Family)] = &[("input", input::run)];
+pub const FAMILIES: &[(&str, Family)] = &[
+    ("input", input::run),
+    ("directories", directories::run),
+    ("domains", domains::run),
+    ("subscriptions", subscriptions::run),
+    ("federation", federation::run),
+];
 
 /// Runs every rule family and returns the findings (unsorted).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
