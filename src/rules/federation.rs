@@ -35,7 +35,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     records.sort_by_key(|&i| estate.federations[i as usize].source);
 
     let mut out = Vec::new();
-    let reused = issuers(estate, &firsts, &mut out);
+    let reused = issuers(estate, &domains, &firsts, &mut out);
     issuer_names_other_domain(estate, &domains, &firsts, &reused, &mut out);
     subdomain_issuer(estate, &domains, &firsts, &mut out);
     let as_of = ctx.options.as_of();
@@ -66,6 +66,7 @@ fn per_domain_issuer(uri: &str) -> Option<String> {
 /// FE001: one IssuerUri on several federated domains. Returns the (tenant, domain) keys involved.
 fn issuers(
     estate: &Estate,
+    domains: &DomainTable,
     firsts: &BTreeMap<(TenantIdx, String), u32>,
     out: &mut Vec<Finding>,
 ) -> HashSet<(TenantIdx, String)> {
@@ -77,6 +78,16 @@ fn issuers(
     }
     let mut reused = HashSet::new();
     for (issuer, mut members) in by_issuer {
+        // A subdomain that inherits its parent's federation (not a root domain) carries the parent's issuer.
+        let keys: HashSet<(TenantIdx, String)> = members.iter().map(|(k, _)| (*k).clone()).collect();
+        members.retain(|((t, d), _)| {
+            !tenancy::parents(d).any(|p| {
+                keys.contains(&(*t, p.to_string()))
+                    && domains.get(estate, *t, d).is_some_and(|r| {
+                        r.is_root == Some(false) || r.root_domain.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p))
+                    })
+            })
+        });
         if members.len() < 2 {
             continue;
         }
