@@ -7,3 +7,4 @@ mod realdata;
 mod report;
 mod rules;
 mod samples;
+mod tenants;
