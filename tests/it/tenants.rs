@@ -200,3 +200,37 @@ fn certificate_findings_follow_the_as_of_date() {
         vec![format!("FE005 {fab}/fabrikamgroup.com"), format!("FE006 {fab}/fabrikam.com")]
     );
 }
+
+#[test]
+fn real_arm_examples_attach_subscriptions_to_their_two_declared_tenants() {
+    let Some(dir) = realdata("azure-rest-api-specs-arm-examples") else { return };
+    let m = tempfile::tempdir().unwrap();
+    let manifest = m.path().join("estate.toml");
+    std::fs::write(
+        &manifest,
+        "[[tenant]]\nname = 'Example A'\nid = '31c75423-32d6-4322-88b7-c478bdde4858'\n\n[[tenant]]\nname = 'Example B'\nid = '2a0ff0de-96b2-4859-bb7c-a430d07a3e0c'\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let r = tenantlint(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_code(&r, 0);
+    let report = read_report(out.path());
+    assert_eq!(report["estate"]["tenants"], 2);
+    // Both subscriptions trust a declared tenant: no "outside the estate" finding; the Lighthouse managers
+    // (not declared) are reported, two for "Example Subscription2" and one for "Example Subscription".
+    assert!(findings_with_rule(&report, "SU001").is_empty(), "{:?}", findings_with_rule(&report, "SU001"));
+    assert_eq!(findings_with_rule(&report, "SU006").len(), 3);
+    assert_eq!(report["estate"]["edges"]["trusts"], 3, "every subscription record trusts one tenant");
+    // Without the manifest the same subscriptions trust tenants outside the estate.
+    let out2 = tempfile::tempdir().unwrap();
+    let r = tenantlint(&["scan", dir.to_str().unwrap(), "--out", out2.path().to_str().unwrap()]);
+    assert_code(&r, 0);
+    assert_eq!(findings_with_rule(&read_report(out2.path()), "SU001").len(), 2);
+}
