@@ -177,7 +177,7 @@ fn verified_elsewhere(
                         format!("Domain {name} of {bn} is verified in the unmanaged tenant {an}"),
                         subjects,
                         ev,
-                        format!("{}", tenancy::tenant_key(estate, b)),
+                        tenancy::tenant_key(estate, b),
                     ));
                 } else {
                     out.push(finding(
@@ -410,5 +410,103 @@ fn subdomain_federation(estate: &Estate, domains: &DomainTable, out: &mut Vec<Fi
                 "",
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AdObject, Domain, Forest, RoleGrant};
+    use crate::rules::tenancy::testkit::*;
+
+    const A: &str = "11111111-1111-1111-1111-111111111111";
+    const B: &str = "22222222-2222-2222-2222-222222222222";
+
+    fn viral(admin_managed: bool, global_admin: bool) -> Estate {
+        let mut e = Estate::default();
+        e.tenants.push(tenant(A, "Contoso Events"));
+        e.domains.push(Domain { is_admin_managed: Some(admin_managed), ..domain(0, "contosoevents.com", true) });
+        let mut u = member(0, "val@contosoevents.com", "Val Ionescu", "val@contosoevents.com");
+        u.creation_type = Some("EmailVerified".into());
+        e.cloud_objects.push(u);
+        if global_admin {
+            e.role_grants.push(RoleGrant {
+                principal_id: "x".into(),
+                role: "Global Administrator".into(),
+                ..Default::default()
+            });
+        }
+        e
+    }
+
+    #[test]
+    fn viral_origin_and_unmanaged_state() {
+        assert_eq!(codes(&run_on(viral(true, false), super::run)), vec!["DO001"], "admin-managed domain: taken over");
+        assert_eq!(codes(&run_on(viral(false, false), super::run)), vec!["DO001", "DO002"]);
+        assert_eq!(codes(&run_on(viral(false, true), super::run)), vec!["DO001"], "a Global Administrator exists");
+        let f = run_on(viral(false, false), super::run);
+        assert_eq!(f[0].evidence["management"], "unmanaged");
+    }
+
+    #[test]
+    fn domain_verified_in_one_tenant_and_used_in_another() {
+        let mut e = Estate::default();
+        e.tenants.push(tenant(A, "Contoso"));
+        e.tenants.push(tenant(B, "Fabrikam"));
+        e.domains.push(domain(0, "contoso.com", true));
+        e.cloud_objects.push(member(1, "ivy@fabrikam.com", "Ivy Park", "ivy@contoso.com"));
+        let f = run_on(e.clone(), super::run);
+        assert_eq!(codes(&f), vec!["DO005"]);
+        assert_eq!(f[0].subjects.len(), 2, "the verifying domain record and the user");
+        // A guest carrying the address is not usage.
+        e.cloud_objects[0].user_type = Some("Guest".into());
+        assert!(run_on(e.clone(), super::run).is_empty());
+        // Verified in both: DO004.
+        e.domains.push(domain(1, "contoso.com", true));
+        assert_eq!(codes(&run_on(e, super::run)), vec!["DO004"]);
+    }
+
+    fn forest_estate(upn: &str, domains: &[(&str, bool)]) -> Estate {
+        let mut e = Estate::default();
+        e.tenants.push(tenant(A, "Contoso"));
+        e.forests.push(Forest { name: "corp.contoso.com".into(), syncs_to: vec![0], ..Default::default() });
+        for (d, v) in domains {
+            e.domains.push(domain(0, d, *v));
+        }
+        e.ad_objects.push(AdObject {
+            upn: Some(upn.into()),
+            display_name: Some("Georgia Hughes".into()),
+            ..Default::default()
+        });
+        e
+    }
+
+    #[test]
+    fn upn_suffixes_against_the_target_tenant() {
+        let f =
+            run_on(forest_estate("g@contoso.co.uk", &[("contoso.com", true), ("contoso.co.uk", false)]), super::run);
+        assert_eq!(codes(&f), vec!["DO006"]);
+        assert_eq!(f[0].subjects[0].kind, "domain", "the unverified domain record comes first");
+        assert!(run_on(forest_estate("g@contoso.co.uk", &[("contoso.co.uk", true)]), super::run).is_empty());
+        // A subdomain of a verified domain: no conclusion.
+        assert!(run_on(forest_estate("g@uk.contoso.com", &[("contoso.com", true)]), super::run).is_empty());
+        // No domain export: the tenant is not judged.
+        assert!(run_on(forest_estate("g@contoso.co.uk", &[]), super::run).is_empty());
+        assert_eq!(
+            codes(&run_on(forest_estate("g@fabrikam.local", &[("contoso.com", true)]), super::run)),
+            vec!["DO007"]
+        );
+        assert_eq!(codes(&run_on(forest_estate("g@fabrikam", &[("contoso.com", true)]), super::run)), vec!["DO007"]);
+    }
+
+    #[test]
+    fn subdomain_with_other_authentication_than_parent() {
+        let mut e = Estate::default();
+        e.tenants.push(tenant(A, "Contoso"));
+        e.domains.push(Domain { authentication_type: Some("Federated".into()), ..domain(0, "contoso.com", true) });
+        e.domains.push(domain(0, "uk.contoso.com", true));
+        assert_eq!(codes(&run_on(e.clone(), super::run)), vec!["DO008"]);
+        e.domains[1].authentication_type = Some("Federated".into());
+        assert!(run_on(e, super::run).is_empty(), "both federated, identity provider unknown: no conclusion");
     }
 }

@@ -63,6 +63,9 @@ fn per_domain_issuer(uri: &str) -> Option<String> {
     (path == "adfs/services/trust" && host.contains('.')).then(|| host.to_string())
 }
 
+/// A federated domain: its tenant and name.
+type DomainKey = (TenantIdx, String);
+
 /// FE001: one IssuerUri on several federated domains. Returns the (tenant, domain) keys involved.
 fn issuers(
     estate: &Estate,
@@ -70,7 +73,7 @@ fn issuers(
     firsts: &BTreeMap<(TenantIdx, String), u32>,
     out: &mut Vec<Finding>,
 ) -> HashSet<(TenantIdx, String)> {
-    let mut by_issuer: BTreeMap<String, Vec<(&(TenantIdx, String), u32)>> = BTreeMap::new();
+    let mut by_issuer: BTreeMap<String, Vec<(&DomainKey, u32)>> = BTreeMap::new();
     for (key, &i) in firsts {
         if let Some(u) = estate.federations[i as usize].issuer_uri.as_deref().filter(|u| !u.trim().is_empty()) {
             by_issuer.entry(normalize_issuer(u)).or_default().push((key, i));

@@ -236,3 +236,73 @@ fn skus(estate: &Estate, out: &mut Vec<Finding>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Sku;
+    use crate::rules::tenancy::testkit::*;
+
+    const A: &str = "11111111-1111-1111-1111-111111111111";
+    const X: &str = "99999999-9999-9999-9999-999999999999";
+
+    fn sub(id: &str, tenant: &str) -> Subscription {
+        Subscription {
+            id: id.into(),
+            tenant_id: Some(tenant.into()),
+            state: Some("Enabled".into()),
+            ..Default::default()
+        }
+    }
+
+    fn estate(subs: Vec<Subscription>) -> Estate {
+        let mut e = Estate::default();
+        e.tenants.push(tenant(A, "Contoso"));
+        e.subscriptions = subs;
+        e
+    }
+
+    #[test]
+    fn tenant_outside_the_estate_state_quota_and_lighthouse() {
+        let f = run_on(estate(vec![sub("s1", A), sub("s2", X)]), super::run);
+        assert_eq!(codes(&f), vec!["SU001"]);
+        let s = Subscription {
+            state: Some("PastDue".into()),
+            quota_id: Some("AAD_2015-09-01".into()),
+            managed_by_tenants: vec![X.into(), A.into()],
+            ..sub("s1", A)
+        };
+        assert_eq!(codes(&run_on(estate(vec![s]), super::run)), vec!["SU004", "SU005", "SU006"]);
+    }
+
+    #[test]
+    fn several_tenants_only_when_az_says_so() {
+        let az = |tenant: &str| Subscription {
+            home_tenant_id: Some(X.into()),
+            user_name: Some("admin@contoso.com".into()),
+            ..sub("s1", tenant)
+        };
+        // Listed through Contoso (Lighthouse or guest) although it belongs to X.
+        let f = run_on(estate(vec![az(A), az(X)]), super::run);
+        assert_eq!(codes(&f), vec!["SU001", "SU003"]);
+        // The same subscription in ARM and az with the same tenant: one listing.
+        let same =
+            Subscription { home_tenant_id: Some(A.into()), user_name: Some("a@contoso.com".into()), ..sub("s1", A) };
+        assert!(run_on(estate(vec![sub("s1", A), same]), super::run).is_empty());
+    }
+
+    #[test]
+    fn licences_beyond_prepaid() {
+        let sku = |used| Sku {
+            sku_part_number: Some("POWER_BI_PRO".into()),
+            consumed_units: Some(used),
+            prepaid_enabled: Some(10),
+            ..Default::default()
+        };
+        let mut e = estate(vec![]);
+        e.skus = vec![sku(10), sku(11)];
+        let f = run_on(e, super::run);
+        assert_eq!(codes(&f), vec!["SU007"]);
+        assert_eq!(f[0].evidence["excess"], 1);
+    }
+}

@@ -293,3 +293,60 @@ mod tests {
         assert_eq!(addresses(&o), vec!["kim@fabrikam.com", "kim@outlook.com"]);
     }
 }
+
+/// Test helpers: run one family on a hand-built estate.
+#[cfg(test)]
+pub mod testkit {
+    use crate::findings::Finding;
+    use crate::graph::EstateGraph;
+    use crate::ingest::Ingested;
+    use crate::model::*;
+    use crate::rules::{Context, RuleOptions};
+
+    /// Runs `family` on `estate` judged at 2026-11-23.
+    pub fn run_on(estate: Estate, family: fn(&Context<'_>) -> Vec<Finding>) -> Vec<Finding> {
+        let ingested = Ingested { sources: Default::default(), inputs: vec![], estate, issues: vec![] };
+        let graph = EstateGraph::build(&ingested.estate);
+        let options = RuleOptions { as_of: Some(crate::cli::parse_date("2026-11-23").unwrap()) };
+        family(&Context { options: &options, ingested: &ingested, graph: &graph })
+    }
+
+    /// Rule codes of the findings, sorted.
+    pub fn codes(f: &[Finding]) -> Vec<&str> {
+        let mut v: Vec<&str> = f.iter().map(|f| f.rule.as_str()).collect();
+        v.sort();
+        v
+    }
+
+    /// A tenant.
+    pub fn tenant(id: &str, name: &str) -> Tenant {
+        Tenant { id: Some(id.into()), name: name.into(), attributed_by: "manifest".into(), ..Default::default() }
+    }
+
+    /// A member user.
+    pub fn member(t: TenantIdx, upn: &str, name: &str, mail: &str) -> CloudObject {
+        CloudObject {
+            tenant: t,
+            id: Some(format!("id-{upn}")),
+            upn: Some(upn.into()),
+            display_name: Some(name.into()),
+            surname: name.split_whitespace().last().map(str::to_string),
+            mail: Some(mail.into()),
+            user_type: Some("Member".into()),
+            sync_fields_exported: true,
+            ..Default::default()
+        }
+    }
+
+    /// A domain record.
+    pub fn domain(t: TenantIdx, name: &str, verified: bool) -> Domain {
+        Domain {
+            tenant: t,
+            name: name.into(),
+            is_verified: Some(verified),
+            authentication_type: Some("Managed".into()),
+            is_admin_managed: Some(true),
+            ..Default::default()
+        }
+    }
+}
