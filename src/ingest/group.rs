@@ -282,9 +282,33 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
             rep.attributed_to = Some(format!("tenant {a}"));
         }
     }
+    if let Some(m) = manifest {
+        declare_tenant_links(&mut estate, m, &tenant_keys);
+    }
     add_organization_domains(&mut estate);
     clear_followed_pages(&mut inputs);
     Ingested { sources, inputs, estate, issues }
+}
+
+/// Carries the manifest's `separate_from` and `cross_tenant_sync` declarations into the tenants
+/// (validated by [`Manifest::parse`]; names resolve to the pre-registered declared tenants).
+fn declare_tenant_links(estate: &mut Estate, m: &Manifest, tenant_keys: &BTreeMap<TenantKey, TenantIdx>) {
+    let resolve = |refs: &[String]| -> Vec<TenantIdx> {
+        let mut v: Vec<TenantIdx> = refs
+            .iter()
+            .filter_map(|r| m.tenant_position(r))
+            .filter_map(|p| tenant_keys.get(&TenantKey::Declared(p)).copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    for (i, decl) in m.tenants.iter().enumerate() {
+        let Some(&idx) = tenant_keys.get(&TenantKey::Declared(i)) else { continue };
+        let t = &mut estate.tenants[idx as usize];
+        t.separate_from = resolve(&decl.separate_from);
+        t.cross_tenant_sync = resolve(&decl.cross_tenant_sync);
+    }
 }
 
 fn parent(p: &Path) -> PathBuf {
@@ -524,5 +548,21 @@ mod tests {
         assert_eq!(f[0].syncs_to, vec![0]);
         assert_eq!((f[1].name.as_str(), f[1].complete), ("child.fabrikam.local", None));
         assert_eq!(ing.inputs[2].attributed_to.as_deref(), Some("forest child.fabrikam.local"));
+    }
+
+    #[test]
+    fn separate_and_cross_tenant_sync_declarations_reach_the_tenants() {
+        let m = Manifest::parse(
+            &format!("[[tenant]]\nname='A'\nid='{T1}'\n[[tenant]]\nname='B'\nseparate_from=['{T1}', 'A']\n[[tenant]]\nname='C'\ncross_tenant_sync=['B']\n"),
+            Path::new("e"),
+            "e/estate.toml",
+        )
+        .unwrap();
+        let ing = attribute(sources(&["e/x/org.json"]), vec![(rep(0), org(0, T1, "A Ltd"))], Some(&m));
+        let t = &ing.estate.tenants;
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[1].separate_from, vec![0], "name and id name the same tenant once");
+        assert_eq!(t[2].cross_tenant_sync, vec![1]);
+        assert!(t[0].separate_from.is_empty() && t[0].cross_tenant_sync.is_empty());
     }
 }

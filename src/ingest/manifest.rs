@@ -13,6 +13,13 @@
 //! id = "8f0c1b4e-2a7d-4c55-9e61-3b2d7a9c0e11"        # optional; checked against organization exports
 //! paths = ["tenants/contoso"]                        # files or folders, relative to this file
 //!
+//! [[tenant]]
+//! name = "Fabrikam"
+//! separate_from = ["Contoso"]                        # intentionally separate tenants (names or ids): not
+//!                                                    # reported as duplicate directories of this one
+//! cross_tenant_sync = []                             # tenants linked to this one by cross-tenant sync or a
+//!                                                    # multi-tenant organization (names or ids)
+//!
 //! [[forest]]
 //! name = "corp.contoso.com"
 //! paths = ["ad/contoso"]
@@ -60,6 +67,14 @@ pub struct TenantDecl {
     /// Files or folders relative to the manifest.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// Tenants (declared names or ids) this tenant is intentionally kept separate from (an acquired
+    /// company until its migration, a test tenant...): never reported as duplicate directories of it.
+    #[serde(default)]
+    pub separate_from: Vec<String>,
+    /// Tenants (declared names or ids) linked to this one by cross-tenant synchronisation or a
+    /// multi-tenant organization: linked on purpose, never reported as duplicate directories of it.
+    #[serde(default)]
+    pub cross_tenant_sync: Vec<String>,
 }
 
 /// A `[[forest]]` entry.
@@ -95,14 +110,27 @@ impl Manifest {
                 return Err(format!("{display}: tenant {:?}: id {id:?} is not a GUID", t.name));
             }
         }
+        for (i, t) in m.tenants.iter().enumerate() {
+            for (key, refs) in [("separate_from", &t.separate_from), ("cross_tenant_sync", &t.cross_tenant_sync)] {
+                for r in refs {
+                    match m.tenant_position(r) {
+                        None => {
+                            return Err(format!(
+                                "{display}: tenant {:?}: {key} names {r:?}, which is not a [[tenant]] of this manifest (by name or id)",
+                                t.name
+                            ));
+                        }
+                        Some(p) if p == i => {
+                            return Err(format!("{display}: tenant {:?}: {key} names the tenant itself", t.name));
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
         for f in &m.forests {
             for t in &f.syncs_to {
-                let known = m.tenants.iter().any(|d| {
-                    d.name == *t
-                        || d.id.as_deref().and_then(crate::model::normalize_guid_text)
-                            == crate::model::normalize_guid_text(t)
-                            && crate::model::normalize_guid_text(t).is_some()
-                });
+                let known = m.tenant_position(t).is_some();
                 if !known {
                     return Err(format!(
                         "{display}: forest {:?}: syncs_to names {t:?}, which is not a [[tenant]] of this manifest (by name or id)",
@@ -120,6 +148,14 @@ impl Manifest {
             }
         }
         Ok(m)
+    }
+
+    /// Position of the `[[tenant]]` named `name_or_id` (by name, or by id compared as a GUID).
+    pub fn tenant_position(&self, name_or_id: &str) -> Option<usize> {
+        let id = crate::model::normalize_guid_text(name_or_id);
+        self.tenants.iter().position(|d| {
+            d.name == name_or_id || (id.is_some() && d.id.as_deref().and_then(crate::model::normalize_guid_text) == id)
+        })
     }
 
     /// Declared paths of a tenant or forest, resolved against the manifest folder.
@@ -176,6 +212,19 @@ mod tests {
         let e = Manifest::parse("[[forest]]\nname='corp'\nsyncs_to=['Nope']\n", Path::new("x"), "x/estate.toml")
             .unwrap_err();
         assert!(e.contains("syncs_to names \"Nope\""), "{e}");
+        let e = Manifest::parse("[[tenant]]\nname='A'\nseparate_from=['B']\n", Path::new("x"), "x/estate.toml")
+            .unwrap_err();
+        assert!(e.contains("separate_from names \"B\""), "{e}");
+        let e = Manifest::parse("[[tenant]]\nname='A'\ncross_tenant_sync=['A']\n", Path::new("x"), "x/estate.toml")
+            .unwrap_err();
+        assert!(e.contains("cross_tenant_sync names the tenant itself"), "{e}");
+        let m = Manifest::parse(
+            "[[tenant]]\nname='A'\nid='8f0c1b4e-2a7d-4c55-9e61-3b2d7a9c0e11'\n[[tenant]]\nname='B'\nseparate_from=['{8F0C1B4E-2A7D-4C55-9E61-3B2D7A9C0E11}']\ncross_tenant_sync=['A']\n",
+            Path::new("x"),
+            "x/estate.toml",
+        )
+        .unwrap();
+        assert_eq!(m.tenant_position(&m.tenants[1].separate_from[0]), Some(0));
         let e = Manifest::parse("[[tenant]]\nnam='A'\n", Path::new("x"), "x/estate.toml").unwrap_err();
         assert!(e.starts_with("x/estate.toml:") && e.contains("nam"), "{e}");
     }

@@ -347,6 +347,11 @@ pub struct Tenant {
     pub default_domain: Option<String>,
     /// How the tenant's files were attributed (`organization export`, `manifest`, `folder`).
     pub attributed_by: String,
+    /// Tenants declared intentionally separate from this one (manifest `separate_from`).
+    pub separate_from: Vec<TenantIdx>,
+    /// Tenants declared linked to this one by cross-tenant sync or a multi-tenant organization
+    /// (manifest `cross_tenant_sync`).
+    pub cross_tenant_sync: Vec<TenantIdx>,
 }
 
 /// A domain registered in a tenant (Graph `/domains`, `Get-MsolDomain`).

@@ -15,12 +15,17 @@
 pub mod anchors;
 pub mod catalog;
 pub mod characters;
+pub mod directories;
+pub mod domains;
 pub mod duplicates;
+pub mod federation;
 pub mod idfix;
 pub mod input;
 pub mod msa;
+pub mod subscriptions;
 pub mod sync;
 pub mod sync_scope;
+pub mod tenancy;
 
 use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
@@ -87,6 +92,10 @@ pub const FAMILIES: &[(&str, Family)] = &[
     ("anchors", anchors::run),
     ("sync", sync::run),
     ("msa", msa::run),
+    ("directories", directories::run),
+    ("domains", domains::run),
+    ("subscriptions", subscriptions::run),
+    ("federation", federation::run),
 ];
 
 /// The `idfix` family runs only in IdFix parity mode ([`RuleOptions::idfix`]).

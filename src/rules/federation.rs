@@ -1,0 +1,489 @@
+//! Family `federation` (FE…): federated domains — IssuerUri uniqueness and form (SupportMultipleDomain),
+//! subdomains that need their parent's issuer, token-signing certificates (parsed as X.509 and judged
+//! at the run's `as_of` date), non-HTTPS endpoints, users without ImmutableId, and MFA delegated to
+//! the identity provider. Facts: identity-facts.md §3.
+
+use super::tenancy::{self, DomainTable};
+use super::{Context, cloud_subject, evidence, finding};
+use crate::findings::Finding;
+use crate::model::{CloudKind, Estate, Federation, TenantIdx};
+use base64::Engine;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use time::OffsetDateTime;
+
+/// The family entry point.
+pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let estate = ctx.estate();
+    let domains = DomainTable::new(estate);
+    // One federation record per (tenant, domain): the first in source order (records without a domain stand alone).
+    let mut firsts: BTreeMap<(TenantIdx, String), u32> = BTreeMap::new();
+    let mut loose: Vec<u32> = Vec::new();
+    for (i, f) in estate.federations.iter().enumerate() {
+        match &f.domain {
+            Some(d) => {
+                let key = (f.tenant, d.to_lowercase());
+                let cur = firsts.entry(key).or_insert(i as u32);
+                if estate.federations[*cur as usize].source > f.source {
+                    *cur = i as u32;
+                }
+            }
+            None => loose.push(i as u32),
+        }
+    }
+    let mut records: Vec<u32> = firsts.values().copied().chain(loose).collect();
+    records.sort_by_key(|&i| estate.federations[i as usize].source);
+
+    let mut out = Vec::new();
+    let reused = issuers(estate, &domains, &firsts, &mut out);
+    issuer_names_other_domain(estate, &domains, &firsts, &reused, &mut out);
+    subdomain_issuer(estate, &domains, &firsts, &mut out);
+    let as_of = ctx.options.as_of();
+    for &i in &records {
+        let f = &estate.federations[i as usize];
+        certificates(estate, f, as_of, &mut out);
+        endpoints(estate, f, &mut out);
+        mfa(estate, f, &mut out);
+    }
+    users_without_anchor(estate, &domains, &mut out);
+    out
+}
+
+/// An IssuerUri compared case- and scheme-tolerantly: lower case, no `http(s)://`, no trailing `/`.
+pub fn normalize_issuer(uri: &str) -> String {
+    let u = uri.trim().to_lowercase();
+    let u = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(&u);
+    u.trim_end_matches('/').to_string()
+}
+
+/// The domain named by a SupportMultipleDomain issuer `http(s)://<domain>/adfs/services/trust`.
+fn per_domain_issuer(uri: &str) -> Option<String> {
+    let n = normalize_issuer(uri);
+    let (host, path) = n.split_once('/')?;
+    (path == "adfs/services/trust" && host.contains('.')).then(|| host.to_string())
+}
+
+/// A federated domain: its tenant and name.
+type DomainKey = (TenantIdx, String);
+
+/// FE001: one IssuerUri on several federated domains. Returns the (tenant, domain) keys involved.
+fn issuers(
+    estate: &Estate,
+    domains: &DomainTable,
+    firsts: &BTreeMap<(TenantIdx, String), u32>,
+    out: &mut Vec<Finding>,
+) -> HashSet<(TenantIdx, String)> {
+    let mut by_issuer: BTreeMap<String, Vec<(&DomainKey, u32)>> = BTreeMap::new();
+    for (key, &i) in firsts {
+        if let Some(u) = estate.federations[i as usize].issuer_uri.as_deref().filter(|u| !u.trim().is_empty()) {
+            by_issuer.entry(normalize_issuer(u)).or_default().push((key, i));
+        }
+    }
+    let mut reused = HashSet::new();
+    for (issuer, mut members) in by_issuer {
+        // A subdomain that inherits its parent's federation (not a root domain) carries the parent's issuer.
+        let keys: HashSet<(TenantIdx, String)> = members.iter().map(|(k, _)| (*k).clone()).collect();
+        members.retain(|((t, d), _)| {
+            !tenancy::parents(d).any(|p| {
+                keys.contains(&(*t, p.to_string()))
+                    && domains.get(estate, *t, d).is_some_and(|r| {
+                        r.is_root == Some(false) || r.root_domain.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p))
+                    })
+            })
+        });
+        if members.len() < 2 {
+            continue;
+        }
+        members.sort_by_key(|(_, i)| estate.federations[*i as usize].source);
+        let names: Vec<String> =
+            members.iter().map(|((t, d), _)| format!("{d} ({})", tenancy::tenant_name(estate, *t))).collect();
+        let raw: Vec<&str> =
+            members.iter().filter_map(|(_, i)| estate.federations[*i as usize].issuer_uri.as_deref()).collect();
+        let tenants: BTreeSet<TenantIdx> = members.iter().map(|((t, _), _)| *t).collect();
+        let proposed: BTreeMap<&str, String> =
+            members.iter().map(|((_, d), _)| (d.as_str(), format!("http://{d}/adfs/services/trust"))).collect();
+        out.push(finding(
+            "FE001",
+            format!("IssuerUri {} is used by {} federated domains: {}", raw[0], members.len(), names.join(", ")),
+            members.iter().map(|(_, i)| tenancy::federation_subject(estate, &estate.federations[*i as usize])).collect(),
+            evidence([
+                ("issuer_uri", json!(raw)),
+                ("normalized", json!(issuer)),
+                ("domains", json!(names)),
+                ("across_tenants", json!(tenants.len() > 1)),
+                ("proposed_issuer_uris", json!(proposed)),
+                (
+                    "action",
+                    json!(
+                        "Update-MsolFederatedDomain -DomainName <domain> -SupportMultipleDomain for every federated domain (per-domain issuer http://<domain>/adfs/services/trust and the issuerid claim rule)"
+                    ),
+                ),
+            ]),
+            issuer,
+        ));
+        reused.extend(members.into_iter().map(|(k, _)| k.clone()));
+    }
+    reused
+}
+
+/// FE002: a SupportMultipleDomain-form IssuerUri that names another estate domain (not the domain or its parent).
+fn issuer_names_other_domain(
+    estate: &Estate,
+    domains: &DomainTable,
+    firsts: &BTreeMap<(TenantIdx, String), u32>,
+    reused: &HashSet<(TenantIdx, String)>,
+    out: &mut Vec<Finding>,
+) {
+    let known: HashSet<&str> = domains.by_tenant.iter().flat_map(|m| m.keys().map(String::as_str)).collect();
+    for (key, &i) in firsts {
+        if reused.contains(key) {
+            continue;
+        }
+        let (_, d) = key;
+        let f = &estate.federations[i as usize];
+        let Some(uri) = f.issuer_uri.as_deref() else { continue };
+        let Some(named) = per_domain_issuer(uri) else { continue };
+        if named == *d || tenancy::parents(d).any(|p| p == named) || !known.contains(named.as_str()) {
+            continue;
+        }
+        out.push(finding(
+            "FE002",
+            format!("IssuerUri {uri} of federated domain {d} names another domain ({named})"),
+            vec![tenancy::federation_subject(estate, f)],
+            evidence([
+                ("domain", json!(d)),
+                ("issuer_uri", json!(uri)),
+                ("named_domain", json!(named)),
+                ("expected", json!(format!("http://{d}/adfs/services/trust"))),
+            ]),
+            "",
+        ));
+    }
+}
+
+/// FE003: a federated subdomain that inherits from its parent (not a root domain) but whose own
+/// settings carry an issuer other than the parent's, while the same identity provider serves both.
+fn subdomain_issuer(
+    estate: &Estate,
+    domains: &DomainTable,
+    firsts: &BTreeMap<(TenantIdx, String), u32>,
+    out: &mut Vec<Finding>,
+) {
+    for ((t, d), &i) in firsts {
+        let Some(rec) = domains.get(estate, *t, d) else { continue };
+        let Some(parent) = tenancy::parents(d).find(|p| firsts.contains_key(&(*t, p.to_string()))) else { continue };
+        let not_root =
+            rec.is_root == Some(false) || rec.root_domain.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(parent));
+        if !not_root {
+            continue;
+        }
+        let (sub, par) =
+            (&estate.federations[i as usize], &estate.federations[firsts[&(*t, parent.to_string())] as usize]);
+        let host = |f: &Federation| f.passive_sign_in_uri.as_deref().and_then(tenancy::uri_host);
+        let (Some(si), Some(pi)) = (sub.issuer_uri.as_deref(), par.issuer_uri.as_deref()) else { continue };
+        if host(sub).is_none() || host(sub) != host(par) || normalize_issuer(si) == normalize_issuer(pi) {
+            continue;
+        }
+        out.push(finding(
+            "FE003",
+            format!("Subdomain {d} has IssuerUri {si}, but its users' tokens carry its parent {parent}'s issuer {pi}"),
+            vec![tenancy::federation_subject(estate, sub), tenancy::federation_subject(estate, par)],
+            evidence([
+                ("domain", json!(d)),
+                ("parent", json!(parent)),
+                ("issuer_uri", json!(si)),
+                ("parent_issuer_uri", json!(pi)),
+                ("identity_provider", json!(host(sub))),
+                (
+                    "heuristic",
+                    json!("assumes the SupportMultipleDomain issuerid claim rule that strips subdomain labels"),
+                ),
+            ]),
+            "",
+        ));
+    }
+}
+
+/// A parsed certificate: subject and validity end, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cert {
+    /// Subject DN and NotAfter.
+    Valid {
+        /// Subject DN.
+        subject: String,
+        /// NotAfter.
+        not_after: OffsetDateTime,
+    },
+    /// The value is not a Base64 DER X.509 certificate.
+    Invalid(String),
+}
+
+/// Parses a Base64 DER certificate as exported by MSOnline or Graph (whitespace tolerated, PEM armour stripped).
+pub fn parse_cert(b64: &str) -> Cert {
+    let body: String = b64
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("-----"))
+        .flat_map(|l| l.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let der = match base64::engine::general_purpose::STANDARD.decode(body.as_bytes()) {
+        Ok(d) => d,
+        Err(e) => return Cert::Invalid(format!("not Base64: {e}")),
+    };
+    match x509_parser::parse_x509_certificate(&der) {
+        Ok((_, c)) => match OffsetDateTime::from_unix_timestamp(c.validity().not_after.timestamp()) {
+            Ok(not_after) => Cert::Valid { subject: c.subject().to_string(), not_after },
+            Err(e) => Cert::Invalid(format!("NotAfter out of range: {e}")),
+        },
+        Err(e) => Cert::Invalid(format!("not a DER X.509 certificate ({} bytes): {e}", der.len())),
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// FE004–FE007: the token-signing certificate and its successor, judged at `as_of`.
+fn certificates(estate: &Estate, f: &Federation, as_of: OffsetDateTime, out: &mut Vec<Finding>) {
+    let window = time::Duration::days(tenancy::int_param("FE004", "window_days"));
+    let dom = f.domain.clone().unwrap_or_else(|| "(unknown domain)".into());
+    let subject = || vec![tenancy::federation_subject(estate, f)];
+    let present = |c: &Option<String>| c.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+    let (cur, next) = (present(&f.signing_certificate), present(&f.next_signing_certificate));
+    let parsed_cur = cur.as_deref().map(parse_cert);
+    let parsed_next = next.as_deref().map(parse_cert);
+    for (which, p) in [("signingCertificate", &parsed_cur), ("nextSigningCertificate", &parsed_next)] {
+        if let Some(Cert::Invalid(why)) = p {
+            out.push(finding(
+                "FE007",
+                format!("The {which} of federated domain {dom} cannot be read as an X.509 certificate: {why}"),
+                subject(),
+                evidence([("domain", json!(dom)), ("attribute", json!(which)), ("error", json!(why))]),
+                which,
+            ));
+        }
+    }
+    let Some(Cert::Valid { subject: cn, not_after }) = parsed_cur else { return };
+    if not_after > as_of + window {
+        return;
+    }
+    let days_left = (not_after - as_of).whole_days();
+    let successor = match &parsed_next {
+        Some(Cert::Valid { subject, not_after: n }) if *n > as_of + window => Some((subject.clone(), *n)),
+        _ => None,
+    };
+    let mut ev = evidence([
+        ("domain", json!(dom)),
+        ("certificate_subject", json!(cn)),
+        ("not_after", json!(rfc3339(not_after))),
+        ("as_of", json!(rfc3339(as_of))),
+        ("days_left", json!(days_left)),
+        ("window_days", json!(window.whole_days())),
+        (
+            "next_signing_certificate",
+            json!(match &parsed_next {
+                None => "absent".to_string(),
+                Some(Cert::Invalid(_)) => "unreadable".to_string(),
+                Some(Cert::Valid { not_after, .. }) => format!("valid until {}", rfc3339(*not_after)),
+            }),
+        ),
+    ]);
+    let action = format!(
+        "renew the AD FS token-signing certificate (Update-AdfsCertificate -CertificateType Token-Signing) and publish it: Update-MsolFederatedDomain -DomainName {dom} -SupportMultipleDomain (for every federated domain)"
+    );
+    match successor {
+        Some((next_cn, next_after)) => {
+            ev.insert("next_certificate_subject".into(), json!(next_cn));
+            ev.insert("next_not_after".into(), json!(rfc3339(next_after)));
+            out.push(finding(
+                "FE005",
+                format!(
+                    "Federated domain {dom}: token-signing certificate {} {}; a valid next certificate (until {}) is published, rollover pending",
+                    cn,
+                    if not_after <= as_of { "has expired".to_string() } else { format!("expires in {days_left} day(s)") },
+                    rfc3339(next_after)
+                ),
+                subject(),
+                ev,
+                "",
+            ));
+        }
+        None if not_after <= as_of => {
+            ev.insert("action".into(), json!(action));
+            out.push(finding(
+                "FE006",
+                format!("Federated domain {dom}: token-signing certificate {cn} expired on {} and no valid next certificate is published", rfc3339(not_after)),
+                subject(),
+                ev,
+                "",
+            ));
+        }
+        None => {
+            ev.insert("action".into(), json!(action));
+            out.push(finding(
+                "FE004",
+                format!(
+                    "Federated domain {dom}: token-signing certificate {cn} expires on {} ({days_left} day(s) after {}) and no valid next certificate is published",
+                    rfc3339(not_after),
+                    rfc3339(as_of)
+                ),
+                subject(),
+                ev,
+                "",
+            ));
+        }
+    }
+}
+
+/// FE008: sign-in, sign-out or metadata endpoints over plain HTTP.
+fn endpoints(estate: &Estate, f: &Federation, out: &mut Vec<Finding>) {
+    let insecure: BTreeMap<&str, &str> = [
+        ("passiveSignInUri", &f.passive_sign_in_uri),
+        ("activeSignInUri", &f.active_sign_in_uri),
+        ("signOutUri", &f.sign_out_uri),
+        ("metadataExchangeUri", &f.metadata_exchange_uri),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| {
+        let v = v.as_deref()?.trim();
+        v.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("http://")).then_some((k, v))
+    })
+    .collect();
+    if insecure.is_empty() {
+        return;
+    }
+    let dom = f.domain.clone().unwrap_or_else(|| "(unknown domain)".into());
+    let proposed: BTreeMap<&str, String> = insecure.iter().map(|(k, v)| (*k, format!("https://{}", &v[7..]))).collect();
+    out.push(finding(
+        "FE008",
+        format!(
+            "Federated domain {dom} uses non-HTTPS endpoint(s): {}",
+            insecure.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+        ),
+        vec![tenancy::federation_subject(estate, f)],
+        evidence([("domain", json!(dom)), ("endpoints", json!(insecure)), ("proposed_value", json!(proposed))]),
+        insecure.keys().copied().collect::<Vec<_>>().join(","),
+    ));
+}
+
+/// FE010: MFA delegated to the federated identity provider.
+fn mfa(estate: &Estate, f: &Federation, out: &mut Vec<Finding>) {
+    let delegated = tenancy::list_param("FE010", "delegating_behaviors");
+    let Some(b) = f.federated_idp_mfa_behavior.as_deref() else { return };
+    if !delegated.contains(&b.trim().to_lowercase()) {
+        return;
+    }
+    let dom = f.domain.clone().unwrap_or_else(|| "(unknown domain)".into());
+    out.push(finding(
+        "FE010",
+        format!(
+            "Federated domain {dom} makes Entra ID send MFA to the identity provider (federatedIdpMfaBehavior {b})"
+        ),
+        vec![tenancy::federation_subject(estate, f)],
+        evidence([
+            ("domain", json!(dom)),
+            ("federated_idp_mfa_behavior", json!(b)),
+            ("proposed_value", json!("rejectMfaByFederatedIdp")),
+        ]),
+        "",
+    ));
+}
+
+/// FE009: members whose UPN is in a federated domain of their tenant but who have no ImmutableId.
+fn users_without_anchor(estate: &Estate, domains: &DomainTable, out: &mut Vec<Finding>) {
+    let federated = |t: TenantIdx, d: &str| -> Option<String> {
+        // The domain itself, else the nearest parent it inherits from when it is not listed itself.
+        let own = domains.get(estate, t, d);
+        let check = |name: &str| {
+            domains
+                .get(estate, t, name)
+                .and_then(|r| r.authentication_type.as_deref())
+                .is_some_and(|a| a.eq_ignore_ascii_case("federated"))
+        };
+        match own {
+            Some(_) => check(d).then(|| d.to_string()),
+            None => tenancy::parents(d)
+                .find(|p| domains.get(estate, t, p).is_some())
+                .filter(|p| check(p))
+                .map(str::to_string),
+        }
+    };
+    let mut cache: HashMap<(TenantIdx, String), Option<String>> = HashMap::new();
+    for o in &estate.cloud_objects {
+        if o.kind != CloudKind::User || o.is_guest() || !o.sync_fields_exported {
+            continue;
+        }
+        if o.immutable_id.as_deref().is_some_and(|a| !a.trim().is_empty()) {
+            continue;
+        }
+        let Some(suffix) = o.upn.as_deref().and_then(tenancy::domain_of) else { continue };
+        let fed = cache.entry((o.tenant, suffix.clone())).or_insert_with(|| federated(o.tenant, &suffix)).clone();
+        let Some(fed) = fed else { continue };
+        let upn = o.upn.clone().unwrap_or_default();
+        let mut subjects = vec![cloud_subject(estate, o)];
+        subjects.extend(domains.get(estate, o.tenant, &fed).map(|d| tenancy::domain_subject(estate, d)));
+        out.push(finding(
+            "FE009",
+            format!("{upn} is in federated domain {fed} of {} but has no ImmutableId", tenancy::tenant_name(estate, o.tenant)),
+            subjects,
+            evidence([
+                ("upn", json!(upn)),
+                ("federated_domain", json!(fed)),
+                ("immutable_id", json!(null)),
+                (
+                    "action",
+                    json!(format!(
+                        "hard-match the user to its AD account (set onPremisesImmutableId to the Base64 anchor) or move it to a managed domain: Set-MsolUserPrincipalName -UserPrincipalName {upn} -NewUserPrincipalName <alias>@<tenant>.onmicrosoft.com"
+                    )),
+                ),
+            ]),
+            "",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuers_compare_case_and_scheme_tolerantly() {
+        assert_eq!(normalize_issuer("HTTPS://Fabrikam.com/adfs/services/trust/"), "fabrikam.com/adfs/services/trust");
+        assert_eq!(normalize_issuer("http://fabrikam.com/adfs/services/trust"), "fabrikam.com/adfs/services/trust");
+        assert_eq!(per_domain_issuer("http://fabrikam.com/adfs/services/trust/").as_deref(), Some("fabrikam.com"));
+        assert_eq!(per_domain_issuer("https://idp.fabrikam.com/idp/shibboleth"), None);
+    }
+
+    #[test]
+    fn certificates_are_parsed_or_reported_unreadable() {
+        assert!(matches!(parse_cert("not base64 !!"), Cert::Invalid(e) if e.contains("Base64")));
+        assert!(matches!(parse_cert("AAAA"), Cert::Invalid(e) if e.contains("X.509")));
+        let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----", test_cert::CERT);
+        match parse_cert(&pem) {
+            Cert::Valid { subject, not_after } => {
+                assert!(subject.contains("ADFS Signing - adfs.fabrikam.com"), "{subject}");
+                assert_eq!(rfc3339(not_after), "2026-12-10T09:12:44Z");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Truncated DER: reported, not a panic.
+        assert!(matches!(parse_cert(&test_cert::CERT[..200]), Cert::Invalid(_)));
+    }
+}
+
+#[cfg(test)]
+mod test_cert {
+    /// The sample's fabrikam.com AD FS token-signing certificate (self-signed, fictional), NotAfter 2026-12-10T09:12:44Z.
+    pub const CERT: &str = concat!(
+        "MIIC4jCCAcqgAwIBAgIUQgZnmMrlV/TYmRmovZfgjryGdB4wDQYJKoZIhvcNAQELBQAwKzEpMCcGA1UEAwwgQURGUyBTaWduaW5n",
+        "IC0gYWRmcy5mYWJyaWthbS5jb20wHhcNMjUxMjEwMDkxMjQ0WhcNMjYxMjEwMDkxMjQ0WjArMSkwJwYDVQQDDCBBREZTIFNpZ25p",
+        "bmcgLSBhZGZzLmZhYnJpa2FtLmNvbTCCASIwDQYJKoZIhvcNAQEBBQADggEPADCCAQoCggEBAKLw9zNk0gB5X5qsk7Jrca1Ipj0F",
+        "OjoUWfuTvJlIJb7KoiAhTUNsyqiy7Ky6Vu+wZTp/tLh7httPA5xGsOmm2KsZuTgaYL73bC/3zfsryI/Q3qmXSx6wCCrZphu9l5U7",
+        "Ekg9eFDzBAoZz/NwqLRBP2JlHa85hbvUVY/PC9zGO9OF76Lk6AjX1MSNMXttYyUSFEwe/X+vnsL6hbatcTTqdvm4s7+5iwVGyD7Q",
+        "SHjvSWGqoXA2or9AYW5AAlHtkAI8w0DMpOwvrao7X+Wk2Aw85yuK5v7gjhkBzxvBWBNQJeemqMdLyv8mepzfedHNQylR8DLiZiL9",
+        "SnUMx95OceeZnM8CAwEAATANBgkqhkiG9w0BAQsFAAOCAQEAkF5nUh8/wmPq4FQ0o08nMPgW6jMvaE0jDDOb65RxqBpiub4hoMZs",
+        "Jyz0+/jpa6rr2ndeBtiMVlpUpLQSg3H7Y/6q1LA+KGOgBKsBk1bZbtuvBqzTaQqupnLb8lUMqrTEsKByXnB4LPuEc4VgfJ7bJYgp",
+        "MnHIkVl24jImn67mQpSSdk+1FvlsoPLiQV20CUy4x2U+9Z5ueHEm9aLk+ftynyRn9DjX1FWY2OlzW7+41cKr4AafIJ/LijTWD+vI",
+        "mvWo/UwjwSNQpuqfF7CA9XRlaf5UY1Pyv/BvvhG5puvpCTne3yIaUy/1aZ0G2FQcDhhqWs5DSHYonu0EhhLKlJlunQ==",
+    );
+}
