@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read exports (files and folders), build the estate graph, run the rules and write reports.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Show the detected format of each file without analysing anything.
     Detect(DetectArgs),
     /// List the supported input formats.

@@ -191,6 +191,7 @@
     el(id).addEventListener('change', apply);
   });
   el('f-search').addEventListener('input', apply);
+  el('f-search').addEventListener('change', apply);
   el('filters').addEventListener('submit', function (e) { e.preventDefault(); });
   el('page-prev').addEventListener('click', function () { state.page--; render(); });
   el('page-next').addEventListener('click', function () { state.page++; render(); });

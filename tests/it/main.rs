@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod gate;
+mod html;
 mod realdata;
 mod report;
 mod rules;
