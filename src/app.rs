@@ -185,6 +185,13 @@ fn scan(args: &ScanArgs) -> u8 {
         );
         return EXIT_ERROR;
     }
+    let logo = match args.logo.as_deref().map(report::html::Logo::load).transpose() {
+        Ok(l) => l,
+        Err(e) => {
+            error(format_args!("--logo {e}"));
+            return EXIT_ERROR;
+        }
+    };
     let opts = ingest::Options { manifest: args.manifest.clone(), max_file_size: args.max_file_size };
     let total: u64 = ingest::collect_files(&args.paths)
         .map(|fs| fs.iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum())
@@ -261,10 +268,18 @@ fn scan(args: &ScanArgs) -> u8 {
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
     });
     let rule_opts = rules::RuleOptions { as_of: Some(as_of), params: policy.param_overrides(), idfix: args.idfix };
-    let Analysis { ingested, graph, findings: mut found } = analyse_ingested(ingested, &rule_opts);
+    let Analysis { mut ingested, graph, findings: mut found } = analyse_ingested(ingested, &rule_opts);
     gate::apply_overrides(&mut found, &policy);
     findings::sort(&mut found, &ingested.sources);
     let verdict = gate::evaluate(&found, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
+    if args.pseudonymize {
+        // After the gate (exceptions and baselines match the real subjects), before any report is written:
+        // every format then shows the same tokens. The order is kept (the gate's indices
+        // point into it); fingerprints change only for subjects whose id is an address.
+        let p =
+            report::pseudonymize::Pseudonymizer::new(report::pseudonymize::Pseudonymizer::key_from_env(), &ingested);
+        p.apply(&mut found, &mut ingested);
+    }
     let summary = RunSummary {
         ingested: &ingested,
         counts: graph.counts(&ingested.estate),
@@ -272,6 +287,14 @@ fn scan(args: &ScanArgs) -> u8 {
         generated_at,
         as_of: as_of.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         gate: &verdict,
+        graph: &graph,
+        meta: report::ReportMeta {
+            title: args.title.clone(),
+            client: args.client.clone(),
+            author: args.author.clone(),
+            logo,
+            pseudonymized: args.pseudonymize,
+        },
     };
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();

@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read exports (files and folders), build the estate graph, run the rules and write reports.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Show the detected format of each file without analysing anything.
     Detect(DetectArgs),
     /// List the supported input formats.
@@ -133,6 +133,28 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DATE", value_parser = parse_date, help_heading = "Rules")]
     pub as_of: Option<time::OffsetDateTime>,
 
+    /// Report title (HTML report).
+    #[arg(long, value_name = "TEXT", help_heading = "Report")]
+    pub title: Option<String>,
+
+    /// Client the report is for (HTML report header).
+    #[arg(long, value_name = "NAME", help_heading = "Report")]
+    pub client: Option<String>,
+
+    /// Author of the report (HTML report header).
+    #[arg(long, value_name = "NAME", help_heading = "Report")]
+    pub author: Option<String>,
+
+    /// Logo for the HTML report header: a PNG, JPEG, GIF or WebP file of at most 256 KiB, embedded in the page.
+    #[arg(long, value_name = "FILE", help_heading = "Report")]
+    pub logo: Option<PathBuf>,
+
+    /// Replace display names, UPNs, mail addresses and other personal values by stable tokens in every
+    /// report format (for sharing outside the client). Set TENANTLINT_PSEUDONYM_KEY to get the same
+    /// tokens in every run; otherwise the key is random per run.
+    #[arg(long, help_heading = "Report")]
+    pub pseudonymize: bool,
+
     /// Only read and parse the inputs into memory, then stop (no graph, rules or reports): the parse floor for benchmarks.
     #[arg(long, help_heading = "Input")]
     pub parse_only: bool,
@@ -179,6 +201,10 @@ mod tests {
         let Command::Scan(a) = cli.command else { panic!("not scan") };
         assert_eq!(a.format, vec![OutputFormat::Json, OutputFormat::Json]);
         assert!(Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "pdf"]).is_err());
+        let cli = Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "html,csv", "--pseudonymize"]).unwrap();
+        let Command::Scan(a) = cli.command else { panic!("not scan") };
+        assert_eq!(a.format, vec![OutputFormat::Html, OutputFormat::Csv]);
+        assert!(a.pseudonymize);
         let cli = Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "json,idfix-csv"]).unwrap();
         let Command::Scan(a) = cli.command else { panic!("not scan") };
         assert_eq!(a.format, vec![OutputFormat::Json, OutputFormat::IdfixCsv]);

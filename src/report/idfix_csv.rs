@@ -94,6 +94,8 @@ mod tests {
             generated_at: String::new(),
             as_of: String::new(),
             gate: &gate,
+            graph: &graph,
+            meta: Default::default(),
         };
         String::from_utf8(render(&s)).unwrap()
     }

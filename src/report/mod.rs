@@ -3,13 +3,15 @@
 //! Formats are declared once in [`OutputFormat`]; `--format` takes a comma-separated list of them.
 
 pub mod csv;
+pub mod html;
 pub mod idfix_csv;
 pub mod json;
 pub mod junit;
+pub mod pseudonymize;
 pub mod sarif;
 
 use crate::findings::Finding;
-use crate::graph::Counts;
+use crate::graph::{Counts, EstateGraph};
 use crate::ingest::Ingested;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +28,8 @@ pub enum OutputFormat {
     Csv,
     /// `idfix.csv`: IdFix's CSV columns, one row per IdFix row (needs `--idfix`).
     IdfixCsv,
+    /// `report.html`: one self-contained page for people (summary, estate map, findings, inputs).
+    Html,
 }
 
 impl OutputFormat {
@@ -37,6 +41,7 @@ impl OutputFormat {
             Self::Junit => "report.junit.xml",
             Self::Csv => "findings.csv",
             Self::IdfixCsv => "idfix.csv",
+            Self::Html => "report.html",
         }
     }
 }
@@ -55,6 +60,25 @@ pub struct RunSummary<'a> {
     pub as_of: String,
     /// The gate's verdict (suppressions are parallel to `findings`).
     pub gate: &'a crate::gate::GateResult,
+    /// The estate graph (the HTML report draws its map from it).
+    pub graph: &'a EstateGraph,
+    /// Consultant options (`--title`, `--client`, `--author`, `--logo`, `--pseudonymize`).
+    pub meta: ReportMeta,
+}
+
+/// Consultant options that label a report; only the HTML report shows all of them.
+#[derive(Clone, Debug, Default)]
+pub struct ReportMeta {
+    /// Report title (`--title`).
+    pub title: Option<String>,
+    /// Client the report is for (`--client`).
+    pub client: Option<String>,
+    /// Who wrote it (`--author`).
+    pub author: Option<String>,
+    /// Logo shown in the HTML header (`--logo`), already checked by [`html::Logo::load`].
+    pub logo: Option<html::Logo>,
+    /// Personal values were replaced by tokens before any report was written (`--pseudonymize`).
+    pub pseudonymized: bool,
 }
 
 /// Errors writing reports.
@@ -82,6 +106,7 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
             OutputFormat::Junit => junit::render(summary),
             OutputFormat::Csv => csv::render(summary),
             OutputFormat::IdfixCsv => idfix_csv::render(summary),
+            OutputFormat::Html => html::render(summary),
         };
         std::fs::write(&path, bytes).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
         written.push(path);

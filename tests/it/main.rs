@@ -7,6 +7,7 @@ mod characters;
 mod cli;
 mod duplicates;
 mod gate;
+mod html;
 mod idfix;
 mod msa;
 mod realdata;
