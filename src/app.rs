@@ -39,6 +39,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Detect(args) => detect(&args),
+        Command::Collect { source: crate::cli::CollectSource::Ldap(args) } => collect_ldap(&args),
         Command::Formats => {
             for f in ingest::FORMATS {
                 say!("{:<12} {}", f.name, f.summary);
@@ -83,6 +84,73 @@ fn explain(rule: &str) -> u8 {
         say!("{}", toml::to_string(&r.params).unwrap_or_default().trim_end());
     }
     EXIT_OK
+}
+
+fn collect_ldap(args: &crate::cli::LdapArgs) -> u8 {
+    use crate::collect::ldap::{self, PasswordSource, Request};
+    let password = match (&args.password_env, &args.password_file) {
+        (Some(v), _) => PasswordSource::Env(v.clone()),
+        (None, Some(f)) => PasswordSource::File(f.clone()),
+        (None, None) => PasswordSource::Prompt,
+    };
+    let mut attributes: Vec<String> = ldap::DEFAULT_ATTRIBUTES.iter().map(|s| s.to_string()).collect();
+    for a in &args.attrs {
+        if !attributes.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+            attributes.push(a.clone());
+        }
+    }
+    let req = Request {
+        url: args.url.clone(),
+        base: args.base.clone(),
+        bind_dn: args.bind_dn.clone(),
+        password,
+        filter: args.filter.clone(),
+        attributes,
+        page_size: args.page_size.max(1),
+        starttls: args.starttls,
+        ca_file: args.ca_file.clone(),
+        insecure_skip_verify: args.insecure_skip_verify,
+        allow_plaintext: args.allow_plaintext,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+    };
+    let pb = if std::io::stderr().is_terminal() {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("collecting {spinner} {pos} objects ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        Some(pb)
+    } else {
+        None
+    };
+    let tick = |n: usize| {
+        if let Some(pb) = &pb {
+            pb.set_position(n as u64);
+        }
+    };
+    let result = ldap::collect(&req, &args.out, &tick);
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    match result {
+        Ok(c) => {
+            for w in &c.warnings {
+                eprintln!("tenantlint: {w}");
+            }
+            eprintln!("collected {} objects into {}", c.objects, ingest::display_path(&args.out));
+            match &args.scan {
+                Some(dir) => {
+                    let scan_args = ScanArgs::for_collected(args.out.clone(), dir.clone());
+                    scan(&scan_args)
+                }
+                None => EXIT_OK,
+            }
+        }
+        Err(e) => {
+            error(e);
+            EXIT_ERROR
+        }
+    }
 }
 
 fn detect(args: &DetectArgs) -> u8 {

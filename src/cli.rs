@@ -31,6 +31,12 @@ pub struct Cli {
 pub enum Command {
     /// Read exports (files and folders), build the estate graph, run the rules and write reports.
     Scan(Box<ScanArgs>),
+    /// Collect a live directory into an archivable export (read-only).
+    Collect {
+        /// Source to collect from.
+        #[command(subcommand)]
+        source: CollectSource,
+    },
     /// Show the detected format of each file without analysing anything.
     Detect(DetectArgs),
     /// List the supported input formats.
@@ -58,6 +64,69 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `collect` sources.
+#[derive(Debug, Subcommand)]
+pub enum CollectSource {
+    /// Active Directory over LDAP: a read-only paged subtree search written as LDIF.
+    Ldap(Box<LdapArgs>),
+}
+
+/// Arguments of `collect ldap`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The password is never taken from the command line: use --password-env VAR, --password-file FILE, or
+answer the prompt. TLS certificates are verified by default; plain LDAP needs --allow-plaintext.
+Example:
+  TL_LDAP_PASSWORD=... tenantlint collect ldap --url ldaps://dc1.corp.contoso.com:636 \\
+      --base DC=corp,DC=contoso,DC=com --bind-dn 'CORP\\auditor' --password-env TL_LDAP_PASSWORD --out corp.ldf")]
+pub struct LdapArgs {
+    /// Server URL: ldaps://dc:636 (one domain), ldaps://dc:3269 (Global Catalog, whole forest), or ldap:// with --starttls.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// Search base (e.g. DC=corp,DC=contoso,DC=com; empty with the Global Catalog for the whole forest).
+    #[arg(long, value_name = "DN", default_value = "")]
+    pub base: String,
+    /// Bind identity: a DN, DOMAIN\user or user@domain.
+    #[arg(long, value_name = "WHO")]
+    pub bind_dn: String,
+    /// Read the password from this environment variable.
+    #[arg(long, value_name = "VAR", group = "pw")]
+    pub password_env: Option<String>,
+    /// Read the password from the first line of this file.
+    #[arg(long, value_name = "FILE", group = "pw")]
+    pub password_file: Option<PathBuf>,
+    /// LDIF file to write (written only when the collection completed).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+    /// LDAP filter (default: users, groups, contacts).
+    #[arg(long, value_name = "FILTER", default_value = crate::collect::ldap::DEFAULT_FILTER)]
+    pub filter: String,
+    /// Extra attributes to collect besides the default list (comma-separated, e.g. msExchMasterAccountSid).
+    #[arg(long, value_name = "ATTRS", value_delimiter = ',')]
+    pub attrs: Vec<String>,
+    /// Objects per page (paged results control).
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub page_size: i32,
+    /// Upgrade an ldap:// connection with StartTLS.
+    #[arg(long)]
+    pub starttls: bool,
+    /// Trust this CA certificate (PEM) in addition to the system's.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify the server certificate (prints a warning).
+    #[arg(long)]
+    pub insecure_skip_verify: bool,
+    /// Allow an unencrypted ldap:// connection without StartTLS (prints a warning).
+    #[arg(long)]
+    pub allow_plaintext: bool,
+    /// Seconds to wait for the connection and each operation.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Scan the collected file right away (writes reports into this folder).
+    #[arg(long, value_name = "DIR")]
+    pub scan: Option<PathBuf>,
 }
 
 /// `baseline` subcommands.
@@ -163,6 +232,23 @@ pub struct ScanArgs {
     /// (rules IF001-IF008; `--format idfix-csv` writes IdFix's CSV columns).
     #[arg(long, value_name = "RULESET", help_heading = "Rules")]
     pub idfix: Option<IdfixMode>,
+}
+
+impl ScanArgs {
+    /// The default scan of one collected file into `out` (used by `collect ldap --scan`).
+    pub fn for_collected(file: PathBuf, out: PathBuf) -> ScanArgs {
+        let parsed = Cli::try_parse_from([
+            std::ffi::OsString::from("tenantlint"),
+            "scan".into(),
+            file.into_os_string(),
+            "--out".into(),
+            out.into_os_string(),
+        ]);
+        match parsed.map(|c| c.command) {
+            Ok(Command::Scan(a)) => *a,
+            _ => unreachable!("a file and an output folder are valid scan arguments"),
+        }
+    }
 }
 
 /// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.

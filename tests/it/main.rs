@@ -9,6 +9,7 @@ mod duplicates;
 mod gate;
 mod html;
 mod idfix;
+mod ldap;
 mod msa;
 mod realdata;
 mod report;

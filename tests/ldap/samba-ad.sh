@@ -49,6 +49,10 @@ TL_LDAP_BIND=$BIND
 TL_LDAP_PASSWORD_FILE=$T.pw
 TL_LDAP_CA_FILE=$T/private/tls/ca.pem
 ENV
+      # Verified TLS needs the certificate's name (dc1.corp.contoso.com) to resolve to the loopback DC.
+      if getent hosts dc1.corp.contoso.com | grep -q '^127\.0\.0\.1'; then
+        echo "TL_LDAPS_VERIFIED_URL=ldaps://dc1.corp.contoso.com:636" >> "$T/test.env"
+      fi
       echo "samba up (pid $(cat "$T/run/samba.pid")), env in $T/test.env"
       return 0
     fi
@@ -79,6 +83,9 @@ changetype: modify
 replace: proxyAddresses
 proxyAddresses: SMTP:alice@corp.contoso.com
 proxyAddresses: smtp:alice.anders@corp.contoso.com
+-
+replace: mS-DS-ConsistencyGuid
+mS-DS-ConsistencyGuid:: AAECAwQFBgcICQoLDA0ODw==
 -
 
 dn: CN=Bob Smith,OU=Staff,$BASE
