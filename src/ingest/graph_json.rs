@@ -682,10 +682,24 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
             }
         })
         .collect();
-    let licenses = r
+    let licenses: Vec<String> = r
         .objects(t, &["assignedLicenses"])
         .into_iter()
         .filter_map(|o| Rec::new(o, r.line).guid(t, &["skuId"]))
+        .collect();
+    let is_licensed = r.raw(&["assignedLicenses"]).map(|_| !licenses.is_empty());
+    let provisioning_errors = r
+        .objects(t, &["onPremisesProvisioningErrors"])
+        .into_iter()
+        .map(|o| {
+            let er = Rec::new(o, r.line);
+            ProvisioningError {
+                category: er.str(t, &["category"]),
+                property: er.str(t, &["propertyCausingError"]),
+                value: er.str(t, &["value"]),
+                occurred: er.date(t, &["occurredDateTime"]),
+            }
+        })
         .collect();
     CloudObject {
         source: at,
@@ -713,6 +727,8 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
         identities,
         account_enabled: r.bool(t, &["accountEnabled"]),
         licenses,
+        is_licensed,
+        provisioning_errors,
         created: r.date(t, &["createdDateTime"]),
         sync_fields_exported: has_sync_keys(r),
         ..Default::default()

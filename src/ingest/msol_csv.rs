@@ -233,6 +233,7 @@ fn read_users(
     let c_proxy = hd.find("ProxyAddresses");
     let c_licenses = hd.find("Licenses");
     let c_block = hd.find("BlockCredential");
+    let c_is_licensed = hd.find("IsLicensed");
     let c_type = hd.find("UserType");
     let c_alt = hd.find("AlternateEmailAddresses");
     let c_created = hd.find("WhenCreated");
@@ -278,6 +279,11 @@ fn read_users(
         o.other_mails = value(file, lossy, c_alt).map(|v| csv_util::split_multi(&v)).unwrap_or_default();
         o.licenses = value(file, lossy, c_licenses).map(|v| csv_util::split_multi(&v)).unwrap_or_default();
         o.account_enabled = parsed(file, lossy, invalid, c_block, "True or False", csv_util::parse_bool).map(|b| !b);
+        // IsLicensed when exported; else a readable (non-lossy) Licenses column.
+        o.is_licensed =
+            parsed(file, lossy, invalid, c_is_licensed, "True or False", csv_util::parse_bool).or_else(|| {
+                c_licenses.filter(|&c| !file.get(c).is_some_and(csv_util::is_type_name)).map(|_| !o.licenses.is_empty())
+            });
         o.user_type = value(file, lossy, c_type);
         o.created = value(file, lossy, c_created).map(|v| csv_util::normalize_time(&v));
         ex.cloud_objects.push(o);

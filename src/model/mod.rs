@@ -224,6 +224,20 @@ pub struct Identity {
     pub issuer_assigned_id: Option<String>,
 }
 
+/// An entry of `onPremisesProvisioningErrors` (Graph) / `DirSyncProvisioningErrors` (MSOnline): why
+/// directory synchronisation could not write the object.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProvisioningError {
+    /// category (`PropertyConflict`...).
+    pub category: Option<String>,
+    /// propertyCausingError (`UserPrincipalName`, `ProxyAddress`...).
+    pub property: Option<String>,
+    /// value (the conflicting value).
+    pub value: Option<String>,
+    /// occurredDateTime.
+    pub occurred: Option<String>,
+}
+
 /// A user, group or contact in a directory tenant (Microsoft Graph, MSOnline or Azure AD Graph).
 #[derive(Clone, Debug, Default)]
 pub struct CloudObject {
@@ -279,6 +293,12 @@ pub struct CloudObject {
     pub account_enabled: Option<bool>,
     /// skuIds of assignedLicenses (or MSOnline AccountSkuIds).
     pub licenses: Vec<String>,
+    /// Whether the object holds any licence: `Some` only when the export carried licence data
+    /// (Graph `assignedLicenses`, MSOnline `IsLicensed` / `Licenses`), so that "not exported" is never
+    /// read as "unlicensed".
+    pub is_licensed: Option<bool>,
+    /// onPremisesProvisioningErrors.
+    pub provisioning_errors: Vec<ProvisioningError>,
     /// createdDateTime (ISO-8601).
     pub created: Option<String>,
     /// Whether the export carried the on-premises sync fields at all (Graph `$select`); when false,

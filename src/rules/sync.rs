@@ -8,7 +8,7 @@ use super::anchors::{AnchorAttr, anchor_decisions, expected_anchor, target_tenan
 use super::{Context, ad_subject, catalog, cloud_subject, evidence, finding, tenant_subject};
 use crate::findings::{Finding, Severity, Subject};
 use crate::graph::{AnchorSource, Edge, Node, SoftKey};
-use crate::model::{AdClass, AdObject, CloudKind, CloudObject, Estate, SyncSettings};
+use crate::model::{AdClass, AdObject, CloudKind, CloudObject, Estate, ProvisioningError, SyncSettings};
 use petgraph::Direction;
 use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
@@ -31,6 +31,10 @@ pub const QUARANTINED: &str = "SY006";
 pub const FOREST_MULTI_TENANT: &str = "SY007";
 /// Several forests writing one tenant with different anchor attributes.
 pub const MIXED_ANCHORS: &str = "SY008";
+/// SY009 provisioning-error-reported
+pub const PROVISIONING_ERROR: &str = "SY009";
+/// SY010 synced-user-without-licence
+pub const UNLICENSED: &str = "SY010";
 
 fn s(v: impl Into<String>) -> Value {
     Value::String(v.into())
@@ -43,6 +47,118 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     out.extend(takeover_switches(ctx));
     out.extend(quarantined(ctx));
     out.extend(topology(ctx));
+    out.extend(provisioning_errors(ctx));
+    out.extend(unlicensed(ctx));
+    out
+}
+
+/// The AD object hard-linked to a cloud object, if any.
+fn anchored_twin(ctx: &Context<'_>, ci: u32) -> Option<u32> {
+    let graph = ctx.graph;
+    let node = graph.cloud_objects[ci as usize];
+    graph.graph.edges_directed(node, Direction::Incoming).find_map(|e| match (e.weight(), graph.graph[e.source()]) {
+        (Edge::AnchoredTo(_), Node::AdObject(a)) => Some(a),
+        _ => None,
+    })
+}
+
+/// SY009: `onPremisesProvisioningErrors` surfaced, one finding per object, with the property and value.
+fn provisioning_errors(ctx: &Context<'_>) -> Vec<Finding> {
+    let estate = ctx.estate();
+    let mut out: Vec<Finding> = estate
+        .cloud_objects
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.provisioning_errors.is_empty())
+        .map(|(ci, c)| {
+            let mut errs: Vec<&ProvisioningError> = c.provisioning_errors.iter().collect();
+            errs.sort_by(|a, b| (&a.property, &a.value).cmp(&(&b.property, &b.value)));
+            let what: Vec<String> = errs
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} on {} (`{}`)",
+                        e.category.as_deref().unwrap_or("error"),
+                        e.property.as_deref().unwrap_or("an attribute"),
+                        e.value.as_deref().unwrap_or("?")
+                    )
+                })
+                .collect();
+            let title = format!(
+                "{} in {}: directory synchronisation reports {}",
+                c.label(),
+                estate.tenants[c.tenant as usize].name,
+                what.join("; ")
+            );
+            let ev = evidence([
+                (
+                    "errors",
+                    Value::Array(
+                        errs.iter()
+                            .map(|e| {
+                                json!({"category": e.category, "property": e.property, "value": e.value, "occurred": e.occurred})
+                            })
+                            .collect(),
+                    ),
+                ),
+                ("tenant", s(estate.tenants[c.tenant as usize].name.clone())),
+                (
+                    "commands",
+                    json!([format!(
+                        "Get-MgUser -UserId {} -Property onPremisesProvisioningErrors | Select-Object -ExpandProperty OnPremisesProvisioningErrors",
+                        c.id.as_deref().unwrap_or("<object id>")
+                    )]),
+                ),
+            ]);
+            let mut subjects = vec![cloud_subject(estate, c)];
+            if let Some(a) = anchored_twin(ctx, ci as u32) {
+                subjects.push(ad_subject(&estate.ad_objects[a as usize]));
+            }
+            let disc: Vec<String> = errs
+                .iter()
+                .map(|e| format!("{}={}", e.property.as_deref().unwrap_or(""), e.value.as_deref().unwrap_or("")).to_lowercase())
+                .collect();
+            finding(PROVISIONING_ERROR, title, subjects, ev, disc.join(";"))
+        })
+        .collect();
+    out.sort_by(|a, b| a.subjects[0].source.cmp(&b.subjects[0].source));
+    out
+}
+
+/// SY010: an enabled, synced member user without any licence (judged only when the export carried licence
+/// data). Disabled accounts (shared and resource mailboxes) are normal and skipped.
+fn unlicensed(ctx: &Context<'_>) -> Vec<Finding> {
+    let estate = ctx.estate();
+    let mut out: Vec<Finding> = estate
+        .cloud_objects
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.kind == CloudKind::User
+                && c.on_prem_sync_enabled == Some(true)
+                && c.account_enabled == Some(true)
+                && c.is_licensed == Some(false)
+                && !c.is_guest()
+        })
+        .map(|(ci, c)| {
+            let title = format!(
+                "{} is synchronised to {} and enabled but holds no licence",
+                c.label(),
+                estate.tenants[c.tenant as usize].name
+            );
+            let ev = evidence([
+                ("tenant", s(estate.tenants[c.tenant as usize].name.clone())),
+                ("account_enabled", json!(true)),
+                ("licenses", json!([])),
+            ]);
+            let mut subjects = vec![cloud_subject(estate, c)];
+            if let Some(a) = anchored_twin(ctx, ci as u32) {
+                subjects.push(ad_subject(&estate.ad_objects[a as usize]));
+            }
+            finding(UNLICENSED, title, subjects, ev, "")
+        })
+        .collect();
+    out.sort_by(|a, b| a.subjects[0].source.cmp(&b.subjects[0].source));
     out
 }
 

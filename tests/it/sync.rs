@@ -56,4 +56,15 @@ fn sync_findings_match_expected_md() {
     }
     // Not planted: multi-tenant sync of one forest, forests with different anchors in one tenant.
     assert!(findings_with_rule(&r, "SY007").is_empty() && findings_with_rule(&r, "SY008").is_empty());
+    // SY-10: provisioning errors surfaced with their property and value, the AD twin named.
+    let f = one("SY009", "tenants/contoso/users.json", 1872);
+    assert_eq!(f["evidence"]["errors"][0]["property"], "UserPrincipalName");
+    assert_eq!(f["evidence"]["errors"][0]["value"], "j.smith@contoso.com");
+    assert_eq!(f["subjects"][1]["kind"], "ad-object");
+    let f = one("SY009", "tenants/contoso/users.json", 2389);
+    assert_eq!(f["evidence"]["errors"][0]["property"], "ProxyAddress");
+    assert_eq!(findings_with_rule(&r, "SY009").len(), 2);
+    // SY-11 / SY-12: the unlicensed synced user is reported; disabled shared mailboxes are not.
+    one("SY010", "tenants/contoso/users-page2.json", 1165);
+    assert_eq!(findings_with_rule(&r, "SY010").len(), 1);
 }

@@ -141,6 +141,7 @@ LDIF
 
 down() {
   local pidf="$T/run/samba.pid"
+  rm -f "$T/test.env"
   [ -f "$pidf" ] || { echo "no samba pid file in $T/run"; return 0; }
   local P; P=$(cat "$pidf")
   kill -TERM "$P" 2>/dev/null || true
