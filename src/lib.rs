@@ -8,7 +8,10 @@
 //! 2. [`graph`] — join the estate into one petgraph graph (anchors, matches, ownership);
 //! 3. [`rules`] — detections over the model and the graph;
 //! 4. [`findings`] — the findings, with severities, subjects and stable fingerprints;
-//! 5. [`report`] — JSON (the machine contract) and later formats.
+//! 5. [`gate`] — the policy, exceptions and baseline applied to the findings, and the exit code;
+//! 6. [`report`] — JSON (the machine contract), HTML, SARIF, JUnit, CSV and fix artifacts.
+//!
+//! [`collect`] reads a live directory over LDAP into an export the readers read back.
 //!
 //! [`app`] wires the stages together for the command line ([`cli`]).
 #![warn(missing_docs)]
