@@ -36,11 +36,18 @@ pub enum Command {
     /// List the supported input formats.
     Formats,
     /// List the rule catalog.
-    Rules,
+    Rules {
+        /// Rule catalog folder to use instead of the embedded one (laid out like rules/).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
     /// Print one rule of the catalog in full.
     Explain {
         /// Rule code or name (e.g. IN001 or lossy-export-column).
         rule: String,
+        /// Rule catalog folder to use instead of the embedded one (laid out like rules/).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
     },
     /// Baselines: `baseline write report.json > tenantlint.baseline.json`.
     Baseline {
@@ -141,6 +148,11 @@ pub struct ScanArgs {
     /// (rules IF001-IF008; `--format idfix-csv` writes IdFix's CSV columns).
     #[arg(long, value_name = "RULESET", help_heading = "Rules")]
     pub idfix: Option<IdfixMode>,
+
+    /// Rule catalog folder to use instead of the embedded one: laid out like rules/
+    /// (<family>/<CODE>-<name>/rule.toml), every rule of this build present, parameters of the same types.
+    #[arg(long, value_name = "DIR", help_heading = "Rules")]
+    pub rules: Option<PathBuf>,
 }
 
 /// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
