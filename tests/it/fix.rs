@@ -174,3 +174,37 @@ fn fix_formats_in_idfix_mode_use_idfix_rows() {
     let ps1 = read(out.path(), "fix.ps1");
     assert!(ps1.contains("param(") && ps1.contains("[switch]$Apply"));
 }
+
+/// OpenLDAP's own parser, when installed: `ldapmodify -n` (no server contacted) reads both files
+/// and reports the same records and operations as our reader.
+#[test]
+fn ldapmodify_parses_the_change_files_when_installed() {
+    if std::process::Command::new("ldapmodify").arg("-VV").output().is_err() {
+        eprintln!("skipping: ldapmodify not installed");
+        return;
+    }
+    let (out, r) = scan_fix(&[&fixture("estate")], &[]);
+    assert_code(&r, 0);
+    for name in ["fix.ldf", "undo.ldf"] {
+        let path = out.path().join(name);
+        let o = std::process::Command::new("ldapmodify")
+            .args(["-n", "-v", "-x", "-H", "ldap://127.0.0.1:1", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "ldapmodify -n rejected {name}:\n{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+        let ours = ldif::changes(&read(out.path(), name)).unwrap();
+        let theirs: Vec<&str> =
+            stdout.lines().filter_map(|l| l.strip_prefix("!modifying entry \"")?.strip_suffix('"')).collect();
+        assert_eq!(theirs, ours.iter().map(|c| c.dn.as_str()).collect::<Vec<_>>(), "{name}");
+        let ops: Vec<String> = stdout
+            .lines()
+            .filter(|l| l.starts_with("add ") || l.starts_with("delete ") || l.starts_with("replace "))
+            .map(|l| l.trim_end_matches(':').to_string())
+            .collect();
+        let mine: Vec<String> =
+            ours.iter().flat_map(|c| c.mods.iter().map(|m| format!("{} {}", m.op.as_str(), m.attr))).collect();
+        assert_eq!(ops, mine, "{name}");
+    }
+}
