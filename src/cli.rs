@@ -194,6 +194,11 @@ mod tests {
         let cli = Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "json,idfix-csv"]).unwrap();
         let Command::Scan(a) = cli.command else { panic!("not scan") };
         assert_eq!(a.format, vec![OutputFormat::Json, OutputFormat::IdfixCsv]);
+        let cli = Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "ldif-fix,ps1-fix"]).unwrap();
+        let Command::Scan(a) = cli.command else { panic!("not scan") };
+        assert_eq!(a.format, vec![OutputFormat::LdifFix, OutputFormat::Ps1Fix]);
+        let cli = Cli::try_parse_from(["tenantlint", "explain", "CH001", "--rules", "site-rules"]).unwrap();
+        assert!(matches!(cli.command, Command::Explain { rules: Some(_), .. }));
     }
 
     #[test]

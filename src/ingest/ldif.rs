@@ -1213,6 +1213,11 @@ fn write_value(out: &mut String, line: &mut String, name: &str, bytes: &[u8], pl
         while !rest.is_char_boundary(cut) {
             cut -= 1;
         }
+        // No physical line ends in a space: editors and mail trim trailing spaces, which would
+        // silently change the value when the lines are unfolded.
+        while cut > 1 && rest.as_bytes()[cut - 1] == b' ' {
+            cut -= 1;
+        }
         if cut == 0 {
             cut = rest.chars().next().map_or(rest.len(), char::len_utf8);
         }

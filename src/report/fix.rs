@@ -228,8 +228,9 @@ pub fn plan_of(
 
     let mut pending: BTreeMap<usize, Pending> = BTreeMap::new();
     let mut pending_global: Vec<String> = Vec::new();
+    let mut metas: HashMap<&str, Option<&catalog::RuleMeta>> = HashMap::new();
     for (n, f) in findings.iter().enumerate() {
-        let Some(meta) = catalog::get(&f.rule) else { continue };
+        let Some(meta) = *metas.entry(f.rule.as_str()).or_insert_with(|| catalog::get(&f.rule)) else { continue };
         if !FAMILIES.contains(&meta.family.as_str()) {
             continue;
         }

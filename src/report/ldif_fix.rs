@@ -75,7 +75,7 @@ fn header(out: &mut String, plan: &Plan, generated_at: &str, undo: bool) {
         vec![
             "fix.ldf - written by tenantlint: applies the values proposed by the character and duplicate findings to Active Directory.".into(),
             "Review every record first. Apply: ldifde -i -f fix.ldf -j . (Windows, -k to go on after an error) or ldapmodify -f fix.ldf -H ldap://DC -D ... -W".into(),
-            "undo.ldf puts the exported values back. The exports are a snapshot: values changed since they were taken make a record fail rather than overwrite.".into(),
+            "undo.ldf puts the exported values back. The exports are a snapshot: a proxy address changed since makes its record fail, but single-valued attributes are replaced whatever they hold now - re-export and re-scan shortly before applying.".into(),
         ]
     };
     for l in lines {
@@ -110,10 +110,10 @@ fn header(out: &mut String, plan: &Plan, generated_at: &str, undo: bool) {
     out.push('\n');
 }
 
-fn object_comment(out: &mut String, o: &ObjectPlan) {
+fn object_comment(out: &mut String, o: &ObjectPlan, undo: bool) {
     write_comment(out, &format!("{} - objectGUID {}", o.label, o.guid.as_deref().unwrap_or("(not exported)")));
     for c in &o.changes {
-        write_comment(out, &format!("  {}", c.describe()));
+        write_comment(out, &format!("  {}{}", if undo { "undoes " } else { "" }, c.describe()));
     }
 }
 
@@ -123,7 +123,7 @@ pub fn render_fix(plan: &Plan, generated_at: &str) -> Vec<u8> {
     write_version(&mut out);
     header(&mut out, plan, generated_at, false);
     for o in plan.changed() {
-        object_comment(&mut out, o);
+        object_comment(&mut out, o, false);
         write_modify(&mut out, &o.dn, &fix_mods(&o.changes));
     }
     out.into_bytes()
@@ -136,7 +136,7 @@ pub fn render_undo(plan: &Plan, generated_at: &str) -> Vec<u8> {
     header(&mut out, plan, generated_at, true);
     let objects: Vec<&ObjectPlan> = plan.changed().collect();
     for o in objects.into_iter().rev() {
-        object_comment(&mut out, o);
+        object_comment(&mut out, o, true);
         write_modify(&mut out, &o.dn, &undo_mods(&o.changes));
     }
     out.into_bytes()

@@ -197,6 +197,10 @@ fn render(plan: &Plan, generated_at: &str, undo: bool) -> Vec<u8> {
     );
     if !undo {
         comment(&mut out, "Review every change first; undo.ps1 puts the exported values back.");
+        comment(
+            &mut out,
+            "The exports are a snapshot: -Replace overwrites whatever an attribute holds now; re-export and re-scan shortly before applying.",
+        );
     }
     comment(
         &mut out,
@@ -233,7 +237,7 @@ fn render(plan: &Plan, generated_at: &str, undo: bool) -> Vec<u8> {
             &format!("{} - {} - objectGUID {}", o.label, o.dn, o.guid.as_deref().unwrap_or("(not exported)")),
         );
         for c in &o.changes {
-            comment(&mut out, &format!("  {}", c.describe()));
+            comment(&mut out, &format!("  {}{}", if undo { "undoes " } else { "" }, c.describe()));
         }
         let call = if undo { Call::undo(&o.changes) } else { Call::fix(&o.changes) };
         out.push_str("try {\n    ");

@@ -60,6 +60,11 @@ fn ldif_fix_applies_every_proposal_and_undo_restores_the_export() {
     assert_code(&r, 0);
     let export = ldif::entries(&std::fs::read_to_string(fixture("estate/contoso.ldf")).unwrap()).unwrap();
     let before = MemDirectory::from_entries(&export);
+    for name in ["fix.ldf", "undo.ldf"] {
+        let text = read(out.path(), name);
+        assert!(text.lines().all(|l| l.len() <= 76 || l.starts_with('#')), "{name}: a line is not folded");
+        assert!(text.lines().all(|l| !l.ends_with(' ')), "{name}: a line ends in a space (editors trim it)");
+    }
     let fix = ldif::changes(&read(out.path(), "fix.ldf")).expect("fix.ldf reads back");
     let undo = ldif::changes(&read(out.path(), "undo.ldf")).expect("undo.ldf reads back");
     assert!(fix.len() >= 4, "{fix:?}");
