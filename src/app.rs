@@ -46,13 +46,19 @@ pub fn main() -> ExitCode {
             }
             EXIT_OK
         }
-        Command::Rules => {
-            for r in rules::catalog::builtin() {
+        Command::Rules { rules: dir } => {
+            if let Err(code) = use_catalog(dir.as_deref()) {
+                return ExitCode::from(code);
+            }
+            for r in rules::catalog::all() {
                 say!("{:<6} {:<8} {:<22} {:<28} {}", r.code, r.severity, r.category, r.name, r.title);
             }
             EXIT_OK
         }
-        Command::Explain { rule } => explain(&rule),
+        Command::Explain { rule, rules: dir } => match use_catalog(dir.as_deref()) {
+            Ok(()) => explain(&rule),
+            Err(code) => code,
+        },
         Command::Baseline { action: crate::cli::BaselineAction::Write { report } } => baseline_write(&report),
         Command::Diff { old, new, json } => diff(&old, &new, json),
     };
@@ -61,6 +67,27 @@ pub fn main() -> ExitCode {
 
 fn error(msg: impl std::fmt::Display) {
     eprintln!("tenantlint: {msg}");
+}
+
+/// `--rules DIR`: loads, validates and installs another rule catalog; every problem is printed
+/// (`tenantlint: file: reason`) and the run stops with exit code 2.
+fn use_catalog(dir: Option<&std::path::Path>) -> Result<(), u8> {
+    let Some(dir) = dir else { return Ok(()) };
+    let loaded = rules::catalog::load_dir(dir).map_err(|errors| {
+        for e in &errors {
+            error(e);
+        }
+        error(format_args!(
+            "{} problem(s) in the rule catalog {}: fix them or drop --rules to use the built-in catalog",
+            errors.len(),
+            dir.display()
+        ));
+        EXIT_ERROR
+    })?;
+    rules::catalog::install(loaded).map_err(|e| {
+        error(e);
+        EXIT_ERROR
+    })
 }
 
 fn explain(rule: &str) -> u8 {
@@ -230,6 +257,9 @@ fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions) -> Analy
 
 fn scan(args: &ScanArgs) -> u8 {
     let started = std::time::Instant::now();
+    if let Err(code) = use_catalog(args.rules.as_deref()) {
+        return code;
+    }
     // Configuration errors stop the run before any file is read.
     let policy = match gate::Policy::load(args.policy.as_deref(), &args.paths) {
         Ok(p) => p,

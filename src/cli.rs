@@ -42,11 +42,18 @@ pub enum Command {
     /// List the supported input formats.
     Formats,
     /// List the rule catalog.
-    Rules,
+    Rules {
+        /// Rule catalog folder to use instead of the embedded one (laid out like rules/).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
     /// Print one rule of the catalog in full.
     Explain {
         /// Rule code or name (e.g. IN001 or lossy-export-column).
         rule: String,
+        /// Rule catalog folder to use instead of the embedded one (laid out like rules/).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
     },
     /// Baselines: `baseline write report.json > tenantlint.baseline.json`.
     Baseline {
@@ -232,6 +239,11 @@ pub struct ScanArgs {
     /// (rules IF001-IF008; `--format idfix-csv` writes IdFix's CSV columns).
     #[arg(long, value_name = "RULESET", help_heading = "Rules")]
     pub idfix: Option<IdfixMode>,
+
+    /// Rule catalog folder to use instead of the embedded one: laid out like rules/
+    /// (<family>/<CODE>-<name>/rule.toml), every rule of this build present, parameters of the same types.
+    #[arg(long, value_name = "DIR", help_heading = "Rules")]
+    pub rules: Option<PathBuf>,
 }
 
 impl ScanArgs {
@@ -294,6 +306,11 @@ mod tests {
         let cli = Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "json,idfix-csv"]).unwrap();
         let Command::Scan(a) = cli.command else { panic!("not scan") };
         assert_eq!(a.format, vec![OutputFormat::Json, OutputFormat::IdfixCsv]);
+        let cli = Cli::try_parse_from(["tenantlint", "scan", "x", "--format", "ldif-fix,ps1-fix"]).unwrap();
+        let Command::Scan(a) = cli.command else { panic!("not scan") };
+        assert_eq!(a.format, vec![OutputFormat::LdifFix, OutputFormat::Ps1Fix]);
+        let cli = Cli::try_parse_from(["tenantlint", "explain", "CH001", "--rules", "site-rules"]).unwrap();
+        assert!(matches!(cli.command, Command::Explain { rules: Some(_), .. }));
     }
 
     #[test]

@@ -122,7 +122,7 @@ fn line_of(text: &str, offset: usize) -> u32 {
 /// The nearest catalog code or name to an unknown one (for "did you mean").
 fn suggest(unknown: &str) -> Option<String> {
     let u = unknown.to_ascii_lowercase();
-    catalog::builtin()
+    catalog::all()
         .iter()
         .flat_map(|r| [r.code.clone(), r.name.clone()])
         .map(|c| (strsim(&u, &c.to_ascii_lowercase()), c))

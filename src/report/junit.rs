@@ -20,7 +20,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
     suite.add_property(Property::new("gate.fail_on", g.fail_on.map(|f| f.as_str()).unwrap_or("none")));
     suite.add_property(Property::new("gate.passed", g.passed().to_string()));
     suite.add_property(Property::new("gate.failing", g.failing.len().to_string()));
-    for rule in catalog::builtin() {
+    for rule in catalog::all() {
         let mine: Vec<usize> = (0..s.findings.len()).filter(|&i| s.findings[i].rule == rule.code).collect();
         let failing: Vec<usize> = mine.iter().copied().filter(|&i| counts_against[i]).collect();
         let line = |i: usize| {

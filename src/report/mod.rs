@@ -3,10 +3,13 @@
 //! Formats are declared once in [`OutputFormat`]; `--format` takes a comma-separated list of them.
 
 pub mod csv;
+pub mod fix;
 pub mod html;
 pub mod idfix_csv;
 pub mod json;
 pub mod junit;
+pub mod ldif_fix;
+pub mod ps1_fix;
 pub mod pseudonymize;
 pub mod sarif;
 
@@ -30,18 +33,24 @@ pub enum OutputFormat {
     IdfixCsv,
     /// `report.html`: one self-contained page for people (summary, estate map, findings, inputs).
     Html,
+    /// `fix.ldf` + `undo.ldf`: LDIF change files (ldifde -i / ldapmodify) applying the proposed values, and undoing them.
+    LdifFix,
+    /// `fix.ps1` + `undo.ps1`: PowerShell (ActiveDirectory module) applying the proposed values (-WhatIf unless -Apply), and undoing them.
+    Ps1Fix,
 }
 
 impl OutputFormat {
-    /// File name written into `--out`.
-    pub fn file_name(self) -> &'static str {
+    /// File names written into `--out` (the fix formats write a fix and an undo file).
+    pub fn file_names(self) -> &'static [&'static str] {
         match self {
-            Self::Json => "report.json",
-            Self::Sarif => "report.sarif",
-            Self::Junit => "report.junit.xml",
-            Self::Csv => "findings.csv",
-            Self::IdfixCsv => "idfix.csv",
-            Self::Html => "report.html",
+            Self::Json => &["report.json"],
+            Self::Sarif => &["report.sarif"],
+            Self::Junit => &["report.junit.xml"],
+            Self::Csv => &["findings.csv"],
+            Self::IdfixCsv => &["idfix.csv"],
+            Self::LdifFix => &["fix.ldf", "undo.ldf"],
+            Self::Ps1Fix => &["fix.ps1", "undo.ps1"],
+            Self::Html => &["report.html"],
         }
     }
 }
@@ -98,18 +107,29 @@ pub enum Error {
 pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &Path) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Io { path: out_dir.display().to_string(), source })?;
     let mut written = Vec::new();
+    let mut plan: Option<fix::Plan> = None;
     for f in formats {
-        let path = out_dir.join(f.file_name());
-        let bytes = match f {
-            OutputFormat::Json => json::render(summary),
-            OutputFormat::Sarif => sarif::render(summary),
-            OutputFormat::Junit => junit::render(summary),
-            OutputFormat::Csv => csv::render(summary),
-            OutputFormat::IdfixCsv => idfix_csv::render(summary),
-            OutputFormat::Html => html::render(summary),
+        let files: Vec<Vec<u8>> = match f {
+            OutputFormat::Json => vec![json::render(summary)],
+            OutputFormat::Sarif => vec![sarif::render(summary)],
+            OutputFormat::Junit => vec![junit::render(summary)],
+            OutputFormat::Csv => vec![csv::render(summary)],
+            OutputFormat::IdfixCsv => vec![idfix_csv::render(summary)],
+            OutputFormat::Html => vec![html::render(summary)],
+            OutputFormat::LdifFix => {
+                let p = plan.get_or_insert_with(|| fix::plan(summary));
+                vec![ldif_fix::render_fix(p, &summary.generated_at), ldif_fix::render_undo(p, &summary.generated_at)]
+            }
+            OutputFormat::Ps1Fix => {
+                let p = plan.get_or_insert_with(|| fix::plan(summary));
+                vec![ps1_fix::render_fix(p, &summary.generated_at), ps1_fix::render_undo(p, &summary.generated_at)]
+            }
         };
-        std::fs::write(&path, bytes).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-        written.push(path);
+        for (name, bytes) in f.file_names().iter().zip(files) {
+            let path = out_dir.join(name);
+            std::fs::write(&path, bytes).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+            written.push(path);
+        }
     }
     Ok(written)
 }

@@ -48,7 +48,7 @@ fn tags(category: &str, family: &str) -> Vec<String> {
 }
 
 fn rules() -> Vec<Value> {
-    catalog::builtin()
+    catalog::all()
         .iter()
         .map(|r| {
             json!({
@@ -131,7 +131,7 @@ fn result(s: &RunSummary<'_>, f: &Finding, sup: Option<&Suppression>, rule_index
 pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
     let rules = rules();
     let index: std::collections::HashMap<&str, usize> =
-        catalog::builtin().iter().enumerate().map(|(i, r)| (r.code.as_str(), i)).collect();
+        catalog::all().iter().enumerate().map(|(i, r)| (r.code.as_str(), i)).collect();
     let results: Vec<Value> = s
         .findings
         .iter()

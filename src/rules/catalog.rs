@@ -3,6 +3,8 @@
 
 use crate::findings::{Category, Severity};
 use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 mod embedded {
@@ -87,9 +89,233 @@ pub fn builtin() -> &'static [RuleMeta] {
     CATALOG.get_or_init(|| parse(embedded::SOURCES).expect("embedded rule catalog is valid (checked by tests)"))
 }
 
-/// Looks up a rule by code or name.
+/// A catalog loaded with `--rules DIR` ([`install`]), used instead of the embedded one.
+static INSTALLED: OnceLock<Vec<RuleMeta>> = OnceLock::new();
+
+/// The catalog in use: the one [`install`]ed (`--rules DIR`), else the embedded one.
+pub fn all() -> &'static [RuleMeta] {
+    INSTALLED.get().map(Vec::as_slice).unwrap_or_else(builtin)
+}
+
+/// Makes `rules` (from [`load_dir`]) the catalog of this process. Call it before anything reads the
+/// catalog; it can be called once (a second call is refused).
+pub fn install(rules: Vec<RuleMeta>) -> Result<(), String> {
+    INSTALLED.set(rules).map_err(|_| "a rule catalog is already installed".to_string())
+}
+
+/// Looks up a rule by code or name in the catalog in use.
 pub fn get(code_or_name: &str) -> Option<&'static RuleMeta> {
-    builtin().iter().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+    all().iter().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+/// Reads a catalog folder laid out like `rules/` (`<family>/<CODE>-<name>/rule.toml`) and
+/// validates it against the logic of this build ([`validate`]). `Err` holds one message per
+/// problem, each starting with the file (or folder) it is about.
+pub fn load_dir(dir: &Path) -> Result<Vec<RuleMeta>, Vec<String>> {
+    let shown = dir.display().to_string().replace('\\', "/");
+    let shown = shown.trim_end_matches('/');
+    if !dir.is_dir() {
+        return Err(vec![format!(
+            "{shown}: --rules must name a folder laid out like rules/ (<family>/<CODE>-<name>/rule.toml)"
+        )]);
+    }
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    collect_rule_files(dir, &mut files, &mut errors);
+    files.sort();
+    let mut texts = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(dir).unwrap_or(f).to_string_lossy().replace('\\', "/");
+        match std::fs::read_to_string(f) {
+            Ok(t) => texts.push((format!("{shown}/{rel}"), t)),
+            Err(e) => errors.push(format!("{shown}/{rel}: {e}")),
+        }
+    }
+    if texts.is_empty() && errors.is_empty() {
+        errors.push(format!("{shown}: no <family>/<CODE>-<name>/rule.toml files in this folder"));
+    }
+    let mut rules = Vec::new();
+    let mut unreadable: Vec<String> = Vec::new();
+    for (path, text) in &texts {
+        // One file at a time, so that every broken file is reported.
+        match parse(&[(path.as_str(), text.as_str())]) {
+            Ok(mut r) => rules.append(&mut r),
+            Err(e) => {
+                errors.push(e);
+                // Its code (from the folder name) is not reported as missing as well.
+                let folder = path.trim_end_matches("/rule.toml").rsplit('/').next().unwrap_or("");
+                unreadable.push(folder.split('-').next().unwrap_or("").to_string());
+            }
+        }
+    }
+    rules.sort_by(|a, b| a.code.cmp(&b.code));
+    for w in rules.windows(2) {
+        if w[0].code == w[1].code {
+            errors.push(format!(
+                "{}/rule.toml: rule code {} is also declared in {}/rule.toml",
+                w[1].path, w[1].code, w[0].path
+            ));
+        }
+    }
+    errors.extend(
+        validate(&rules, builtin(), shown)
+            .into_iter()
+            .filter(|e| !unreadable.iter().any(|c| e.contains(&format!(" rule {c} (")))),
+    );
+    if errors.is_empty() { Ok(rules) } else { Err(errors) }
+}
+
+fn collect_rule_files(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            errors.push(format!("{}: {e}", dir.display()));
+            return;
+        }
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_rule_files(&p, out, errors);
+        } else if p.file_name().is_some_and(|n| n == "rule.toml") {
+            out.push(p);
+        }
+    }
+}
+
+/// Checks a loaded catalog against `logic` (the embedded catalog, which lists exactly the codes the
+/// rule logic of this build emits and the parameters it reads): each rule sits in the folder of its
+/// family; no code the logic does not know; no family or rule of the logic missing (its findings
+/// would have no metadata); the same family per code; each parameter present, of the same type
+/// (integers are accepted for floats; array elements and nested tables are checked too), and no
+/// unknown parameter (a misspelt key would silently fall back to nothing).
+pub fn validate(rules: &[RuleMeta], logic: &[RuleMeta], dir: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    let known: BTreeMap<&str, &RuleMeta> = logic.iter().map(|r| (r.code.as_str(), r)).collect();
+    let loaded: BTreeMap<&str, &RuleMeta> = rules.iter().map(|r| (r.code.as_str(), r)).collect();
+    for r in rules {
+        let file = format!("{}/rule.toml", r.path);
+        let parent = r.path.rsplit('/').nth(1).unwrap_or("");
+        if parent != r.family {
+            errors.push(format!(
+                "{file}: family {:?} but the rule is in folder {parent:?} (expected {}/{}/{}-{})",
+                r.family, dir, r.family, r.code, r.name
+            ));
+        }
+        let Some(k) = known.get(r.code.as_str()) else {
+            let same: Vec<&str> = logic.iter().filter(|l| l.family == r.family).map(|l| l.code.as_str()).collect();
+            errors.push(match same.as_slice() {
+                [] => format!(
+                    "{file}: unknown rule code {}: this build has no logic for it (and no family {:?})",
+                    r.code, r.family
+                ),
+                [first, .., last] => format!(
+                    "{file}: unknown rule code {}: this build has no logic for it (family {} has {first}..{last})",
+                    r.code, r.family
+                ),
+                [one] => format!(
+                    "{file}: unknown rule code {}: this build has no logic for it (family {} has {one})",
+                    r.code, r.family
+                ),
+            });
+            continue;
+        };
+        if k.family != r.family {
+            errors
+                .push(format!("{file}: {} belongs to family {:?} in this build, not {:?}", r.code, k.family, r.family));
+        }
+        check_params(&file, "params", &k.params, &r.params, &mut errors);
+    }
+    let mut families: BTreeMap<&str, Vec<&RuleMeta>> = BTreeMap::new();
+    for k in logic.iter().filter(|k| !loaded.contains_key(k.code.as_str())) {
+        families.entry(k.family.as_str()).or_default().push(k);
+    }
+    for (family, missing) in families {
+        let all_of_family = logic.iter().filter(|k| k.family == family).count();
+        if missing.len() == all_of_family {
+            errors.push(format!(
+                "{dir}/{family}: family {family:?} is missing ({} rules, e.g. {}/{}/{}-{}/rule.toml)",
+                missing.len(),
+                dir,
+                family,
+                missing[0].code,
+                missing[0].name
+            ));
+        } else {
+            for m in missing {
+                errors.push(format!(
+                    "{dir}/{family}: rule {} ({}) is missing (expected {dir}/{family}/{}-{}/rule.toml)",
+                    m.code, m.name, m.code, m.name
+                ));
+            }
+        }
+    }
+    errors
+}
+
+fn type_name(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(_) => "a string".into(),
+        toml::Value::Integer(_) => "an integer".into(),
+        toml::Value::Float(_) => "a float".into(),
+        toml::Value::Boolean(_) => "a boolean".into(),
+        toml::Value::Datetime(_) => "a date".into(),
+        toml::Value::Array(a) => match a.first() {
+            Some(x) => format!("an array of {}", type_name(x).trim_start_matches("an ").trim_start_matches("a ")),
+            None => "an array".into(),
+        },
+        toml::Value::Table(_) => "a table".into(),
+    }
+}
+
+fn same_type(want: &toml::Value, got: &toml::Value) -> bool {
+    use toml::Value as V;
+    matches!(
+        (want, got),
+        (V::String(_), V::String(_))
+            | (V::Integer(_), V::Integer(_))
+            | (V::Float(_), V::Float(_) | V::Integer(_))
+            | (V::Boolean(_), V::Boolean(_))
+            | (V::Datetime(_), V::Datetime(_))
+            | (V::Array(_), V::Array(_))
+            | (V::Table(_), V::Table(_))
+    )
+}
+
+fn check_params(file: &str, at: &str, want: &toml::Table, got: &toml::Table, errors: &mut Vec<String>) {
+    for (k, w) in want {
+        let key = format!("{at}.{k}");
+        let Some(g) = got.get(k) else {
+            errors.push(format!("{file}: {key} is missing ({} expected)", type_name(w)));
+            continue;
+        };
+        check_value(file, &key, w, g, errors);
+    }
+    for k in got.keys().filter(|k| !want.contains_key(*k)) {
+        let expected: Vec<&str> = want.keys().map(String::as_str).collect();
+        errors.push(format!(
+            "{file}: {at}.{k} is not a parameter of this rule (expected: {})",
+            if expected.is_empty() { "none".to_string() } else { expected.join(", ") }
+        ));
+    }
+}
+
+fn check_value(file: &str, key: &str, want: &toml::Value, got: &toml::Value, errors: &mut Vec<String>) {
+    if !same_type(want, got) {
+        errors.push(format!("{file}: {key} is {}, expected {}", type_name(got), type_name(want)));
+        return;
+    }
+    match (want, got) {
+        (toml::Value::Array(w), toml::Value::Array(g)) => {
+            if let Some(w0) = w.first() {
+                for (i, x) in g.iter().enumerate() {
+                    check_value(file, &format!("{key}[{i}]"), w0, x, errors);
+                }
+            }
+        }
+        (toml::Value::Table(w), toml::Value::Table(g)) => check_params(file, key, w, g, errors),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -117,6 +343,56 @@ mod tests {
             assert_eq!(r.family, "input");
             assert!(!r.rationale.trim().is_empty() && !r.remediation.trim().is_empty());
         }
+    }
+
+    #[test]
+    fn the_repository_folder_loads_as_the_embedded_catalog() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let loaded = load_dir(&dir).unwrap_or_else(|e| panic!("{}", e.join("\n")));
+        assert_eq!(loaded.len(), builtin().len());
+        assert!(validate(builtin(), builtin(), "rules").is_empty());
+    }
+
+    #[test]
+    fn validation_checks_codes_families_and_parameter_types() {
+        let rule = |code: &str, family: &str, params: &str| {
+            let text = format!(
+                "code='{code}'\nname='x-y'\nfamily='{family}'\ncategory='input'\nseverity='low'\ntitle='t'\nsummary='s'\nrationale='r'\nremediation='m'\n{params}"
+            );
+            let path = format!("d/{family}/{code}-x-y/rule.toml");
+            parse(&[(path.as_str(), text.as_str())]).unwrap().remove(0)
+        };
+        let logic = vec![
+            rule("ZZ001", "zz", "[params]\nn = 1\nf = 0.5\nlist = ['a']\n[params.t]\nk = true\n"),
+            rule("ZZ002", "zz", ""),
+            rule("YY001", "yy", ""),
+        ];
+        let ok = vec![
+            rule("ZZ001", "zz", "[params]\nn = 2\nf = 1\nlist = []\n[params.t]\nk = false\n"),
+            rule("ZZ002", "zz", ""),
+            rule("YY001", "yy", ""),
+        ];
+        assert_eq!(validate(&ok, &logic, "d"), Vec::<String>::new());
+        let bad = vec![
+            rule("ZZ001", "zz", "[params]\nn = 'x'\nf = 1\nlist = [2]\nextra = 1\n[params.t]\nk = 1\n"),
+            rule("ZZ003", "zz", ""),
+        ];
+        let errors = validate(&bad, &logic, "d");
+        let want = [
+            "d/zz/ZZ001-x-y/rule.toml: params.n is a string, expected an integer",
+            "d/zz/ZZ001-x-y/rule.toml: params.list[0] is an integer, expected a string",
+            "d/zz/ZZ001-x-y/rule.toml: params.t.k is an integer, expected a boolean",
+            "d/zz/ZZ001-x-y/rule.toml: params.extra is not a parameter of this rule",
+            "d/zz/ZZ003-x-y/rule.toml: unknown rule code ZZ003",
+            "d/zz: rule ZZ002 (x-y) is missing",
+            "d/yy: family \"yy\" is missing",
+        ];
+        for w in want {
+            assert!(errors.iter().any(|e| e.starts_with(w)), "{w:?} not in {errors:#?}");
+        }
+        assert_eq!(errors.len(), want.len(), "{errors:#?}");
+        let moved = vec![rule("ZZ001", "yy", "[params]\nn = 1\nf = 0.5\nlist = ['a']\n[params.t]\nk = true\n")];
+        assert!(validate(&moved, &logic, "d").iter().any(|e| e.contains("belongs to family \"zz\"")));
     }
 
     #[test]

@@ -3,9 +3,11 @@
 mod util;
 
 mod anchors;
+mod catalog;
 mod characters;
 mod cli;
 mod duplicates;
+mod fix;
 mod gate;
 mod html;
 mod idfix;
