@@ -3,18 +3,6 @@
 use crate::util::*;
 use std::path::Path;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 /// A copy of the repository's `rules/` (rule.toml files only matter) in a temp folder.
 fn catalog_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

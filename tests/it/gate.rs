@@ -5,17 +5,6 @@ use std::path::Path;
 
 /// Copies the contoso-merger sample into `dest` (so tests can edit it).
 fn copy_sample(dest: &Path) {
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                copy_dir(&p, &to.join(e.file_name()));
-            } else {
-                std::fs::copy(&p, to.join(e.file_name())).unwrap();
-            }
-        }
-    }
     copy_dir(&crate_root().join("samples/contoso-merger"), dest);
 }
 

@@ -85,3 +85,16 @@ pub fn input<'a>(report: &'a serde_json::Value, suffix: &str) -> &'a serde_json:
         .find(|i| i["path"].as_str().unwrap().ends_with(suffix))
         .unwrap_or_else(|| panic!("no input ending with {suffix}"))
 }
+
+/// Copies a folder tree (tests edit copies, never the repository).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
