@@ -148,7 +148,13 @@ fn name(t: &mut Tally, r: &Rec<'_>) -> String {
     }
 }
 
-fn claims_provider(doc: &Doc<'_>, t: &mut Tally, ex: &mut Extract, input: &Input<'_>, r: &Rec<'_>) -> AdfsClaimsProvider {
+fn claims_provider(
+    doc: &Doc<'_>,
+    t: &mut Tally,
+    ex: &mut Extract,
+    input: &Input<'_>,
+    r: &Rec<'_>,
+) -> AdfsClaimsProvider {
     let name = name(t, r);
     let rules_line = r.raw(&["AcceptanceTransformRules"]).map(|v| doc.line_of(v)).unwrap_or(r.line);
     let rules = rules_of(t, ex, input, r, "AcceptanceTransformRules", &name, rules_line);
@@ -578,7 +584,10 @@ mod tests {
         assert!(r.issues.contains(&"http://schemas.microsoft.com/liveid/federation/2008/05/immutableid".to_string()));
         assert_eq!(r.lookups.len(), 1);
         let l = &r.lookups[0];
-        assert_eq!((l.rule.as_str(), l.store.as_str(), l.attribute.as_deref()), ("Link", "Active Directory", Some("comment")));
+        assert_eq!(
+            (l.rule.as_str(), l.store.as_str(), l.attribute.as_deref()),
+            ("Link", "Active Directory", Some("comment"))
+        );
         assert_eq!(l.claim_type.as_deref(), Some("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"));
         assert_eq!(r.known_values.len(), 1);
         assert_eq!(r.known_values[0].1, "ann@tailspintoys.com");
@@ -602,7 +611,17 @@ mod tests {
         assert_eq!(r.unparsed, 1);
         assert!(r.passes.contains(&AUTH_METHOD.to_string()));
         // Unclosed string / bracket, junk: errors, never a panic.
-        for junk in ["c:[Type == \"x] => issue(claim = c);", "c:[Type == \"x\" => issue(claim = c);", "=>", "@", "@RuleName", "c:[] => issue", "c:[] => issue(claim = d);", "ü => ü(", "\"\\"] {
+        for junk in [
+            "c:[Type == \"x] => issue(claim = c);",
+            "c:[Type == \"x\" => issue(claim = c);",
+            "=>",
+            "@",
+            "@RuleName",
+            "c:[] => issue",
+            "c:[] => issue(claim = d);",
+            "ü => ü(",
+            "\"\\",
+        ] {
             let (r, e) = parse_rules(junk);
             assert!(!e.is_empty() && r.unparsed > 0, "{junk:?}");
         }
@@ -630,7 +649,10 @@ mod tests {
         assert_eq!(cps[1].name, "Tailspin Toys");
         assert_eq!(cps[1].identifiers, ["http://sts.tailspintoys.com/adfs/services/trust"]);
         assert_eq!(cps[1].enabled, Some(true));
-        assert_eq!(cps[1].metadata_url.as_deref(), Some("https://sts.tailspintoys.com/FederationMetadata/2007-06/FederationMetadata.xml"));
+        assert_eq!(
+            cps[1].metadata_url.as_deref(),
+            Some("https://sts.tailspintoys.com/FederationMetadata/2007-06/FederationMetadata.xml")
+        );
         assert_eq!(cps[1].endpoints, ["https://sts.tailspintoys.com/adfs/ls/"]);
         assert_eq!(cps[1].source.line, 34);
         assert_eq!(cps[1].rules_line, 35);
@@ -676,7 +698,11 @@ mod tests {
         assert_eq!(rp.identifiers[1], "urn:federation:MicrosoftOnline");
         assert!(rp.issuance_rules.issues.contains(&"http://schemas.xmlsoap.org/claims/upn".to_string()));
         assert_eq!(rp.issuance_rules.lookups[0].attribute.as_deref(), Some("samAccountName"));
-        assert!(rp.authorization_rules.issues.contains(&"http://schemas.microsoft.com/authorization/claims/permit".to_string()));
+        assert!(
+            rp.authorization_rules
+                .issues
+                .contains(&"http://schemas.microsoft.com/authorization/claims/permit".to_string())
+        );
     }
 
     #[test]
@@ -693,6 +719,73 @@ mod tests {
         assert!(!ex.adfs_relying_parties.is_empty());
     }
 
+    /// No other JSON fixture, sample or real file is claimed by this sniffer, no other sniffer claims
+    /// an AD FS export, and detection over the whole table agrees.
+    #[test]
+    fn sniffer_is_mutually_exclusive_with_the_other_json_formats() {
+        use crate::ingest::{arm_json, detect, graph_json, scubagear, text};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        let mut dirs: Vec<std::path::PathBuf> =
+            ["tests/fixtures/graph", "tests/fixtures/arm", "tests/fixtures/scubagear", "tests/fixtures/adfs"]
+                .iter()
+                .map(|d| root.join(d))
+                .collect();
+        dirs.extend(
+            ["tenants/contoso", "tenants/contoso-marketing", "tenants/fabrikam", "azure", "adfs"]
+                .iter()
+                .map(|d| root.join("samples/contoso-merger").join(d)),
+        );
+        for folder in [
+            "msgraph-docs-examples",
+            "aadinternals-blog-graph-users",
+            "azure-rest-api-specs-arm-examples",
+            "scubagear-provider-settings",
+            "bloodhound-sharphound-v6-fixtures",
+        ] {
+            let d = root.join("../shared/realdata").join(folder);
+            if d.is_dir() {
+                dirs.push(d);
+            } else {
+                eprintln!("skipping: {} not present", d.display());
+            }
+        }
+        for d in dirs {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "json") {
+                    files.push(p);
+                }
+            }
+        }
+        assert!(files.len() >= 30, "{}", files.len());
+        let mut adfs = 0;
+        for p in files {
+            let bytes = std::fs::read(&p).unwrap();
+            let t = text::decode(&bytes).text.into_owned();
+            let is_adfs = p.components().any(|c| c.as_os_str() == "adfs");
+            let others: Vec<&str> = [
+                ("scubagear", scubagear::sniff as fn(&str) -> Sniff),
+                ("arm-json", arm_json::sniff),
+                ("graph-json", graph_json::sniff),
+            ]
+            .iter()
+            .filter(|(_, f)| f(&t) != Sniff::No)
+            .map(|(n, _)| *n)
+            .collect();
+            if is_adfs {
+                adfs += 1;
+                assert_eq!(sniff(&t), Sniff::Yes, "{}", p.display());
+                assert!(others.is_empty(), "{} also claimed by {others:?}", p.display());
+                assert_eq!(detect(&t).map(|(f, _)| f.name), Some("adfs-json"), "{}", p.display());
+            } else {
+                assert_eq!(sniff(&t), Sniff::No, "{}", p.display());
+                assert_ne!(detect(&t).map(|(f, _)| f.name), Some("adfs-json"), "{}", p.display());
+            }
+        }
+        assert_eq!(adfs, 3);
+    }
+
     #[test]
     fn sniff_decisions_and_bad_files() {
         assert_eq!(sniff(r#"{"Name":"x","Identifier":["a"]}"#), Sniff::No);
@@ -707,7 +800,9 @@ mod tests {
         let ex = read_text("[]");
         assert_eq!(ex.issues[0].code, codes::EMPTY_EXPORT);
         // A non-object element is IN002, the rest is read.
-        let ex = read_text(r#"[{"AcceptanceTransformRules":null,"Identifier":"AD AUTHORITY","Name":"Active Directory"}, 5]"#);
+        let ex = read_text(
+            r#"[{"AcceptanceTransformRules":null,"Identifier":"AD AUTHORITY","Name":"Active Directory"}, 5]"#,
+        );
         assert_eq!(ex.adfs_claims_providers.len(), 1);
         assert_eq!(ex.issues[0].code, codes::UNREADABLE_RECORD);
         let e = read(&Input { file: FileId(0), text: "[{\"AcceptanceTransformRules\": \"x\",\n" }).unwrap_err();
