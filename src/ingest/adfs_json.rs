@@ -255,7 +255,10 @@ pub struct RuleError {
 
 /// Splits `text` at top-level `;` (outside strings and brackets): (start offset, rule text).
 /// Unbalanced brackets or an unterminated string end the scan with an error.
-fn split_rules(text: &str) -> (Vec<(usize, &str)>, Option<(usize, String)>) {
+/// Rules split from a text: (start offset, rule text), and the first structural error (offset, reason).
+type Split<'t> = (Vec<(usize, &'t str)>, Option<(usize, String)>);
+
+fn split_rules(text: &str) -> Split<'_> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let (mut depth, mut start, mut i) = (0i32, 0usize, 0usize);
@@ -526,13 +529,10 @@ fn parse_rule(rule: &str) -> Result<Parsed, String> {
     }
     if let Some(store) = keyed_literal(args, "store", "=") {
         // `types = ("X", "Y")`
-        if issuing && let Some(mut rest) = after_key(args, "types", "=") {
-            if let Some(r) = rest.strip_prefix('(') {
-                rest = r;
-                while let Some((v, after)) = literal(rest) {
-                    p.issues.push(v.to_ascii_lowercase());
-                    rest = after.trim_start().strip_prefix(',').unwrap_or(after);
-                }
+        if issuing && let Some(mut rest) = after_key(args, "types", "=").and_then(|r| r.strip_prefix('(')) {
+            while let Some((v, after)) = literal(rest) {
+                p.issues.push(v.to_ascii_lowercase());
+                rest = after.trim_start().strip_prefix(',').unwrap_or(after);
             }
         }
         let query = keyed_literal(args, "query", "=").unwrap_or_default();

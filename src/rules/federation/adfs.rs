@@ -254,7 +254,7 @@ struct Link<'e> {
     attribute: String,
 }
 
-fn link_lookups<'e>(rules: &AdfsClaimRules, attrs: &[String]) -> Vec<(String, Option<String>, String)> {
+fn link_lookups(rules: &AdfsClaimRules, attrs: &[String]) -> Vec<(String, Option<String>, String)> {
     rules
         .lookups
         .iter()
@@ -497,19 +497,40 @@ mod tests {
 
     #[test]
     fn chained_providers_missing_claims_and_social_ones() {
-        let mut e = Estate::default();
-        e.adfs_claims_providers = vec![
-            cp(1, "Active Directory", "AD AUTHORITY", true, ""),
-            cp(10, "Tailspin", "http://sts.tailspintoys.com/adfs/services/trust", true, &pass(EMAIL)),
-            cp(20, "Litware", "https://sts.litwareinc.com/adfs/services/trust", true, &(pass(METHOD) + &pass(INSTANT))),
-            cp(30, "Google", "https://accounts.google.com", true, "c:[] => issue(claim = c);"),
-            cp(40, "Facebook", "https://www.facebook.com", false, ""),
-            cp(50, "Workspace", "https://accounts.google.com/o/saml2?idpid=C01x", true, "c:[] => issue(claim = c);"),
-            cp(60, "Broken", "https://idp.adatum.com", true, "c:[Type == \"x\"] issue(claim = c);"),
-            cp(70, "Hidden", "https://idp.northwindtraders.com", true, ""),
-        ];
-        e.adfs_relying_parties =
-            vec![o365(&["Active Directory", "Tailspin", "Litware", "Google", "Facebook", "Workspace", "Broken"])];
+        let mut e = Estate {
+            adfs_claims_providers: vec![
+                cp(1, "Active Directory", "AD AUTHORITY", true, ""),
+                cp(10, "Tailspin", "http://sts.tailspintoys.com/adfs/services/trust", true, &pass(EMAIL)),
+                cp(
+                    20,
+                    "Litware",
+                    "https://sts.litwareinc.com/adfs/services/trust",
+                    true,
+                    &(pass(METHOD) + &pass(INSTANT)),
+                ),
+                cp(30, "Google", "https://accounts.google.com", true, "c:[] => issue(claim = c);"),
+                cp(40, "Facebook", "https://www.facebook.com", false, ""),
+                cp(
+                    50,
+                    "Workspace",
+                    "https://accounts.google.com/o/saml2?idpid=C01x",
+                    true,
+                    "c:[] => issue(claim = c);",
+                ),
+                cp(60, "Broken", "https://idp.adatum.com", true, "c:[Type == \"x\"] issue(claim = c);"),
+                cp(70, "Hidden", "https://idp.northwindtraders.com", true, ""),
+            ],
+            adfs_relying_parties: vec![o365(&[
+                "Active Directory",
+                "Tailspin",
+                "Litware",
+                "Google",
+                "Facebook",
+                "Workspace",
+                "Broken",
+            ])],
+            ..Default::default()
+        };
         let f = run_on(e.clone(), super::super::run);
         assert_eq!(codes(&f), ["FE011", "FE012"], "{:#?}", f.iter().map(|x| &x.title).collect::<Vec<_>>());
         assert_eq!(f[0].subjects[0].source.map(|s| s.line), Some(10));
@@ -537,8 +558,8 @@ mod tests {
 
     #[test]
     fn account_links_duplicates_and_links_to_nothing() {
-        let mut e = Estate::default();
-        e.forests = vec![Forest { complete: Some(true), ..Default::default() }];
+        let mut e =
+            Estate { forests: vec![Forest { complete: Some(true), ..Default::default() }], ..Default::default() };
         e.adfs_claims_providers = vec![cp(
             10,
             "Tailspin",
