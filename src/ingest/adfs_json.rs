@@ -382,8 +382,7 @@ fn conditions(lhs: &str) -> Vec<Cond> {
                 let before = lhs[..i].trim_end();
                 let var = before.strip_suffix(':').map(|v| {
                     let v = v.trim_end();
-                    let st = v.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map(|p| p + 1).unwrap_or(0);
-                    v[st..].to_string()
+                    v[word_start(v, |c| c.is_ascii_alphanumeric() || c == '_')..].to_string()
                 });
                 out.push(Cond {
                     var: var.filter(|v| !v.is_empty()),
@@ -551,9 +550,13 @@ fn parse_rule(rule: &str) -> Result<Parsed, String> {
 fn filter_attribute(filter: &str) -> Option<String> {
     let p = filter.find("={0}")?;
     let before = &filter[..p];
-    let st = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).map(|i| i + 1).unwrap_or(0);
-    let a = &before[st..];
+    let a = &before[word_start(before, |c| c.is_ascii_alphanumeric() || c == '-' || c == '_')..];
     (!a.is_empty()).then(|| a.to_string())
+}
+
+/// Byte offset where the trailing run of `word` characters of `s` starts (a character boundary).
+fn word_start(s: &str, word: impl Fn(char) -> bool) -> usize {
+    s.char_indices().rev().find(|(_, c)| !word(*c)).map(|(i, c)| i + c.len_utf8()).unwrap_or(0)
 }
 
 fn head(s: &str) -> String {
@@ -621,12 +624,38 @@ mod tests {
             "c:[] => issue(claim = d);",
             "ü => ü(",
             "\"\\",
+            "é:[] => issue(claim = é);",
+            "c:[Type == \"x\"] => issue(store = \"AD\", query = \"(ä={0})\", param = c.Value)x",
         ] {
             let (r, e) = parse_rules(junk);
             assert!(!e.is_empty() && r.unparsed > 0, "{junk:?}");
         }
+        // Non-ASCII before an LDAP attribute: no panic, the ASCII attribute is taken whole.
+        let (r, e) =
+            parse_rules("c:[Type == \"x\"] => issue(store = \"AD\", query = \"(äcomment={0});a;b\", param = c.Value);");
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(r.lookups[0].attribute.as_deref(), Some("comment"));
         let (r, e) = parse_rules("  \r\n ");
         assert!(e.is_empty() && r.names.is_empty());
+    }
+
+    #[test]
+    fn random_rule_texts_never_panic() {
+        let alphabet: Vec<char> = "c:[]()=>\"\\;,@ TypeValuéü{0}issueaddclaimstorequeryparam\n".chars().collect();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let len = (x % 60) as usize;
+            let t: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let (r, e) = parse_rules(&t);
+            assert!(r.unparsed == e.len(), "{t:?}");
+        }
     }
 
     fn cp_fixture() -> String {
