@@ -20,10 +20,13 @@
 //!   culture-dependent `M/d/yyyy` or `d/M/yyyy` text of Windows PowerShell is kept as exported.
 //! - **Lossy cells** (`System.Byte[]`, `...ADPropertyValueCollection`) are checked in the columns
 //!   this reader maps; other columns are not read at all.
+//! - **Extra attributes**: columns named like [`crate::model::EXTRA_ATTRIBUTES`] (`comment`,
+//!   `description`, `info`, `extensionAttribute1`...) are kept in [`AdObject::extra`] for the
+//!   account-link rules (csvde files too: they share this mapper).
 
 use super::csv_util::{self, CsvFile, Header, Tallies};
 use super::{Extract, Format, Input, ReadError, Sniff, codes, csvde, msol_csv};
-use crate::model::{AdClass, AdObject, Guid};
+use crate::model::{AdClass, AdObject, EXTRA_ATTRIBUTES, Guid};
 use crate::source::SourceRef;
 
 /// Registration in [`super::FORMATS`].
@@ -188,6 +191,8 @@ const ALIASES: [&[&str]; f::COUNT] = [
 /// Maps rows of an AD export (Export-Csv or csvde) to [`AdObject`]s, tallying lossy and bad values.
 pub(super) struct AdMapper {
     cols: Vec<Vec<usize>>,
+    /// Columns of [`EXTRA_ATTRIBUTES`] present in the header: (attribute name, columns).
+    extra: Vec<(&'static str, Vec<usize>)>,
     lossy: Tallies,
     invalid: Tallies,
     /// Rows with `?` in a name field, and the first line (only counted for Windows PowerShell 5.1 files).
@@ -201,6 +206,11 @@ impl AdMapper {
     pub(super) fn new(header: &Header, default_class: AdClass, check_qmarks: bool) -> Self {
         Self {
             cols: ALIASES.iter().map(|names| header.find_all(names)).collect(),
+            extra: EXTRA_ATTRIBUTES
+                .iter()
+                .map(|a| (*a, header.find_all(&[a])))
+                .filter(|(_, c)| !c.is_empty())
+                .collect(),
             lossy: Tallies::default(),
             invalid: Tallies::default(),
             qmarks: None,
@@ -281,6 +291,17 @@ impl AdMapper {
         o.ms_exch_hide_from_address_lists = self.parsed(file, f::HIDE, "True or False", csv_util::parse_bool);
         o.when_created = self.text(file, f::CREATED).map(|v| csv_util::normalize_time(&v));
         o.when_changed = self.text(file, f::CHANGED).map(|v| csv_util::normalize_time(&v));
+        for (name, cols) in &self.extra {
+            for &c in cols {
+                let Some(v) = file.get(c).map(str::trim).filter(|v| !v.is_empty()) else { continue };
+                if csv_util::is_type_name(v) {
+                    self.lossy.note(c, file.line(), v, "");
+                    continue;
+                }
+                o.extra.push((name.to_string(), v.to_string()));
+                break;
+            }
+        }
         if self.check_qmarks {
             let names = [&o.display_name, &o.given_name, &o.sn, &o.cn, &o.dn];
             if names.iter().any(|n| n.as_deref().is_some_and(|s| s.contains('?'))) {
@@ -568,6 +589,21 @@ mod tests {
             "{}",
             report.issues[0].message
         );
+    }
+
+    #[test]
+    fn extra_link_attributes_are_mapped_and_lossy_ones_reported() {
+        let ex = read_text(
+            "\"SamAccountName\",\"ObjectGUID\",\"Comment\",\"extensionAttribute3\",\"Description\"\r\n\
+             \"ann\",\"eb4082b7-5811-436e-b720-66be77325413\",\"ann.lee@tailspintoys.com\",\"\",\"Microsoft.ActiveDirectory.Management.ADPropertyValueCollection\"\r\n\
+             \"ben\",\"7f3a9c1e-2b4d-4e5f-8a6b-9c0d1e2f3a4b\",\"\",\"X-42\",\"Contractor\"\r\n",
+        );
+        let (ann, ben) = (&ex.ad_objects[0], &ex.ad_objects[1]);
+        assert_eq!(ann.extra, vec![("comment".to_string(), "ann.lee@tailspintoys.com".to_string())]);
+        assert_eq!(ben.extra("extensionattribute3"), Some("X-42"));
+        assert_eq!(ben.extra("description"), Some("Contractor"));
+        let lossy = issue(&ex, codes::LOSSY_COLUMN, "Description");
+        assert_eq!(lossy.at.line, 2);
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! 4. otherwise an "unidentified tenant" per folder, reported as an `input` issue (IN007), so the run
 //!    never silently merges two tenants.
 //!
-//! Subscriptions and ARM tenant lists name their tenants in every record and are not attributed.
+//! Subscriptions and ARM tenant lists name their tenants in every record and are not attributed;
+//! AD FS trusts (claims providers, relying parties) serve the whole estate and are not attributed either.
 
 use super::manifest::{self, Manifest};
 use super::{Extract, Ingested, InputReport, Issue, Status, codes};
@@ -257,6 +258,8 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
         estate.applications.append(&mut ex.applications);
         estate.role_grants.append(&mut ex.role_grants);
         estate.sync_settings.append(&mut ex.sync_settings);
+        estate.adfs_claims_providers.append(&mut ex.adfs_claims_providers);
+        estate.adfs_relying_parties.append(&mut ex.adfs_relying_parties);
         inputs.push(rep);
     }
 

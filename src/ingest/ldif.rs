@@ -23,10 +23,12 @@
 //!   that entry is dropped (its last value and any later attributes are missing, which later rules
 //!   would read as "absent") with an `IN005` issue, or the file is a [`ReadError`] when no complete
 //!   entry precedes the cut.
-//! - Unmapped attributes (e.g. `lastLogon`) are not decoded or checked at all.
+//! - Unmapped attributes (e.g. `lastLogon`) are not decoded or checked at all. The free-text
+//!   attributes of [`crate::model::EXTRA_ATTRIBUTES`] (`comment`, `info`, `extensionAttributeN`...)
+//!   are kept in [`AdObject::extra`] (first plain value) for the account-link rules.
 
 use super::{Extract, Format, Input, ReadError, Sniff, codes};
-use crate::model::{AdClass, AdObject, Guid};
+use crate::model::{AdClass, AdObject, Guid, extra_attribute};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use std::borrow::Cow;
@@ -617,6 +619,17 @@ impl<'i> Reader<'i> {
                         excerpt(url)
                     )
                 });
+                continue;
+            }
+            if let Some(extra) = extra_attribute(a.base()) {
+                // Free-text attributes kept for account-link rules: the first plain value wins.
+                if !tagged && o.extra(extra).is_none() {
+                    match a.text_value() {
+                        Ok(v) if !v.trim().is_empty() => o.extra.push((extra.to_string(), v.trim().to_string())),
+                        Ok(_) => {}
+                        Err(why) => self.invalid(extra, a.line, || why),
+                    }
+                }
                 continue;
             }
             let Some((name, field)) = field_of(a.base()) else { continue };
@@ -1458,6 +1471,22 @@ mod tests {
 
     fn by_dn<'a>(ex: &'a Extract, dn: &str) -> &'a AdObject {
         ex.ad_objects.iter().find(|o| o.dn.as_deref() == Some(dn)).unwrap_or_else(|| panic!("no entry {dn}"))
+    }
+
+    #[test]
+    fn extra_link_attributes_are_kept_first_plain_value_wins() {
+        let text = "dn: CN=Ann Lee,OU=Users,DC=fabrikam,DC=com\nobjectClass: user\ncomment;lang-en: tagged\n\
+                    Comment: ann.lee@tailspintoys.com\ncomment: second\nextensionAttribute7:: w6lsw6k=\ninfo: \n\
+                    description: Contractor\nlastLogon: 0\n\n";
+        let ex = run(text).unwrap();
+        let o = &ex.ad_objects[0];
+        assert_eq!(o.extra("comment"), Some("ann.lee@tailspintoys.com"));
+        assert_eq!(o.extra("EXTENSIONATTRIBUTE7"), Some("élé"));
+        assert_eq!(o.extra("description"), Some("Contractor"));
+        assert_eq!(o.extra("info"), None);
+        assert_eq!(o.extra.len(), 3);
+        assert_eq!(o.extra[1].0, "extensionAttribute7");
+        assert!(ex.issues.is_empty(), "{:?}", ex.issues);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! are issues that become `input` findings, so nothing is dropped silently.
 
 pub mod ad_csv;
+pub mod adfs_json;
 pub mod arm_json;
 pub mod csv_util;
 pub mod csvde;
@@ -154,6 +155,10 @@ pub struct Extract {
     pub role_grants: Vec<RoleGrant>,
     /// Sync settings.
     pub sync_settings: Vec<SyncSettings>,
+    /// AD FS claims provider trusts (not attributed: estate-wide).
+    pub adfs_claims_providers: Vec<AdfsClaimsProvider>,
+    /// AD FS relying party trusts (not attributed: estate-wide).
+    pub adfs_relying_parties: Vec<AdfsRelyingParty>,
 }
 
 impl Extract {
@@ -188,7 +193,9 @@ impl Extract {
             + self.skus.len()
             + self.applications.len()
             + self.role_grants.len()
-            + self.sync_settings.len();
+            + self.sync_settings.len()
+            + self.adfs_claims_providers.len()
+            + self.adfs_relying_parties.len();
     }
 }
 
@@ -212,6 +219,7 @@ pub static FORMATS: &[Format] = &[
     ad_csv::FORMAT,
     scubagear::FORMAT,
     arm_json::FORMAT,
+    adfs_json::FORMAT,
     graph_json::FORMAT,
     unsupported::FORMAT,
 ];

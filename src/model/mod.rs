@@ -123,6 +123,39 @@ pub struct AdObject {
     pub when_created: Option<String>,
     /// whenChanged, as exported (ISO-8601 after normalisation when the reader could parse it).
     pub when_changed: Option<String>,
+    /// Other attributes kept for account-link rules (`comment`, `description`, `info`,
+    /// `extensionAttribute1`–`15`, `employeeNumber`: see [`EXTRA_ATTRIBUTES`]), as `(LDAP name, value)`
+    /// with the name spelled as in [`EXTRA_ATTRIBUTES`]; empty values are left out.
+    pub extra: Vec<(String, String)>,
+}
+
+/// Attributes that readers keep in [`AdObject::extra`] (matched case-insensitively). Free-text
+/// attributes that AD FS deployments use to link external identities to AD accounts.
+pub const EXTRA_ATTRIBUTES: &[&str] = &[
+    "comment",
+    "description",
+    "info",
+    "employeeNumber",
+    "extensionAttribute1",
+    "extensionAttribute2",
+    "extensionAttribute3",
+    "extensionAttribute4",
+    "extensionAttribute5",
+    "extensionAttribute6",
+    "extensionAttribute7",
+    "extensionAttribute8",
+    "extensionAttribute9",
+    "extensionAttribute10",
+    "extensionAttribute11",
+    "extensionAttribute12",
+    "extensionAttribute13",
+    "extensionAttribute14",
+    "extensionAttribute15",
+];
+
+/// The [`EXTRA_ATTRIBUTES`] spelling of `name` (case-insensitive), if it is one.
+pub fn extra_attribute(name: &str) -> Option<&'static str> {
+    EXTRA_ATTRIBUTES.iter().find(|a| a.eq_ignore_ascii_case(name)).copied()
 }
 
 impl AdObject {
@@ -144,6 +177,10 @@ impl AdObject {
             .or(self.cn.as_deref())
             .unwrap_or("(unnamed object)")
             .to_string()
+    }
+    /// Value of an [`EXTRA_ATTRIBUTES`] attribute (case-insensitive name).
+    pub fn extra(&self, name: &str) -> Option<&str> {
+        self.extra.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -556,6 +593,103 @@ pub struct SyncSettings {
     pub features: BTreeMap<String, bool>,
 }
 
+/// Claim rules of an AD FS trust (one rule set: acceptance, issuance...), kept raw and parsed
+/// best-effort into the claim types they let through.
+#[derive(Clone, Debug, Default)]
+pub struct AdfsClaimRules {
+    /// The rules text as exported.
+    pub raw: String,
+    /// Rule names (`@RuleName`), in order; unnamed rules are `rule N`.
+    pub names: Vec<String>,
+    /// A rule passes every incoming claim (`c:[] => issue(claim = c);`).
+    pub passes_all: bool,
+    /// Claim types passed through (`c:[Type == "X"] => issue(claim = c);`), lower case.
+    pub passes: Vec<String>,
+    /// Claim types issued with a new value (`issue(Type = "X", ...)`, or `types = (...)` from an
+    /// attribute store), lower case.
+    pub issues: Vec<String>,
+    /// Attribute-store lookups keyed by an incoming claim (account links).
+    pub lookups: Vec<AdfsLookup>,
+    /// Values tested by `Value == "..."` conditions: `(claim type lower case, value)`.
+    pub known_values: Vec<(String, String)>,
+    /// Rules that could not be parsed (reported as IN008 by the reader); when non-zero the parsed
+    /// lists may be incomplete.
+    pub unparsed: usize,
+}
+
+impl AdfsClaimRules {
+    /// True when the rules let claim type `t` out (passed, issued, or all claims passed).
+    pub fn provides(&self, t: &str) -> bool {
+        self.passes_all || self.passes.iter().chain(&self.issues).any(|x| x.eq_ignore_ascii_case(t))
+    }
+}
+
+/// An attribute-store query keyed by an incoming claim, e.g.
+/// `c:[Type == "…/emailaddress"] => issue(store = "Active Directory", types = (…), query = "comment={0};…", param = c.Value);`
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdfsLookup {
+    /// The rule's name (`@RuleName`, else `rule N`).
+    pub rule: String,
+    /// Attribute store (`Active Directory`, `SQL`...).
+    pub store: String,
+    /// Claim type whose value is the key (lower case), when known.
+    pub claim_type: Option<String>,
+    /// The AD attribute matched against the claim value (`comment` in `(comment={0})`), when the
+    /// query is an LDAP filter.
+    pub attribute: Option<String>,
+    /// The query as written.
+    pub query: String,
+}
+
+/// An AD FS claims provider trust (`Get-AdfsClaimsProviderTrust`). Not attributed to a tenant or
+/// forest: an AD FS farm serves the estate as a whole.
+#[derive(Clone, Debug, Default)]
+pub struct AdfsClaimsProvider {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Line of the `AcceptanceTransformRules` property (the record's line when absent).
+    pub rules_line: u32,
+    /// Name.
+    pub name: String,
+    /// Identifier(s) (`AD AUTHORITY` for the built-in Active Directory provider).
+    pub identifiers: Vec<String>,
+    /// Enabled.
+    pub enabled: Option<bool>,
+    /// MetadataUrl.
+    pub metadata_url: Option<String>,
+    /// WS-Federation passive endpoint and SAML endpoint locations.
+    pub endpoints: Vec<String>,
+    /// AcceptanceTransformRules.
+    pub acceptance_rules: AdfsClaimRules,
+}
+
+impl AdfsClaimsProvider {
+    /// True for the built-in Active Directory claims provider (identifier `AD AUTHORITY`).
+    pub fn is_active_directory(&self) -> bool {
+        self.identifiers.iter().any(|i| i.eq_ignore_ascii_case("AD AUTHORITY"))
+            || (self.identifiers.is_empty() && self.name.eq_ignore_ascii_case("Active Directory"))
+    }
+}
+
+/// An AD FS relying party trust (`Get-AdfsRelyingPartyTrust`).
+#[derive(Clone, Debug, Default)]
+pub struct AdfsRelyingParty {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Name.
+    pub name: String,
+    /// Identifier(s) (`urn:federation:MicrosoftOnline` for Office 365).
+    pub identifiers: Vec<String>,
+    /// Enabled.
+    pub enabled: Option<bool>,
+    /// ClaimsProviderName: the claims providers offered for this relying party (empty = all).
+    pub claims_provider_names: Vec<String>,
+    /// IssuanceTransformRules.
+    pub issuance_rules: AdfsClaimRules,
+    /// IssuanceAuthorizationRules.
+    pub authorization_rules: AdfsClaimRules,
+}
+
 /// An on-premises forest: the AD objects of one export set.
 #[derive(Clone, Debug, Default)]
 pub struct Forest {
@@ -600,6 +734,10 @@ pub struct Estate {
     pub role_grants: Vec<RoleGrant>,
     /// Directory synchronization settings.
     pub sync_settings: Vec<SyncSettings>,
+    /// AD FS claims provider trusts (estate-wide).
+    pub adfs_claims_providers: Vec<AdfsClaimsProvider>,
+    /// AD FS relying party trusts (estate-wide).
+    pub adfs_relying_parties: Vec<AdfsRelyingParty>,
 }
 
 /// Normalises a GUID-looking string to lower case without braces; returns `None` if it is not a GUID.

@@ -83,6 +83,17 @@ impl Pseudonymizer {
             for p in &o.proxy_addresses {
                 add(Some(strip_prefix(p)));
             }
+            // Account-link values (`comment`, `extensionAttributeN`...): identifier-like ones only, so
+            // free text such as a description does not turn common words into tokens.
+            for (_, v) in &o.extra {
+                add(Some(v.as_str()).filter(|v| !v.contains(char::is_whitespace)));
+            }
+        }
+        // External identities named in AD FS claim rules (`Value == "..."` conditions).
+        for cp in &e.adfs_claims_providers {
+            for (_, v) in &cp.acceptance_rules.known_values {
+                add(Some(v.as_str()).filter(|v| v.contains('@')));
+            }
         }
         for o in &e.cloud_objects {
             if o.kind == CloudKind::Group {

@@ -1,7 +1,11 @@
 //! Family `federation` (FE…): federated domains — IssuerUri uniqueness and form (SupportMultipleDomain),
 //! subdomains that need their parent's issuer, token-signing certificates (parsed as X.509 and judged
 //! at the run's `as_of` date), non-HTTPS endpoints, users without ImmutableId, and MFA delegated to
-//! the identity provider. Facts: identity-facts.md §3.
+//! the identity provider; and AD FS trusts (FE011–FE014, [`adfs`]): external claims providers chained
+//! for Office 365 sign-in, social identity providers among them, and the AD attribute that links
+//! external identities to AD accounts. Facts: identity-facts.md §3.
+
+pub mod adfs;
 
 use super::tenancy::{self, DomainTable};
 use super::{Context, cloud_subject, evidence, finding};
@@ -46,6 +50,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         mfa(estate, f, &mut out);
     }
     users_without_anchor(estate, &domains, &mut out);
+    adfs::run(ctx, &mut out);
     out
 }
 

@@ -31,6 +31,8 @@ fn contoso_merger_reads_every_export_and_attributes_it() {
         ("tenants/fabrikam/federationConfiguration.json", "graph-json:federationConfiguration"),
         ("azure/subscriptions.json", "arm-json:subscriptions"),
         ("azure/az-account-list.json", "arm-json:az-account-list"),
+        ("adfs/claims-provider-trusts.json", "adfs-json:claims-provider-trusts"),
+        ("adfs/relying-party-trusts.json", "adfs-json:relying-party-trusts"),
     ] {
         assert_eq!(kind(file), expected, "{file}");
         assert_eq!(input(&report, file)["status"], "read", "{file}");

@@ -1,5 +1,6 @@
 //! End-to-end: the contoso-merger sample against EXPECTED.md's `duplicate-directories`, `domains`,
-//! `subscriptions` and `federation` sections (families directories, domains, subscriptions, federation).
+//! `subscriptions` and `federation` sections (families directories, domains, subscriptions, federation,
+//! including the AD FS trusts of FE-08…FE-13).
 //!
 //! The locations come from EXPECTED.md itself; this file only maps each row ID to the rule that
 //! must (TRUE) or must not (NEAR-MISS) report it.
@@ -80,6 +81,10 @@ fn contoso_merger_tenant_findings_match_expected_md() {
         ("FE-02", "FE004"),
         ("FE-03", "FE008"),
         ("FE-04", "FE009"),
+        ("FE-08", "FE011"),
+        ("FE-09", "FE012"),
+        ("FE-10", "FE013"),
+        ("FE-11", "FE014"),
         ("SU-01", "SU002"),
         ("SU-02", "SU001"),
         ("SU-03", "SU004"),
@@ -105,7 +110,7 @@ fn contoso_merger_tenant_findings_match_expected_md() {
     }
     // Every row of these sections is covered by the table above or by the near-miss checks below.
     let near: Vec<&str> = rows.iter().filter(|(_, (v, _))| v == "NEAR-MISS").map(|(k, _)| k.as_str()).collect();
-    assert_eq!(near, ["DD-02", "DO-06", "DO-07", "FE-05", "FE-06", "FE-07", "SU-06", "SU-07"]);
+    assert_eq!(near, ["DD-02", "DO-06", "DO-07", "FE-05", "FE-06", "FE-07", "FE-12", "FE-13", "SU-06", "SU-07"]);
     assert_eq!(rows.len(), truths.len() + near.len(), "an EXPECTED.md row is not checked");
 
     let all: Vec<&serde_json::Value> = report["findings"].as_array().unwrap().iter().collect();
@@ -147,6 +152,8 @@ fn contoso_merger_tenant_findings_match_expected_md() {
     for (id, rules) in [
         ("FE-05", &["FE004", "FE006"][..]),
         ("FE-06", &["FE001", "FE002", "FE003", "FE004", "FE005", "FE006", "FE007", "FE008", "FE010"][..]),
+        ("FE-12", &["FE011", "FE012"][..]),
+        ("FE-13", &["FE013"][..]),
         ("SU-06", &["SU001", "SU002", "SU003"][..]),
         ("SU-07", &["SU007"][..]),
     ] {
@@ -162,6 +169,18 @@ fn contoso_merger_tenant_findings_match_expected_md() {
     let fe2 = findings_with_rule(&report, "FE004");
     assert_eq!(fe2[0]["severity"], "high");
     assert_eq!(fe2[0]["evidence"]["not_after"], "2026-12-10T09:12:44Z");
+    // FE-08: the heuristic says so; FE-09's provider issues both claims (no FE011); FE-11 is the only link to nothing.
+    let fe8 = findings_with_rule(&report, "FE011");
+    assert_eq!(fe8.len(), 1, "{fe8:?}");
+    assert!(fe8[0]["title"].as_str().unwrap().contains("heuristic"));
+    assert!(fe8[0]["evidence"]["heuristic"].as_str().unwrap().contains("no Microsoft page"));
+    assert_eq!(findings_with_rule(&report, "FE012").len(), 1);
+    let fe11 = findings_with_rule(&report, "FE014");
+    assert_eq!(fe11.len(), 1, "FE-13: allow-listed values held by AD accounts are linked: {fe11:?}");
+    assert_eq!(fe11[0]["evidence"]["value"], "rafael.baptiste@tailspintoys.com");
+    let fe10 = findings_with_rule(&report, "FE013");
+    assert_eq!(fe10.len(), 1);
+    assert_eq!(fe10[0]["evidence"]["link_attribute"], "comment");
     // SU-01: the consolidation advice says role assignments are lost.
     let su1 = findings_with_rule(&report, "SU002");
     assert!(su1[0]["evidence"]["consequences"].to_string().contains("role assignments"));
