@@ -48,6 +48,11 @@ pub const DEFAULT_ATTRIBUTES: &[&str] = &[
     "msExchHideFromAddressLists",
     "groupType",
     "homeMDB",
+    // Candidate AD FS account-link attributes (federation rules FE013/FE014; `--attrs` adds others).
+    "comment",
+    "info",
+    "description",
+    "employeeNumber",
 ];
 
 /// Default filter: users, groups, contacts and inetOrgPersons (IdFix's default scope), no computers.
