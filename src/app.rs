@@ -431,6 +431,15 @@ fn scan(args: &ScanArgs) -> u8 {
     }
     // The verdict is printed last (also with --quiet: it is what a CI log needs).
     print_verdict(&verdict, &found);
+    // Inputs that failed under --keep-going: the report is written, but the run is incomplete and
+    // never exits as a clean or merely failed gate.
+    let failed = ingested.inputs.iter().filter(|r| matches!(r.status, Status::Failed(_))).count();
+    if failed > 0 {
+        error(format_args!(
+            "INCOMPLETE: {failed} input file(s) could not be read (--keep-going); the report covers the rest and says so; exit 2"
+        ));
+        return EXIT_ERROR;
+    }
     verdict.outcome().code()
 }
 

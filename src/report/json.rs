@@ -4,7 +4,8 @@
 //! semantic versioning: additive changes bump the minor version, anything else the major version.
 //! Output is deterministic: the same inputs give byte-identical JSON except `generated_at`.
 //!
-//! Top-level keys: `schema_version`, `tool` {name, version}, `generated_at`, `as_of`, `inputs[]` (every file
+//! Top-level keys: `schema_version`, `tool` {name, version}, `generated_at`, `as_of`, `complete` and
+//! `unreadable_inputs[]` (false / the files when inputs failed under `--keep-going`), `inputs[]` (every file
 //! seen: path, kind, status, encoding, bytes, records, attributed_to, reason, warnings[]), `estate`
 //! (counts per node kind, `edges` per edge kind, `tenants[]`, `forests[]`), `summary` (findings per
 //! severity and category), `gate` (policy, fail_on, passed, failing findings, exceptions, baseline) and
@@ -21,7 +22,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the report format.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -29,6 +30,8 @@ struct Report<'a> {
     tool: Tool,
     generated_at: &'a str,
     as_of: &'a str,
+    complete: bool,
+    unreadable_inputs: Vec<&'a str>,
     inputs: Vec<InputJson<'a>>,
     estate: EstateJson<'a>,
     summary: Tally,
@@ -301,11 +304,19 @@ fn finding<'a>(f: &'a Finding, sources: &'a SourceMap, sup: Option<&'a crate::ga
 /// Renders the report as pretty-printed JSON with a final newline.
 pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
     let ing = s.ingested;
+    let unreadable: Vec<&str> = ing
+        .inputs
+        .iter()
+        .filter(|r| matches!(r.status, Status::Failed(_)))
+        .map(|r| ing.sources.display(r.file))
+        .collect();
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
         generated_at: &s.generated_at,
         as_of: &s.as_of,
+        complete: unreadable.is_empty(),
+        unreadable_inputs: unreadable,
         inputs: inputs(ing),
         estate: estate(ing, &s.counts),
         summary: Tally::of(s.findings),

@@ -43,6 +43,7 @@ fn report_matches_schema_and_is_deterministic_across_input_orders() {
     assert_eq!(a, b, "same inputs in another order must give byte-identical reports");
     let report: serde_json::Value = serde_json::from_str(&a).unwrap();
     assert_schema_valid(&report);
+    assert_eq!(report["complete"], true);
     assert_eq!(report["generated_at"], "2026-09-21T14:13:20Z", "SOURCE_DATE_EPOCH is honoured");
     let e = &report["estate"];
     assert_eq!(e["forests"], 1);
@@ -95,9 +96,14 @@ fn keep_going_records_the_failure_and_never_looks_clean() {
     let (r, _) = scan(dir.path(), &["ad", "cloud"]);
     assert_code(&r, 2);
     assert!(r.stderr.contains("cloud/broken.json:13:"), "error names file and line: {}", r.stderr);
+    // With --keep-going the report is written, but the run still exits 2 and the report says it is incomplete.
     let (r, text) = scan(dir.path(), &["ad", "cloud", "--keep-going"]);
-    assert_code(&r, 0);
+    assert_code(&r, 2);
+    assert!(r.stderr.lines().last().unwrap().contains("INCOMPLETE: 1 input file(s) could not be read"), "{}", r.stderr);
     let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_schema_valid(&report);
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["unreadable_inputs"][0].as_str().unwrap().rsplit('/').next(), Some("broken.json"));
     let broken = input(&report, "cloud/broken.json");
     assert_eq!(broken["status"], "failed");
     assert!(broken["reason"].as_str().unwrap().starts_with("line 13:"));
