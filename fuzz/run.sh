@@ -20,7 +20,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo fuzz list)
 fi
-cargo fuzz build -O "${targets[@]:0:0}" >/dev/null
+cargo fuzz build -O >/dev/null
 status=0
 for t in "${targets[@]}"; do
   scratch="target/corpus-$t"

@@ -94,9 +94,12 @@ fn serve(s: &mut (impl Read + Write), bind: Bind) -> Vec<Vec<u8>> {
     seen
 }
 
+/// What the fake server saw: the TLS handshake error (if any) and every LDAP message received.
+type Seen = (Option<String>, Vec<Vec<u8>>);
+
 /// A fake server on 127.0.0.1; `tls` wraps it in TLS with the self-signed test certificate.
 /// Returns the port and a handle yielding (handshake error, messages received).
-fn server(tls: bool, bind: Bind) -> (u16, std::thread::JoinHandle<(Option<String>, Vec<Vec<u8>>)>) {
+fn server(tls: bool, bind: Bind) -> (u16, std::thread::JoinHandle<Seen>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let h = std::thread::spawn(move || {
