@@ -290,7 +290,12 @@ fn scan(args: &ScanArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let opts = ingest::Options { manifest: args.manifest.clone(), max_file_size: args.max_file_size };
+    let opts = ingest::Options {
+        manifest: args.manifest.clone(),
+        max_file_size: args.max_file_size,
+        max_line_length: args.max_line_length,
+        max_json_depth: args.max_json_depth,
+    };
     let total: u64 = ingest::collect_files(&args.paths)
         .map(|fs| fs.iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum())
         .unwrap_or(0);

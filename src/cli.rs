@@ -188,8 +188,17 @@ pub struct ScanArgs {
     pub manifest: Option<PathBuf>,
 
     /// Refuse input files larger than this many bytes (0 = no limit).
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024 * 1024, help_heading = "Input")]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::DEFAULT_MAX_FILE_SIZE, help_heading = "Input")]
     pub max_file_size: u64,
+
+    /// Refuse CSV, csvde and LDIF files with a line longer than this many bytes (0 = no limit; JSON is exempt).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::DEFAULT_MAX_LINE_LENGTH, help_heading = "Input")]
+    pub max_line_length: usize,
+
+    /// Refuse JSON files whose arrays and objects nest deeper than this (1-127).
+    #[arg(long, value_name = "LEVELS", default_value_t = crate::ingest::DEFAULT_MAX_JSON_DEPTH,
+          value_parser = parse_json_depth, help_heading = "Input")]
+    pub max_json_depth: usize,
 
     /// Policy file (default: tenantlint.toml in the scanned folder): fail_on, rule overrides, exceptions.
     #[arg(long, value_name = "FILE", help_heading = "Gate")]
@@ -260,6 +269,14 @@ impl ScanArgs {
             Ok(Command::Scan(a)) => *a,
             _ => unreachable!("a file and an output folder are valid scan arguments"),
         }
+    }
+}
+
+fn parse_json_depth(s: &str) -> Result<usize, String> {
+    let max = crate::ingest::MAX_JSON_DEPTH_CEILING;
+    match s.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a nesting depth between 1 and {max}")),
     }
 }
 

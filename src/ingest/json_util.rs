@@ -363,6 +363,8 @@ pub enum Problem {
     Missing,
     /// A nested object written as its .NET type name (`ConvertTo-Json` past its `-Depth`; IN001).
     DepthLimited,
+    /// A key written twice in one object (IN002; the first value is used).
+    DuplicateKey,
 }
 
 #[derive(Debug)]
@@ -431,6 +433,13 @@ impl Tally {
                     format!(
                         "{field} holds the type name {:?} instead of values in {recs}: ConvertTo-Json stopped at its default depth (2) and the values are lost; re-export with ConvertTo-Json -Depth 10",
                         a.example
+                    ),
+                ),
+                Problem::DuplicateKey => (
+                    codes::UNREADABLE_RECORD,
+                    format!(
+                        "key {field:?} appears twice in {recs} (first at line {}); the first value was used — the file was edited by hand or merged from several exports",
+                        a.line
                     ),
                 ),
                 Problem::Missing => (
@@ -642,11 +651,27 @@ pub fn excerpt(s: &str) -> &str {
 pub fn record<'a>(doc: &Doc<'a>, t: &mut Tally, raw: &'a RawValue, what: &str) -> Option<Rec<'a>> {
     let line = doc.line_of(raw);
     match object(raw) {
-        Some(o) => Some(Rec::new(o, line)),
+        Some(o) => {
+            if let Some(k) = duplicate_key(&o) {
+                t.add(Problem::DuplicateKey, k, line, k);
+            }
+            Some(Rec::new(o, line))
+        }
         None => {
             t.add(Problem::NotObject, what, line, &format!("{} at line {line}", excerpt(raw.get())));
             None
         }
+    }
+}
+
+/// The first key written twice in an object (exact comparison), if any.
+fn duplicate_key<'o>(o: &'o RawObject<'_>) -> Option<&'o str> {
+    let keys = &o.fields;
+    if keys.len() <= 32 {
+        (1..keys.len()).find_map(|i| keys[..i].iter().any(|(k, _)| *k == keys[i].0).then(|| keys[i].0.as_ref()))
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(keys.len());
+        keys.iter().map(|(k, _)| k.as_ref()).find(|k| !seen.insert(*k))
     }
 }
 

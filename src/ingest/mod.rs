@@ -256,13 +256,40 @@ pub struct InputReport {
     pub attributed_to: Option<String>,
 }
 
-/// Options of the ingest stage.
-#[derive(Debug, Clone, Default)]
+/// Default of [`Options::max_file_size`] and `--max-file-size`: 16 GiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024 * 1024;
+/// Default of [`Options::max_line_length`] and `--max-line-length`: 1 MiB. Line-based exports
+/// (CSV, csvde, LDIF) have short lines; a longer one is a corrupt or hostile file.
+pub const DEFAULT_MAX_LINE_LENGTH: usize = 1024 * 1024;
+/// Default of [`Options::max_json_depth`] and `--max-json-depth`. Real exports nest 5 or 6 levels.
+pub const DEFAULT_MAX_JSON_DEPTH: usize = 64;
+/// Highest accepted `--max-json-depth`: the JSON parser itself stops at 128 levels.
+pub const MAX_JSON_DEPTH_CEILING: usize = 127;
+
+/// Options of the ingest stage, including the resource limits every file is held to.
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Estate manifest given on the command line (else `estate.toml` in a scanned folder).
     pub manifest: Option<PathBuf>,
-    /// Maximum size of one input file in bytes (0 = no limit).
+    /// Maximum size of one input file in bytes (0 = no limit); `--max-file-size`.
     pub max_file_size: u64,
+    /// Maximum length in bytes of one line of a line-based export (CSV, csvde, LDIF; 0 = no
+    /// limit); `--max-line-length`. JSON is exempt: compact JSON is legitimately one line.
+    pub max_line_length: usize,
+    /// Maximum nesting depth of arrays and objects in a JSON export (0 = the parser's own limit);
+    /// `--max-json-depth`.
+    pub max_json_depth: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            manifest: None,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_line_length: DEFAULT_MAX_LINE_LENGTH,
+            max_json_depth: DEFAULT_MAX_JSON_DEPTH,
+        }
+    }
 }
 
 /// Result of the ingest stage.
@@ -381,7 +408,55 @@ pub fn detect(text: &str) -> Option<(&'static Format, Sniff)> {
 
 /// Reads and parses one file. Never panics on input; all failures land in the report's status.
 pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extract) {
-    let mut report = InputReport {
+    match read_limited(path, opts.max_file_size) {
+        Ok(bytes) => read_bytes(file, &bytes, opts),
+        Err(e) => {
+            let mut report = new_report(file);
+            let max = opts.max_file_size;
+            let reason = match e {
+                ReadLimited::Io(e) => format!("cannot read file: {e}"),
+                ReadLimited::TooBig(Some(size)) => {
+                    report.bytes = size;
+                    format!("file is {size} bytes, over the limit of {max} bytes (--max-file-size)")
+                }
+                ReadLimited::TooBig(None) => format!("file is over the limit of {max} bytes (--max-file-size)"),
+            };
+            report.status = Status::Failed(ReadError::new(0, reason));
+            (report, Extract::default())
+        }
+    }
+}
+
+enum ReadLimited {
+    Io(std::io::Error),
+    /// The size found in the metadata (None: found over the limit while reading).
+    TooBig(Option<u64>),
+}
+
+/// Reads a whole file, refusing before reading (and while reading, for files without a reliable
+/// length such as pipes) anything over `max` bytes, so a huge file never reaches memory.
+fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, ReadLimited> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(path).map_err(ReadLimited::Io)?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if max > 0 && len > max {
+        return Err(ReadLimited::TooBig(Some(len)));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 30));
+    if max > 0 {
+        f.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadLimited::Io)?;
+        if bytes.len() as u64 > max {
+            return Err(ReadLimited::TooBig(None));
+        }
+    } else {
+        let mut f = f;
+        f.read_to_end(&mut bytes).map_err(ReadLimited::Io)?;
+    }
+    Ok(bytes)
+}
+
+fn new_report(file: FileId) -> InputReport {
+    InputReport {
         file,
         kind: "unknown".into(),
         status: Status::Read,
@@ -390,14 +465,18 @@ pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extr
         bytes: 0,
         issues: Vec::new(),
         attributed_to: None,
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            report.status = Status::Failed(ReadError::new(0, format!("cannot read file: {e}")));
-            return (report, Extract::default());
-        }
-    };
+    }
+}
+
+/// Formats whose files are JSON (held to `max_json_depth`; the others to `max_line_length`).
+fn is_json_format(name: &str) -> bool {
+    matches!(name, "graph-json" | "arm-json" | "scubagear")
+}
+
+/// Decodes, detects and parses the content of one file (the part of [`read_one`] after the file
+/// was read; also the entry point of the fuzz targets). Never panics on input.
+pub fn read_bytes(file: FileId, bytes: &[u8], opts: &Options) -> (InputReport, Extract) {
+    let mut report = new_report(file);
     report.bytes = bytes.len() as u64;
     if opts.max_file_size > 0 && report.bytes > opts.max_file_size {
         report.status = Status::Failed(ReadError::new(
@@ -406,7 +485,7 @@ pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extr
         ));
         return (report, Extract::default());
     }
-    let decoded = text::decode(&bytes);
+    let decoded = text::decode(bytes);
     report.encoding = decoded.encoding;
     let text: &str = &decoded.text;
     if text.trim().is_empty() {
@@ -441,6 +520,15 @@ pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extr
         }
         Sniff::No | Sniff::Yes => report.kind = format.name.to_string(),
     }
+    let limit = if is_json_format(format.name) {
+        check_json_depth(text, opts.max_json_depth)
+    } else {
+        check_line_length(text, opts.max_line_length)
+    };
+    if let Err(e) = limit {
+        report.status = Status::Failed(e);
+        return (report, Extract::default());
+    }
     let input = Input { file, text };
     match (format.read)(&input) {
         Ok(mut ex) => {
@@ -455,6 +543,14 @@ pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extr
             if let Some(note) = decoded.note {
                 report.issues.push(Issue { at: SourceRef::file(file), code: codes::ENCODING, message: note });
             }
+            if let Some(issue) = nul_characters(file, text) {
+                report.issues.push(issue);
+            }
+            if format.name == ldif::FORMAT.name
+                && let Some(issue) = bare_carriage_return(file, text)
+            {
+                report.issues.push(issue);
+            }
             report.issues.append(&mut ex.issues);
             (report, ex)
         }
@@ -463,6 +559,96 @@ pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extr
             (report, Extract::default())
         }
     }
+}
+
+/// NUL characters in decoded text are never part of a real value: a binary file, a UTF-16 file read
+/// as 8-bit text, or a corrupted export. They are kept as read and reported once.
+fn nul_characters(file: FileId, text: &str) -> Option<Issue> {
+    let first = text.find('\0')?;
+    let count = text.bytes().filter(|&b| b == 0).count();
+    let line = u32::try_from(text.as_bytes()[..first].iter().filter(|&&b| b == b'\n').count() + 1).unwrap_or(u32::MAX);
+    Some(Issue {
+        at: SourceRef::new(file, line),
+        code: codes::ENCODING,
+        message: format!(
+            "the text holds {count} NUL character{} (first at line {line}), which no directory value contains: the file is corrupted or was converted with the wrong encoding; values were kept as read, check them or export again",
+            if count == 1 { "" } else { "s" }
+        ),
+    })
+}
+
+/// A carriage return not followed by a line feed (old Mac line ends mixed into an LDIF file): LDIF
+/// lines end at line feeds, so what follows it was read as part of the same value.
+fn bare_carriage_return(file: FileId, text: &str) -> Option<Issue> {
+    let b = text.as_bytes();
+    let at = (0..b.len()).find(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))?;
+    if at + 1 == b.len() {
+        return None;
+    }
+    let line = u32::try_from(b[..at].iter().filter(|&&c| c == b'\n').count() + 1).unwrap_or(u32::MAX);
+    Some(Issue {
+        at: SourceRef::new(file, line),
+        code: codes::ENCODING,
+        message: format!(
+            "line {line} holds a carriage return without a line feed (mixed line ends): LDIF lines end at line feeds, so the text after it was read as part of the same value; convert the file to CRLF or LF line ends"
+        ),
+    })
+}
+
+/// Refuses a text with a line longer than `max` bytes (line terminators excluded; 0 = no limit).
+pub fn check_line_length(text: &str, max: usize) -> Result<(), ReadError> {
+    if max == 0 || text.len() <= max {
+        return Ok(());
+    }
+    for (i, line) in text.split('\n').enumerate() {
+        let len = line.strip_suffix('\r').unwrap_or(line).len();
+        if len > max {
+            let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            return Err(ReadError::new(
+                line_no,
+                format!("line is {len} bytes long, over the limit of {max} bytes (--max-line-length)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses JSON text whose arrays and objects nest deeper than `max` levels (0 = no limit here;
+/// the parser's own limit of 128 still applies). Brackets inside strings do not count.
+pub fn check_json_depth(text: &str, max: usize) -> Result<(), ReadError> {
+    if max == 0 {
+        return Ok(());
+    }
+    let (mut depth, mut line, mut in_string, mut escaped) = (0usize, 1u32, false, false);
+    for &b in text.as_bytes() {
+        if b == b'\n' {
+            line = line.saturating_add(1);
+        }
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Err(ReadError::new(
+                        line,
+                        format!("JSON nested deeper than {max} levels, the limit (--max-json-depth)"),
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The first `max` bytes of `text`, cut back to a character boundary (for sniffers).
