@@ -54,6 +54,19 @@ pub fn main() -> ExitCode {
         Command::Explain { rule } => explain(&rule),
         Command::Baseline { action: crate::cli::BaselineAction::Write { report } } => baseline_write(&report),
         Command::Diff { old, new, json } => diff(&old, &new, json),
+        Command::Generate { out, objects, seed } => match crate::generate::generate(&out, objects, seed) {
+            Ok(g) => {
+                eprintln!(
+                    "wrote {} files, {} bytes: {} AD objects, {} cloud objects",
+                    g.files, g.bytes, g.ad_objects, g.cloud_objects
+                );
+                EXIT_OK
+            }
+            Err(e) => {
+                error(format_args!("{e:#}"));
+                EXIT_ERROR
+            }
+        },
     };
     ExitCode::from(code)
 }

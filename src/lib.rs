@@ -18,6 +18,7 @@ pub mod cli;
 pub mod collect;
 pub mod findings;
 pub mod gate;
+pub mod generate;
 pub mod graph;
 pub mod ingest;
 pub mod model;
