@@ -40,8 +40,8 @@ fn label(n: u64) -> String {
     }
 }
 
-/// Runs a command to completion; returns (wall seconds, peak RSS bytes, exit code).
-fn run(cmd: &mut Command) -> (f64, u64, i32) {
+/// Runs a command to completion; returns (wall seconds, peak RSS bytes, exit code, CPU seconds).
+fn run(cmd: &mut Command) -> (f64, u64, i32, f64) {
     let start = Instant::now();
     let child = cmd.spawn().expect("spawn tenantlint");
     let pid = child.id() as libc::pid_t;
@@ -52,7 +52,8 @@ fn run(cmd: &mut Command) -> (f64, u64, i32) {
     let wall = start.elapsed().as_secs_f64();
     assert_eq!(r, pid, "wait4 failed");
     let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
-    (wall, ru.ru_maxrss as u64 * 1024, code)
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (wall, ru.ru_maxrss as u64 * 1024, code, secs(ru.ru_utime) + secs(ru.ru_stime))
 }
 
 fn dir_bytes(p: &Path) -> u64 {
@@ -87,7 +88,7 @@ fn main() {
         if !done.exists() {
             let _ = std::fs::remove_dir_all(&dir);
             eprintln!("generating {} objects into {} …", label(n), dir.display());
-            let (t, _, code) = run(Command::new(BIN)
+            let (t, _, code, _) = run(Command::new(BIN)
                 .arg("generate")
                 .arg(&dir)
                 .arg("--objects")
@@ -101,29 +102,31 @@ fn main() {
         let input = dir_bytes(&dir);
         let out = std::env::temp_dir().join(format!("tenantlint-bench-out-{}", std::process::id()));
         let reps = reps_env.unwrap_or(if n <= 100_000 { 3 } else { 1 });
-        let mut parse = (f64::MAX, 0u64);
-        let mut full = (f64::MAX, 0u64);
+        let mut parse = (f64::MAX, 0u64, f64::MAX);
+        let mut full = (f64::MAX, 0u64, f64::MAX);
         for _ in 0..reps {
-            let (t, rss, code) = run(Command::new(BIN).args(["scan", "--parse-only", "-q"]).arg(&dir));
+            let (t, rss, code, cpu) = run(Command::new(BIN).args(["scan", "--parse-only", "-q"]).arg(&dir));
             assert_eq!(code, 0, "scan --parse-only failed");
-            parse = (parse.0.min(t), parse.1.max(rss));
-            let (t, rss, code) = run(Command::new(BIN)
+            parse = (parse.0.min(t), parse.1.max(rss), parse.2.min(cpu));
+            let (t, rss, code, cpu) = run(Command::new(BIN)
                 .args(["scan", "-q", "--format", "json", "--fail-on", "none", "--out"])
                 .arg(&out)
                 .arg(&dir));
             assert_eq!(code, 0, "scan failed");
-            full = (full.0.min(t), full.1.max(rss));
+            full = (full.0.min(t), full.1.max(rss), full.2.min(cpu));
         }
         let report = std::fs::metadata(out.join("report.json")).map(|m| m.len()).unwrap_or(0);
         let _ = std::fs::remove_dir_all(&out);
         let mb = |b: u64| b as f64 / 1e6;
         let row = format!(
-            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} | {:.2} | {:.0} | {:.0} |",
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} / {:.1} | {:.0} | {:.0} | {:.2} | {:.0} | {:.0} |",
             label(n),
             mb(input),
             parse.0,
             full.0,
             full.0 / parse.0,
+            parse.2,
+            full.2,
             mb(parse.1),
             mb(full.1),
             full.1 as f64 / input as f64,
@@ -134,9 +137,9 @@ fn main() {
         rows.push(row);
     }
     println!(
-        "| objects | input MB | parse-only s | full scan s | scan / parse | parse RSS MB | scan RSS MB | scan RSS / input | objects/s (scan) | report.json MB |"
+        "| objects | input MB | parse-only s | full scan s | scan / parse | CPU s parse / scan | parse RSS MB | scan RSS MB | scan RSS / input | objects/s (scan) | report.json MB |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!("{r}");
     }

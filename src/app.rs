@@ -166,10 +166,24 @@ pub fn analyse(
     Ok(analyse_ingested(ingested, rule_opts))
 }
 
+/// With `TENANTLINT_TIMINGS` set, prints how long a stage took on stderr (for profiling at scale).
+pub fn timing(stage: &str, since: std::time::Instant) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("TENANTLINT_TIMINGS").is_some()) {
+        eprintln!("timing: {stage:<40} {:>8.3} s", since.elapsed().as_secs_f64());
+    }
+}
+
 fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions) -> Analysis {
+    let t = std::time::Instant::now();
     let graph = EstateGraph::build(&ingested.estate);
-    let mut found = rules::run(&rules::Context { options: rule_opts, ingested: &ingested, graph: &graph });
+    timing("graph", t);
+    let t = std::time::Instant::now();
+    let mut found = rules::run(&rules::Context::new(rule_opts, &ingested, &graph));
+    timing("rules (all families)", t);
+    let t = std::time::Instant::now();
     findings::sort(&mut found, &ingested.sources);
+    timing("sort findings", t);
     Analysis { ingested, graph, findings: found }
 }
 
@@ -218,6 +232,7 @@ fn scan(args: &ScanArgs) -> u8 {
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
+    timing("read and attribute", started);
 
     let failed: Vec<_> = ingested
         .inputs
@@ -289,6 +304,8 @@ fn scan(args: &ScanArgs) -> u8 {
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();
     formats.dedup();
+    timing("elapsed before reports", started);
+    let t = std::time::Instant::now();
     let written = match report::write_all(&summary, &formats, &args.out) {
         Ok(w) => w,
         Err(e) => {
@@ -296,6 +313,7 @@ fn scan(args: &ScanArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    timing("reports", t);
     if !args.quiet {
         print_inputs(&ingested);
         let c = &summary.counts;

@@ -344,7 +344,7 @@ fn person(seed: u64, f: &ForestSpec, i: u64) -> Person {
         format!("smtp:{sam}@{}", f.mail_domain),
         format!("smtp:{local}@{}.mail.onmicrosoft.com", f.tenant_prefix),
     ];
-    if bad >= 120 && bad < 150 {
+    if (120..150).contains(&bad) {
         proxies.push(format!("smtp:{},{}@{}", given.to_ascii_lowercase(), surname.to_ascii_lowercase(), f.mail_domain));
     }
     // ~0.5%: also holds the primary address of the previous user (a duplicate).

@@ -20,6 +20,7 @@ pub mod findings;
 pub mod gate;
 pub mod generate;
 pub mod graph;
+pub mod hash;
 pub mod ingest;
 pub mod model;
 pub mod report;
