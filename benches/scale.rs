@@ -31,15 +31,17 @@ fn parse_count(s: &str) -> u64 {
 }
 
 fn label(n: u64) -> String {
-    if n >= 1_000_000 && n % 1_000_000 == 0 {
+    if n >= 1_000_000 && n.is_multiple_of(1_000_000) {
         format!("{}M", n / 1_000_000)
-    } else if n >= 1_000 && n % 1_000 == 0 {
+    } else if n >= 1_000 && n.is_multiple_of(1_000) {
         format!("{}k", n / 1_000)
     } else {
         n.to_string()
     }
 }
 
+/// The child is reaped by `wait4` (which also yields its own rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 /// Runs a command to completion; returns (wall seconds, peak RSS bytes, exit code, CPU seconds).
 fn run(cmd: &mut Command) -> (f64, u64, i32, f64) {
     let start = Instant::now();
