@@ -97,7 +97,7 @@ fn main() {
     let graph = EstateGraph::build(&ing.estate);
     eprintln!("graph in {:.2?}", t.elapsed());
     let opts = RuleOptions::default();
-    let ctx = Context { options: &opts, ingested: &ing, graph: &graph };
+    let ctx = Context::new(&opts, &ing, &graph);
     for round in 1..=3 {
         let t = Instant::now();
         let c = characters::run(&ctx);

@@ -61,6 +61,19 @@ pub fn main() -> ExitCode {
         },
         Command::Baseline { action: crate::cli::BaselineAction::Write { report } } => baseline_write(&report),
         Command::Diff { old, new, json } => diff(&old, &new, json),
+        Command::Generate { out, objects, seed } => match crate::generate::generate(&out, objects, seed) {
+            Ok(g) => {
+                eprintln!(
+                    "wrote {} files, {} bytes: {} AD objects, {} cloud objects",
+                    g.files, g.bytes, g.ad_objects, g.cloud_objects
+                );
+                EXIT_OK
+            }
+            Err(e) => {
+                error(format_args!("{e:#}"));
+                EXIT_ERROR
+            }
+        },
     };
     ExitCode::from(code)
 }
@@ -248,10 +261,24 @@ pub fn analyse(
     Ok(analyse_ingested(ingested, rule_opts))
 }
 
+/// With `TENANTLINT_TIMINGS` set, prints how long a stage took on stderr (for profiling at scale).
+pub fn timing(stage: &str, since: std::time::Instant) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("TENANTLINT_TIMINGS").is_some()) {
+        eprintln!("timing: {stage:<40} {:>8.3} s", since.elapsed().as_secs_f64());
+    }
+}
+
 fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions) -> Analysis {
+    let t = std::time::Instant::now();
     let graph = EstateGraph::build(&ingested.estate);
-    let mut found = rules::run(&rules::Context { options: rule_opts, ingested: &ingested, graph: &graph });
+    timing("graph", t);
+    let t = std::time::Instant::now();
+    let mut found = rules::run(&rules::Context::new(rule_opts, &ingested, &graph));
+    timing("rules (all families)", t);
+    let t = std::time::Instant::now();
     findings::sort(&mut found, &ingested.sources);
+    timing("sort findings", t);
     Analysis { ingested, graph, findings: found }
 }
 
@@ -315,6 +342,7 @@ fn scan(args: &ScanArgs) -> u8 {
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
+    timing("read and attribute", started);
 
     let failed: Vec<_> = ingested
         .inputs
@@ -402,6 +430,8 @@ fn scan(args: &ScanArgs) -> u8 {
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();
     formats.dedup();
+    timing("elapsed before reports", started);
+    let t = std::time::Instant::now();
     let written = match report::write_all(&summary, &formats, &args.out) {
         Ok(w) => w,
         Err(e) => {
@@ -409,6 +439,7 @@ fn scan(args: &ScanArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    timing("reports", t);
     if !args.quiet {
         print_inputs(&ingested);
         let c = &summary.counts;

@@ -61,6 +61,18 @@ pub enum Command {
         #[command(subcommand)]
         action: BaselineAction,
     },
+    /// Write a synthetic estate for benchmarks (deterministic for a given size and seed).
+    #[command(hide = true)]
+    Generate {
+        /// Folder to write the estate into (created if missing).
+        out: PathBuf,
+        /// About how many AD + cloud objects to write (e.g. 10000, 100k, 1M, 5M).
+        #[arg(long, value_parser = parse_count, default_value = "10000")]
+        objects: u64,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Compare two reports (or baselines): new, fixed and unchanged findings by fingerprint.
     Diff {
         /// The older report.json or baseline.
@@ -278,6 +290,17 @@ fn parse_json_depth(s: &str) -> Result<usize, String> {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(format!("{s:?} is not a nesting depth between 1 and {max}")),
     }
+}
+
+/// Parses a count with an optional `k` / `M` suffix (`100k`, `1M`).
+pub fn parse_count(s: &str) -> Result<u64, String> {
+    let t = s.trim().replace('_', "");
+    let (num, mul) = match t.chars().last() {
+        Some('k' | 'K') => (&t[..t.len() - 1], 1_000),
+        Some('m' | 'M') => (&t[..t.len() - 1], 1_000_000),
+        _ => (t.as_str(), 1),
+    };
+    num.parse::<u64>().map(|n| n * mul).map_err(|_| format!("{s:?} is not a count (e.g. 10000, 100k, 1M)"))
 }
 
 /// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.

@@ -8,11 +8,12 @@
 
 pub mod external;
 
+use crate::hash::FastMap as HashMap;
 use crate::model::*;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 pub use external::{AccountKind, ExternalAccount};
 
@@ -187,6 +188,15 @@ impl EstateGraph {
     /// Builds the graph from an attributed estate.
     pub fn build(estate: &Estate) -> Self {
         let mut g = EstateGraph::default();
+        let n = estate.cloud_objects.len();
+        g.indexes.cloud_by_anchor.reserve(n);
+        g.indexes.cloud_by_upn.reserve(n);
+        g.indexes.cloud_by_smtp.reserve(n);
+        g.indexes.cloud_by_id.reserve(n);
+        g.ad_objects.reserve_exact(estate.ad_objects.len());
+        g.cloud_objects.reserve_exact(n);
+        g.graph.reserve_nodes(estate.ad_objects.len() + n + estate.tenants.len() + estate.forests.len());
+        g.graph.reserve_edges(2 * (estate.ad_objects.len() + n));
         let graph = &mut g.graph;
         for i in 0..estate.forests.len() {
             g.forests.push(graph.add_node(Node::Forest(i as u32)));
@@ -232,7 +242,7 @@ impl EstateGraph {
             }
         }
         // Domains and their federation settings.
-        let mut domain_by_key: HashMap<(u32, String), NodeIndex> = HashMap::new();
+        let mut domain_by_key: HashMap<(u32, String), NodeIndex> = HashMap::default();
         for (i, d) in estate.domains.iter().enumerate() {
             let n = g.graph.add_node(Node::Domain(i as u32));
             g.domains.push(n);
@@ -327,7 +337,7 @@ impl EstateGraph {
     }
 
     fn link_external_accounts(&mut self, estate: &Estate) {
-        let mut by_key: HashMap<(AccountKind, String), u32> = HashMap::new();
+        let mut by_key: HashMap<(AccountKind, String), u32> = HashMap::default();
         let mut intern = |g: &mut Self, acct: ExternalAccount| -> NodeIndex {
             let key = (acct.kind, acct.address.clone());
             if let Some(&i) = by_key.get(&key) {

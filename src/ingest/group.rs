@@ -97,6 +97,11 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
         }
     }
 
+    // The big vectors are sized once: appending file by file would double their capacity repeatedly
+    // (and hold the old buffer while copying), a peak of up to 3× the records at 1M objects.
+    estate.ad_objects.reserve_exact(results.iter().map(|(_, ex)| ex.ad_objects.len()).sum());
+    estate.cloud_objects.reserve_exact(results.iter().map(|(_, ex)| ex.cloud_objects.len()).sum());
+
     for (mut rep, mut ex) in results {
         if rep.status != Status::Read {
             inputs.push(rep);

@@ -10,13 +10,14 @@
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::{Finding, Severity, Subject};
 use crate::graph::{AnchorSource, Edge, EstateGraph, Node};
+use crate::hash::FastMap as HashMap;
 use crate::model::anchor::{decode_base64, encode_base64};
 use crate::model::{AdClass, AdObject, CloudObject, Estate, Guid};
 use petgraph::Direction;
 use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// ImmutableId derived from a mutable value (UPN, mail, number, name).
 pub const MUTABLE: &str = "AN001";
@@ -379,7 +380,7 @@ impl<'a> Prep<'a> {
     fn new(ctx: &'a Context<'_>) -> Self {
         let estate = ctx.estate();
         let graph = ctx.graph;
-        let mut ad_by_guid = HashMap::with_capacity(estate.ad_objects.len());
+        let mut ad_by_guid = crate::hash::map_with_capacity(estate.ad_objects.len());
         for (i, o) in estate.ad_objects.iter().enumerate() {
             if let Some(g) = o.object_guid {
                 ad_by_guid.entry(g).or_insert(i as u32);
@@ -958,7 +959,7 @@ fn consistency_guid(p: &Prep<'_>, a: u32) -> Option<Finding> {
 fn collisions(p: &Prep<'_>) -> Vec<Finding> {
     let estate = p.estate;
     // (anchor value, switched?) -> AD objects
-    let mut by_value: HashMap<(String, bool), Vec<u32>> = HashMap::new();
+    let mut by_value: HashMap<(String, bool), Vec<u32>> = HashMap::default();
     for (i, o) in estate.ad_objects.iter().enumerate() {
         let attr = p.attr_of(i as u32);
         if let Some(v) = expected_anchor(o, attr) {
@@ -1121,7 +1122,7 @@ mod tests {
         let g = EstateGraph::build(&e);
         let ing = Ingested { estate: e, ..Default::default() };
         let opts = RuleOptions::default();
-        let ctx = Context { options: &opts, ingested: &ing, graph: &g };
+        let ctx = Context::new(&opts, &ing, &g);
         let out = run(&ctx);
         f(&out);
     }

@@ -15,9 +15,10 @@ use super::tenancy::{self, DomainTable};
 use super::{Context, cloud_subject, evidence, finding, tenant_subject};
 use crate::findings::{Finding, Subject};
 use crate::graph::{AccountKind, external};
+use crate::hash::{FastMap as HashMap, FastSet as HashSet};
 use crate::model::{CloudKind, Estate, TenantIdx};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One piece of evidence that two tenants belong to one organisation.
 #[derive(Clone, Debug)]
@@ -118,7 +119,7 @@ pub fn analyse(ctx: &Context<'_>) -> Analysis {
     }
 
     // Declarations.
-    let mut excluded: HashSet<(TenantIdx, TenantIdx)> = HashSet::new();
+    let mut excluded: HashSet<(TenantIdx, TenantIdx)> = HashSet::default();
     for (i, t) in estate.tenants.iter().enumerate() {
         for (list, what) in [(&t.separate_from, "separate_from"), (&t.cross_tenant_sync, "cross_tenant_sync")] {
             for &o in list {
@@ -209,7 +210,7 @@ fn domain_evidence(
     pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>,
 ) {
     // domain → tenant → member objects using it.
-    let mut used: HashMap<String, BTreeMap<TenantIdx, Vec<u32>>> = HashMap::new();
+    let mut used: HashMap<String, BTreeMap<TenantIdx, Vec<u32>>> = HashMap::default();
     for (i, o) in estate.cloud_objects.iter().enumerate() {
         if !tenancy::is_member(o) {
             continue;
@@ -312,9 +313,9 @@ fn domain_evidence(
 
 /// The same people (anchor, address, display name + surname) and the same administrators.
 fn people_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>) {
-    let mut by_anchor: HashMap<&str, Vec<u32>> = HashMap::new();
-    let mut by_address: HashMap<String, Vec<u32>> = HashMap::new();
-    let mut by_name: HashMap<(String, String), Vec<u32>> = HashMap::new();
+    let mut by_anchor: HashMap<&str, Vec<u32>> = HashMap::default();
+    let mut by_address: HashMap<String, Vec<u32>> = HashMap::default();
+    let mut by_name: HashMap<(String, String), Vec<u32>> = HashMap::default();
     for (i, o) in estate.cloud_objects.iter().enumerate() {
         if o.kind != CloudKind::User || o.is_guest() {
             continue;
@@ -365,8 +366,8 @@ fn people_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx,
         add(v, 1);
     }
     // Role holders.
-    let mut admins: HashSet<u32> = HashSet::new();
-    let mut by_id: HashMap<(TenantIdx, String), u32> = HashMap::new();
+    let mut admins: HashSet<u32> = HashSet::default();
+    let mut by_id: HashMap<(TenantIdx, String), u32> = HashMap::default();
     for (i, o) in estate.cloud_objects.iter().enumerate() {
         if let Some(id) = &o.id {
             by_id.insert((o.tenant, id.to_lowercase()), i as u32);
@@ -660,10 +661,10 @@ fn guest_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx, 
 /// The family entry point.
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let estate = ctx.estate();
-    let an = analyse(ctx);
+    let an = ctx.directories();
     let mut out = Vec::new();
     for c in &an.clusters {
-        out.push(cluster_finding(ctx, &an, c));
+        out.push(cluster_finding(ctx, an, c));
     }
     for &(a, b, what) in &an.declared {
         let ev = an.pairs.get(&key(a, b)).cloned().unwrap_or_default();

@@ -20,11 +20,12 @@ use super::sync_scope::{Scope, TenantDomains, cloud_kind, targets};
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::{Finding, Subject};
 use crate::graph::{Edge, Node, SoftKey};
+use crate::hash::FastMap as HashMap;
 use crate::model::{AdClass, CloudKind, Estate, primary_smtp};
 use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Which attribute holds a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -218,8 +219,8 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             }
         }
     }
-    let mut index: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::with_capacity(ad_entries.len() * 4);
-    let mut nicks: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::with_capacity(ad_entries.len());
+    let mut index: HashMap<(u32, String), Vec<(Who, Attr)>> = crate::hash::map_with_capacity(ad_entries.len() * 4);
+    let mut nicks: HashMap<(u32, String), Vec<(Who, Attr)>> = crate::hash::map_with_capacity(ad_entries.len());
     for (i, vals, nick) in ad_entries {
         let ns = &cx.ns_of_forest[e.ad_objects[i as usize].forest as usize];
         for &n in ns {
@@ -271,7 +272,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-type HashSetU32 = std::collections::HashSet<u32>;
+type HashSetU32 = crate::hash::FastSet<u32>;
 /// (namespace, normalised value).
 type Key = (u32, String);
 /// A value's holders, each with the attributes it holds the value in.
@@ -686,7 +687,7 @@ mod tests {
         let ingested = Ingested { estate, ..Default::default() };
         let graph = EstateGraph::build(&ingested.estate);
         let opts = RuleOptions::default();
-        run(&Context { options: &opts, ingested: &ingested, graph: &graph })
+        run(&Context::new(&opts, &ingested, &graph))
     }
 
     fn estate(same_tenant: bool) -> Estate {

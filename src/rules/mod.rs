@@ -63,9 +63,20 @@ pub struct Context<'a> {
     pub ingested: &'a Ingested,
     /// The estate graph.
     pub graph: &'a EstateGraph,
+    /// The duplicate-directory analysis, computed once for the families that need it (directories,
+    /// subscriptions).
+    directories: std::sync::OnceLock<directories::Analysis>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// A context over an ingest result and its graph.
+    pub fn new(options: &'a RuleOptions, ingested: &'a Ingested, graph: &'a EstateGraph) -> Self {
+        Self { options, ingested, graph, directories: std::sync::OnceLock::new() }
+    }
+    /// The duplicate-directory analysis (evidence and clusters), computed on first use.
+    pub fn directories(&self) -> &directories::Analysis {
+        self.directories.get_or_init(|| directories::analyse(self))
+    }
     /// The estate.
     pub fn estate(&self) -> &Estate {
         &self.ingested.estate
@@ -118,7 +129,15 @@ fn duplicates_family(ctx: &Context<'_>) -> Vec<Finding> {
 
 /// Runs every rule family and returns the findings (unsorted).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
-    FAMILIES.par_iter().flat_map_iter(|(_, family)| family(ctx)).collect()
+    FAMILIES
+        .par_iter()
+        .flat_map_iter(|(name, family)| {
+            let t = std::time::Instant::now();
+            let found = family(ctx);
+            crate::app::timing(&format!("rules/{name} ({} findings)", found.len()), t);
+            found
+        })
+        .collect()
 }
 
 /// Builds a finding of catalog rule `code`: category, default severity and remediation come from

@@ -100,7 +100,7 @@ fn basis(o: &CloudObject) -> &'static str {
 /// Names, ids and sign-in hints of tenants, exported or only named by subscriptions.
 struct TenantNames<'a> {
     estate: &'a Estate,
-    by_id: &'a HashMap<String, u32>,
+    by_id: &'a crate::hash::FastMap<String, u32>,
     /// ARM `/tenants` display names of tenants that were not exported.
     arm_names: HashMap<String, &'a str>,
     /// Default (else first verified non-initial) domain of each exported tenant.
@@ -785,7 +785,7 @@ mod tests {
         let graph = EstateGraph::build(&e);
         let ingested = Ingested { estate: e, ..Default::default() };
         let options = RuleOptions::default();
-        let mut f = run(&Context { options: &options, ingested: &ingested, graph: &graph });
+        let mut f = run(&Context::new(&options, &ingested, &graph));
         f.sort_by(|a, b| (a.rule.as_str(), &a.title).cmp(&(b.rule.as_str(), &b.title)));
         f
     }

@@ -6,7 +6,6 @@
 //! One subscription often appears in several exports (ARM `/subscriptions`, `az account list` run
 //! from several tenants); records are grouped by subscription id, the ARM record first.
 
-use super::directories;
 use super::tenancy;
 use super::{Context, evidence, finding};
 use crate::findings::{Finding, Subject};
@@ -49,7 +48,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         .iter()
         .filter_map(|t| Some((t.tenant_id.trim().to_lowercase(), t.display_name.clone()?)))
         .collect();
-    let an = directories::analyse(ctx);
+    let an = ctx.directories();
     let immovable = tenancy::list_param("SU002", "quota_ids_that_cannot_change_directory");
     let inactive = tenancy::list_param("SU005", "states");
     let legacy = tenancy::list_param("SU004", "quota_ids");

@@ -762,7 +762,7 @@ mod tests {
         let g = EstateGraph::build(&e);
         let ing = Ingested { estate: e, ..Default::default() };
         let opts = RuleOptions { as_of: Some(crate::cli::parse_date(as_of).unwrap()), ..Default::default() };
-        let ctx = Context { options: &opts, ingested: &ing, graph: &g };
+        let ctx = Context::new(&opts, &ing, &g);
         run(&ctx)
     }
 

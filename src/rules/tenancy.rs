@@ -5,7 +5,7 @@
 use super::catalog;
 use crate::findings::Subject;
 use crate::model::{CloudKind, CloudObject, Domain, Estate, Federation, Subscription, TenantIdx};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Integer parameter `key` of rule `code` (declared in its rule.toml; a missing key is a programming error).
 pub fn int_param(code: &str, key: &str) -> i64 {
@@ -129,7 +129,7 @@ pub fn tenant_name(estate: &Estate, t: TenantIdx) -> &str {
 }
 
 /// Human label of a tenant id: the estate tenant's name, or the id itself.
-pub fn tenant_label(estate: &Estate, by_id: &HashMap<String, u32>, id: &str) -> String {
+pub fn tenant_label(estate: &Estate, by_id: &crate::hash::FastMap<String, u32>, id: &str) -> String {
     match by_id.get(&id.trim().to_lowercase()) {
         Some(&t) => format!("{} ({id})", estate.tenants[t as usize].name),
         None => id.to_string(),
@@ -308,7 +308,7 @@ pub mod testkit {
         let ingested = Ingested { sources: Default::default(), inputs: vec![], estate, issues: vec![] };
         let graph = EstateGraph::build(&ingested.estate);
         let options = RuleOptions { as_of: Some(crate::cli::parse_date("2026-11-23").unwrap()), ..Default::default() };
-        family(&Context { options: &options, ingested: &ingested, graph: &graph })
+        family(&Context::new(&options, &ingested, &graph))
     }
 
     /// Rule codes of the findings, sorted.
