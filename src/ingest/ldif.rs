@@ -1418,7 +1418,9 @@ pub fn changes(text: &str) -> Result<Vec<LdifChange>, ReadError> {
                 st = St::Spec;
             }
             St::Spec => {
-                let m = spec.as_mut().expect("a mod-spec is open");
+                let Some(m) = spec.as_mut() else {
+                    return Err(ReadError::new(line, "attribute value outside a mod-spec"));
+                };
                 if !a.desc().eq_ignore_ascii_case(&m.attr) {
                     return Err(ReadError::new(
                         line,
