@@ -59,8 +59,9 @@ fn check_extract(ex: &Extract, text: &str) {
     }
 }
 
-/// One reader, given the decoded text whatever its sniffer says (readers must cope with anything),
-/// then the whole detect-and-read path on the raw bytes.
+/// One reader, given the decoded text whatever its sniffer says (readers must cope with anything).
+/// The `detect` target covers decoding, detection and limits in front of the readers; the reader
+/// targets leave that path out so that their executions go to the reader itself.
 fn reader(format: &Format, data: &[u8]) {
     let decoded = ingest::text::decode(data);
     let text: &str = &decoded.text;
@@ -70,7 +71,6 @@ fn reader(format: &Format, data: &[u8]) {
         Ok(ex) => check_extract(&ex, text),
         Err(e) => check_error(&e, text),
     }
-    detect(data);
 }
 
 /// Decoding, detection and the chosen reader, with the default limits (`ingest::read_bytes`).

@@ -173,16 +173,58 @@ pub fn sniff_header(text: &str) -> Option<SniffedHeader<'_>> {
         return None;
     }
     let delimiter = sniff_delimiter(line);
-    let mut rdr =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(line.as_bytes());
-    let mut rec = csv::StringRecord::new();
-    if !rdr.read_record(&mut rec).ok()? {
-        return None;
-    }
-    let header = Header::new(rec.iter().map(str::to_string).collect());
+    let header = Header::new(split_header_line(line, delimiter)?);
     let rest_start = (line_end + 1).min(after.len());
     let rest = head(after.get(rest_start..).unwrap_or(""), SNIFF_LIMIT);
     Some(SniffedHeader { type_name: p.type_name, header, delimiter, rest })
+}
+
+/// The fields of one header line, or `None` when it holds no record.
+///
+/// Sniffing runs several times per file (every CSV-like format asks), and building a CSV parser's
+/// state machine costs far more than reading one line with it, so one parser per delimiter is kept
+/// per thread and reset between uses.
+fn split_header_line(line: &str, delimiter: u8) -> Option<Vec<String>> {
+    use csv_core::ReadRecordResult as R;
+    thread_local! {
+        static PARSERS: std::cell::RefCell<Vec<(u8, csv_core::Reader)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    PARSERS.with_borrow_mut(|parsers| {
+        let at = match parsers.iter().position(|(d, _)| *d == delimiter) {
+            Some(i) => i,
+            None => {
+                parsers.push((delimiter, csv_core::ReaderBuilder::new().delimiter(delimiter).build()));
+                parsers.len() - 1
+            }
+        };
+        let rdr = &mut parsers[at].1;
+        rdr.reset();
+        let input = line.as_bytes();
+        // Unquoting never lengthens a field, and there are at most one more fields than bytes.
+        let mut out = vec![0u8; input.len()];
+        let mut ends = vec![0usize; input.len() + 1];
+        let (mut nin, mut nout, mut nend) = (0, 0, 0);
+        loop {
+            // An empty input slice tells the parser the input has ended.
+            let (res, i, o, e) = rdr.read_record(&input[nin..], &mut out[nout..], &mut ends[nend..]);
+            (nin, nout, nend) = (nin + i, nout + o, nend + e);
+            match res {
+                R::InputEmpty => {}
+                R::Record => break,
+                R::End | R::OutputFull | R::OutputEndsFull => return None,
+            }
+        }
+        let mut start = 0;
+        let fields = ends[..nend]
+            .iter()
+            .map(|&end| {
+                let f = String::from_utf8_lossy(&out[start..end]).into_owned();
+                start = end;
+                f
+            })
+            .collect();
+        Some(fields)
+    })
 }
 
 /// The first `limit` bytes of `text`, cut back to a character boundary.
@@ -768,6 +810,28 @@ mod tests {
         assert!(sniff_header("#TYPE Foo\n").is_none());
         assert!(sniff_header("").is_none());
         assert!(sniff_header("é€ab\n1").is_some());
+    }
+
+    #[test]
+    fn header_lines_split_as_the_csv_crate_does() {
+        for (line, d) in [
+            ("a,b,c", b','),
+            ("\"a\";\"b;c\";\"\"", b';'),
+            ("\u{feff}\"Name\",\"Say \"\"hi\"\"\",x", b','),
+            ("a\tb\t\t", b'\t'),
+            ("a,b\rc,d", b','),
+            ("\"unterminated,b", b','),
+            ("é€,ab", b','),
+            (",", b','),
+        ] {
+            let mut rdr =
+                csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(d).from_reader(line.as_bytes());
+            let mut rec = csv::StringRecord::new();
+            let want = rdr.read_record(&mut rec).unwrap().then(|| rec.iter().map(str::to_string).collect::<Vec<_>>());
+            assert_eq!(split_header_line(line, d), want, "{line:?}");
+            // The cached parser is reset between uses.
+            assert_eq!(split_header_line(line, d), want, "{line:?} again");
+        }
     }
 
     #[test]
