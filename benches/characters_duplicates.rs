@@ -43,42 +43,42 @@ fn estate(n: usize) -> Ingested {
         if i % 200 == 11 {
             local = format!("usér{i}"); // non-ASCII
         }
-        let upn = format!("{local}@contoso.com");
+        let upn = compact_str::format_compact!("{local}@contoso.com");
         let mut proxies = vec![
-            format!("SMTP:user{i}@contoso.com"),
-            format!("smtp:u{i}@contoso.com"),
-            format!("smtp:user{i}@contoso.mail.onmicrosoft.com"),
+            compact_str::format_compact!("SMTP:user{i}@contoso.com"),
+            compact_str::format_compact!("smtp:u{i}@contoso.com"),
+            compact_str::format_compact!("smtp:user{i}@contoso.mail.onmicrosoft.com"),
         ];
         if i % 200 == 13 {
-            proxies.push(format!("smtp:u{}@contoso.com", i - 1)); // someone else's alias
+            proxies.push(compact_str::format_compact!("smtp:u{}@contoso.com", i - 1)); // someone else's alias
         }
         let o = AdObject {
             source: SourceRef::new(ad_file, i as u32 + 3),
             forest: 0,
-            dn: Some(format!("CN=User {i},OU=Staff,DC=corp,DC=contoso,DC=com")),
-            cn: Some(format!("User {i}")),
+            dn: Some(compact_str::format_compact!("CN=User {i},OU=Staff,DC=corp,DC=contoso,DC=com")),
+            cn: Some(compact_str::format_compact!("User {i}")),
             class: AdClass::User,
             object_guid: Some(guid),
             upn: Some(upn.clone()),
-            sam_account_name: Some(format!("u{i}")),
-            mail: Some(format!("user{i}@contoso.com")),
-            mail_nickname: Some(format!("user{i}")),
+            sam_account_name: Some(compact_str::format_compact!("u{i}")),
+            mail: Some(compact_str::format_compact!("user{i}@contoso.com")),
+            mail_nickname: Some(compact_str::format_compact!("user{i}")),
             proxy_addresses: proxies.clone(),
-            display_name: Some(format!("User {i}")),
+            display_name: Some(compact_str::format_compact!("User {i}")),
             given_name: Some("User".into()),
-            sn: Some(format!("{i}")),
+            sn: Some(compact_str::format_compact!("{i}")),
             ..Default::default()
         };
         e.cloud_objects.push(CloudObject {
             source: SourceRef::new(cloud_file, i as u32 * 20 + 4),
             tenant: 0,
             kind: CloudKind::User,
-            id: Some(format!("{:08x}-1111-4000-8000-{:012x}", i, i)),
+            id: Some(compact_str::format_compact!("{:08x}-1111-4000-8000-{:012x}", i, i)),
             display_name: o.display_name.clone(),
-            upn: Some(format!("user{i}@contoso.com")),
+            upn: Some(compact_str::format_compact!("user{i}@contoso.com")),
             mail: o.mail.clone(),
             proxy_addresses: proxies[..3].to_vec(),
-            immutable_id: Some(guid.immutable_id()),
+            immutable_id: Some(guid.immutable_id().into()),
             on_prem_sync_enabled: Some(true),
             sync_fields_exported: true,
             ..Default::default()

@@ -1044,8 +1044,12 @@ mod tests {
         // ImmutableIds of synced twins are the Base64 of the AD objectGUID's little-endian bytes.
         let guids: std::collections::HashSet<String> =
             ing.estate.ad_objects.iter().filter_map(|o| o.object_guid).map(|g| g.immutable_id()).collect();
-        let hard =
-            ing.estate.cloud_objects.iter().filter_map(|c| c.immutable_id.as_ref()).filter(|i| guids.contains(*i));
+        let hard = ing
+            .estate
+            .cloud_objects
+            .iter()
+            .filter_map(|c| c.immutable_id.as_ref())
+            .filter(|i| guids.contains(i.as_str()));
         assert!(hard.count() as u64 > sa.ad_objects * 9 / 10);
     }
 }

@@ -81,11 +81,11 @@ pub fn account_of(o: &CloudObject) -> Option<ExternalAccount> {
     }
     let address = issuer_kind
         .as_ref()
-        .and_then(|(_, id)| id.clone())
+        .and_then(|(_, id)| id.as_deref().map(String::from))
         .filter(|a| a.contains('@'))
-        .or_else(|| o.mail.clone())
+        .or_else(|| o.mail.as_deref().map(String::from))
         .or_else(|| o.upn.as_deref().and_then(address_from_ext_upn))
-        .or_else(|| o.other_mails.first().cloned())?
+        .or_else(|| o.other_mails.first().map(|m| m.to_string()))?
         .to_lowercase();
     let domain = address.rsplit('@').next().unwrap_or("");
     let kind = match issuer_kind {

@@ -231,7 +231,7 @@ impl EstateGraph {
                 idx.cloud_by_smtp.entry(s.to_lowercase()).or_default().push(i as u32);
             }
             if let Some(id) = &o.id {
-                idx.cloud_by_id.insert((o.tenant, id.to_lowercase()), i as u32);
+                idx.cloud_by_id.insert((o.tenant, id.as_str().to_lowercase()), i as u32);
             }
         }
         for (i, a) in estate.applications.iter().enumerate() {

@@ -26,7 +26,7 @@
 
 use super::csv_util::{self, CsvFile, Header, Tallies};
 use super::{Extract, Format, Input, ReadError, Sniff, codes, csvde, msol_csv};
-use crate::model::{AdClass, AdObject, EXTRA_ATTRIBUTES, Guid};
+use crate::model::{AdClass, AdObject, EXTRA_ATTRIBUTES, Guid, Text};
 use crate::source::SourceRef;
 
 /// Registration in [`super::FORMATS`].
@@ -224,7 +224,7 @@ impl AdMapper {
     }
 
     /// The first non-empty, non-lossy value of a field, with its column.
-    fn take(&mut self, file: &CsvFile<'_>, field: usize) -> Option<(usize, String)> {
+    fn take<'f>(&mut self, file: &'f CsvFile<'_>, field: usize) -> Option<(usize, &'f str)> {
         let cols = self.cols.get(field)?;
         for &c in cols {
             let Some(v) = file.get(c) else { continue };
@@ -232,13 +232,13 @@ impl AdMapper {
                 self.lossy.note(c, file.line(), v, "");
                 continue;
             }
-            return Some((c, v.to_string()));
+            return Some((c, v));
         }
         None
     }
 
-    fn text(&mut self, file: &CsvFile<'_>, field: usize) -> Option<String> {
-        self.take(file, field).map(|(_, v)| v)
+    fn text(&mut self, file: &CsvFile<'_>, field: usize) -> Option<Text> {
+        self.take(file, field).map(|(_, v)| Text::from(v))
     }
 
     /// A parsed value; unparsable ones are tallied as `IN008` and give `None`.
@@ -250,9 +250,9 @@ impl AdMapper {
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<T> {
         let (c, v) = self.take(file, field)?;
-        let out = parse(&v);
+        let out = parse(v);
         if out.is_none() {
-            self.invalid.note(c, file.line(), &v, expected);
+            self.invalid.note(c, file.line(), v, expected);
         }
         out
     }
@@ -264,11 +264,11 @@ impl AdMapper {
         o.cn = self.text(file, f::CN);
         o.class = self
             .text(file, f::CLASS)
-            .and_then(|v| csv_util::split_multi(&v).pop())
+            .and_then(|v| csv_util::split_multi::<Text>(&v).pop())
             .map(|c| AdClass::from_ldap(&c))
             .unwrap_or_else(|| self.default_class.clone());
         o.object_guid = self.parsed(file, f::GUID, "a GUID", parse_guid);
-        o.object_sid = self.parsed(file, f::SID, "a SID (S-1-5-...)", parse_sid);
+        o.object_sid = self.parsed(file, f::SID, "a SID (S-1-5-...)", parse_sid).map(Text::from);
         o.consistency_guid =
             self.parsed(file, f::CONSISTENCY, "Base64, GUID text or hex bytes", csv_util::parse_binary);
         o.upn = self.text(file, f::UPN);
@@ -289,8 +289,8 @@ impl AdMapper {
         o.ms_exch_recipient_type_details =
             self.parsed(file, f::RECIPIENT, "a number", |v| v.trim().parse::<i64>().ok());
         o.ms_exch_hide_from_address_lists = self.parsed(file, f::HIDE, "True or False", csv_util::parse_bool);
-        o.when_created = self.text(file, f::CREATED).map(|v| csv_util::normalize_time(&v));
-        o.when_changed = self.text(file, f::CHANGED).map(|v| csv_util::normalize_time(&v));
+        o.when_created = self.take(file, f::CREATED).map(|(_, v)| Text::from(csv_util::normalize_time(v)));
+        o.when_changed = self.take(file, f::CHANGED).map(|(_, v)| Text::from(csv_util::normalize_time(v)));
         for (name, cols) in &self.extra {
             for &c in cols {
                 let Some(v) = file.get(c).map(str::trim).filter(|v| !v.is_empty()) else { continue };
@@ -298,7 +298,7 @@ impl AdMapper {
                     self.lossy.note(c, file.line(), v, "");
                     continue;
                 }
-                o.extra.push((name.to_string(), v.to_string()));
+                o.extra.push((Text::from(*name), Text::from(v)));
                 break;
             }
         }
@@ -599,7 +599,7 @@ mod tests {
              \"ben\",\"7f3a9c1e-2b4d-4e5f-8a6b-9c0d1e2f3a4b\",\"\",\"X-42\",\"Contractor\"\r\n",
         );
         let (ann, ben) = (&ex.ad_objects[0], &ex.ad_objects[1]);
-        assert_eq!(ann.extra, vec![("comment".to_string(), "ann.lee@tailspintoys.com".to_string())]);
+        assert_eq!(ann.extra, vec![("comment".into(), "ann.lee@tailspintoys.com".into())]);
         assert_eq!(ben.extra("extensionattribute3"), Some("X-42"));
         assert_eq!(ben.extra("description"), Some("Contractor"));
         let lossy = issue(&ex, codes::LOSSY_COLUMN, "Description");
@@ -677,7 +677,7 @@ mod tests {
     }
 
     /// (line, Name, SamAccountName, EmailAddress, Enabled) of an object.
-    type Summary = (u32, String, String, Option<String>, Option<bool>);
+    type Summary = (u32, Text, Text, Option<Text>, Option<bool>);
 
     fn summary(ex: &Extract) -> Vec<Summary> {
         ex.ad_objects
@@ -743,9 +743,9 @@ mod tests {
         };
         let (r, ex) = read_one(FileId(0), &p, &Options::default());
         assert_eq!((r.kind.as_str(), r.records), ("ad-csv", 6));
-        let disabled: Vec<(u32, String)> =
+        let disabled: Vec<(u32, Text)> =
             summary(&ex).into_iter().filter(|s| s.4 == Some(false)).map(|s| (s.0, s.1)).collect();
-        assert_eq!(disabled, vec![(3, "Guest".to_string()), (5, "krbtgt".to_string())]);
+        assert_eq!(disabled, vec![(3, "Guest".into()), (5, "krbtgt".into())]);
         assert!(
             r.issues[0].message.starts_with(
                 "the export lacks ObjectGUID, mS-DS-ConsistencyGuid, proxyAddresses, mail, UserPrincipalName,"

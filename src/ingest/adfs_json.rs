@@ -197,7 +197,7 @@ fn rules_of(
     trust: &str,
     line: u32,
 ) -> AdfsClaimRules {
-    let Some(raw) = r.str(t, &[key]) else { return AdfsClaimRules::default() };
+    let Some(raw) = r.str::<String>(t, &[key]) else { return AdfsClaimRules::default() };
     let (rules, errors) = parse_rules(&raw);
     for e in errors {
         ex.issue(

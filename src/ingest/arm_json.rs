@@ -219,7 +219,7 @@ fn subscription(t: &mut Tally, r: &Rec<'_>, e: Entity, at: crate::source::Source
     let id = match r.guid(t, &["subscriptionId"]) {
         Some(id) => id,
         None => {
-            let raw = r.str(t, &["id"])?;
+            let raw = r.str::<String>(t, &["id"])?;
             // ARM: "/subscriptions/<guid>"; az: "<guid>"
             let tail = raw.trim_end_matches('/').rsplit('/').next().unwrap_or(&raw).to_string();
             match normalize_guid_text(&tail) {
@@ -249,7 +249,8 @@ fn subscription(t: &mut Tally, r: &Rec<'_>, e: Entity, at: crate::source::Source
             _ => {}
         }
     }
-    managed.extend(r.strs(t, &["managedByTenantIds"]).into_iter().map(|s| normalize_guid_text(&s).unwrap_or(s)));
+    managed
+        .extend(r.strs::<String>(t, &["managedByTenantIds"]).into_iter().map(|s| normalize_guid_text(&s).unwrap_or(s)));
     let policies = r.obj(&["subscriptionPolicies"]).map(|o| Rec::new(o, r.line));
     let user = r.obj(&["user"]).map(|o| Rec::new(o, r.line));
     let az = e == Entity::AzAccounts;

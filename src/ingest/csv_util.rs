@@ -588,14 +588,14 @@ fn starts_with_address_type(s: &str) -> bool {
 /// (`X400:C=US;A= ;P=Contoso;...`, `X500:/o=Contoso/ou=Exchange Administrative Group (...)`), so a
 /// separator only splits when the text after it starts with an address type (`SMTP:`, `x500:`...).
 /// A value without any address type is one address per `;`-separated part.
-pub fn split_proxy_addresses(value: &str) -> Vec<String> {
+pub fn split_proxy_addresses(value: &str) -> Vec<crate::model::Text> {
     let v = value.trim();
     if v.is_empty() {
         return Vec::new();
     }
     let is_sep = |c: char| matches!(c, ';' | ',' | ' ' | '\t' | '\r' | '\n');
     if !starts_with_address_type(v) {
-        return v.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        return v.split(';').map(str::trim).filter(|s| !s.is_empty()).map(crate::model::Text::from).collect();
     }
     let mut out = Vec::new();
     let mut start = 0;
@@ -610,7 +610,7 @@ pub fn split_proxy_addresses(value: &str) -> Vec<String> {
             if j < bytes.len() && starts_with_address_type(&v[j..]) {
                 let part = v[start..i].trim();
                 if !part.is_empty() {
-                    out.push(part.to_string());
+                    out.push(part.into());
                 }
                 start = j;
             }
@@ -621,14 +621,14 @@ pub fn split_proxy_addresses(value: &str) -> Vec<String> {
     }
     let last = v[start..].trim_end_matches(is_sep).trim();
     if !last.is_empty() {
-        out.push(last.to_string());
+        out.push(last.into());
     }
     out
 }
 
 /// Splits a `;`-joined multi-value (csvde, scripts) into trimmed non-empty parts.
-pub fn split_multi(value: &str) -> Vec<String> {
-    value.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+pub fn split_multi<T: for<'x> From<&'x str>>(value: &str) -> Vec<T> {
+    value.split(';').map(str::trim).filter(|s| !s.is_empty()).map(T::from).collect()
 }
 
 /// Decodes a binary GUID-like value written as text, to raw bytes in AD layout.

@@ -632,7 +632,7 @@ fn read_record(cx: &mut Ctx<'_, '_>, e: Entity, r: &Rec<'_>) {
                 cx.roles_with_members += 1;
             }
             let role_id = r.guid(t, &["roleTemplateId"]);
-            let role = r.str(t, &["displayName"]).or_else(|| role_id.clone()).unwrap_or_default();
+            let role = r.str::<String>(t, &["displayName"]).or_else(|| role_id.clone()).unwrap_or_default();
             for m in r.list(&["members"]) {
                 let Some(mr) = ju::record(&cx.doc, t, m, "members") else {
                     continue;
@@ -654,7 +654,7 @@ fn read_record(cx: &mut Ctx<'_, '_>, e: Entity, r: &Rec<'_>) {
                 t.add(Problem::Missing, "principalId", r.line, "");
                 return;
             };
-            let rdid = r.str(t, &["roleDefinitionId"]).map(|s| normalize_guid_text(&s).unwrap_or(s));
+            let rdid = r.str::<String>(t, &["roleDefinitionId"]).map(|s| normalize_guid_text(&s).unwrap_or(s));
             let name = r.obj(&["roleDefinition"]).map(|o| Rec::new(o, r.line)).and_then(|d| d.str(t, &["displayName"]));
             cx.ex.role_grants.push(RoleGrant {
                 source: at,
@@ -682,7 +682,7 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
             }
         })
         .collect();
-    let licenses: Vec<String> = r
+    let licenses: Vec<crate::model::Text> = r
         .objects(t, &["assignedLicenses"])
         .into_iter()
         .filter_map(|o| Rec::new(o, r.line).guid(t, &["skuId"]))
@@ -737,7 +737,7 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
 
 /// A Graph domain object (also ScubaGear `domain_settings`).
 pub(crate) fn domain(t: &mut Tally, r: &Rec<'_>, at: crate::source::SourceRef) -> Option<Domain> {
-    let name = r.str(t, &["id", "name"])?.to_ascii_lowercase();
+    let name = r.str::<String>(t, &["id", "name"])?.to_ascii_lowercase();
     Some(Domain {
         source: at,
         name,
@@ -754,7 +754,7 @@ pub(crate) fn domain(t: &mut Tally, r: &Rec<'_>, at: crate::source::SourceRef) -
 
 /// A Graph organization (legacy tenantDetail) → a tenant record and its id (GUID text when valid).
 pub(crate) fn organization(t: &mut Tally, r: &Rec<'_>, at: crate::source::SourceRef) -> (Tenant, Option<String>) {
-    let id = r.guid(t, &["id", "objectId"]);
+    let id = r.guid::<String>(t, &["id", "objectId"]);
     let verified_domains = r
         .objects(t, &["verifiedDomains"])
         .into_iter()

@@ -9,6 +9,11 @@
 //! Sniffers use [`Head`], a tolerant scan of the first bytes of a file that lists the keys and
 //! first values it meets (first array elements only), so no sniffer parses a whole file.
 
+/// A string type a record field can be read into: `String` for estate-level records, the compact
+/// [`crate::model::Text`] for per-object attributes.
+pub trait FromText: for<'x> From<&'x str> + From<String> + AsRef<str> {}
+impl<T: for<'x> From<&'x str> + From<String> + AsRef<str>> FromText for T {}
+
 use super::{Extract, Input, ReadError, codes};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -482,17 +487,17 @@ impl<'a> Rec<'a> {
     }
     /// A string field (first present alias); null, empty and placeholder values are `None`;
     /// numbers and booleans are given as written; objects and arrays are counted as wrong type.
-    pub fn str(&self, t: &mut Tally, keys: &[&str]) -> Option<String> {
+    pub fn str<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {
         let (raw, i) = self.obj.get_any(keys)?;
         let key = keys[i];
         match scalar(raw) {
             Scalar::Null => None,
             Scalar::Str(s) => {
                 let s = s.trim();
-                if s.is_empty() || is_placeholder(key, s) { None } else { Some(s.to_string()) }
+                if s.is_empty() || is_placeholder(key, s) { None } else { Some(T::from(s)) }
             }
-            Scalar::Num(n) => Some(n.to_string()),
-            Scalar::Bool(b) => Some(b.to_string()),
+            Scalar::Num(n) => Some(T::from(n)),
+            Scalar::Bool(b) => Some(T::from(if b { "true" } else { "false" })),
             Scalar::Composite => {
                 t.add(Problem::WrongType("a string"), key, self.line, excerpt(raw.get()));
                 None
@@ -500,13 +505,13 @@ impl<'a> Rec<'a> {
         }
     }
     /// A GUID field: lower-case hyphenated when it is a GUID, else kept as exported with an IN008.
-    pub fn guid(&self, t: &mut Tally, keys: &[&str]) -> Option<String> {
-        let s = self.str(t, keys)?;
-        match crate::model::normalize_guid_text(&s) {
-            Some(g) => Some(g),
+    pub fn guid<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {
+        let s: T = self.str(t, keys)?;
+        match crate::model::normalize_guid_text(s.as_ref()) {
+            Some(g) => Some(T::from(g)),
             None => {
                 let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
-                t.add(Problem::NotGuid, key, self.line, &s);
+                t.add(Problem::NotGuid, key, self.line, s.as_ref());
                 Some(s)
             }
         }
@@ -544,10 +549,10 @@ impl<'a> Rec<'a> {
         parsed
     }
     /// A date field, normalised by [`normalize_date`]; unparsable dates are counted and left empty.
-    pub fn date(&self, t: &mut Tally, keys: &[&str]) -> Option<String> {
-        let s = self.str(t, keys)?;
+    pub fn date<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {
+        let s: crate::model::Text = self.str(t, keys)?;
         match normalize_date(&s) {
-            Some(d) => Some(d),
+            Some(d) => Some(T::from(d)),
             None => {
                 let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
                 t.add(Problem::BadDate, key, self.line, &s);
@@ -557,13 +562,15 @@ impl<'a> Rec<'a> {
     }
     /// A list of strings (a single string is taken as a one-element list, as PowerShell may
     /// unwrap single-element arrays); nulls and empty strings are left out.
-    pub fn strs(&self, t: &mut Tally, keys: &[&str]) -> Vec<String> {
+    pub fn strs<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Vec<T> {
         let Some((raw, i)) = self.obj.get_any(keys) else {
             return Vec::new();
         };
         match shape(raw) {
             Shape::Null => Vec::new(),
-            Shape::String => string(raw).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).into_iter().collect(),
+            Shape::String => {
+                string(raw).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).map(T::from).into_iter().collect()
+            }
             Shape::Array => {
                 let items = array(raw).unwrap_or_default();
                 let mut out = Vec::with_capacity(items.len());
@@ -572,7 +579,7 @@ impl<'a> Rec<'a> {
                         Scalar::Str(s) => {
                             let s = s.trim();
                             if !s.is_empty() {
-                                out.push(s.to_string());
+                                out.push(T::from(s));
                             }
                         }
                         Scalar::Null => {}

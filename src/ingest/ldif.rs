@@ -586,7 +586,7 @@ impl<'i> Reader<'i> {
                 });
                 return;
             }
-            Ok(dn) => o.dn = Some(dn.into_owned()),
+            Ok(dn) => o.dn = Some(dn.into()),
             Err(why) => {
                 let raw = e.dn.raw_value();
                 self.invalid("dn", e.line, || format!("the value {why} ({})", excerpt(raw)));
@@ -625,7 +625,7 @@ impl<'i> Reader<'i> {
                 // Free-text attributes kept for account-link rules: the first plain value wins.
                 if !tagged && o.extra(extra).is_none() {
                     match a.text_value() {
-                        Ok(v) if !v.trim().is_empty() => o.extra.push((extra.to_string(), v.trim().to_string())),
+                        Ok(v) if !v.trim().is_empty() => o.extra.push(((*extra).into(), v.trim().into())),
                         Ok(_) => {}
                         Err(why) => self.invalid(extra, a.line, || why),
                     }
@@ -643,7 +643,7 @@ impl<'i> Reader<'i> {
                     Err(why) => self.invalid(name, a.line, || why),
                 },
                 Field::ProxyAddresses => match a.text_value() {
-                    Ok(v) => o.proxy_addresses.push(v.into_owned()),
+                    Ok(v) => o.proxy_addresses.push(v.into()),
                     Err(why) => self.invalid(name, a.line, || why),
                 },
                 _ => {
@@ -689,7 +689,7 @@ impl<'i> Reader<'i> {
             },
             Field::ObjectSid => match a.bytes() {
                 Ok(b) => {
-                    o.object_sid = sid_value(&b);
+                    o.object_sid = sid_value(&b).map(Into::into);
                     if o.object_sid.is_none() {
                         let n = b.len();
                         self.invalid(name, line, || {
@@ -750,14 +750,14 @@ impl<'i> Reader<'i> {
                             self.invalid(name, line, || bad("a GeneralizedTime such as `20240131120000.0Z`"));
                         }
                         if field == Field::WhenCreated {
-                            o.when_created = t;
+                            o.when_created = t.map(Into::into);
                         } else {
-                            o.when_changed = t;
+                            o.when_changed = t.map(Into::into);
                         }
                     }
                     _ => {
                         if let Some(slot) = text_slot(o, field) {
-                            *slot = Some(v.into_owned());
+                            *slot = Some(v.into());
                         }
                     }
                 }
@@ -904,7 +904,7 @@ fn have(n: usize) -> String {
 }
 
 /// The text field a mapped attribute fills.
-fn text_slot(o: &mut AdObject, field: Field) -> Option<&mut Option<String>> {
+fn text_slot(o: &mut AdObject, field: Field) -> Option<&mut Option<crate::model::Text>> {
     Some(match field {
         Field::Cn => &mut o.cn,
         Field::Upn => &mut o.upn,

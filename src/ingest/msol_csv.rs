@@ -25,7 +25,7 @@
 
 use super::csv_util::{self, CsvFile, Header, SniffedHeader, Tallies};
 use super::{Extract, Format, Input, ReadError, Sniff, ad_csv, codes};
-use crate::model::{CloudKind, CloudObject, Domain, Federation, normalize_guid_text};
+use crate::model::{CloudKind, CloudObject, Domain, Federation, Text, normalize_guid_text};
 
 /// Registration in [`super::FORMATS`].
 pub const FORMAT: Format = Format {
@@ -183,14 +183,19 @@ fn msol_fix(column: &str, sample: &str) -> String {
 }
 
 /// Reads the current row's value of the first existing column among `cols`; type names are tallied.
-fn value(file: &CsvFile<'_>, lossy: &mut Tallies, col: Option<usize>) -> Option<String> {
+/// The cell of column `col` in the current row, unless it holds a PowerShell type name (tallied).
+fn cell<'f>(file: &'f CsvFile<'_>, lossy: &mut Tallies, col: Option<usize>) -> Option<&'f str> {
     let c = col?;
     let v = file.get(c)?;
     if csv_util::is_type_name(v) {
         lossy.note(c, file.line(), v, "");
         return None;
     }
-    Some(v.to_string())
+    Some(v)
+}
+
+fn value<T: for<'x> From<&'x str>>(file: &CsvFile<'_>, lossy: &mut Tallies, col: Option<usize>) -> Option<T> {
+    cell(file, lossy, col).map(T::from)
 }
 
 fn parsed<T>(
@@ -201,12 +206,12 @@ fn parsed<T>(
     expected: &'static str,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Option<T> {
-    let v = value(file, lossy, col)?;
-    let out = parse(&v);
+    let v = cell(file, lossy, col)?;
+    let out = parse(v);
     if out.is_none()
         && let Some(c) = col
     {
-        invalid.note(c, file.line(), &v, expected);
+        invalid.note(c, file.line(), v, expected);
     }
     out
 }
@@ -266,18 +271,17 @@ fn read_users(
             ..Default::default()
         };
         o.upn = value(file, lossy, c_upn);
-        o.id = parsed(file, lossy, invalid, c_id, "a GUID", normalize_guid_text);
+        o.id = parsed(file, lossy, invalid, c_id, "a GUID", normalize_guid_text).map(Text::from);
         o.immutable_id = value(file, lossy, c_immutable);
-        o.on_prem_last_sync = value(file, lossy, c_sync).map(|v| csv_util::normalize_time(&v));
+        o.on_prem_last_sync = cell(file, lossy, c_sync).map(|v| Text::from(csv_util::normalize_time(v)));
         o.on_prem_sync_enabled = o.on_prem_last_sync.as_ref().map(|_| true);
         o.display_name = value(file, lossy, c_display);
         o.given_name = value(file, lossy, c_first);
         o.surname = value(file, lossy, c_last);
         o.mail = value(file, lossy, c_mail);
-        o.proxy_addresses =
-            value(file, lossy, c_proxy).map(|v| csv_util::split_proxy_addresses(&v)).unwrap_or_default();
-        o.other_mails = value(file, lossy, c_alt).map(|v| csv_util::split_multi(&v)).unwrap_or_default();
-        o.licenses = value(file, lossy, c_licenses).map(|v| csv_util::split_multi(&v)).unwrap_or_default();
+        o.proxy_addresses = cell(file, lossy, c_proxy).map(csv_util::split_proxy_addresses).unwrap_or_default();
+        o.other_mails = cell(file, lossy, c_alt).map(csv_util::split_multi).unwrap_or_default();
+        o.licenses = cell(file, lossy, c_licenses).map(csv_util::split_multi).unwrap_or_default();
         o.account_enabled = parsed(file, lossy, invalid, c_block, "True or False", csv_util::parse_bool).map(|b| !b);
         // IsLicensed when exported; else a readable (non-lossy) Licenses column.
         o.is_licensed =
@@ -285,7 +289,7 @@ fn read_users(
                 c_licenses.filter(|&c| !file.get(c).is_some_and(csv_util::is_type_name)).map(|_| !o.licenses.is_empty())
             });
         o.user_type = value(file, lossy, c_type);
-        o.created = value(file, lossy, c_created).map(|v| csv_util::normalize_time(&v));
+        o.created = cell(file, lossy, c_created).map(|v| Text::from(csv_util::normalize_time(v)));
         ex.cloud_objects.push(o);
     }
     if file.rows() == DEFAULT_PAGE {
@@ -316,7 +320,7 @@ fn read_domains(
     let c_root = hd.find("RootDomain");
     while file.next_row(ex, input)? {
         let line = file.line();
-        let Some(name) = value(file, lossy, c_name) else {
+        let Some(name) = cell(file, lossy, c_name) else {
             ex.issue(input.at(line), codes::UNREADABLE_RECORD, "domain row without a Name: row skipped");
             continue;
         };
@@ -324,10 +328,10 @@ fn read_domains(
             source: input.at(line),
             name: name.trim().to_ascii_lowercase(),
             authentication_type: value(file, lossy, c_auth),
-            is_verified: value(file, lossy, c_status).map(|s| s.trim().eq_ignore_ascii_case("Verified")),
+            is_verified: cell(file, lossy, c_status).map(|s| s.trim().eq_ignore_ascii_case("Verified")),
             is_default: parsed(file, lossy, invalid, c_default, "True or False", csv_util::parse_bool),
             is_initial: parsed(file, lossy, invalid, c_initial, "True or False", csv_util::parse_bool),
-            supported_services: value(file, lossy, c_caps)
+            supported_services: cell(file, lossy, c_caps)
                 .map(|v| {
                     v.split([',', ';'])
                         .map(str::trim)
@@ -336,7 +340,7 @@ fn read_domains(
                         .collect()
                 })
                 .unwrap_or_default(),
-            root_domain: value(file, lossy, c_root).map(|r| r.trim().to_ascii_lowercase()),
+            root_domain: cell(file, lossy, c_root).map(|r| r.trim().to_ascii_lowercase()),
             ..Default::default()
         };
         ex.domains.push(d);
@@ -373,7 +377,7 @@ fn read_federation(
     while file.next_row(ex, input)? {
         let fed = Federation {
             source: input.at(file.line()),
-            domain: value(file, lossy, c_domain).map(|d| d.trim().to_ascii_lowercase()),
+            domain: cell(file, lossy, c_domain).map(|d| d.trim().to_ascii_lowercase()),
             display_name: value(file, lossy, c_brand),
             issuer_uri: value(file, lossy, c_issuer),
             passive_sign_in_uri: value(file, lossy, c_passive),
@@ -489,7 +493,7 @@ mod tests {
         assert_eq!(last.on_prem_last_sync.as_deref(), Some("2024-05-01T06:00:00"));
         assert_eq!(last.proxy_addresses, vec!["SMTP:user499@contoso.com", "smtp:user499@contoso.mail.onmicrosoft.com"]);
         let g = Guid::parse(last.id.as_deref().unwrap()).unwrap();
-        assert_eq!(last.immutable_id, Some(g.immutable_id()));
+        assert_eq!(last.immutable_id, Some(crate::model::Text::from(g.immutable_id())));
         let ex = read_text(&generated_users(499));
         assert!(ex.issues.is_empty(), "{:#?}", ex.issues);
     }

@@ -86,7 +86,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     if let Some(td_raw) = top.get("tenant_details").and_then(first)
         && let Some(td) = ju::record(&doc, &mut t, td_raw, "tenant_details")
     {
-        let td_id = td.str(&mut t, &["TenantId"]);
+        let td_id = td.str::<String>(&mut t, &["TenantId"]);
         if let Some(id) = &td_id {
             let line = td.raw(&["TenantId"]).map(|r| doc.line_of(r)).unwrap_or(td.line);
             if normalize_guid_text(id).is_none() {
@@ -158,7 +158,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             ex.cloud_objects.push(CloudObject {
                 source: input.at(r.line),
                 kind: CloudKind::User,
-                id: Some(id.clone()),
+                id: Some(id.as_str().into()),
                 display_name: r.str(&mut t, &["DisplayName"]),
                 upn: r.str(&mut t, &["UserPrincipalName"]),
                 // Kept as exported: non-GUID values (name-derived anchors) are for the anchor rules.

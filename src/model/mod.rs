@@ -13,6 +13,11 @@ use std::collections::BTreeMap;
 
 pub use anchor::Guid;
 
+/// The string type of per-object attributes: 24 bytes like `String`, but values of up to 24 bytes
+/// (most names, nicknames, timestamps, ImmutableIds) live inline instead of in a heap allocation of
+/// their own, which at a million objects is most of the memory a scan needs.
+pub type Text = compact_str::CompactString;
+
 /// Index into [`Estate::tenants`].
 pub type TenantIdx = u32;
 /// Index into [`Estate::forests`].
@@ -74,9 +79,9 @@ pub struct AdObject {
     /// Forest the object belongs to (set by grouping).
     pub forest: ForestIdx,
     /// distinguishedName.
-    pub dn: Option<String>,
+    pub dn: Option<Text>,
     /// cn / Name.
-    pub cn: Option<String>,
+    pub cn: Option<Text>,
     /// Most specific objectClass.
     pub class: AdClass,
     /// objectGUID.
@@ -84,27 +89,27 @@ pub struct AdObject {
     /// ms-DS-ConsistencyGuid raw bytes (normally 16; anything else is kept for the anchor rules).
     pub consistency_guid: Option<Vec<u8>>,
     /// objectSid in `S-1-5-...` form.
-    pub object_sid: Option<String>,
+    pub object_sid: Option<Text>,
     /// userPrincipalName.
-    pub upn: Option<String>,
+    pub upn: Option<Text>,
     /// sAMAccountName.
-    pub sam_account_name: Option<String>,
+    pub sam_account_name: Option<Text>,
     /// mail.
-    pub mail: Option<String>,
+    pub mail: Option<Text>,
     /// mailNickname.
-    pub mail_nickname: Option<String>,
+    pub mail_nickname: Option<Text>,
     /// proxyAddresses, as exported (prefix included, e.g. `SMTP:a@contoso.com`).
-    pub proxy_addresses: Vec<String>,
+    pub proxy_addresses: Vec<Text>,
     /// targetAddress.
-    pub target_address: Option<String>,
+    pub target_address: Option<Text>,
     /// displayName.
-    pub display_name: Option<String>,
+    pub display_name: Option<Text>,
     /// givenName.
-    pub given_name: Option<String>,
+    pub given_name: Option<Text>,
     /// sn.
-    pub sn: Option<String>,
+    pub sn: Option<Text>,
     /// employeeID.
-    pub employee_id: Option<String>,
+    pub employee_id: Option<Text>,
     /// userAccountControl.
     pub user_account_control: Option<u32>,
     /// Enabled (Get-ADUser) — derived from userAccountControl when only that is present.
@@ -118,15 +123,15 @@ pub struct AdObject {
     /// groupType (signed 32-bit flags as exported; negative = security group).
     pub group_type: Option<i64>,
     /// homeMDB (DN of the mailbox database of an on-premises Exchange mailbox).
-    pub home_mdb: Option<String>,
+    pub home_mdb: Option<Text>,
     /// whenCreated, as exported (ISO-8601 after normalisation when the reader could parse it).
-    pub when_created: Option<String>,
+    pub when_created: Option<Text>,
     /// whenChanged, as exported (ISO-8601 after normalisation when the reader could parse it).
-    pub when_changed: Option<String>,
+    pub when_changed: Option<Text>,
     /// Other attributes kept for account-link rules (`comment`, `description`, `info`,
     /// `extensionAttribute1`–`15`, `employeeNumber`: see [`EXTRA_ATTRIBUTES`]), as `(LDAP name, value)`
     /// with the name spelled as in [`EXTRA_ATTRIBUTES`]; empty values are left out.
-    pub extra: Vec<(String, String)>,
+    pub extra: Vec<(Text, Text)>,
 }
 
 /// Attributes that readers keep in [`AdObject::extra`] (matched case-insensitively). Free-text
@@ -185,8 +190,8 @@ impl AdObject {
 }
 
 /// The `SMTP:` (upper case = primary) value of a proxyAddresses list, without the prefix.
-pub fn primary_smtp(proxy_addresses: &[String]) -> Option<&str> {
-    proxy_addresses.iter().find_map(|p| p.strip_prefix("SMTP:"))
+pub fn primary_smtp<S: AsRef<str>>(proxy_addresses: &[S]) -> Option<&str> {
+    proxy_addresses.iter().find_map(|p| p.as_ref().strip_prefix("SMTP:"))
 }
 
 /// `DC=corp,DC=contoso,DC=com` components of a DN joined as a DNS name, lower-cased.
@@ -254,11 +259,11 @@ impl CloudKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Identity {
     /// signInType (`userPrincipalName`, `federated`, `emailAddress`...).
-    pub sign_in_type: Option<String>,
+    pub sign_in_type: Option<Text>,
     /// issuer (`MicrosoftAccount`, `ExternalAzureAD`, `mail`, a domain...).
-    pub issuer: Option<String>,
+    pub issuer: Option<Text>,
     /// issuerAssignedId.
-    pub issuer_assigned_id: Option<String>,
+    pub issuer_assigned_id: Option<Text>,
 }
 
 /// An entry of `onPremisesProvisioningErrors` (Graph) / `DirSyncProvisioningErrors` (MSOnline): why
@@ -266,13 +271,13 @@ pub struct Identity {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProvisioningError {
     /// category (`PropertyConflict`...).
-    pub category: Option<String>,
+    pub category: Option<Text>,
     /// propertyCausingError (`UserPrincipalName`, `ProxyAddress`...).
-    pub property: Option<String>,
+    pub property: Option<Text>,
     /// value (the conflicting value).
-    pub value: Option<String>,
+    pub value: Option<Text>,
     /// occurredDateTime.
-    pub occurred: Option<String>,
+    pub occurred: Option<Text>,
 }
 
 /// A user, group or contact in a directory tenant (Microsoft Graph, MSOnline or Azure AD Graph).
@@ -285,51 +290,51 @@ pub struct CloudObject {
     /// user / group / contact.
     pub kind: CloudKind,
     /// Directory object id (GUID text, lower case).
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// displayName.
-    pub display_name: Option<String>,
+    pub display_name: Option<Text>,
     /// userPrincipalName.
-    pub upn: Option<String>,
+    pub upn: Option<Text>,
     /// mail.
-    pub mail: Option<String>,
+    pub mail: Option<Text>,
     /// mailNickname.
-    pub mail_nickname: Option<String>,
+    pub mail_nickname: Option<Text>,
     /// givenName.
-    pub given_name: Option<String>,
+    pub given_name: Option<Text>,
     /// surname.
-    pub surname: Option<String>,
+    pub surname: Option<Text>,
     /// proxyAddresses (prefix included).
-    pub proxy_addresses: Vec<String>,
+    pub proxy_addresses: Vec<Text>,
     /// otherMails.
-    pub other_mails: Vec<String>,
+    pub other_mails: Vec<Text>,
     /// onPremisesImmutableId (MSOnline ImmutableId, AAD Graph immutableId).
-    pub immutable_id: Option<String>,
+    pub immutable_id: Option<Text>,
     /// onPremisesSyncEnabled: true = synced, false = was synced, None = never synced (or not exported).
     pub on_prem_sync_enabled: Option<bool>,
     /// onPremisesLastSyncDateTime (ISO-8601).
-    pub on_prem_last_sync: Option<String>,
+    pub on_prem_last_sync: Option<Text>,
     /// onPremisesSamAccountName.
-    pub on_prem_sam_account_name: Option<String>,
+    pub on_prem_sam_account_name: Option<Text>,
     /// onPremisesDistinguishedName.
-    pub on_prem_dn: Option<String>,
+    pub on_prem_dn: Option<Text>,
     /// onPremisesDomainName.
-    pub on_prem_domain: Option<String>,
+    pub on_prem_domain: Option<Text>,
     /// onPremisesUserPrincipalName.
-    pub on_prem_upn: Option<String>,
+    pub on_prem_upn: Option<Text>,
     /// onPremisesSecurityIdentifier.
-    pub on_prem_sid: Option<String>,
+    pub on_prem_sid: Option<Text>,
     /// userType (`Member`, `Guest`).
-    pub user_type: Option<String>,
+    pub user_type: Option<Text>,
     /// creationType (`Invitation`, `EmailVerified`, `SelfServiceSignUp`, `LocalAccount`).
-    pub creation_type: Option<String>,
+    pub creation_type: Option<Text>,
     /// externalUserState (`PendingAcceptance`, `Accepted`).
-    pub external_user_state: Option<String>,
+    pub external_user_state: Option<Text>,
     /// identities.
     pub identities: Vec<Identity>,
     /// accountEnabled (MSOnline: not BlockCredential).
     pub account_enabled: Option<bool>,
     /// skuIds of assignedLicenses (or MSOnline AccountSkuIds).
-    pub licenses: Vec<String>,
+    pub licenses: Vec<Text>,
     /// Whether the object holds any licence: `Some` only when the export carried licence data
     /// (Graph `assignedLicenses`, MSOnline `IsLicensed` / `Licenses`), so that "not exported" is never
     /// read as "unlicensed".
@@ -337,7 +342,7 @@ pub struct CloudObject {
     /// onPremisesProvisioningErrors.
     pub provisioning_errors: Vec<ProvisioningError>,
     /// createdDateTime (ISO-8601).
-    pub created: Option<String>,
+    pub created: Option<Text>,
     /// Whether the export carried the on-premises sync fields at all (Graph `$select`); when false,
     /// `immutable_id == None` means "not exported", not "cloud-only".
     pub sync_fields_exported: bool,

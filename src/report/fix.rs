@@ -54,13 +54,13 @@ pub fn attribute(name: &str) -> Option<(&'static str, bool)> {
 
 /// The value(s) of an attribute of an object in the export.
 pub fn current<'a>(o: &'a AdObject, attr: &str) -> Vec<&'a str> {
-    let one = |v: &'a Option<String>| v.as_deref().into_iter().collect();
+    let one = |v: &'a Option<crate::model::Text>| v.as_deref().into_iter().collect();
     match attr {
         "userPrincipalName" => one(&o.upn),
         "sAMAccountName" => one(&o.sam_account_name),
         "mail" => one(&o.mail),
         "mailNickname" => one(&o.mail_nickname),
-        "proxyAddresses" => o.proxy_addresses.iter().map(String::as_str).collect(),
+        "proxyAddresses" => o.proxy_addresses.iter().map(crate::model::Text::as_str).collect(),
         "targetAddress" => one(&o.target_address),
         "displayName" => one(&o.display_name),
         "givenName" => one(&o.given_name),
@@ -357,7 +357,13 @@ pub fn plan_of(
                         if let Some(Some(i)) = by_id.get(subject) {
                             for v in &estate.ad_objects[*i].proxy_addresses {
                                 if v.starts_with("smtp:") && v[5..].eq_ignore_ascii_case(value) {
-                                    each(subject, "proxyAddresses", Some(&Value::String(v.clone())), None, "REMOVE");
+                                    each(
+                                        subject,
+                                        "proxyAddresses",
+                                        Some(&Value::String(v.to_string())),
+                                        None,
+                                        "REMOVE",
+                                    );
                                 }
                             }
                         }
@@ -366,7 +372,7 @@ pub fn plan_of(
                             .get(subject)
                             .copied()
                             .flatten()
-                            .and_then(|i| estate.ad_objects[i].mail.clone())
+                            .and_then(|i| estate.ad_objects[i].mail.as_deref().map(String::from))
                             .map(Value::String);
                         each(subject, "mail", old.as_ref(), new, action);
                     } else if action == "EDIT" && new.is_none_or(Value::is_null) {
@@ -397,7 +403,7 @@ pub fn plan_of(
 
     for (i, p) in pending {
         let o = &estate.ad_objects[i];
-        let Some(dn) = o.dn.clone() else { continue };
+        let Some(dn) = o.dn.as_deref().map(String::from) else { continue };
         let mut op = ObjectPlan {
             dn,
             guid: o.object_guid.map(|g| g.to_string()),
@@ -442,7 +448,7 @@ fn each_nickname(
         .get(subject)
         .copied()
         .flatten()
-        .and_then(|i| estate.ad_objects[i].mail_nickname.clone())
+        .and_then(|i| estate.ad_objects[i].mail_nickname.as_deref().map(String::from))
         .filter(|n| Some(n.to_lowercase().as_str()) == folded.as_str())
         .map(Value::String);
     each(subject, "mailNickname", old.as_ref().or(Some(folded)), new, action);
@@ -588,7 +594,7 @@ mod tests {
 
     fn user(n: u8, f: impl FnOnce(&mut AdObject)) -> AdObject {
         let mut o = AdObject {
-            dn: Some(format!("CN=User {n},OU=Staff,DC=corp,DC=contoso,DC=com")),
+            dn: Some(crate::model::Text::from(format!("CN=User {n},OU=Staff,DC=corp,DC=contoso,DC=com"))),
             object_guid: Some(Guid(uuid::Uuid::from_u128(0x1000 + n as u128))),
             class: AdClass::User,
             ..Default::default()

@@ -102,9 +102,9 @@ mod tests {
 
     fn user(cn: &str, f: impl FnOnce(&mut AdObject)) -> AdObject {
         let mut o = AdObject {
-            dn: Some(format!("CN={cn},OU=Staff,DC=contoso,DC=com")),
-            cn: Some(cn.to_string()),
-            display_name: Some(cn.to_string()),
+            dn: Some(crate::model::Text::from(format!("CN={cn},OU=Staff,DC=contoso,DC=com"))),
+            cn: Some(cn.into()),
+            display_name: Some(cn.into()),
             class: AdClass::User,
             ..Default::default()
         };
@@ -119,7 +119,7 @@ mod tests {
             user("Smith, Jo", |o| {
                 o.dn = Some("CN=Smith\\, Jo,OU=Staff,DC=contoso,DC=com".into());
                 o.upn = Some("John Smith@contoso.local".into());
-                o.given_name = Some(format!("\"{}\"", "g".repeat(70)));
+                o.given_name = Some(crate::model::Text::from(format!("\"{}\"", "g".repeat(70))));
             }),
         ]);
         let g = |n: usize| "g".repeat(n);

@@ -331,15 +331,15 @@ fn guess_source(text: &str, ads: &[u32], estate: &Estate, c: &CloudObject) -> So
     for &i in ads {
         let o = &estate.ad_objects[i as usize];
         let attrs: [(&str, Option<String>); 9] = [
-            ("userPrincipalName", o.upn.clone()),
-            ("mail", o.mail.clone()),
+            ("userPrincipalName", o.upn.as_deref().map(String::from)),
+            ("mail", o.mail.as_deref().map(String::from)),
             ("proxyAddresses (primary SMTP)", o.primary_smtp().map(str::to_string)),
-            ("employeeID", o.employee_id.clone()),
-            ("sAMAccountName", o.sam_account_name.clone()),
-            ("mailNickname", o.mail_nickname.clone()),
+            ("employeeID", o.employee_id.as_deref().map(String::from)),
+            ("sAMAccountName", o.sam_account_name.as_deref().map(String::from)),
+            ("mailNickname", o.mail_nickname.as_deref().map(String::from)),
             ("objectGUID (text)", o.object_guid.map(|g| g.to_string())),
-            ("cn", o.cn.clone()),
-            ("displayName", o.display_name.clone()),
+            ("cn", o.cn.as_deref().map(String::from)),
+            ("displayName", o.display_name.as_deref().map(String::from)),
         ];
         if let Some((a, _)) = attrs.iter().find(|(_, v)| eq(v.as_deref())) {
             return SourceGuess { attribute: a.to_string(), ad: Some(i), basis: "equals the AD object's value" };
@@ -1132,15 +1132,15 @@ mod tests {
             object_guid: Guid::parse(guid),
             upn: Some(upn.into()),
             display_name: Some(upn.split('@').next().unwrap().into()),
-            proxy_addresses: vec![format!("SMTP:{upn}")],
+            proxy_addresses: vec![crate::model::Text::from(format!("SMTP:{upn}"))],
             ..Default::default()
         }
     }
     fn cloud(upn: &str, anchor: Option<&str>) -> CloudObject {
         CloudObject {
-            id: Some(format!("id-{upn}")),
+            id: Some(crate::model::Text::from(format!("id-{upn}"))),
             upn: Some(upn.into()),
-            immutable_id: anchor.map(str::to_string),
+            immutable_id: anchor.map(crate::model::Text::from),
             on_prem_sync_enabled: anchor.map(|_| true),
             sync_fields_exported: true,
             ..Default::default()

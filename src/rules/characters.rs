@@ -551,12 +551,13 @@ impl<'a> Cx<'a> {
             return; // the export did not carry displayName at all
         }
         let proposed =
-            o.cn.clone()
+            o.cn.as_deref()
+                .map(String::from)
                 .or_else(|| match (&o.given_name, &o.sn) {
                     (Some(g), Some(s)) => Some(format!("{g} {s}")),
                     _ => None,
                 })
-                .or_else(|| o.sam_account_name.clone());
+                .or_else(|| o.sam_account_name.as_deref().map(String::from));
         let ev = evidence([
             ("attribute", json!("displayName")),
             ("value", json!(o.display_name)),
@@ -570,7 +571,11 @@ impl<'a> Cx<'a> {
             "CH012",
             i,
             o,
-            format!("displayName of {} {} {what}", o.class.as_str(), o.cn.clone().unwrap_or_else(|| o.label())),
+            format!(
+                "displayName of {} {} {what}",
+                o.class.as_str(),
+                o.cn.as_deref().map(String::from).unwrap_or_else(|| o.label())
+            ),
             ev,
             "displayName",
         );
@@ -723,7 +728,7 @@ impl<'a> Cx<'a> {
 
     fn check_proxies(&self, i: u32, o: &AdObject, out: &mut Vec<Finding>) {
         let label = o.label();
-        let own: BTreeSet<String> = o.proxy_addresses.iter().map(|p| p.to_lowercase()).collect();
+        let own: BTreeSet<String> = o.proxy_addresses.iter().map(|p| p.as_str().to_lowercase()).collect();
         for v in &o.proxy_addresses {
             let (prefix, addr) = match v.split_once(':') {
                 Some((p, a)) if !p.is_empty() => (p, a),
@@ -797,9 +802,9 @@ impl<'a> Cx<'a> {
             );
         }
         // CH017: exactly one primary.
-        let smtp: Vec<&String> =
+        let smtp: Vec<&crate::model::Text> =
             o.proxy_addresses.iter().filter(|p| p.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("smtp:"))).collect();
-        let primaries: Vec<&&String> = smtp.iter().filter(|p| p.starts_with("SMTP:")).collect();
+        let primaries: Vec<&&crate::model::Text> = smtp.iter().filter(|p| p.starts_with("SMTP:")).collect();
         if !smtp.is_empty() && primaries.len() != 1 {
             let keep = o
                 .mail

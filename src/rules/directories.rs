@@ -370,7 +370,7 @@ fn people_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx,
     let mut by_id: HashMap<(TenantIdx, String), u32> = HashMap::default();
     for (i, o) in estate.cloud_objects.iter().enumerate() {
         if let Some(id) = &o.id {
-            by_id.insert((o.tenant, id.to_lowercase()), i as u32);
+            by_id.insert((o.tenant, id.as_str().to_lowercase()), i as u32);
         }
     }
     for r in &estate.role_grants {

@@ -158,7 +158,8 @@ fn verified_elsewhere(
                     .map(|&i| {
                         estate.cloud_objects[i as usize]
                             .upn
-                            .clone()
+                            .as_deref()
+                            .map(String::from)
                             .unwrap_or_else(|| estate.cloud_objects[i as usize].label())
                     })
                     .collect();
@@ -256,8 +257,11 @@ fn upn_suffixes(ctx: &Context<'_>, domains: &DomainTable, out: &mut Vec<Finding>
     for ((forest, suffix), objs) in by_suffix {
         let fname = &estate.forests[forest as usize].name;
         let ad_subjects = || objs.iter().take(max_subjects).map(|&i| ad_subject(&estate.ad_objects[i as usize]));
-        let examples: Vec<String> =
-            objs.iter().take(max_subjects).filter_map(|&i| estate.ad_objects[i as usize].upn.clone()).collect();
+        let examples: Vec<String> = objs
+            .iter()
+            .take(max_subjects)
+            .filter_map(|&i| estate.ad_objects[i as usize].upn.as_deref().map(String::from))
+            .collect();
         let tld = suffix.rsplit('.').next().unwrap_or(&suffix);
         if !suffix.contains('.') || non_routable.iter().any(|n| n == tld) {
             out.push(finding(
@@ -314,8 +318,11 @@ fn upn_suffixes(ctx: &Context<'_>, domains: &DomainTable, out: &mut Vec<Finding>
                 twins.iter().take(max_subjects).map(|&c| cloud_subject(estate, &estate.cloud_objects[c as usize])),
             );
             let tname = tenancy::tenant_name(estate, t);
-            let fallback: Vec<String> =
-                twins.iter().take(max_subjects).filter_map(|&c| estate.cloud_objects[c as usize].upn.clone()).collect();
+            let fallback: Vec<String> = twins
+                .iter()
+                .take(max_subjects)
+                .filter_map(|&c| estate.cloud_objects[c as usize].upn.as_deref().map(String::from))
+                .collect();
             out.push(finding(
                 "DO006",
                 format!(

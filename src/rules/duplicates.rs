@@ -68,7 +68,7 @@ enum TwinBy {
 
 /// Lower-cased SMTP-like values of an address attribute: `SMTP:`/`smtp:` proxies without the prefix,
 /// the other types skipped.
-fn smtp_values(proxies: &[String]) -> impl Iterator<Item = (Attr, String)> + '_ {
+fn smtp_values(proxies: &[crate::model::Text]) -> impl Iterator<Item = (Attr, String)> + '_ {
     proxies.iter().filter_map(|p| {
         let (pre, a) = p.split_once(':')?;
         if !pre.eq_ignore_ascii_case("smtp") || a.trim().is_empty() {
@@ -676,9 +676,9 @@ mod tests {
         AdObject {
             forest,
             upn: Some(upn.into()),
-            sam_account_name: Some(upn.split('@').next().unwrap().replace('.', "")),
+            sam_account_name: Some(crate::model::Text::from(upn.split('@').next().unwrap().replace('.', ""))),
             cn: Some(upn.into()),
-            proxy_addresses: proxies.iter().map(|s| s.to_string()).collect(),
+            proxy_addresses: proxies.iter().map(|s| crate::model::Text::from(*s)).collect(),
             ..Default::default()
         }
     }

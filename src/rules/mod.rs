@@ -171,7 +171,11 @@ pub fn evidence<const N: usize>(pairs: [(&str, serde_json::Value); N]) -> BTreeM
 pub fn ad_subject(o: &AdObject) -> Subject {
     Subject {
         kind: "ad-object".into(),
-        id: o.object_guid.map(|g| g.to_string()).or_else(|| o.dn.clone()).unwrap_or_else(|| o.label()),
+        id: o
+            .object_guid
+            .map(|g| g.to_string())
+            .or_else(|| o.dn.as_deref().map(String::from))
+            .unwrap_or_else(|| o.label()),
         display: o.label(),
         source: Some(o.source),
     }
@@ -181,7 +185,7 @@ pub fn ad_subject(o: &AdObject) -> Subject {
 pub fn cloud_subject(estate: &Estate, o: &CloudObject) -> Subject {
     let tenant = estate.tenants.get(o.tenant as usize);
     let tid = tenant.and_then(|t| t.id.clone()).or_else(|| tenant.map(|t| t.name.clone())).unwrap_or_default();
-    let oid = o.id.clone().or_else(|| o.upn.clone()).unwrap_or_else(|| o.label());
+    let oid = o.id.as_deref().or(o.upn.as_deref()).map(String::from).unwrap_or_else(|| o.label());
     Subject { kind: "cloud-object".into(), id: format!("{tid}/{oid}"), display: o.label(), source: Some(o.source) }
 }
 

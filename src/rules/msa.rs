@@ -447,7 +447,7 @@ fn subscription_access(estate: &Estate, accounts: &[Personal<'_>], tenants: &Ten
 }
 
 /// Lower-cased SMTP addresses of a proxyAddresses list (any `smtp:` prefix case).
-fn smtp_addresses(proxies: &[String]) -> impl Iterator<Item = String> + '_ {
+fn smtp_addresses(proxies: &[crate::model::Text]) -> impl Iterator<Item = String> + '_ {
     proxies.iter().filter_map(|p| {
         let (prefix, rest) = p.split_once(':')?;
         prefix.eq_ignore_ascii_case("smtp").then(|| rest.trim().to_lowercase())
@@ -767,7 +767,7 @@ mod tests {
         CloudObject {
             tenant,
             id: Some(id.into()),
-            upn: Some(format!("{}#EXT#@{host}", address.replace('@', "_"))),
+            upn: Some(crate::model::Text::from(format!("{}#EXT#@{host}", address.replace('@', "_")))),
             mail: Some(address.into()),
             user_type: Some("Guest".into()),
             creation_type: Some("Invitation".into()),

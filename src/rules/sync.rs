@@ -403,7 +403,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                     ev.insert("ad_anchor".into(), s(x.clone()));
                 }
                 let mut subjects = vec![ad_subject(o), cloud_subject(estate, co)];
-                let disc = co.id.clone().unwrap_or_else(|| co.label());
+                let disc = co.id.as_deref().map(String::from).unwrap_or_else(|| co.label());
                 if let Some(other) = co.immutable_id.as_deref().filter(|v| !v.is_empty()) {
                     // SY003: the target already has an anchor — InvalidSoftMatch.
                     ev.insert("cloud_immutable_id".into(), s(other));
@@ -417,7 +417,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                     );
                     if let Some(x) = &expected {
                         ev.insert("proposed_value".into(), s(x.clone()));
-                        let id = co.id.clone().unwrap_or_else(|| co.label());
+                        let id = co.id.as_deref().map(String::from).unwrap_or_else(|| co.label());
                         ev.insert(
                             "commands".into(),
                             json!([format!("Update-MgUser -UserId {id} -OnPremisesImmutableId '{x}'")]),
@@ -497,7 +497,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                        overwritten and, with password hash sync, the cloud password is replaced"),
                 );
                 if let Some(x) = &expected {
-                    let id = co.id.clone().unwrap_or_else(|| co.label());
+                    let id = co.id.as_deref().map(String::from).unwrap_or_else(|| co.label());
                     ev.insert(
                         "commands".into(),
                         json!([format!(
@@ -610,7 +610,7 @@ fn quarantined(ctx: &Context<'_>) -> Vec<Finding> {
                 return None;
             }
             // Who holds the original value in the tenant (UPN or primary SMTP of another object).
-            let key = original.to_lowercase();
+            let key = original.as_str().to_lowercase();
             let mut holders: Vec<u32> = graph
                 .indexes
                 .cloud_by_upn
@@ -792,7 +792,7 @@ mod tests {
         AdObject {
             object_guid: Guid::parse(guid),
             upn: Some(upn.into()),
-            proxy_addresses: vec![format!("SMTP:{upn}")],
+            proxy_addresses: vec![crate::model::Text::from(format!("SMTP:{upn}"))],
             ..Default::default()
         }
     }
@@ -883,7 +883,7 @@ mod tests {
         let mut e = base();
         let a = ad("efd785c7-2908-4594-bbfa-32f1d9617044", "marek@contoso.com");
         let mut c = cloud("c1", "admin@contoso.onmicrosoft.com");
-        c.immutable_id = a.object_guid.map(|g| g.immutable_id());
+        c.immutable_id = a.object_guid.map(|g| g.immutable_id().into());
         e.ad_objects.push(a);
         e.cloud_objects.push(c);
         e.role_grants.push(RoleGrant {
@@ -938,7 +938,7 @@ mod tests {
         let synced = |id: &str, t: u32, g: Guid| CloudObject {
             id: Some(id.into()),
             tenant: t,
-            immutable_id: Some(g.immutable_id()),
+            immutable_id: Some(crate::model::Text::from(g.immutable_id())),
             on_prem_sync_enabled: Some(true),
             sync_fields_exported: true,
             ..Default::default()

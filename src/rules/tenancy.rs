@@ -327,10 +327,10 @@ pub mod testkit {
     pub fn member(t: TenantIdx, upn: &str, name: &str, mail: &str) -> CloudObject {
         CloudObject {
             tenant: t,
-            id: Some(format!("id-{upn}")),
+            id: Some(crate::model::Text::from(format!("id-{upn}"))),
             upn: Some(upn.into()),
             display_name: Some(name.into()),
-            surname: name.split_whitespace().last().map(str::to_string),
+            surname: name.split_whitespace().last().map(crate::model::Text::from),
             mail: Some(mail.into()),
             user_type: Some("Member".into()),
             sync_fields_exported: true,

@@ -481,7 +481,7 @@ mod tests {
         AdObject {
             source: SourceRef::new(FileId(2), line),
             upn: Some(upn.into()),
-            extra: comment.map(|c| vec![("comment".to_string(), c.to_string())]).unwrap_or_default(),
+            extra: comment.map(|c| vec![("comment".into(), c.into())]).unwrap_or_default(),
             ..Default::default()
         }
     }

@@ -61,7 +61,7 @@ impl Attr {
 
     /// Value `idx` of the attribute (only proxyAddresses has more than one).
     pub fn value(self, o: &AdObject, idx: usize) -> Option<&str> {
-        fn single(v: &Option<String>, idx: usize) -> Option<&str> {
+        fn single(v: &Option<crate::model::Text>, idx: usize) -> Option<&str> {
             if idx == 0 { v.as_deref() } else { None }
         }
         match self {
@@ -69,7 +69,7 @@ impl Attr {
             Self::GivenName => single(&o.given_name, idx),
             Self::Mail => single(&o.mail, idx),
             Self::MailNickname => single(&o.mail_nickname, idx),
-            Self::ProxyAddresses => o.proxy_addresses.get(idx).map(String::as_str),
+            Self::ProxyAddresses => o.proxy_addresses.get(idx).map(crate::model::Text::as_str),
             Self::SamAccountName => single(&o.sam_account_name, idx),
             Self::TargetAddress => single(&o.target_address, idx),
             Self::UserPrincipalName => single(&o.upn, idx),
@@ -330,7 +330,7 @@ impl ObjCtx<'_> {
             BlankFix::CnMax(n) => truncate_utf16(self.cn, *n),
             BlankFix::NicknameFromNames => {
                 let mut v = match &o.given_name {
-                    Some(g) => g.clone(),
+                    Some(g) => g.to_string(),
                     None => working.unwrap_or("").to_string(),
                 };
                 if let Some(sn) = &o.sn {
@@ -340,7 +340,7 @@ impl ObjCtx<'_> {
                     v.push_str(sn);
                 }
                 if v.is_empty() {
-                    v = o.sam_account_name.clone().unwrap_or_else(|| self.cn.to_string());
+                    v = o.sam_account_name.as_deref().map(String::from).unwrap_or_else(|| self.cn.to_string());
                 }
                 v
             }

@@ -167,8 +167,12 @@ pub fn rows(objects: &[AdObject], mode: IdfixMode) -> Vec<Row> {
 }
 
 fn subject(o: &AdObject) -> Subject {
-    let id =
-        o.object_guid.map(|g| g.to_string()).or_else(|| o.dn.clone()).or_else(|| scope::cn_of(o)).unwrap_or_default();
+    let id = o
+        .object_guid
+        .map(|g| g.to_string())
+        .or_else(|| o.dn.as_deref().map(String::from))
+        .or_else(|| scope::cn_of(o))
+        .unwrap_or_default();
     Subject { kind: "ad-object".into(), id, display: o.label(), source: Some(o.source) }
 }
 
@@ -220,7 +224,8 @@ pub fn findings(estate: &Estate, mode: IdfixMode) -> Vec<Finding> {
             if let Some(other) = row.other {
                 let other = &objects[other];
                 subjects.push(subject(other));
-                evidence.insert("other_dn".to_string(), Value::String(other.dn.clone().unwrap_or_default()));
+                evidence
+                    .insert("other_dn".to_string(), Value::String(other.dn.as_deref().unwrap_or_default().to_string()));
             }
             let mut discriminator = format!("{}\u{0}{}", row.attribute, row.value);
             if row.first_holder {

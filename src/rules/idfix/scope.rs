@@ -10,7 +10,7 @@ use crate::model::{AdClass, AdObject, split_dn};
 /// every object class in scope), unescaped.
 pub fn cn_of(o: &AdObject) -> Option<String> {
     if let Some(cn) = &o.cn {
-        return Some(cn.clone());
+        return Some(cn.to_string());
     }
     let dn = o.dn.as_deref()?;
     let first = split_dn(dn).into_iter().next()?;
@@ -79,8 +79,9 @@ pub fn skipped(o: &AdObject, mode: IdfixMode, scope: &Scope) -> bool {
         return true;
     }
     if o.class == AdClass::User {
-        let prefixed =
-            |v: &Option<String>, ps: &[String]| v.as_deref().is_some_and(|v| ps.iter().any(|p| starts_with_ci(v, p)));
+        let prefixed = |v: &Option<crate::model::Text>, ps: &[String]| {
+            v.as_deref().is_some_and(|v| ps.iter().any(|p| starts_with_ci(v, p)))
+        };
         if prefixed(&o.sam_account_name, &scope.user_sam_prefixes)
             || prefixed(&o.mail_nickname, &scope.user_mailnickname_prefixes)
         {

@@ -12,9 +12,9 @@ fn obj(cn: &str, class: AdClass) -> AdObject {
         _ => "Staff",
     };
     AdObject {
-        dn: Some(format!("CN={cn},OU={ou},DC=contoso,DC=com")),
-        cn: Some(cn.to_string()),
-        display_name: Some(cn.to_string()),
+        dn: Some(crate::model::Text::from(format!("CN={cn},OU={ou},DC=contoso,DC=com"))),
+        cn: Some(cn.into()),
+        display_name: Some(cn.into()),
         class,
         ..Default::default()
     }
@@ -58,11 +58,11 @@ fn assert_row(o: AdObject, mode: IdfixMode, expected: (&str, &str, &str, &str, &
 }
 
 fn upn(v: &str) -> AdObject {
-    with(user("Pat Doe"), |o| o.upn = Some(v.to_string()))
+    with(user("Pat Doe"), |o| o.upn = Some(v.into()))
 }
 
 fn proxy(v: &str) -> AdObject {
-    with(user("Pat Doe"), |o| o.proxy_addresses = vec![v.to_string()])
+    with(user("Pat Doe"), |o| o.proxy_addresses = vec![v.into()])
 }
 
 // ---- §5 worked examples (Multi-Tenant) ------------------------------------------------------------
@@ -152,11 +152,11 @@ fn example_display_name_absent() {
 #[test]
 fn length_limits_count_utf16_units_and_truncate() {
     let long = "é".repeat(64);
-    let o = with(user("Long Given"), |o| o.given_name = Some(long.clone()));
+    let o = with(user("Long Given"), |o| o.given_name = Some(crate::model::Text::from(long.clone())));
     assert_row(o, MultiTenant, ("givenName", "Length", &long, &"é".repeat(63), "EDIT"));
     // Surrogate pairs count two units: 32 emoji = 64 units > 63.
     let emoji = "😀".repeat(32);
-    let rows = one(with(user("Emoji"), |o| o.given_name = Some(emoji.clone())), MultiTenant);
+    let rows = one(with(user("Emoji"), |o| o.given_name = Some(crate::model::Text::from(emoji.clone()))), MultiTenant);
     assert_eq!(rows[0].1, "Length");
     assert_eq!(rows[0].3, "😀".repeat(31), "the pair cut in half is dropped");
     // sAMAccountName: 20 for users, 256 for other classes (inetOrgPerson included).
@@ -314,7 +314,7 @@ fn skip_rules_multi_tenant() {
     let hidden = with(user("Sync Account"), |o| {
         o.display_name = Some("MSOL_AD_Sync".into());
         o.ms_exch_hide_from_address_lists = Some(true);
-        o.given_name = Some("x".repeat(70));
+        o.given_name = Some(crate::model::Text::from("x".repeat(70)));
     });
     assert!(rows(std::slice::from_ref(&hidden), MultiTenant).is_empty());
     assert!(!rows(&[with(hidden, |o| o.ms_exch_hide_from_address_lists = Some(false))], MultiTenant).is_empty());
@@ -524,8 +524,11 @@ fn output_does_not_depend_on_input_order() {
     let mut objs: Vec<AdObject> = (0..40)
         .map(|i| {
             named(&format!("User {i:02}"), |o| {
-                o.upn = Some(format!("u{}@contoso.local", i % 7));
-                o.proxy_addresses = vec![format!("SMTP:u{}@contoso.com", i % 5), format!("smtp:x{i}:y@contoso.com")];
+                o.upn = Some(crate::model::Text::from(format!("u{}@contoso.local", i % 7)));
+                o.proxy_addresses = vec![
+                    crate::model::Text::from(format!("SMTP:u{}@contoso.com", i % 5)),
+                    crate::model::Text::from(format!("smtp:x{i}:y@contoso.com")),
+                ];
                 o.object_guid = Some(Guid::from_ad_bytes(&[i as u8; 16]).unwrap());
             })
         })
@@ -564,14 +567,14 @@ fn output_does_not_depend_on_input_order() {
 fn ded(cn: &str, class: AdClass, f: impl FnOnce(&mut AdObject)) -> AdObject {
     with(obj(cn, class.clone()), |o| {
         let mail = format!("{}@contoso.com", cn.to_lowercase().replace(' ', "."));
-        o.mail_nickname = Some(cn.to_lowercase().replace(' ', ""));
+        o.mail_nickname = Some(crate::model::Text::from(cn.to_lowercase().replace(' ', "")));
         if class == AdClass::User {
             o.home_mdb = Some("CN=DB01,CN=Databases,DC=contoso,DC=com".into());
         }
         if class == AdClass::Contact {
-            o.target_address = Some(format!("SMTP:{mail}"));
+            o.target_address = Some(crate::model::Text::from(format!("SMTP:{mail}")));
         }
-        o.mail = Some(mail);
+        o.mail = Some(crate::model::Text::from(mail));
         f(o)
     })
 }
@@ -585,13 +588,22 @@ fn dedicated_display_name_trim_and_group_blank() {
     let long = "G".repeat(300);
     let g = ded("Sales", AdClass::Group, |o| {
         o.display_name = None;
-        o.cn = Some(long.clone());
+        o.cn = Some(crate::model::Text::from(long.clone()));
     });
     assert_row(g, Dedicated, ("displayName", "Blank", "", &"G".repeat(255), "EDIT"));
     // 256 is allowed in Dedicated, not in Multi-Tenant.
     let d256 = "d".repeat(256);
-    assert!(rows(&[ded("Jo Doe", AdClass::User, |o| o.display_name = Some(d256.clone()))], Dedicated).is_empty());
-    assert_eq!(one(with(user("Jo Doe"), |o| o.display_name = Some(d256)), MultiTenant)[0].1, "Length");
+    assert!(
+        rows(
+            &[ded("Jo Doe", AdClass::User, |o| o.display_name = Some(crate::model::Text::from(d256.clone())))],
+            Dedicated
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        one(with(user("Jo Doe"), |o| o.display_name = Some(crate::model::Text::from(d256))), MultiTenant)[0].1,
+        "Length"
+    );
 }
 
 #[test]
