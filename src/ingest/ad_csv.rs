@@ -410,6 +410,8 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
              `ObjectClass` to the `Select-Object` list",
         );
     }
+    // One object per line at most: sized once instead of growing by doubling (a million rows).
+    ex.ad_objects.reserve(memchr::memchr_iter(b'\n', input.text.as_bytes()).count());
     while file.next_row(&mut ex, input)? {
         let o = mapper.map_row(&file, input.at(file.line()));
         ex.ad_objects.push(o);

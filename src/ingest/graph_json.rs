@@ -413,22 +413,20 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
         }
     };
 
-    // Records, and the file's entity from the first element when the context did not say.
-    let mut recs: Vec<Rec<'_>> = Vec::with_capacity(items.len());
-    for raw in items {
-        if let Some(r) = ju::record(&cx.doc, &mut cx.t, raw, "the response") {
-            recs.push(r);
-        }
-    }
+    // The file's entity from the first record that tells, when the context did not say. Records
+    // are then split and read one at a time (a page holds up to 100k users: splitting them all
+    // first would hold every member list at once).
+    let first_line = items.iter().find(|raw| ju::shape(raw) == Shape::Object).map(|raw| cx.doc.line_of(raw));
     if file_entity.is_none() {
-        file_entity = recs.iter().find_map(rec_entity);
+        file_entity =
+            items.iter().find_map(|raw| ju::object(raw).and_then(|o| rec_entity(&Rec::new(o, cx.doc.line_of(raw)))));
     }
     let entity = match file_entity {
         Some(Ok(e)) => e,
         Some(Err(name)) => {
             return Err(ReadError::new(1, format!("{} is not read", unsupported_entity(&name))));
         }
-        None if recs.is_empty() => {
+        None if first_line.is_none() => {
             cx.ex.issue(
                 input.at(0),
                 codes::EMPTY_EXPORT,
@@ -440,14 +438,25 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
         }
         None => {
             return Err(ReadError::new(
-                recs.first().map(|r| r.line).unwrap_or(1),
+                first_line.unwrap_or(1),
                 "cannot tell which Microsoft Graph objects this file holds (no @odata.context, @odata.type or known properties): export the raw Graph response, including @odata.context",
             ));
         }
     };
 
     let first_user = cx.ex.cloud_objects.len();
-    for r in &recs {
+    if matches!(entity, Entity::Users | Entity::Groups | Entity::Contacts | Entity::DirectoryObjects) {
+        cx.ex.cloud_objects.reserve(items.len());
+    }
+    let mut n_recs = 0usize;
+    let mut pascal = false;
+    for raw in items {
+        let Some(r) = ju::record(&cx.doc, &mut cx.t, raw, "the response") else { continue };
+        let r = &r;
+        if n_recs == 0 {
+            pascal = r.obj.keys().any(|k| k == "Id" || k == "UserPrincipalName");
+        }
+        n_recs += 1;
         r.check_placeholders(&mut cx.t);
         let e = if entity == Entity::DirectoryObjects {
             match rec_entity(r) {
@@ -473,7 +482,6 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let users: Vec<usize> =
         (first_user..cx.ex.cloud_objects.len()).filter(|&i| cx.ex.cloud_objects[i].kind == CloudKind::User).collect();
     if !users.is_empty() {
-        let pascal = recs.first().is_some_and(|r| r.obj.keys().any(|k| k == "Id" || k == "UserPrincipalName"));
         let with = users.iter().filter(|&&i| cx.ex.cloud_objects[i].sync_fields_exported).count();
         let all_null = users.iter().all(|&i| {
             let u = &cx.ex.cloud_objects[i];
@@ -550,7 +558,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     cx.ex.kind = format!("graph-json:{}", kind_entity.name());
     cx.t.flush(input, &mut cx.ex);
     cx.ex.count_records();
-    if recs.is_empty() {
+    if n_recs == 0 {
         cx.ex.issue(
             input.at(0),
             codes::EMPTY_EXPORT,

@@ -1048,6 +1048,8 @@ pub fn generalized_time(v: &str) -> Option<String> {
 /// Reader.
 pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let mut r = Reader::new(input);
+    // One object per `dn:` line at most: sized once instead of growing by doubling.
+    r.ex.ad_objects.reserve(memchr::memmem::find_iter(input.text.as_bytes(), "\ndn:").count() + 1);
     parse(input.text, |item| r.item(item));
     r.finish()
 }
