@@ -3,6 +3,11 @@
 #
 #   fuzz/run.sh                     # every target, 30 s each
 #   FUZZ_SECONDS=600 fuzz/run.sh ldif graph_json
+#   FUZZ_RUNS=10000000 FUZZ_SECONDS=0 fuzz/run.sh anchor   # stop after 10 million executions
+#
+# Built with -O (optimised), -a (debug assertions and overflow checks on, so an arithmetic
+# overflow is a crash) and without a sanitizer by default (FUZZ_SANITIZER=address to add ASan:
+# the readers are safe Rust, and ASan costs about half the executions).
 #
 # Needs `cargo install cargo-fuzz`. libFuzzer and the sanitizers need nightly compiler flags; on a
 # stable toolchain RUSTC_BOOTSTRAP=1 unlocks them (set below unless already set). New corpus entries
@@ -14,20 +19,22 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP="${RUSTC_BOOTSTRAP:-1}"
 seconds="${FUZZ_SECONDS:-30}"
+runs="${FUZZ_RUNS:--1}"
+sanitizer="${FUZZ_SANITIZER:-none}"
 rss_mb="${FUZZ_RSS_MB:-1024}"
-max_len="${FUZZ_MAX_LEN:-65536}"
+max_len="${FUZZ_MAX_LEN:-8192}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo fuzz list)
 fi
-cargo fuzz build -O >/dev/null
+cargo fuzz build -O -a -s "$sanitizer" >/dev/null
 status=0
 for t in "${targets[@]}"; do
   scratch="target/corpus-$t"
   mkdir -p "$scratch" "corpus/$t"
-  echo "== $t (${seconds}s)"
-  if ! cargo fuzz run -O "$t" "$scratch" "corpus/$t" -- \
-      -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -max_len="$max_len" -timeout=10 \
+  echo "== $t (${seconds}s, runs $runs)"
+  if ! cargo fuzz run -O -a -s "$sanitizer" "$t" "$scratch" "corpus/$t" -- \
+      -max_total_time="$seconds" -runs="$runs" -rss_limit_mb="$rss_mb" -max_len="$max_len" -timeout=10 \
       -print_final_stats=1 2>&1 | tee "target/fuzz-$t.log" | grep -E "^(stat::number_of_executed_units|==[0-9]+== ERROR|SUMMARY|Done)"; then
     :
   fi
