@@ -180,51 +180,108 @@ pub fn sniff_header(text: &str) -> Option<SniffedHeader<'_>> {
 }
 
 /// The fields of one header line, or `None` when it holds no record.
-///
-/// Sniffing runs several times per file (every CSV-like format asks), and building a CSV parser's
-/// state machine costs far more than reading one line with it, so one parser per delimiter is kept
-/// per thread and reset between uses.
 fn split_header_line(line: &str, delimiter: u8) -> Option<Vec<String>> {
-    use csv_core::ReadRecordResult as R;
-    thread_local! {
-        static PARSERS: std::cell::RefCell<Vec<(u8, csv_core::Reader)>> = const { std::cell::RefCell::new(Vec::new()) };
+    let mut tok = Tokenizer::new(delimiter);
+    let mut pos = 0;
+    tok.next_record(line.as_bytes(), &mut pos).ok()?.then(|| tok.fields().map(str::to_string).collect())
+}
+
+thread_local! {
+    /// Idle CSV parsers by delimiter. Building one (csv-core compiles a state machine) costs far more
+    /// than reading a header line with it, and sniffing asks several times per file.
+    static PARSERS: std::cell::RefCell<Vec<(u8, csv_core::Reader)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Splits CSV text into records with a pooled csv-core parser (RFC 4180 quoting, any delimiter, a
+/// varying number of fields per record); the parser goes back to the pool when dropped.
+struct Tokenizer {
+    delimiter: u8,
+    parser: Option<csv_core::Reader>,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// The current record's fields, concatenated (`ends` splits them).
+    record: String,
+    fields: usize,
+}
+
+impl Tokenizer {
+    fn new(delimiter: u8) -> Self {
+        let pooled =
+            PARSERS.with_borrow_mut(|p| p.iter().position(|(d, _)| *d == delimiter).map(|i| p.swap_remove(i).1));
+        let mut parser = pooled.unwrap_or_else(|| csv_core::ReaderBuilder::new().delimiter(delimiter).build());
+        parser.reset();
+        Self {
+            delimiter,
+            parser: Some(parser),
+            out: vec![0; 1024],
+            ends: vec![0; 64],
+            record: String::new(),
+            fields: 0,
+        }
     }
-    PARSERS.with_borrow_mut(|parsers| {
-        let at = match parsers.iter().position(|(d, _)| *d == delimiter) {
-            Some(i) => i,
-            None => {
-                parsers.push((delimiter, csv_core::ReaderBuilder::new().delimiter(delimiter).build()));
-                parsers.len() - 1
-            }
-        };
-        let rdr = &mut parsers[at].1;
-        rdr.reset();
-        let input = line.as_bytes();
-        // Unquoting never lengthens a field, and there are at most one more fields than bytes.
-        let mut out = vec![0u8; input.len()];
-        let mut ends = vec![0usize; input.len() + 1];
-        let (mut nin, mut nout, mut nend) = (0, 0, 0);
+
+    /// Reads the next record of `input` from `*pos` (advanced past it). `Ok(false)` at the end.
+    fn next_record(&mut self, input: &[u8], pos: &mut usize) -> Result<bool, &'static str> {
+        use csv_core::ReadRecordResult as R;
+        let Some(parser) = self.parser.as_mut() else { return Ok(false) };
+        let (mut nout, mut nend) = (0, 0);
         loop {
-            // An empty input slice tells the parser the input has ended.
-            let (res, i, o, e) = rdr.read_record(&input[nin..], &mut out[nout..], &mut ends[nend..]);
-            (nin, nout, nend) = (nin + i, nout + o, nend + e);
+            // Once the input is used up, the empty slice tells the parser that it has ended.
+            let rest = input.get(*pos..).unwrap_or_default();
+            let (res, i, o, e) = parser.read_record(rest, &mut self.out[nout..], &mut self.ends[nend..]);
+            (*pos, nout, nend) = (*pos + i, nout + o, nend + e);
             match res {
                 R::InputEmpty => {}
+                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
                 R::Record => break,
-                R::End | R::OutputFull | R::OutputEndsFull => return None,
+                R::End => {
+                    self.fields = 0;
+                    return Ok(false);
+                }
             }
         }
-        let mut start = 0;
-        let fields = ends[..nend]
-            .iter()
-            .map(|&end| {
-                let f = String::from_utf8_lossy(&out[start..end]).into_owned();
-                start = end;
-                f
-            })
-            .collect();
-        Some(fields)
-    })
+        // Delimiters and quotes are ASCII, so the unquoted fields of UTF-8 text stay UTF-8.
+        let text = std::str::from_utf8(&self.out[..nout]).map_err(|_| "a field is not valid UTF-8")?;
+        self.record.clear();
+        self.record.push_str(text);
+        self.fields = nend;
+        Ok(true)
+    }
+
+    /// Number of fields of the current record.
+    fn len(&self) -> usize {
+        self.fields
+    }
+
+    /// Field `i` of the current record.
+    fn field(&self, i: usize) -> Option<&str> {
+        if i >= self.fields {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.record.get(start..self.ends[i])
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &str> {
+        (0..self.fields).filter_map(|i| self.field(i))
+    }
+}
+
+impl Drop for Tokenizer {
+    fn drop(&mut self) {
+        if let Some(parser) = self.parser.take() {
+            let delimiter = self.delimiter;
+            // During thread teardown the pool may already be gone: then the parser is simply dropped.
+            let _ = PARSERS.try_with(|p| {
+                if let Ok(mut p) = p.try_borrow_mut()
+                    && p.len() < 8
+                {
+                    p.push((delimiter, parser));
+                }
+            });
+        }
+    }
 }
 
 /// The first `limit` bytes of `text`, cut back to a character boundary.
@@ -251,9 +308,11 @@ pub struct CsvFile<'a> {
     pub header_line: u32,
     text: &'a str,
     base: usize,
-    reader: csv::Reader<&'a [u8]>,
+    /// Bytes of `text` after the prelude, and how far the tokenizer has read them.
+    body: &'a [u8],
+    pos: usize,
+    tok: Tokenizer,
     lines: LineIndex<'a>,
-    record: csv::StringRecord,
     line: u32,
     rows: usize,
     bad_rows: usize,
@@ -267,19 +326,15 @@ impl<'a> CsvFile<'a> {
         let after = text.get(p.header_start..).unwrap_or("");
         let first_line = after.split('\n').next().unwrap_or("");
         let delimiter = sniff_delimiter(head(first_line, SNIFF_LIMIT));
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(after.as_bytes());
+        let mut tok = Tokenizer::new(delimiter);
+        let mut pos = 0;
         let mut lines = LineIndex::new(text);
         let header_line = lines.line_of(p.header_start);
-        let mut rec = csv::StringRecord::new();
-        let got = reader.read_record(&mut rec).map_err(|e| csv_error(header_line, &e))?;
-        if !got || rec.iter().all(|f| f.trim().is_empty()) {
+        let got = tok.next_record(after.as_bytes(), &mut pos).map_err(|e| csv_error(header_line, e))?;
+        if !got || tok.fields().all(|f| f.trim().is_empty()) {
             return Err(ReadError::new(header_line, "no header line: the CSV holds no column names"));
         }
-        let header = Header::new(rec.iter().map(str::to_string).collect());
+        let header = Header::new(tok.fields().map(str::to_string).collect());
         if let Some((a, b)) = header.duplicate() {
             return Err(ReadError::new(
                 header_line,
@@ -300,9 +355,10 @@ impl<'a> CsvFile<'a> {
             header_line,
             text,
             base: p.header_start,
-            reader,
+            body: after.as_bytes(),
+            pos,
+            tok,
             lines,
-            record: csv::StringRecord::new(),
             line: header_line,
             rows: 0,
             bad_rows: 0,
@@ -313,18 +369,19 @@ impl<'a> CsvFile<'a> {
     /// become `IN002` issues. Returns false at the end of the file.
     pub fn next_row(&mut self, ex: &mut Extract, input: &Input<'_>) -> Result<bool, ReadError> {
         loop {
-            let got = self.reader.read_record(&mut self.record).map_err(|e| csv_error(self.line, &e))?;
+            let start = self.pos;
+            let got = self.tok.next_record(self.body, &mut self.pos).map_err(|e| csv_error(self.line, e))?;
             if !got {
                 self.finish(ex, input);
                 return Ok(false);
             }
-            let mut off = self.base + self.record.position().map_or(0, |p| p.byte() as usize);
+            let mut off = self.base + start;
             let bytes = self.text.as_bytes();
             while off < bytes.len() && matches!(bytes[off], b'\r' | b'\n') {
                 off += 1;
             }
             self.line = self.lines.line_of(off);
-            if self.record.len() == self.header.len() {
+            if self.tok.len() == self.header.len() {
                 self.rows += 1;
                 return Ok(true);
             }
@@ -336,7 +393,7 @@ impl<'a> CsvFile<'a> {
                     format!(
                         "row has {} fields but the header has {} columns: row skipped; a value with an unquoted \
                          delimiter or a hand edit broke it, export again with Export-Csv",
-                        self.record.len(),
+                        self.tok.len(),
                         self.header.len()
                     ),
                 );
@@ -369,11 +426,11 @@ impl<'a> CsvFile<'a> {
     }
     /// Field `i` of the current row; `None` when empty (PowerShell writes `$null` as an empty field).
     pub fn get(&self, i: usize) -> Option<&str> {
-        self.record.get(i).filter(|v| !v.is_empty())
+        self.tok.field(i).filter(|v| !v.is_empty())
     }
 }
 
-fn csv_error(line: u32, e: &csv::Error) -> ReadError {
+fn csv_error(line: u32, e: impl std::fmt::Display) -> ReadError {
     ReadError::new(line, format!("malformed CSV: {e}"))
 }
 
@@ -832,6 +889,26 @@ mod tests {
             // The cached parser is reset between uses.
             assert_eq!(split_header_line(line, d), want, "{line:?} again");
         }
+    }
+
+    #[test]
+    fn records_split_as_the_csv_crate_does() {
+        let text = "\"a\",\"b\"\r\n\"multi\nline\",x\r\n\r\n\n1,\"say \"\"hi\"\"\"\r\nshort\nä,ö,ü\n\"open,quote\nlast";
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let want: Vec<Vec<String>> = rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+        let mut tok = Tokenizer::new(b',');
+        let (mut pos, mut got) = (0, Vec::new());
+        while tok.next_record(text.as_bytes(), &mut pos).unwrap() {
+            got.push(tok.fields().map(str::to_string).collect::<Vec<_>>());
+        }
+        assert_eq!(got, want);
+        assert_eq!(pos, text.len());
+        // Records longer than the initial buffers.
+        let long = format!("{},{}\n", "x".repeat(5000), vec!["y"; 300].join(","));
+        let mut tok = Tokenizer::new(b',');
+        let mut pos = 0;
+        assert!(tok.next_record(long.as_bytes(), &mut pos).unwrap());
+        assert_eq!((tok.len(), tok.field(0).map(str::len), tok.field(300)), (301, Some(5000), Some("y")));
     }
 
     #[test]
