@@ -33,13 +33,13 @@ for t in "${targets[@]}"; do
   scratch="target/corpus-$t"
   mkdir -p "$scratch" "corpus/$t"
   echo "== $t (${seconds}s, runs $runs)"
-  if ! cargo fuzz run -O -a -s "$sanitizer" "$t" "$scratch" "corpus/$t" -- \
+  rc=0
+  cargo fuzz run -O -a -s "$sanitizer" "$t" "$scratch" "corpus/$t" -- \
       -max_total_time="$seconds" -runs="$runs" -rss_limit_mb="$rss_mb" -max_len="$max_len" -timeout=10 \
-      -print_final_stats=1 2>&1 | tee "target/fuzz-$t.log" | grep -E "^(stat::number_of_executed_units|==[0-9]+== ERROR|SUMMARY|Done)"; then
-    :
-  fi
-  if grep -q -E "ERROR: libFuzzer|deadly signal|panicked at|SUMMARY: " "target/fuzz-$t.log"; then
-    echo "!! $t crashed: see fuzz/target/fuzz-$t.log and fuzz/artifacts/$t/"
+      -print_final_stats=1 >"target/fuzz-$t.log" 2>&1 || rc=$?
+  grep -E "^(stat::number_of_executed_units|==[0-9]+== ERROR|SUMMARY|Done)" "target/fuzz-$t.log" || true
+  if [ "$rc" -ne 0 ] || grep -q -E "ERROR: libFuzzer|deadly signal|panicked at|SUMMARY: " "target/fuzz-$t.log"; then
+    echo "!! $t failed (exit $rc: a crash, or the target did not build): see fuzz/target/fuzz-$t.log and fuzz/artifacts/$t/"
     status=1
   fi
 done

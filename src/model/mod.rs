@@ -174,6 +174,10 @@ impl AdObject {
     }
     /// A human label for reports: displayName, else UPN, else sAMAccountName, else DN.
     pub fn label(&self) -> String {
+        self.name().to_string()
+    }
+    /// [`Self::label`] without the copy.
+    pub fn name(&self) -> &str {
         self.display_name
             .as_deref()
             .or(self.upn.as_deref())
@@ -181,7 +185,6 @@ impl AdObject {
             .or(self.dn.as_deref())
             .or(self.cn.as_deref())
             .unwrap_or("(unnamed object)")
-            .to_string()
     }
     /// Value of an [`EXTRA_ATTRIBUTES`] attribute (case-insensitive name).
     pub fn extra(&self, name: &str) -> Option<&str> {
@@ -355,13 +358,16 @@ impl CloudObject {
     }
     /// A human label for reports.
     pub fn label(&self) -> String {
+        self.name().to_string()
+    }
+    /// [`Self::label`] without the copy.
+    pub fn name(&self) -> &str {
         self.display_name
             .as_deref()
             .or(self.upn.as_deref())
             .or(self.mail.as_deref())
             .or(self.id.as_deref())
             .unwrap_or("(unnamed object)")
-            .to_string()
     }
     /// True for B2B guests (`userType` Guest or an `#EXT#` UPN).
     pub fn is_guest(&self) -> bool {

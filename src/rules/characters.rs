@@ -278,7 +278,7 @@ impl<'a> Cx<'a> {
     }
 
     fn check_upn(&self, i: u32, o: &AdObject, out: &mut Vec<Finding>) {
-        let label = o.label();
+        let label = o.name();
         let upn = match o.upn.as_deref() {
             Some(u) if !u.trim().is_empty() => u,
             _ => {
@@ -616,7 +616,7 @@ impl<'a> Cx<'a> {
 
     fn check_mail(&self, i: u32, o: &AdObject, out: &mut Vec<Finding>) {
         let Some(mail) = o.mail.as_deref() else { return };
-        let label = o.label();
+        let label = o.name();
         let r = check_address(mail, &self.p.mail_invalid, true);
         let n = mail.chars().count();
         if !r.is_clean() || n > self.p.mail_max {
@@ -727,8 +727,12 @@ impl<'a> Cx<'a> {
     }
 
     fn check_proxies(&self, i: u32, o: &AdObject, out: &mut Vec<Finding>) {
-        let label = o.label();
-        let own: BTreeSet<String> = o.proxy_addresses.iter().map(|p| p.as_str().to_lowercase()).collect();
+        // Labels and the lower-cased set of the object's addresses are only needed for a finding.
+        let label = || o.name();
+        let own = std::cell::OnceCell::new();
+        let own = || -> &BTreeSet<String> {
+            own.get_or_init(|| o.proxy_addresses.iter().map(|p| p.as_str().to_lowercase()).collect())
+        };
         for v in &o.proxy_addresses {
             let (prefix, addr) = match v.split_once(':') {
                 Some((p, a)) if !p.is_empty() => (p, a),
@@ -745,7 +749,7 @@ impl<'a> Cx<'a> {
                         "CH007",
                         i,
                         o,
-                        format!("proxyAddress `{v}` of {label} has no address type"),
+                        format!("proxyAddress `{v}` of {} has no address type", label()),
                         ev,
                         &format!("proxyAddresses:{}", v.to_lowercase()),
                     );
@@ -754,32 +758,35 @@ impl<'a> Cx<'a> {
             };
             let kind = prefix.to_lowercase();
             let mut problems = Vec::new();
-            let r;
-            let fixed;
-            if kind == "smtp" {
-                r = check_address(addr, &self.p.proxy_smtp_invalid, true);
-                fixed = format!("{prefix}:{}", self.fixer(o, false).address(addr, &self.p.proxy_smtp_invalid));
-            } else if self.p.proxy_control_only_types.contains(&kind) {
-                r = AddrCheck { bad: addr.chars().filter(|c| c.is_control()).collect(), ..Default::default() };
-                fixed = format!("{prefix}:{}", addr.chars().filter(|c| !c.is_control()).collect::<String>());
+            let control_only = kind != "smtp" && self.p.proxy_control_only_types.contains(&kind);
+            let r = if kind == "smtp" {
+                check_address(addr, &self.p.proxy_smtp_invalid, true)
+            } else if control_only {
+                AddrCheck { bad: addr.chars().filter(|c| c.is_control()).collect(), ..Default::default() }
             } else {
-                r = check_address(addr, &self.p.proxy_other_invalid, false);
-                let kept: String =
-                    addr.chars().filter(|c| !c.is_whitespace() && !self.p.proxy_other_invalid.contains(*c)).collect();
-                fixed = format!("{prefix}:{kept}");
-            }
-            problems.extend(r.problems.iter().cloned());
+                check_address(addr, &self.p.proxy_other_invalid, false)
+            };
             let n = v.chars().count();
-            if n > self.p.proxy_max {
-                problems.push(format!("{n} characters (limit {})", self.p.proxy_max));
-            }
             if r.is_clean() && n <= self.p.proxy_max {
                 continue;
             }
+            let fixed = if kind == "smtp" {
+                format!("{prefix}:{}", self.fixer(o, false).address(addr, &self.p.proxy_smtp_invalid))
+            } else if control_only {
+                format!("{prefix}:{}", addr.chars().filter(|c| !c.is_control()).collect::<String>())
+            } else {
+                let kept: String =
+                    addr.chars().filter(|c| !c.is_whitespace() && !self.p.proxy_other_invalid.contains(*c)).collect();
+                format!("{prefix}:{kept}")
+            };
+            problems.extend(r.problems.iter().cloned());
+            if n > self.p.proxy_max {
+                problems.push(format!("{n} characters (limit {})", self.p.proxy_max));
+            }
             let fixed: String = fixed.chars().take(self.p.proxy_max).collect();
             let addr_empty = fixed.split_once(':').is_none_or(|(_, a)| a.is_empty());
-            let already = own.contains(&fixed.to_lowercase())
-                || (kind == "smtp" && own.contains(&format!("smtp:{}", fixed[prefix.len() + 1..].to_lowercase())));
+            let already = own().contains(&fixed.to_lowercase())
+                || (kind == "smtp" && own().contains(&format!("smtp:{}", fixed[prefix.len() + 1..].to_lowercase())));
             let (proposed, action) =
                 if addr_empty || already { (Value::Null, "REMOVE") } else { (json!(fixed), "EDIT") };
             let ev = evidence([
@@ -796,7 +803,7 @@ impl<'a> Cx<'a> {
                 "CH007",
                 i,
                 o,
-                format!("proxyAddress `{v}` of {label} is invalid: {}", r.summary(&problems)),
+                format!("proxyAddress `{v}` of {} is invalid: {}", label(), r.summary(&problems)),
                 ev,
                 &format!("proxyAddresses:{}", v.to_lowercase()),
             );
@@ -832,7 +839,7 @@ impl<'a> Cx<'a> {
                 ("proposed_value", json!(proposed)),
                 ("action", json!("EDIT")),
             ]);
-            self.push(out, "CH017", i, o, format!("{label} has {what}"), ev, "proxyAddresses");
+            self.push(out, "CH017", i, o, format!("{} has {what}", label()), ev, "proxyAddresses");
         }
     }
 
@@ -877,7 +884,7 @@ impl<'a> Cx<'a> {
     }
 
     fn check_non_ascii(&self, i: u32, o: &AdObject, out: &mut Vec<Finding>) {
-        let label = o.label();
+        let label = o.name();
         let fx = |attr: &str, v: &str| -> String {
             match attr {
                 "userPrincipalName" => {
@@ -1065,14 +1072,26 @@ impl AddrCheck {
 /// Checks an address: whitespace and characters of `invalid` (ASCII only; non-ASCII is CH014's), and
 /// when `smtp` the form `local@domain` (one `@`, no stray `:`, no empty labels, dots not at the ends).
 fn check_address(a: &str, invalid: &str, smtp: bool) -> AddrCheck {
-    let mut r = AddrCheck {
-        bad: a.chars().filter(|c| c.is_whitespace() || c.is_control() || invalid.contains(*c)).collect(),
-        ..Default::default()
+    // Called for every address of every object: ASCII characters are looked up in a bit set.
+    let (mut ascii, mut other) = (0u128, false);
+    for c in invalid.chars() {
+        if c.is_ascii() {
+            ascii |= 1 << (c as u32);
+        } else {
+            other = true;
+        }
+    }
+    let is_bad = |c: char| {
+        c.is_whitespace()
+            || c.is_control()
+            || if c.is_ascii() { ascii >> (c as u32) & 1 == 1 } else { other && invalid.contains(c) }
     };
+    let mut r = AddrCheck { bad: a.chars().filter(|&c| is_bad(c)).collect(), ..Default::default() };
     if !smtp {
         return r;
     }
-    let core: String = a.chars().filter(|c| !r.bad.contains(c)).collect();
+    let core: std::borrow::Cow<str> =
+        if r.bad.is_empty() { a.into() } else { a.chars().filter(|c| !r.bad.contains(c)).collect::<String>().into() };
     if core.contains(':') {
         r.problems.push("`:` inside the address (only the type prefix may end with `:`)".into());
     }

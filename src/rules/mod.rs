@@ -129,12 +129,18 @@ fn duplicates_family(ctx: &Context<'_>) -> Vec<Finding> {
 
 /// Runs every rule family and returns the findings (unsorted).
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_with_progress(ctx, &|_| {})
+}
+
+/// [`run`], calling `done` with each family's name as it finishes (families run in parallel).
+pub fn run_with_progress(ctx: &Context<'_>, done: &(dyn Fn(&str) + Sync)) -> Vec<Finding> {
     FAMILIES
         .par_iter()
         .flat_map_iter(|(name, family)| {
             let t = std::time::Instant::now();
             let found = family(ctx);
             crate::app::timing(&format!("rules/{name} ({} findings)", found.len()), t);
+            done(name);
             found
         })
         .collect()
