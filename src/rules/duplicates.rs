@@ -197,20 +197,9 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     }
     let cx = Cx { e, ctx, ns_of_forest, domains: TenantDomains::of_estate(e), block_soft, twin_of };
 
-    // The index: (namespace, value) → holders.
-    let ad_entries: Vec<AdEntry> = e
-        .ad_objects
-        .par_iter()
-        .enumerate()
-        .filter(|(i, _)| in_scope[*i])
-        .map(|(i, o)| {
-            (
-                i as u32,
-                ad_values(o),
-                o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty()),
-            )
-        })
-        .collect();
+    // The index: (namespace, value) → holders. Most values have one holder, so the values are first
+    // counted by hash (8 bytes each) and only those held at least twice get a string-keyed entry:
+    // at a million objects the full index held millions of strings at once.
     let mut is_target = vec![false; e.tenants.len()];
     for ns in &cx.ns_of_forest {
         for &t in ns {
@@ -219,29 +208,97 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             }
         }
     }
-    let mut index: HashMap<(u32, String), Vec<(Who, Attr)>> = crate::hash::map_with_capacity(ad_entries.len() * 4);
-    let mut nicks: HashMap<(u32, String), Vec<(Who, Attr)>> = crate::hash::map_with_capacity(ad_entries.len());
-    for (i, vals, nick) in ad_entries {
-        let ns = &cx.ns_of_forest[e.ad_objects[i as usize].forest as usize];
-        for &n in ns {
-            for (a, v) in &vals {
-                index.entry((n, v.clone())).or_default().push((Who::Ad(i), *a));
+    let cloud_in = |c: usize, co: &crate::model::CloudObject| {
+        is_target.get(co.tenant as usize).copied().unwrap_or(false)
+            && cx.twin_of[c].is_none()
+            && co.sync_fields_exported
+    };
+    let key_hash = |n: u32, v: &str| {
+        use std::hash::Hasher;
+        let mut h = crate::hash::FastHasher::default();
+        h.write_u32(n);
+        h.write(v.as_bytes());
+        h.finish()
+    };
+    // Each AD object's distinct (namespace, value) hashes; its nickname's apart.
+    let ad_hashes: Vec<(Vec<u64>, Vec<u64>)> = e
+        .ad_objects
+        .par_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            if !in_scope[i] {
+                return (Vec::new(), Vec::new());
             }
-            if let Some(k) = &nick {
-                nicks.entry((n, k.clone())).or_default().push((Who::Ad(i), Attr::MailNickname));
+            let ns = &cx.ns_of_forest[o.forest as usize];
+            let vals = ad_values(o);
+            let mut hs: Vec<u64> = ns.iter().flat_map(|&n| vals.iter().map(move |(_, v)| key_hash(n, v))).collect();
+            hs.sort_unstable();
+            hs.dedup();
+            let nick = o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
+            let nick_hs = nick.map(|k| ns.iter().map(|&n| key_hash(n, &k)).collect()).unwrap_or_default();
+            (hs, nick_hs)
+        })
+        .collect();
+    let mut seen: HashSetU64 = HashSetU64::with_capacity_and_hasher(ad_hashes.len() * 3, Default::default());
+    let mut shared: HashSetU64 = HashSetU64::default();
+    let mut seen_nick: HashSetU64 = HashSetU64::with_capacity_and_hasher(ad_hashes.len(), Default::default());
+    let mut shared_nick: HashSetU64 = HashSetU64::default();
+    for (hs, nick) in &ad_hashes {
+        for &h in hs {
+            if !seen.insert(h) {
+                shared.insert(h);
+            }
+        }
+        for &h in nick {
+            if !seen_nick.insert(h) {
+                shared_nick.insert(h);
             }
         }
     }
     for (c, co) in e.cloud_objects.iter().enumerate() {
-        if !is_target.get(co.tenant as usize).copied().unwrap_or(false)
-            || cx.twin_of[c].is_some()
-            || !co.sync_fields_exported
-        {
+        if cloud_in(c, co) {
+            for (_, v) in cloud_values(co) {
+                let h = key_hash(co.tenant, &v);
+                if seen.contains(&h) {
+                    shared.insert(h);
+                }
+            }
+        }
+    }
+    drop(seen);
+    drop(seen_nick);
+    let mut index: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::default();
+    let mut nicks: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::default();
+    for (i, (hs, nick)) in ad_hashes.into_iter().enumerate() {
+        let o = &e.ad_objects[i];
+        if !hs.iter().any(|h| shared.contains(h)) && !nick.iter().any(|h| shared_nick.contains(h)) {
+            continue;
+        }
+        let ns = &cx.ns_of_forest[o.forest as usize];
+        let vals = ad_values(o);
+        let nick = o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
+        for &n in ns {
+            for (a, v) in &vals {
+                if shared.contains(&key_hash(n, v)) {
+                    index.entry((n, v.clone())).or_default().push((Who::Ad(i as u32), *a));
+                }
+            }
+            if let Some(k) = &nick
+                && shared_nick.contains(&key_hash(n, k))
+            {
+                nicks.entry((n, k.clone())).or_default().push((Who::Ad(i as u32), Attr::MailNickname));
+            }
+        }
+    }
+    for (c, co) in e.cloud_objects.iter().enumerate() {
+        if !cloud_in(c, co) {
             continue;
         }
         for (a, v) in cloud_values(co) {
             // Only values some AD object holds matter (cloud-only vs cloud-only is Entra's own business).
-            if let Some(h) = index.get_mut(&(co.tenant, v)) {
+            if shared.contains(&key_hash(co.tenant, &v))
+                && let Some(h) = index.get_mut(&(co.tenant, v))
+            {
                 h.push((Who::Cloud(c as u32), a));
             }
         }
@@ -273,12 +330,11 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 type HashSetU32 = crate::hash::FastSet<u32>;
+type HashSetU64 = crate::hash::FastSet<u64>;
 /// (namespace, normalised value).
 type Key = (u32, String);
 /// A value's holders, each with the attributes it holds the value in.
 type Holders = Vec<(Who, Vec<Attr>)>;
-/// In-scope AD object, its address values and its mailNickname.
-type AdEntry = (u32, Vec<(Attr, String)>, Option<String>);
 
 /// `j.smith4417@contoso.onmicrosoft.com` for prefix `j.smith`: the UPN duplicate-attribute resiliency
 /// gives a quarantined object.
