@@ -16,7 +16,7 @@ use super::{Context, cloud_subject, evidence, finding, tenant_subject};
 use crate::findings::{Finding, Subject};
 use crate::graph::{AccountKind, external};
 use crate::hash::{FastMap as HashMap, FastSet as HashSet};
-use crate::model::{CloudKind, Estate, TenantIdx};
+use crate::model::{CloudKind, CloudObject, Estate, TenantIdx};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -316,24 +316,54 @@ fn people_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx,
     let mut by_anchor: HashMap<&str, Vec<u32>> = HashMap::default();
     let mut by_address: HashMap<String, Vec<u32>> = HashMap::default();
     let mut by_name: HashMap<(String, String), Vec<u32>> = HashMap::default();
-    for (i, o) in estate.cloud_objects.iter().enumerate() {
-        if o.kind != CloudKind::User || o.is_guest() {
-            continue;
+    let people = || estate.cloud_objects.iter().enumerate().filter(|(_, o)| o.kind == CloudKind::User && !o.is_guest());
+    let addresses = |o: &CloudObject| {
+        tenancy::addresses(o)
+            .into_iter()
+            .filter(|a| tenancy::domain_of(a).is_some_and(|d| !tenancy::is_microsoft_domain(&d)))
+    };
+    let name = |o: &CloudObject| match (o.display_name.as_deref(), o.surname.as_deref()) {
+        (Some(d), Some(s)) if !d.trim().is_empty() && !s.trim().is_empty() => {
+            Some((d.trim().to_lowercase(), s.trim().to_lowercase()))
         }
+        _ => None,
+    };
+    fn hash<T: std::hash::Hash>(v: &T) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<crate::hash::FastHasher>::default().hash_one(v)
+    }
+    // Addresses and names are counted by hash first; only those two users share get a string key
+    // (a million users' addresses as map keys cost hundreds of megabytes).
+    let (mut seen, mut shared) = (crate::hash::FastSet::<u64>::default(), crate::hash::FastSet::<u64>::default());
+    for (_, o) in people() {
+        for a in addresses(o) {
+            let h = hash(&a);
+            if !seen.insert(h) {
+                shared.insert(h);
+            }
+        }
+        if let Some(n) = name(o) {
+            let h = hash(&n) ^ 1;
+            if !seen.insert(h) {
+                shared.insert(h);
+            }
+        }
+    }
+    drop(seen);
+    for (i, o) in people() {
         let i = i as u32;
         if let Some(a) = o.immutable_id.as_deref().filter(|a| !a.trim().is_empty()) {
             by_anchor.entry(a).or_default().push(i);
         }
-        for a in tenancy::addresses(o) {
-            if tenancy::domain_of(&a).is_some_and(|d| !tenancy::is_microsoft_domain(&d)) {
+        for a in addresses(o) {
+            if shared.contains(&hash(&a)) {
                 by_address.entry(a).or_default().push(i);
             }
         }
-        if let (Some(d), Some(s)) = (o.display_name.as_deref(), o.surname.as_deref())
-            && !d.trim().is_empty()
-            && !s.trim().is_empty()
+        if let Some(n) = name(o)
+            && shared.contains(&(hash(&n) ^ 1))
         {
-            by_name.entry((d.trim().to_lowercase(), s.trim().to_lowercase())).or_default().push(i);
+            by_name.entry(n).or_default().push(i);
         }
     }
     // (pair) → matched object pairs (lower tenant's object, higher tenant's object) → strongest key.
