@@ -328,10 +328,7 @@ fn people_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx,
         }
         _ => None,
     };
-    fn hash<T: std::hash::Hash>(v: &T) -> u64 {
-        use std::hash::{BuildHasher, BuildHasherDefault};
-        BuildHasherDefault::<crate::hash::FastHasher>::default().hash_one(v)
-    }
+    use crate::hash::hash_one as hash;
     // Addresses and names are counted by hash first; only those two users share get a string key
     // (a million users' addresses as map keys cost hundreds of megabytes).
     let (mut seen, mut shared) = (crate::hash::FastSet::<u64>::default(), crate::hash::FastSet::<u64>::default());

@@ -213,13 +213,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             && cx.twin_of[c].is_none()
             && co.sync_fields_exported
     };
-    let key_hash = |n: u32, v: &str| {
-        use std::hash::Hasher;
-        let mut h = crate::hash::FastHasher::default();
-        h.write_u32(n);
-        h.write(v.as_bytes());
-        h.finish()
-    };
+    let key_hash = |n: u32, v: &str| crate::hash::hash_one(&(n, v));
     // Each AD object's distinct (namespace, value) hashes; its nickname's apart.
     let ad_hashes: Vec<(Vec<u64>, Vec<u64>)> = e
         .ad_objects
