@@ -73,7 +73,8 @@ impl Baseline {
     /// Reads a baseline file (or a JSON report, whose findings are taken as the baseline).
     pub fn load(path: &std::path::Path) -> Result<Self, String> {
         let display = crate::ingest::display_path(path);
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{display}: cannot read baseline: {e}"))?;
+        // A baseline may be a whole JSON report, so it gets the export limit, not the settings one.
+        let text = crate::ingest::read_text_file(path, "baseline", crate::ingest::DEFAULT_MAX_FILE_SIZE)?;
         Self::parse(&text, &display)
     }
     /// Parses baseline or report JSON.

@@ -289,7 +289,7 @@ impl Policy {
         };
         let Some(path) = path else { return Ok(Policy::default()) };
         let display = crate::ingest::display_path(&path);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{display}: cannot read policy: {e}"))?;
+        let text = crate::ingest::read_text_file(&path, "policy", crate::ingest::MAX_SETTINGS_FILE_SIZE)?;
         Policy::parse(&text, &display)
     }
 

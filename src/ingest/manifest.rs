@@ -176,7 +176,7 @@ pub fn find(paths: &[PathBuf], given: Option<&Path>) -> Result<Option<Manifest>,
     };
     let Some(path) = candidate else { return Ok(None) };
     let display = super::display_path(&path);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{display}: cannot read manifest: {e}"))?;
+    let text = super::read_text_file(&path, "manifest", super::MAX_SETTINGS_FILE_SIZE)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Manifest::parse(&text, &dir, &display).map(Some)
 }

@@ -427,6 +427,29 @@ pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extr
     }
 }
 
+/// Size limit for the settings files (`estate.toml`, `tenantlint.toml`): 16 MiB, far above any
+/// real one, so a wrong path (a multi-gigabyte export given as `--policy`) fails at once.
+pub const MAX_SETTINGS_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Reads a whole UTF-8 text file of at most `max` bytes (0: no limit). The error names the file,
+/// what it was read as (`what`: "policy", "manifest", "baseline") and the reason or the limit.
+pub fn read_text_file(path: &Path, what: &str, max: u64) -> Result<String, String> {
+    let display = display_path(path);
+    let bytes = read_limited(path, max).map_err(|e| match e {
+        ReadLimited::Io(e) => format!("{display}: cannot read {what}: {e}"),
+        ReadLimited::TooBig(Some(size)) => {
+            format!("{display}: cannot read {what}: file is {size} bytes, over the limit of {max} bytes for a {what}")
+        }
+        ReadLimited::TooBig(None) => {
+            format!("{display}: cannot read {what}: file is over the limit of {max} bytes for a {what}")
+        }
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        format!("{display}: cannot read {what}: not UTF-8 text (invalid byte at offset {at})")
+    })
+}
+
 enum ReadLimited {
     Io(std::io::Error),
     /// The size found in the metadata (None: found over the limit while reading).

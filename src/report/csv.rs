@@ -1,7 +1,7 @@
 //! CSV (`findings.csv`): one row per finding × subject, RFC 4180, for spreadsheets.
 //!
-//! Cells that a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or
-//! carriage return) get a leading `'`: display names come from the directory and may be hostile.
+//! Cells that a spreadsheet would evaluate as a formula get a leading `'` ([`cell`]): display names
+//! come from the directory and may be hostile.
 
 use super::RunSummary;
 use crate::gate::Suppression;
@@ -23,13 +23,20 @@ pub const HEADER: &[&str] = &[
     "fingerprint",
 ];
 
-/// Neutralises spreadsheet formula injection.
+/// Neutralises spreadsheet formula injection: a cell whose first character, after any leading
+/// whitespace, is `=`, `+`, `-`, `@` (or their full-width forms `＝ ＋ － ＠`, which some spreadsheet
+/// locales also evaluate), or that starts with a tab or carriage return, gets a leading `'`.
+/// Used by every CSV this tool writes (`findings.csv`, `idfix.csv`).
 pub fn cell(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
-        _ => s.into(),
+    if s.starts_with(['\t', '\r']) || s.trim_start().starts_with(FORMULA_START) {
+        format!("'{s}").into()
+    } else {
+        s.into()
     }
 }
+
+/// First characters that make a spreadsheet read a cell as a formula.
+const FORMULA_START: [char; 8] = ['=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
 
 /// Renders the CSV.
 pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
@@ -81,7 +88,18 @@ mod tests {
         assert_eq!(cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("\r=1"), "'\r=1");
+        assert_eq!(cell("  =1+1"), "'  =1+1");
+        assert_eq!(cell("\u{a0}@SUM(A1)"), "'\u{a0}@SUM(A1)");
+        assert_eq!(cell("\u{FF1D}cmd|'/C calc'!A0"), "'\u{FF1D}cmd|'/C calc'!A0");
+        assert_eq!(cell("\u{FF0B}1"), "'\u{FF0B}1");
+        assert_eq!(cell("\u{FF20}x"), "'\u{FF20}x");
         assert_eq!(cell("Ann Lee"), "Ann Lee");
+        assert_eq!(cell("jo@contoso.com"), "jo@contoso.com");
+        assert_eq!(cell("Lee-Smith = x"), "Lee-Smith = x");
+        assert_eq!(cell("   "), "   ");
         assert_eq!(cell(""), "");
     }
 }

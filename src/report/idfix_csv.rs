@@ -19,7 +19,6 @@ use super::RunSummary;
 use crate::findings::Finding;
 use crate::rules::catalog;
 use crate::rules::idfix::Action;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The header, as IdFix writes it.
@@ -34,15 +33,6 @@ pub const HEADER: [&str; 9] = [
     "PROPOSEDACTION",
     "ACTION",
 ];
-
-/// Prefixes `'` to a cell that a spreadsheet would evaluate as a formula.
-pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{cell}"))
-    } else {
-        Cow::Borrowed(cell)
-    }
-}
 
 fn is_idfix(f: &Finding) -> bool {
     catalog::get(&f.rule).is_some_and(|m| m.family == "idfix")
@@ -68,7 +58,8 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         let action = Action::parse(e("action")).map(Action::enum_name).unwrap_or(e("action"));
         let cells =
             [e("dn"), e("cn"), e("objectclass"), e("attribute"), e("error"), e("value"), e("update"), action, ""];
-        w.write_record(cells.iter().map(|c| neutralise(c).into_owned())).expect("writing CSV to memory cannot fail");
+        w.write_record(cells.iter().map(|c| super::csv::cell(c).into_owned()))
+            .expect("writing CSV to memory cannot fail");
     }
     w.into_inner().unwrap_or_default()
 }
@@ -142,16 +133,5 @@ mod tests {
         let recs: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
         assert_eq!(recs.len(), 3);
         assert_eq!(&recs[0][5], format!("\"{}\"", "g".repeat(70)));
-    }
-
-    #[test]
-    fn neutralise_cells() {
-        assert_eq!(neutralise("=1+1"), "'=1+1");
-        assert_eq!(neutralise("-x"), "'-x");
-        assert_eq!(neutralise("@SUM"), "'@SUM");
-        assert_eq!(neutralise("+1"), "'+1");
-        assert_eq!(neutralise("\tx"), "'\tx");
-        assert_eq!(neutralise("jo@contoso.com"), "jo@contoso.com");
-        assert_eq!(neutralise(""), "");
     }
 }

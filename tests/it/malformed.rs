@@ -260,3 +260,39 @@ fn file_size_and_depth_limits_name_their_flags() {
     assert_code(&run, 2);
     assert!(run.stderr.contains("not a nesting depth between 1 and 127"), "{}", run.stderr);
 }
+
+/// The settings files have their own bound (16 MiB): a huge file given as `--policy` or found as
+/// `estate.toml` is refused before it is read, naming the file and the limit; a binary one is
+/// refused as not UTF-8. Neither runs the scan.
+#[test]
+fn oversized_or_binary_settings_files_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("huge.toml");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(tenantlint::ingest::MAX_SETTINGS_FILE_SIZE + 1).unwrap();
+    let out = tmp.path().join("out");
+    let o = out.to_str().unwrap();
+    let sample = "tests/fixtures/graph/users-select.json";
+    let run = tenantlint(&["scan", "-q", sample, "--out", o, "--policy", big.to_str().unwrap()]);
+    assert_code(&run, 2);
+    let want = format!(
+        "huge.toml: cannot read policy: file is {} bytes, over the limit of {} bytes for a policy",
+        tenantlint::ingest::MAX_SETTINGS_FILE_SIZE + 1,
+        tenantlint::ingest::MAX_SETTINGS_FILE_SIZE
+    );
+    assert!(run.stderr.contains(&want), "{}", run.stderr);
+    assert!(!out.join("report.json").exists(), "no report after a refused policy");
+
+    let estate = tmp.path().join("estate");
+    std::fs::create_dir(&estate).unwrap();
+    std::fs::copy(crate_root().join(sample), estate.join("users.json")).unwrap();
+    std::fs::write(estate.join("estate.toml"), b"[organisation]\nname = \"\xff\xfe\"\n").unwrap();
+    let run = tenantlint(&["scan", "-q", estate.to_str().unwrap(), "--out", o]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("estate.toml: cannot read manifest: not UTF-8 text (invalid byte at offset"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.join("report.json").exists(), "no report after a refused manifest");
+}
