@@ -15,7 +15,7 @@ use super::tenancy::{self, DomainTable};
 use super::{Context, cloud_subject, evidence, finding, tenant_subject};
 use crate::findings::{Finding, Subject};
 use crate::graph::{AccountKind, external};
-use crate::hash::{FastMap as HashMap, FastSet as HashSet};
+use crate::hash::FastSet as HashSet;
 use crate::model::{CloudKind, CloudObject, Estate, TenantIdx};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -108,8 +108,8 @@ pub fn analyse(ctx: &Context<'_>) -> Analysis {
     }
     let max = tenancy::int_param(CODE, "max_subjects_per_evidence") as usize;
     let domains = DomainTable::new(estate);
-    domain_evidence(estate, &domains, max, &mut an.pairs);
-    people_evidence(estate, max, &mut an.pairs);
+    domain_evidence(estate, &domains, ctx.domain_usage(), max, &mut an.pairs);
+    people_evidence(ctx, max, &mut an.pairs);
     name_evidence(estate, &mut an.pairs);
     forest_evidence(ctx, &mut an.pairs);
     subscription_evidence(estate, ctx, max, &mut an.pairs);
@@ -206,24 +206,12 @@ fn push(pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>, a: TenantIdx
 fn domain_evidence(
     estate: &Estate,
     domains: &DomainTable,
+    usage: &super::addresses::DomainUsage,
     max: usize,
     pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>,
 ) {
     // domain → tenant → member objects using it.
-    let mut used: HashMap<String, BTreeMap<TenantIdx, Vec<u32>>> = HashMap::default();
-    for (i, o) in estate.cloud_objects.iter().enumerate() {
-        if !tenancy::is_member(o) {
-            continue;
-        }
-        let mut seen = BTreeSet::new();
-        for a in tenancy::addresses(o) {
-            if let Some(d) = tenancy::domain_of(&a).filter(|d| !tenancy::is_microsoft_domain(d))
-                && seen.insert(d.clone())
-            {
-                used.entry(d).or_default().entry(o.tenant).or_default().push(i as u32);
-            }
-        }
-    }
+    let used = &usage.by_domain;
     // domain → tenants listing it (verified or not).
     let mut listed: BTreeMap<&str, Vec<(TenantIdx, u32)>> = BTreeMap::new();
     for (t, map) in domains.by_tenant.iter().enumerate() {
@@ -312,15 +300,18 @@ fn domain_evidence(
 }
 
 /// The same people (anchor, address, display name + surname) and the same administrators.
-fn people_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>) {
-    let mut by_anchor: HashMap<&str, Vec<u32>> = HashMap::default();
-    let mut by_address: HashMap<String, Vec<u32>> = HashMap::default();
-    let mut by_name: HashMap<(String, String), Vec<u32>> = HashMap::default();
-    let people = || estate.cloud_objects.iter().enumerate().filter(|(_, o)| o.kind == CloudKind::User && !o.is_guest());
-    let addresses = |o: &CloudObject| {
-        tenancy::addresses(o)
-            .into_iter()
-            .filter(|a| tenancy::domain_of(a).is_some_and(|d| !tenancy::is_microsoft_domain(&d)))
+fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>) {
+    use crate::hash::hash_one as hash;
+    use rayon::prelude::*;
+    let estate = ctx.estate();
+    let table = ctx.addresses();
+    let is_person = |o: &CloudObject| o.kind == CloudKind::User && !o.is_guest();
+    let people = || estate.cloud_objects.par_iter().enumerate().filter(|(_, o)| is_person(o));
+    fn anchor(o: &CloudObject) -> Option<&str> {
+        o.immutable_id.as_deref().filter(|a| !a.trim().is_empty())
+    }
+    let addresses = |i: usize| {
+        table.of(i).filter(|a| super::addresses::domain_of_lower(a).is_some_and(|d| !tenancy::is_microsoft_domain(d)))
     };
     let name = |o: &CloudObject| match (o.display_name.as_deref(), o.surname.as_deref()) {
         (Some(d), Some(s)) if !d.trim().is_empty() && !s.trim().is_empty() => {
@@ -328,41 +319,19 @@ fn people_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx,
         }
         _ => None,
     };
-    use crate::hash::hash_one as hash;
-    // Addresses and names are counted by hash first; only those two users share get a string key
-    // (a million users' addresses as map keys cost hundreds of megabytes).
-    let (mut seen, mut shared) = (crate::hash::FastSet::<u64>::default(), crate::hash::FastSet::<u64>::default());
-    for (_, o) in people() {
-        for a in addresses(o) {
-            let h = hash(&a);
-            if !seen.insert(h) {
-                shared.insert(h);
-            }
-        }
-        if let Some(n) = name(o) {
-            let h = hash(&n) ^ 1;
-            if !seen.insert(h) {
-                shared.insert(h);
-            }
-        }
-    }
-    drop(seen);
-    for (i, o) in people() {
-        let i = i as u32;
-        if let Some(a) = o.immutable_id.as_deref().filter(|a| !a.trim().is_empty()) {
-            by_anchor.entry(a).or_default().push(i);
-        }
-        for a in addresses(o) {
-            if shared.contains(&hash(&a)) {
-                by_address.entry(a).or_default().push(i);
-            }
-        }
-        if let Some(n) = name(o)
-            && shared.contains(&(hash(&n) ^ 1))
-        {
-            by_name.entry(n).or_default().push(i);
-        }
-    }
+    // Each key as (hash, object), sorted: runs of one hash are the objects sharing a value, found
+    // without a map keyed by a million strings; the strings are compared only inside such runs.
+    let anchor_keys: Vec<(u64, u32)> =
+        people().filter_map(|(i, o)| anchor(o).map(|a| (hash(a), i as u32))).collect();
+    let address_keys: Vec<(u64, u32)> =
+        people().flat_map_iter(|(i, _)| addresses(i).map(move |a| (hash(a), i as u32))).collect();
+    let name_keys: Vec<(u64, u32)> = people().filter_map(|(i, o)| name(o).map(|n| (hash(&n), i as u32))).collect();
+    let obj = |i: u32| &estate.cloud_objects[i as usize];
+    let by_anchor = shared_values(anchor_keys, |i, h| anchor(obj(i)).filter(|a| hash(a) == h).map(str::to_string));
+    let by_address = shared_values(address_keys, |i, h| {
+        addresses(i as usize).find(|a| hash(a) == h).map(str::to_string)
+    });
+    let by_name = shared_values(name_keys, |i, h| name(obj(i)).filter(|n| hash(n) == h).map(|(d, s)| format!("{d}\n{s}")));
     // (pair) → matched object pairs (lower tenant's object, higher tenant's object) → strongest key.
     let mut matched: BTreeMap<(TenantIdx, TenantIdx), BTreeMap<(u32, u32), u8>> = BTreeMap::new();
     let mut add = |objs: &[u32], strength: u8| {
@@ -383,23 +352,18 @@ fn people_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx,
     };
     // Keys shared by many objects (a generic mailbox name, a common name) are capped to stay linear.
     let cap = tenancy::int_param(CODE, "max_objects_per_key") as usize;
-    for v in by_anchor.values().filter(|v| v.len() <= cap) {
+    for v in by_anchor.iter().filter(|v| v.len() <= cap) {
         add(v, 3);
     }
-    for v in by_address.values().filter(|v| v.len() <= cap) {
+    for v in by_address.iter().filter(|v| v.len() <= cap) {
         add(v, 2);
     }
-    for v in by_name.values().filter(|v| v.len() <= cap) {
+    for v in by_name.iter().filter(|v| v.len() <= cap) {
         add(v, 1);
     }
     // Role holders.
     let mut admins: HashSet<u32> = HashSet::default();
-    let mut by_id: HashMap<(TenantIdx, String), u32> = HashMap::default();
-    for (i, o) in estate.cloud_objects.iter().enumerate() {
-        if let Some(id) = &o.id {
-            by_id.insert((o.tenant, id.as_str().to_lowercase()), i as u32);
-        }
-    }
+    let by_id = &ctx.graph.indexes.cloud_by_id;
     for r in &estate.role_grants {
         if let Some(&c) = by_id.get(&(r.tenant, r.principal_id.to_lowercase())) {
             admins.insert(c);
@@ -470,6 +434,27 @@ fn people_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx,
             );
         }
     }
+}
+
+/// The groups of two or more objects that share a value, from `(hash of the value, object)` keys.
+/// `value(object, hash)` gives the object's value with that hash: runs of one hash are split by the
+/// actual value, so a 64-bit hash collision never joins two different values. Objects stay in
+/// ascending order inside a group.
+fn shared_values(mut keys: Vec<(u64, u32)>, value: impl Fn(u32, u64) -> Option<String>) -> Vec<Vec<u32>> {
+    use rayon::prelude::*;
+    keys.par_sort_unstable();
+    keys.dedup();
+    let mut out = Vec::new();
+    for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let mut by_value: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for &(h, i) in run {
+            if let Some(v) = value(i, h) {
+                by_value.entry(v).or_default().push(i);
+            }
+        }
+        out.extend(by_value.into_values().filter(|v| v.len() > 1));
+    }
+    out
 }
 
 /// Similar organisation names: the same first significant word (legal suffixes ignored).

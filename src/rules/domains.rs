@@ -15,10 +15,10 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let domains = DomainTable::new(estate);
     let mgmt = tenancy::management(estate, &domains);
     let ev_users = tenancy::email_verified_users(estate);
-    let usage = DomainUsage::new(estate);
+    let usage = ctx.domain_usage();
     let mut out = Vec::new();
     viral_tenants(estate, &mgmt, &ev_users, &mut out);
-    verified_elsewhere(estate, &domains, &mgmt, &usage, &mut out);
+    verified_elsewhere(estate, &domains, &mgmt, usage, &mut out);
     verified_twice(estate, &domains, &mut out);
     upn_suffixes(ctx, &domains, &mut out);
     subdomain_federation(estate, &domains, &mut out);
@@ -90,39 +90,13 @@ fn viral_tenants(estate: &Estate, mgmt: &[Management], ev_users: &[Vec<u32>], ou
     }
 }
 
-/// Where each custom domain is used by members of each tenant: domain → tenant → cloud objects.
-struct DomainUsage {
-    by_domain: HashMap<String, BTreeMap<TenantIdx, Vec<u32>>>,
-}
-
-impl DomainUsage {
-    fn new(estate: &Estate) -> Self {
-        let mut by_domain: HashMap<String, BTreeMap<TenantIdx, Vec<u32>>> = HashMap::new();
-        for (i, o) in estate.cloud_objects.iter().enumerate() {
-            if !tenancy::is_member(o) {
-                continue;
-            }
-            let mut seen: BTreeSet<String> = BTreeSet::new();
-            for a in tenancy::addresses(o) {
-                if let Some(d) = tenancy::domain_of(&a)
-                    && !tenancy::is_microsoft_domain(&d)
-                    && seen.insert(d.clone())
-                {
-                    by_domain.entry(d).or_default().entry(o.tenant).or_default().push(i as u32);
-                }
-            }
-        }
-        Self { by_domain }
-    }
-}
-
 /// DO003 (a domain verified in an unmanaged tenant and used by another estate tenant) and DO005 (a
 /// domain verified in one tenant, registered unverified or used by members in another).
 fn verified_elsewhere(
     estate: &Estate,
     domains: &DomainTable,
     mgmt: &[Management],
-    usage: &DomainUsage,
+    usage: &super::addresses::DomainUsage,
     out: &mut Vec<Finding>,
 ) {
     let max_subjects = tenancy::int_param("DO005", "max_user_subjects") as usize;

@@ -12,6 +12,7 @@
 //! Adding a family: a module with `pub fn run(ctx: &Context<'_>) -> Vec<Finding>`, one entry in
 //! [`FAMILIES`], its rules under `rules/<family>/` with positive and negative fixtures.
 
+pub mod addresses;
 pub mod anchors;
 pub mod catalog;
 pub mod characters;
@@ -66,16 +67,35 @@ pub struct Context<'a> {
     /// The duplicate-directory analysis, computed once for the families that need it (directories,
     /// subscriptions).
     directories: std::sync::OnceLock<directories::Analysis>,
+    /// Every cloud object's addresses, lower-cased once for the families that join on them.
+    addresses: std::sync::OnceLock<addresses::AddressTable>,
+    /// Custom domain → tenant → members using it (directories, domains).
+    domain_usage: std::sync::OnceLock<addresses::DomainUsage>,
 }
 
 impl<'a> Context<'a> {
     /// A context over an ingest result and its graph.
     pub fn new(options: &'a RuleOptions, ingested: &'a Ingested, graph: &'a EstateGraph) -> Self {
-        Self { options, ingested, graph, directories: std::sync::OnceLock::new() }
+        Self {
+            options,
+            ingested,
+            graph,
+            directories: std::sync::OnceLock::new(),
+            addresses: std::sync::OnceLock::new(),
+            domain_usage: std::sync::OnceLock::new(),
+        }
     }
     /// The duplicate-directory analysis (evidence and clusters), computed on first use.
     pub fn directories(&self) -> &directories::Analysis {
         self.directories.get_or_init(|| directories::analyse(self))
+    }
+    /// Every cloud object's addresses (built on first use, in parallel).
+    pub fn addresses(&self) -> &addresses::AddressTable {
+        self.addresses.get_or_init(|| addresses::AddressTable::new(self.estate()))
+    }
+    /// Where each custom domain is used by members of each tenant (built on first use).
+    pub fn domain_usage(&self) -> &addresses::DomainUsage {
+        self.domain_usage.get_or_init(|| addresses::DomainUsage::new(self.estate(), self.addresses()))
     }
     /// The estate.
     pub fn estate(&self) -> &Estate {

@@ -1,0 +1,187 @@
+//! The cloud address table: every cloud object's addresses ([`tenancy::addresses`]: UPN, mail,
+//! SMTP proxy addresses, otherMails; trimmed, lower-cased, deduplicated), computed once per run in
+//! parallel and shared by the families that join on them (`directories`, `domains`), and the
+//! domain usage derived from it. Each family lower-cased every address of the estate again before;
+//! at a million objects that was a second of CPU per family.
+//!
+//! Addresses live in one string arena with end offsets, not one `String` each: a million objects
+//! hold three million addresses.
+
+use super::tenancy;
+use crate::model::{CloudObject, Estate, TenantIdx};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// Objects per parallel chunk when building the table.
+const CHUNK: usize = 16 * 1024;
+
+/// Every cloud object's addresses, in `estate.cloud_objects` order.
+#[derive(Debug, Default)]
+pub struct AddressTable {
+    /// All addresses, concatenated.
+    text: String,
+    /// End offset in `text` of each address (its start is the previous end).
+    addr_end: Vec<usize>,
+    /// End index in `addr_end` of each object's addresses.
+    obj_end: Vec<usize>,
+}
+
+impl AddressTable {
+    /// Builds the table for every cloud object of `estate`.
+    pub fn new(estate: &Estate) -> Self {
+        let parts: Vec<AddressTable> = estate.cloud_objects.par_chunks(CHUNK).map(Self::of_chunk).collect();
+        let mut t = AddressTable {
+            text: String::with_capacity(parts.iter().map(|p| p.text.len()).sum()),
+            addr_end: Vec::with_capacity(parts.iter().map(|p| p.addr_end.len()).sum()),
+            obj_end: Vec::with_capacity(estate.cloud_objects.len()),
+        };
+        for p in parts {
+            let (base_text, base_addr) = (t.text.len(), t.addr_end.len());
+            t.text.push_str(&p.text);
+            t.addr_end.extend(p.addr_end.iter().map(|e| e + base_text));
+            t.obj_end.extend(p.obj_end.iter().map(|e| e + base_addr));
+        }
+        t
+    }
+
+    fn of_chunk(objects: &[CloudObject]) -> Self {
+        let mut t = AddressTable { obj_end: Vec::with_capacity(objects.len()), ..Default::default() };
+        for o in objects {
+            for a in tenancy::addresses(o) {
+                t.text.push_str(&a);
+                t.addr_end.push(t.text.len());
+            }
+            t.obj_end.push(t.addr_end.len());
+        }
+        t
+    }
+
+    /// The addresses of cloud object `i` (sorted, distinct, lower-cased).
+    pub fn of(&self, i: usize) -> impl Iterator<Item = &str> + '_ {
+        let first = if i == 0 { 0 } else { self.obj_end[i - 1] };
+        (first..self.obj_end[i]).map(move |k| {
+            let start = if k == 0 { 0 } else { self.addr_end[k - 1] };
+            &self.text[start..self.addr_end[k]]
+        })
+    }
+
+    /// The distinct custom (not Microsoft-provided) domains of cloud object `i`'s addresses, in
+    /// the order of first use.
+    pub fn custom_domains(&self, i: usize) -> Vec<&str> {
+        let mut v: Vec<&str> = Vec::new();
+        for a in self.of(i) {
+            if let Some(d) = domain_of_lower(a).filter(|d| !tenancy::is_microsoft_domain(d))
+                && !v.contains(&d)
+            {
+                v.push(d);
+            }
+        }
+        v
+    }
+}
+
+/// [`tenancy::domain_of`] of an address that is already trimmed and lower-cased (an
+/// [`AddressTable`] entry), borrowed instead of allocated.
+pub fn domain_of_lower(address: &str) -> Option<&str> {
+    let a = address.trim();
+    let a = a.split_once(':').filter(|(p, _)| p.eq_ignore_ascii_case("smtp")).map(|(_, r)| r).unwrap_or(a);
+    let (local, dom) = a.rsplit_once('@')?;
+    let dom = dom.trim().trim_end_matches('.');
+    (!local.is_empty() && !dom.is_empty() && !dom.contains(char::is_whitespace)).then_some(dom)
+}
+
+/// Where each custom domain is used by members of each tenant ([`tenancy::is_member`]): domain →
+/// tenant → cloud objects (in estate order). Shared by `directories` (evidence that two tenants
+/// are one organisation) and `domains` (DO003, DO005).
+#[derive(Debug, Default)]
+pub struct DomainUsage {
+    /// Domain → tenant → member objects using it.
+    pub by_domain: HashMap<String, BTreeMap<TenantIdx, Vec<u32>>>,
+}
+
+impl DomainUsage {
+    /// Builds the usage from the address table.
+    pub fn new(estate: &Estate, table: &AddressTable) -> Self {
+        let mut by_domain: HashMap<String, BTreeMap<TenantIdx, Vec<u32>>> = HashMap::new();
+        for (i, o) in estate.cloud_objects.iter().enumerate() {
+            if !tenancy::is_member(o) {
+                continue;
+            }
+            for d in table.custom_domains(i) {
+                let tenants = match by_domain.get_mut(d) {
+                    Some(t) => t,
+                    None => by_domain.entry(d.to_string()).or_default(),
+                };
+                tenants.entry(o.tenant).or_default().push(i as u32);
+            }
+        }
+        Self { by_domain }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CloudKind, Tenant};
+
+    fn user(tenant: TenantIdx, upn: &str, proxies: &[&str]) -> CloudObject {
+        CloudObject {
+            kind: CloudKind::User,
+            tenant,
+            upn: Some(upn.into()),
+            proxy_addresses: proxies.iter().map(|p| (*p).into()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn table_holds_each_objects_addresses_across_chunks() {
+        let mut e = Estate::default();
+        e.tenants.push(Tenant::default());
+        for k in 0..(CHUNK + 5) {
+            let proxies = [format!("SMTP:U{k}@Contoso.com"), format!("smtp:u{k}@contoso.onmicrosoft.com")];
+            let proxies: Vec<&str> = proxies.iter().map(String::as_str).collect();
+            e.cloud_objects.push(user(0, &format!(" U{k}@CONTOSO.com "), &proxies));
+        }
+        e.cloud_objects.push(CloudObject { kind: CloudKind::User, ..Default::default() });
+        let t = AddressTable::new(&e);
+        for i in [0, 1, CHUNK - 1, CHUNK, CHUNK + 4] {
+            let want = tenancy::addresses(&e.cloud_objects[i]);
+            assert_eq!(t.of(i).collect::<Vec<_>>(), want, "object {i}");
+            assert_eq!(want.len(), 2);
+            assert_eq!(t.custom_domains(i), ["contoso.com"]);
+        }
+        assert_eq!(t.of(CHUNK + 5).count(), 0);
+    }
+
+    #[test]
+    fn borrowed_domain_agrees_with_domain_of() {
+        for a in ["a@contoso.com", "smtp:a@contoso.com.", "a@", "@contoso.com", "a@b c.com", "noat", " a@x.org "] {
+            assert_eq!(domain_of_lower(a).map(str::to_string), tenancy::domain_of(a), "{a}");
+        }
+    }
+
+    #[test]
+    fn usage_counts_members_once_per_domain_and_skips_guests_and_contacts() {
+        let mut e = Estate::default();
+        e.tenants.push(Tenant::default());
+        e.tenants.push(Tenant::default());
+        e.cloud_objects.push(user(0, "a@contoso.com", &["SMTP:a@contoso.com", "smtp:alias@contoso.com"]));
+        e.cloud_objects.push(user(1, "b@contoso.com", &["smtp:b@fabrikam.com"]));
+        let mut guest = user(1, "c_x.com#EXT#@fabrikam.onmicrosoft.com", &["SMTP:c@contoso.com"]);
+        guest.user_type = Some("Guest".into());
+        e.cloud_objects.push(guest);
+        e.cloud_objects.push(CloudObject {
+            kind: CloudKind::Contact,
+            tenant: 1,
+            mail: Some("d@contoso.com".into()),
+            ..Default::default()
+        });
+        let u = DomainUsage::new(&e, &AddressTable::new(&e));
+        let contoso = &u.by_domain["contoso.com"];
+        assert_eq!(contoso[&0], [0]);
+        assert_eq!(contoso[&1], [1]);
+        assert_eq!(u.by_domain["fabrikam.com"][&1], [1]);
+        assert_eq!(u.by_domain.len(), 2);
+    }
+}
