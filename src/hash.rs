@@ -21,6 +21,28 @@ pub fn map_with_capacity<K, V>(n: usize) -> FastMap<K, V> {
     FastMap::with_capacity_and_hasher(n, Default::default())
 }
 
+/// The groups of two or more items that share a value, from `(hash of the value, item)` keys,
+/// without a map keyed by every value: the keys are sorted (in parallel) and only runs of one hash
+/// are looked at. `value(item, hash)` gives the item's value with that hash; a run is split by the
+/// actual value, so a 64-bit hash collision never joins two different values. Items are in
+/// ascending order inside a group; groups come in hash order (sort them if order matters).
+pub fn shared_groups<V: Ord>(mut keys: Vec<(u64, u32)>, value: impl Fn(u32, u64) -> Option<V>) -> Vec<(V, Vec<u32>)> {
+    use rayon::slice::ParallelSliceMut as _;
+    keys.par_sort_unstable();
+    keys.dedup();
+    let mut out = Vec::new();
+    for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let mut by_value: std::collections::BTreeMap<V, Vec<u32>> = std::collections::BTreeMap::new();
+        for &(h, i) in run {
+            if let Some(v) = value(i, h) {
+                by_value.entry(v).or_default().push(i);
+            }
+        }
+        out.extend(by_value.into_iter().filter(|(_, v)| v.len() > 1));
+    }
+    out
+}
+
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// See the module documentation.
@@ -90,5 +112,20 @@ mod tests {
         assert!(tops.len() > 100, "top 7 bits take many values: {}", tops.len());
         let m: FastMap<String, u32> = (0..10_000).map(|i| (format!("u{i}"), i)).collect();
         assert_eq!(m.get("u1234"), Some(&1234));
+    }
+
+    #[test]
+    fn shared_groups_split_runs_by_value_and_drop_singletons() {
+        let values = ["a", "b", "a", "c", "b", "a"];
+        let keys: Vec<(u64, u32)> = values.iter().enumerate().map(|(i, v)| (hash_one(v), i as u32)).collect();
+        let mut g = shared_groups(keys, |i, _| Some(values[i as usize]));
+        g.sort();
+        assert_eq!(g, [("a", vec![0, 2, 5]), ("b", vec![1, 4])]);
+        // A forced collision: every value under one hash is still told apart.
+        let keys: Vec<(u64, u32)> = (0..values.len() as u32).rev().map(|i| (7, i)).collect();
+        let mut g = shared_groups(keys, |i, _| Some(values[i as usize]));
+        g.sort();
+        assert_eq!(g, [("a", vec![0, 2, 5]), ("b", vec![1, 4])]);
+        assert!(shared_groups(vec![(1, 0), (1, 0)], |_, _| Some(1)).is_empty(), "one item twice is not shared");
     }
 }

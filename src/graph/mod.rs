@@ -124,6 +124,45 @@ pub struct Indexes {
     pub cloud_by_id: HashMap<(u32, String), u32>,
 }
 
+impl Indexes {
+    /// Fills the tables from the estate (two halves in parallel).
+    fn build(&mut self, estate: &Estate) {
+        let Indexes { cloud_by_anchor, cloud_by_upn, cloud_by_smtp, tenant_by_id, cloud_by_id } = self;
+        let n = estate.cloud_objects.len();
+        for (i, t) in estate.tenants.iter().enumerate() {
+            if let Some(id) = &t.id {
+                tenant_by_id.entry(id.clone()).or_insert(i as u32);
+            }
+        }
+        rayon::join(
+            || {
+                cloud_by_anchor.reserve(n);
+                cloud_by_id.reserve(n);
+                for (i, o) in estate.cloud_objects.iter().enumerate() {
+                    if let Some(a) = o.immutable_id.as_deref().filter(|a| !a.is_empty()) {
+                        cloud_by_anchor.entry(a.to_string()).or_default().push(i as u32);
+                    }
+                    if let Some(id) = &o.id {
+                        cloud_by_id.insert((o.tenant, id.as_str().to_lowercase()), i as u32);
+                    }
+                }
+            },
+            || {
+                cloud_by_upn.reserve(n);
+                cloud_by_smtp.reserve(n);
+                for (i, o) in estate.cloud_objects.iter().enumerate() {
+                    if let Some(u) = o.upn.as_deref().filter(|u| !u.is_empty()) {
+                        cloud_by_upn.entry(u.to_lowercase()).or_default().push(i as u32);
+                    }
+                    if let Some(s) = o.primary_smtp().filter(|s| !s.is_empty()) {
+                        cloud_by_smtp.entry(s.to_lowercase()).or_default().push(i as u32);
+                    }
+                }
+            },
+        );
+    }
+}
+
 /// The estate graph with node handles for every record.
 #[derive(Debug, Default)]
 pub struct EstateGraph {
@@ -189,51 +228,38 @@ impl EstateGraph {
     pub fn build(estate: &Estate) -> Self {
         let mut g = EstateGraph::default();
         let n = estate.cloud_objects.len();
-        g.indexes.cloud_by_anchor.reserve(n);
-        g.indexes.cloud_by_upn.reserve(n);
-        g.indexes.cloud_by_smtp.reserve(n);
-        g.indexes.cloud_by_id.reserve(n);
         g.ad_objects.reserve_exact(estate.ad_objects.len());
         g.cloud_objects.reserve_exact(n);
         g.graph.reserve_nodes(estate.ad_objects.len() + n + estate.tenants.len() + estate.forests.len());
         g.graph.reserve_edges(2 * (estate.ad_objects.len() + n));
+        // The lookup tables are built on the other cores while the nodes are added here.
+        let EstateGraph { graph, forests, tenants, ad_objects, cloud_objects, indexes, .. } = &mut g;
+        rayon::join(
+            || {
+                for i in 0..estate.forests.len() {
+                    forests.push(graph.add_node(Node::Forest(i as u32)));
+                }
+                for i in 0..estate.tenants.len() {
+                    tenants.push(graph.add_node(Node::Tenant(i as u32)));
+                }
+                for (i, o) in estate.ad_objects.iter().enumerate() {
+                    let n = graph.add_node(Node::AdObject(i as u32));
+                    ad_objects.push(n);
+                    if let Some(&f) = forests.get(o.forest as usize) {
+                        graph.add_edge(f, n, Edge::Contains);
+                    }
+                }
+                for (i, o) in estate.cloud_objects.iter().enumerate() {
+                    let n = graph.add_node(Node::CloudObject(i as u32));
+                    cloud_objects.push(n);
+                    if let Some(&t) = tenants.get(o.tenant as usize) {
+                        graph.add_edge(t, n, Edge::Contains);
+                    }
+                }
+            },
+            || indexes.build(estate),
+        );
         let graph = &mut g.graph;
-        for i in 0..estate.forests.len() {
-            g.forests.push(graph.add_node(Node::Forest(i as u32)));
-        }
-        for i in 0..estate.tenants.len() {
-            g.tenants.push(graph.add_node(Node::Tenant(i as u32)));
-            if let Some(id) = &estate.tenants[i].id {
-                g.indexes.tenant_by_id.entry(id.clone()).or_insert(i as u32);
-            }
-        }
-        for (i, o) in estate.ad_objects.iter().enumerate() {
-            let n = graph.add_node(Node::AdObject(i as u32));
-            g.ad_objects.push(n);
-            if let Some(&f) = g.forests.get(o.forest as usize) {
-                graph.add_edge(f, n, Edge::Contains);
-            }
-        }
-        for (i, o) in estate.cloud_objects.iter().enumerate() {
-            let n = graph.add_node(Node::CloudObject(i as u32));
-            g.cloud_objects.push(n);
-            if let Some(&t) = g.tenants.get(o.tenant as usize) {
-                graph.add_edge(t, n, Edge::Contains);
-            }
-            let idx = &mut g.indexes;
-            if let Some(a) = o.immutable_id.as_deref().filter(|a| !a.is_empty()) {
-                idx.cloud_by_anchor.entry(a.to_string()).or_default().push(i as u32);
-            }
-            if let Some(u) = o.upn.as_deref().filter(|u| !u.is_empty()) {
-                idx.cloud_by_upn.entry(u.to_lowercase()).or_default().push(i as u32);
-            }
-            if let Some(s) = o.primary_smtp().filter(|s| !s.is_empty()) {
-                idx.cloud_by_smtp.entry(s.to_lowercase()).or_default().push(i as u32);
-            }
-            if let Some(id) = &o.id {
-                idx.cloud_by_id.insert((o.tenant, id.as_str().to_lowercase()), i as u32);
-            }
-        }
         for (i, a) in estate.applications.iter().enumerate() {
             let n = graph.add_node(Node::Application(i as u32));
             g.applications.push(n);
@@ -268,43 +294,49 @@ impl EstateGraph {
         g
     }
 
-    /// Hard matches (anchor equality) and soft-match candidates (primary SMTP, then UPN).
+    /// Hard matches (anchor equality) and soft-match candidates (primary SMTP, then UPN). The
+    /// matches are looked up in parallel, then added in object order (the graph is the same as
+    /// one built sequentially).
     fn link_anchors(&mut self, estate: &Estate) {
-        for (i, o) in estate.ad_objects.iter().enumerate() {
-            let from = self.ad_objects[i];
-            let mut hard: Vec<u32> = Vec::new();
-            let guid_anchor = o.object_guid.map(|g| g.immutable_id());
-            let cg_anchor = o.consistency_guid.as_deref().map(anchor::encode_base64);
-            for (anchor, src) in [(&guid_anchor, AnchorSource::ObjectGuid), (&cg_anchor, AnchorSource::ConsistencyGuid)]
-            {
-                let Some(a) = anchor else { continue };
-                if src == AnchorSource::ConsistencyGuid && guid_anchor.as_ref() == Some(a) {
-                    continue; // ConsistencyGuid initialised from objectGUID: one link, attributed to objectGUID
-                }
-                if let Some(targets) = self.indexes.cloud_by_anchor.get(a) {
-                    for &c in targets {
-                        self.graph.add_edge(from, self.cloud_objects[c as usize], Edge::AnchoredTo(src));
-                        hard.push(c);
+        use rayon::prelude::*;
+        let idx = &self.indexes;
+        let links: Vec<(u32, u32, Edge)> = estate
+            .ad_objects
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, o)| {
+                let mut out: Vec<(u32, u32, Edge)> = Vec::new();
+                let guid_anchor = o.object_guid.map(|g| g.immutable_id());
+                let cg_anchor = o.consistency_guid.as_deref().map(anchor::encode_base64);
+                for (anchor, src) in
+                    [(&guid_anchor, AnchorSource::ObjectGuid), (&cg_anchor, AnchorSource::ConsistencyGuid)]
+                {
+                    let Some(a) = anchor else { continue };
+                    if src == AnchorSource::ConsistencyGuid && guid_anchor.as_ref() == Some(a) {
+                        continue; // ConsistencyGuid initialised from objectGUID: one link, attributed to objectGUID
+                    }
+                    if let Some(targets) = idx.cloud_by_anchor.get(a) {
+                        out.extend(targets.iter().map(|&c| (i as u32, c, Edge::AnchoredTo(src))));
                     }
                 }
-            }
-            let soft = |key: Option<String>,
-                        kind: SoftKey,
-                        index: &HashMap<String, Vec<u32>>,
-                        g: &mut StableDiGraph<Node, Edge>| {
-                let Some(k) = key else { return };
-                if let Some(targets) = index.get(&k) {
+                let hard = out.len();
+                let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(str::to_lowercase);
+                let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(str::to_lowercase);
+                for (key, kind, index) in
+                    [(smtp, SoftKey::PrimarySmtp, &idx.cloud_by_smtp), (upn, SoftKey::Upn, &idx.cloud_by_upn)]
+                {
+                    let Some(targets) = key.and_then(|k| index.get(&k)) else { continue };
                     for &c in targets {
-                        if !hard.contains(&c) {
-                            g.add_edge(from, self.cloud_objects[c as usize], Edge::SoftMatchCandidate(kind));
+                        if !out[..hard].iter().any(|h| h.1 == c) {
+                            out.push((i as u32, c, Edge::SoftMatchCandidate(kind)));
                         }
                     }
                 }
-            };
-            let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(str::to_lowercase);
-            let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(str::to_lowercase);
-            soft(smtp, SoftKey::PrimarySmtp, &self.indexes.cloud_by_smtp, &mut self.graph);
-            soft(upn, SoftKey::Upn, &self.indexes.cloud_by_upn, &mut self.graph);
+                out
+            })
+            .collect();
+        for (a, c, e) in links {
+            self.graph.add_edge(self.ad_objects[a as usize], self.cloud_objects[c as usize], e);
         }
     }
 

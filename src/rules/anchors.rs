@@ -958,20 +958,24 @@ fn consistency_guid(p: &Prep<'_>, a: u32) -> Option<Finding> {
 /// cloud object of a target tenant.
 fn collisions(p: &Prep<'_>) -> Vec<Finding> {
     let estate = p.estate;
-    // (anchor value, switched?) -> AD objects
-    let mut by_value: HashMap<(String, bool), Vec<u32>> = HashMap::default();
-    for (i, o) in estate.ad_objects.iter().enumerate() {
-        let attr = p.attr_of(i as u32);
-        if let Some(v) = expected_anchor(o, attr) {
-            by_value.entry((v, false)).or_default().push(i as u32);
-        }
-        if is_user(o)
-            && let Some(v) = expected_anchor(o, attr.other())
-        {
-            by_value.entry((v, true)).or_default().push(i as u32);
-        }
+    // (anchor value, switched?) -> AD objects sharing it, found by sorted hashes (a map keyed by
+    // every object's anchor held two million strings at a million users).
+    use crate::hash::{hash_one, shared_groups};
+    let value_of = |i: u32, switched: bool| {
+        let (o, attr) = (&estate.ad_objects[i as usize], p.attr_of(i));
+        if switched { is_user(o).then(|| expected_anchor(o, attr.other())).flatten() } else { expected_anchor(o, attr) }
+    };
+    let keys = |switched: bool| -> Vec<(u64, u32)> {
+        (0..estate.ad_objects.len() as u32)
+            .into_par_iter()
+            .filter_map(|i| value_of(i, switched).map(|v| (hash_one(&v), i)))
+            .collect()
+    };
+    let mut groups: Vec<((String, bool), Vec<u32>)> = Vec::new();
+    for switched in [false, true] {
+        let found = shared_groups(keys(switched), |i, h| value_of(i, switched).filter(|v| hash_one(v) == h));
+        groups.extend(found.into_iter().map(|(v, members)| ((v, switched), members)));
     }
-    let mut groups: Vec<((String, bool), Vec<u32>)> = by_value.into_iter().filter(|(_, v)| v.len() > 1).collect();
     groups.sort();
     let mut out = Vec::new();
     for ((value, switched), mut members) in groups {

@@ -13,7 +13,7 @@
 //! Scope: [`super::sync_scope::Scope`]. Linear: one parallel pass over the AD objects; the per-forest
 //! and per-file facts (target tenants, domains, which columns a file carried) are computed once.
 
-use super::sync_scope::{Scope, TargetBasis, TenantDomains, p_list, p_str, p_usize, params, targets};
+use super::sync_scope::{TargetBasis, TenantDomains, p_list, p_str, p_usize, params, targets};
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::Finding;
 use crate::model::{AdClass, AdObject, Estate, TenantIdx};
@@ -25,12 +25,13 @@ use unicode_script::{Script, UnicodeScript};
 /// The family entry point.
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let cx = Cx::new(ctx);
+    let in_scope = ctx.in_sync_scope();
     let mut out: Vec<Finding> = ctx
         .estate()
         .ad_objects
         .par_iter()
         .enumerate()
-        .filter(|(_, o)| cx.scope.includes(o))
+        .filter(|(i, _)| in_scope[*i])
         .flat_map_iter(|(i, o)| cx.check(i as u32, o))
         .collect();
     out.sort_by_cached_key(|f| (f.rule.clone(), f.subjects[0].id.clone(), f.discriminator.clone()));
@@ -115,7 +116,6 @@ impl Params {
 /// Everything computed once per run.
 struct Cx<'a> {
     ctx: &'a Context<'a>,
-    scope: Scope,
     p: Params,
     /// Per forest: target tenants and how they were found.
     targets: Vec<(Vec<TenantIdx>, TargetBasis)>,
@@ -184,17 +184,7 @@ impl<'a> Cx<'a> {
                 })
             })
             .collect();
-        Cx {
-            ctx,
-            scope: Scope::builtin(),
-            p: Params::load(),
-            targets,
-            domains,
-            suggested_suffix,
-            file_has_display,
-            file_has_upn,
-            routable,
-        }
+        Cx { ctx, p: Params::load(), targets, domains, suggested_suffix, file_has_display, file_has_upn, routable }
     }
 
     fn estate(&self) -> &Estate {

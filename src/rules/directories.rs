@@ -321,17 +321,18 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
     };
     // Each key as (hash, object), sorted: runs of one hash are the objects sharing a value, found
     // without a map keyed by a million strings; the strings are compared only inside such runs.
-    let anchor_keys: Vec<(u64, u32)> =
-        people().filter_map(|(i, o)| anchor(o).map(|a| (hash(a), i as u32))).collect();
+    let anchor_keys: Vec<(u64, u32)> = people().filter_map(|(i, o)| anchor(o).map(|a| (hash(a), i as u32))).collect();
     let address_keys: Vec<(u64, u32)> =
         people().flat_map_iter(|(i, _)| addresses(i).map(move |a| (hash(a), i as u32))).collect();
     let name_keys: Vec<(u64, u32)> = people().filter_map(|(i, o)| name(o).map(|n| (hash(&n), i as u32))).collect();
     let obj = |i: u32| &estate.cloud_objects[i as usize];
-    let by_anchor = shared_values(anchor_keys, |i, h| anchor(obj(i)).filter(|a| hash(a) == h).map(str::to_string));
-    let by_address = shared_values(address_keys, |i, h| {
-        addresses(i as usize).find(|a| hash(a) == h).map(str::to_string)
-    });
-    let by_name = shared_values(name_keys, |i, h| name(obj(i)).filter(|n| hash(n) == h).map(|(d, s)| format!("{d}\n{s}")));
+    fn groups<V: Ord>(g: Vec<(V, Vec<u32>)>) -> Vec<Vec<u32>> {
+        g.into_iter().map(|(_, members)| members).collect()
+    }
+    use crate::hash::shared_groups;
+    let by_anchor = groups(shared_groups(anchor_keys, |i, h| anchor(obj(i)).filter(|a| hash(a) == h)));
+    let by_address = groups(shared_groups(address_keys, |i, h| addresses(i as usize).find(|a| hash(a) == h)));
+    let by_name = groups(shared_groups(name_keys, |i, h| name(obj(i)).filter(|n| hash(n) == h)));
     // (pair) → matched object pairs (lower tenant's object, higher tenant's object) → strongest key.
     let mut matched: BTreeMap<(TenantIdx, TenantIdx), BTreeMap<(u32, u32), u8>> = BTreeMap::new();
     let mut add = |objs: &[u32], strength: u8| {
@@ -434,27 +435,6 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
             );
         }
     }
-}
-
-/// The groups of two or more objects that share a value, from `(hash of the value, object)` keys.
-/// `value(object, hash)` gives the object's value with that hash: runs of one hash are split by the
-/// actual value, so a 64-bit hash collision never joins two different values. Objects stay in
-/// ascending order inside a group.
-fn shared_values(mut keys: Vec<(u64, u32)>, value: impl Fn(u32, u64) -> Option<String>) -> Vec<Vec<u32>> {
-    use rayon::prelude::*;
-    keys.par_sort_unstable();
-    keys.dedup();
-    let mut out = Vec::new();
-    for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
-        let mut by_value: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        for &(h, i) in run {
-            if let Some(v) = value(i, h) {
-                by_value.entry(v).or_default().push(i);
-            }
-        }
-        out.extend(by_value.into_values().filter(|v| v.len() > 1));
-    }
-    out
 }
 
 /// Similar organisation names: the same first significant word (legal suffixes ignored).

@@ -16,7 +16,7 @@
 //!
 //! Forests whose target tenant is unknown form their own namespace (duplicates inside the forest only).
 
-use super::sync_scope::{Scope, TenantDomains, cloud_kind, targets};
+use super::sync_scope::{TenantDomains, cloud_kind, targets};
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::{Finding, Subject};
 use crate::graph::{Edge, Node, SoftKey};
@@ -131,14 +131,13 @@ struct Cx<'a> {
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let e = ctx.estate();
     let g = ctx.graph;
-    let scope = Scope::builtin();
     let nt = e.tenants.len() as u32;
     let ns_of_forest: Vec<Vec<u32>> = targets(e, g)
         .into_iter()
         .enumerate()
         .map(|(f, (t, _))| if t.is_empty() { vec![nt + f as u32] } else { t })
         .collect();
-    let in_scope: Vec<bool> = e.ad_objects.par_iter().map(|o| scope.includes(o)).collect();
+    let in_scope = ctx.in_sync_scope();
     let block_soft: Vec<bool> = (0..e.tenants.len())
         .map(|t| {
             e.sync_settings

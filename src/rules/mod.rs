@@ -71,6 +71,8 @@ pub struct Context<'a> {
     addresses: std::sync::OnceLock<addresses::AddressTable>,
     /// Custom domain → tenant → members using it (directories, domains).
     domain_usage: std::sync::OnceLock<addresses::DomainUsage>,
+    /// Whether Entra Connect would export each AD object (characters, duplicates).
+    in_sync_scope: std::sync::OnceLock<Vec<bool>>,
 }
 
 impl<'a> Context<'a> {
@@ -83,6 +85,7 @@ impl<'a> Context<'a> {
             directories: std::sync::OnceLock::new(),
             addresses: std::sync::OnceLock::new(),
             domain_usage: std::sync::OnceLock::new(),
+            in_sync_scope: std::sync::OnceLock::new(),
         }
     }
     /// The duplicate-directory analysis (evidence and clusters), computed on first use.
@@ -96,6 +99,14 @@ impl<'a> Context<'a> {
     /// Where each custom domain is used by members of each tenant (built on first use).
     pub fn domain_usage(&self) -> &addresses::DomainUsage {
         self.domain_usage.get_or_init(|| addresses::DomainUsage::new(self.estate(), self.addresses()))
+    }
+    /// For each AD object (estate order), whether Entra Connect's default rules would export it
+    /// ([`sync_scope::Scope::builtin`]), decided once in parallel.
+    pub fn in_sync_scope(&self) -> &[bool] {
+        self.in_sync_scope.get_or_init(|| {
+            let scope = sync_scope::Scope::builtin();
+            self.estate().ad_objects.par_iter().map(|o| scope.includes(o)).collect()
+        })
     }
     /// The estate.
     pub fn estate(&self) -> &Estate {
