@@ -1,6 +1,6 @@
 //! End-to-end scale benchmark: runs the real `tenantlint` binary on synthetic estates written by the
 //! hidden `tenantlint generate` subcommand and reports, per size, the wall time of a full `scan`
-//! (read, graph, every rule family, JSON report), of `scan --parse-only` (the parse floor), their
+//! (read, graph, every rule family, JSON and HTML reports), of `scan --parse-only` (the parse floor), their
 //! ratio, the peak RSS of each child process (`wait4` rusage), input bytes, RSS / input and objects per
 //! second. A plain program (`harness = false`), not a timed test.
 //!
@@ -111,17 +111,18 @@ fn main() {
             assert_eq!(code, 0, "scan --parse-only failed");
             parse = (parse.0.min(t), parse.1.max(rss), parse.2.min(cpu));
             let (t, rss, code, cpu) = run(Command::new(BIN)
-                .args(["scan", "-q", "--format", "json", "--fail-on", "none", "--out"])
+                .args(["scan", "-q", "--format", "json,html", "--fail-on", "none", "--out"])
                 .arg(&out)
                 .arg(&dir));
             assert_eq!(code, 0, "scan failed");
             full = (full.0.min(t), full.1.max(rss), full.2.min(cpu));
         }
-        let report = std::fs::metadata(out.join("report.json")).map(|m| m.len()).unwrap_or(0);
+        let size = |f: &str| std::fs::metadata(out.join(f)).map(|m| m.len()).unwrap_or(0);
+        let (report, html) = (size("report.json"), size("report.html"));
         let _ = std::fs::remove_dir_all(&out);
         let mb = |b: u64| b as f64 / 1e6;
         let row = format!(
-            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} / {:.1} | {:.0} | {:.0} | {:.2} | {:.0} | {:.0} |",
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} / {:.1} | {:.0} | {:.0} | {:.2} | {:.0} | {:.0} / {:.0} |",
             label(n),
             mb(input),
             parse.0,
@@ -134,12 +135,13 @@ fn main() {
             full.1 as f64 / input as f64,
             n as f64 / full.0,
             mb(report),
+            mb(html),
         );
         eprintln!("{row}");
         rows.push(row);
     }
     println!(
-        "| objects | input MB | parse-only s | full scan s | scan / parse | CPU s parse / scan | parse RSS MB | scan RSS MB | scan RSS / input | objects/s (scan) | report.json MB |"
+        "| objects | input MB | parse-only s | full scan s | scan / parse | CPU s parse / scan | parse RSS MB | scan RSS MB | scan RSS / input | objects/s (scan) | report.json / .html MB |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {

@@ -9,6 +9,10 @@
 # overflow is a crash) and without a sanitizer by default (FUZZ_SANITIZER=address to add ASan:
 # the readers are safe Rust, and ASan costs about half the executions).
 #
+# FUZZ_TIMEOUT (seconds, default 10) is libFuzzer's per-input wall-clock limit. Raise it when the
+# fuzzers may be paused (SIGSTOP, e.g. to benchmark on a quiet machine): a pause counts against the
+# input being run and would be reported as a timeout.
+#
 # Needs `cargo install cargo-fuzz`. libFuzzer and the sanitizers need nightly compiler flags; on a
 # stable toolchain RUSTC_BOOTSTRAP=1 unlocks them (set below unless already set). New corpus entries
 # go to a scratch folder (fuzz/target/corpus-<target>); the committed seeds in fuzz/corpus/<target>/
@@ -35,7 +39,7 @@ for t in "${targets[@]}"; do
   echo "== $t (${seconds}s, runs $runs)"
   rc=0
   cargo fuzz run -O -a -s "$sanitizer" "$t" "$scratch" "corpus/$t" -- \
-      -max_total_time="$seconds" -runs="$runs" -rss_limit_mb="$rss_mb" -max_len="$max_len" -timeout=10 \
+      -max_total_time="$seconds" -runs="$runs" -rss_limit_mb="$rss_mb" -max_len="$max_len" -timeout="${FUZZ_TIMEOUT:-10}" \
       -print_final_stats=1 >"target/fuzz-$t.log" 2>&1 || rc=$?
   grep -E "^(stat::number_of_executed_units|==[0-9]+== ERROR|SUMMARY|Done)" "target/fuzz-$t.log" || true
   if [ "$rc" -ne 0 ] || grep -q -E "ERROR: libFuzzer|deadly signal|panicked at|SUMMARY: " "target/fuzz-$t.log"; then

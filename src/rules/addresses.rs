@@ -15,9 +15,16 @@ use std::collections::{BTreeMap, HashMap};
 /// Objects per parallel chunk when building the table.
 const CHUNK: usize = 16 * 1024;
 
-/// Every cloud object's addresses, in `estate.cloud_objects` order.
+/// Every cloud object's addresses, in `estate.cloud_objects` order: one part per chunk of
+/// [`CHUNK`] objects, each built on its own core and kept as built (no copy into one arena).
 #[derive(Debug, Default)]
 pub struct AddressTable {
+    parts: Vec<Part>,
+}
+
+/// The addresses of one chunk of objects.
+#[derive(Debug, Default)]
+struct Part {
     /// All addresses, concatenated.
     text: String,
     /// End offset in `text` of each address (its start is the previous end).
@@ -29,39 +36,17 @@ pub struct AddressTable {
 impl AddressTable {
     /// Builds the table for every cloud object of `estate`.
     pub fn new(estate: &Estate) -> Self {
-        let parts: Vec<AddressTable> = estate.cloud_objects.par_chunks(CHUNK).map(Self::of_chunk).collect();
-        let mut t = AddressTable {
-            text: String::with_capacity(parts.iter().map(|p| p.text.len()).sum()),
-            addr_end: Vec::with_capacity(parts.iter().map(|p| p.addr_end.len()).sum()),
-            obj_end: Vec::with_capacity(estate.cloud_objects.len()),
-        };
-        for p in parts {
-            let (base_text, base_addr) = (t.text.len(), t.addr_end.len());
-            t.text.push_str(&p.text);
-            t.addr_end.extend(p.addr_end.iter().map(|e| e + base_text));
-            t.obj_end.extend(p.obj_end.iter().map(|e| e + base_addr));
-        }
-        t
-    }
-
-    fn of_chunk(objects: &[CloudObject]) -> Self {
-        let mut t = AddressTable { obj_end: Vec::with_capacity(objects.len()), ..Default::default() };
-        for o in objects {
-            for a in tenancy::addresses(o) {
-                t.text.push_str(&a);
-                t.addr_end.push(t.text.len());
-            }
-            t.obj_end.push(t.addr_end.len());
-        }
-        t
+        AddressTable { parts: estate.cloud_objects.par_chunks(CHUNK).map(Part::new).collect() }
     }
 
     /// The addresses of cloud object `i` (sorted, distinct, lower-cased).
     pub fn of(&self, i: usize) -> impl Iterator<Item = &str> + '_ {
-        let first = if i == 0 { 0 } else { self.obj_end[i - 1] };
-        (first..self.obj_end[i]).map(move |k| {
-            let start = if k == 0 { 0 } else { self.addr_end[k - 1] };
-            &self.text[start..self.addr_end[k]]
+        let p = &self.parts[i / CHUNK];
+        let i = i % CHUNK;
+        let first = if i == 0 { 0 } else { p.obj_end[i - 1] };
+        (first..p.obj_end[i]).map(move |k| {
+            let start = if k == 0 { 0 } else { p.addr_end[k - 1] };
+            &p.text[start..p.addr_end[k]]
         })
     }
 
@@ -77,6 +62,25 @@ impl AddressTable {
             }
         }
         v
+    }
+}
+
+impl Part {
+    fn new(objects: &[CloudObject]) -> Self {
+        // Room for about three 24-byte addresses per object: one growth at most for most chunks.
+        let mut p = Part {
+            text: String::with_capacity(objects.len() * 72),
+            addr_end: Vec::with_capacity(objects.len() * 3),
+            obj_end: Vec::with_capacity(objects.len()),
+        };
+        for o in objects {
+            for a in tenancy::addresses(o) {
+                p.text.push_str(&a);
+                p.addr_end.push(p.text.len());
+            }
+            p.obj_end.push(p.addr_end.len());
+        }
+        p
     }
 }
 
