@@ -53,8 +53,12 @@ pub fn parents(domain: &str) -> impl Iterator<Item = &str> {
 
 /// True for Microsoft-provided domains (`*.onmicrosoft.com` and friends), which are never custom.
 pub fn is_microsoft_domain(domain: &str) -> bool {
-    let d = domain.to_ascii_lowercase();
-    d.ends_with(".onmicrosoft.com") || d.ends_with(".onmicrosoft.us") || d.ends_with(".partner.onmschina.cn")
+    // Compared in place, ASCII case-insensitively (called for every address of the estate).
+    let ends_with = |suffix: &str| {
+        let (d, s) = (domain.as_bytes(), suffix.as_bytes());
+        d.len() >= s.len() && d[d.len() - s.len()..].eq_ignore_ascii_case(s)
+    };
+    ends_with(".onmicrosoft.com") || ends_with(".onmicrosoft.us") || ends_with(".partner.onmschina.cn")
 }
 
 /// The addresses a cloud object is known by (UPN, mail, SMTP proxy addresses, otherMails), lower-cased, deduplicated.
@@ -277,6 +281,9 @@ mod tests {
         assert_eq!(parents("a.b.contoso.com").collect::<Vec<_>>(), vec!["b.contoso.com", "contoso.com"]);
         assert_eq!(parents("contoso.com").count(), 0);
         assert!(is_microsoft_domain("Contoso.mail.onmicrosoft.com") && !is_microsoft_domain("contoso.com"));
+        assert!(is_microsoft_domain("x.ONMICROSOFT.US") && is_microsoft_domain("a.Partner.OnmsChina.cn"));
+        assert!(!is_microsoft_domain("onmicrosoft.com") && !is_microsoft_domain("contosoonmicrosoft.com"));
+        assert!(!is_microsoft_domain("") && !is_microsoft_domain("é.onmicrosoft.co"));
         assert_eq!(uri_host("https://ADFS.contoso.com:443/adfs/ls/").as_deref(), Some("adfs.contoso.com"));
         assert_eq!(uri_host("urn:federation:x"), None);
     }
