@@ -4,8 +4,8 @@
 //! domain usage derived from it. Each family lower-cased every address of the estate again before;
 //! at a million objects that was a second of CPU per family.
 //!
-//! Addresses live in one string arena with end offsets, not one `String` each: a million objects
-//! hold three million addresses.
+//! Addresses live in string arenas (one per chunk of objects) with end offsets, not one `String`
+//! each: a million objects hold three million addresses.
 
 use super::tenancy;
 use crate::model::{CloudObject, Estate, TenantIdx};
