@@ -431,7 +431,14 @@ impl EstateGraph {
         }
     }
 
-    /// Cloud objects hard-linked to an AD object, with the anchor attribute.
+    /// Whether cloud object `cloud` is hard-linked by anchor to some AD object.
+    pub fn is_anchored_cloud_object(&self, cloud: u32) -> bool {
+        self.graph
+            .edges_directed(self.cloud_objects[cloud as usize], petgraph::Direction::Incoming)
+            .any(|e| matches!(e.weight(), Edge::AnchoredTo(_)))
+    }
+
+    /// The cloud objects AD object `ad` is hard-linked to by anchor, with the attribute that linked them.
     pub fn anchored_cloud_objects(&self, ad: u32) -> impl Iterator<Item = (u32, AnchorSource)> + '_ {
         self.graph.edges(self.ad_objects[ad as usize]).filter_map(|e| match (e.weight(), self.graph[e.target()]) {
             (Edge::AnchoredTo(src), Node::CloudObject(c)) => Some((c, *src)),

@@ -3,9 +3,9 @@
 //! and orphaned, duplicated or inconsistent anchors (category `anchor-integrity`).
 //! Facts: identity-facts.md §1 (anchor rules, byte order, shapes) and §2 (matching).
 //!
-//! Shared with the `sync` family: the anchor attribute in use per forest ([`anchor_decisions`]), the
-//! value Azure AD Connect computes for an AD object ([`expected_anchor`]) and the tenants a forest
-//! feeds ([`target_tenants`]).
+//! Shared with the `sync` family: the anchor attribute in use per forest ([`anchor_decisions`]) and the
+//! value Azure AD Connect computes for an AD object ([`expected_anchor`]). The tenants each object
+//! feeds come from [`super::targets`].
 
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::{Finding, Severity, Subject};
@@ -78,6 +78,10 @@ pub struct AnchorDecision {
     pub votes_object_guid: usize,
     /// Linked objects whose ImmutableId is Base64(ms-DS-ConsistencyGuid) while it differs from objectGUID.
     pub votes_consistency_guid: usize,
+    /// Users hard-linked to synced cloud objects.
+    pub linked_users: usize,
+    /// Of those, users carrying a 16-byte ms-DS-ConsistencyGuid.
+    pub users_with_consistency_guid: usize,
 }
 
 /// Users (and inetOrgPersons) are the only objects whose anchor can be ms-DS-ConsistencyGuid.
@@ -104,35 +108,72 @@ pub fn expected_anchor(o: &AdObject, attr: AnchorAttr) -> Option<String> {
     o.object_guid.map(|g| g.immutable_id())
 }
 
-/// Decides the anchor attribute of every forest: the manifest's `anchor`, else from the data.
+/// Decides the anchor attribute of every forest: the manifest's `anchor`, else from the population of
+/// its users hard-linked to **synced** cloud objects (anchors copied onto cloud-only objects are not
+/// sync). When ms-DS-ConsistencyGuid is the source anchor, Azure AD Connect writes it back on every user
+/// it synchronises, so:
+///
+/// - most synced users have none → objectGUID, whatever a few migrated users show (a user whose twin
+///   holds Base64(ms-DS-ConsistencyGuid ≠ objectGUID) will then not be matched: AN008);
+/// - most carry one, and for most of those it equals objectGUID (what Connect writes back) →
+///   ms-DS-ConsistencyGuid (a migrated user whose twin holds a carried-over value is then right);
+/// - otherwise (half carry one, or most values differ from objectGUID: a migrated population) → the
+///   users whose two values differ decide, by what their twins hold; a tie keeps the majority above.
+///
+/// The counts behind the decision are kept for AN010's evidence.
 pub fn anchor_decisions(estate: &Estate, graph: &EstateGraph) -> Vec<AnchorDecision> {
-    let mut votes = vec![(0usize, 0usize, 0usize, 0usize); estate.forests.len()]; // guid, cg, cg set==guid, linked users
-    for (i, o) in estate.ad_objects.iter().enumerate() {
-        let Some(v) = votes.get_mut(o.forest as usize) else { continue };
-        if !is_user(o) {
-            continue;
-        }
-        let links: Vec<(u32, AnchorSource)> = graph.anchored_cloud_objects(i as u32).collect();
-        if links.is_empty() {
-            continue;
-        }
-        v.3 += 1;
-        if differing_cg(o).is_some() {
-            if links.iter().any(|l| l.1 == AnchorSource::ObjectGuid) {
-                v.0 += 1;
+    #[derive(Default, Clone, Copy)]
+    struct Votes {
+        linked: usize,
+        with_cg: usize,
+        cg_equal: usize,
+        twin_guid: usize,
+        twin_cg: usize,
+    }
+    let per_object: Vec<Option<(u32, Votes)>> = estate
+        .ad_objects
+        .par_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            if !is_user(o) {
+                return None;
             }
-            if links.iter().any(|l| l.1 == AnchorSource::ConsistencyGuid) {
-                v.1 += 1;
+            let links: Vec<AnchorSource> = graph
+                .anchored_cloud_objects(i as u32)
+                .filter(|(c, _)| estate.cloud_objects[*c as usize].on_prem_sync_enabled == Some(true))
+                .map(|(_, s)| s)
+                .collect();
+            if links.is_empty() {
+                return None;
             }
-        } else if o.consistency_guid.as_deref().is_some_and(|c| c.len() == 16) {
-            v.2 += 1;
+            let mut v = Votes { linked: 1, ..Default::default() };
+            if o.consistency_guid.as_deref().is_some_and(|c| c.len() == 16) {
+                v.with_cg = 1;
+                if differing_cg(o).is_some() {
+                    v.twin_guid = usize::from(links.contains(&AnchorSource::ObjectGuid));
+                    v.twin_cg = usize::from(links.contains(&AnchorSource::ConsistencyGuid));
+                } else {
+                    v.cg_equal = 1;
+                }
+            }
+            Some((o.forest, v))
+        })
+        .collect();
+    let mut votes = vec![Votes::default(); estate.forests.len()];
+    for (f, v) in per_object.into_iter().flatten() {
+        if let Some(t) = votes.get_mut(f as usize) {
+            t.linked += v.linked;
+            t.with_cg += v.with_cg;
+            t.cg_equal += v.cg_equal;
+            t.twin_guid += v.twin_guid;
+            t.twin_cg += v.twin_cg;
         }
     }
     estate
         .forests
         .iter()
         .zip(votes)
-        .map(|(f, (g, c, same, linked))| {
+        .map(|(f, v)| {
             let declared = f.anchor_attribute.as_deref().and_then(|a| {
                 let a = a.to_ascii_lowercase().replace(['-', '_'], "");
                 if a == "objectguid" {
@@ -143,88 +184,60 @@ pub fn anchor_decisions(estate: &Estate, graph: &EstateGraph) -> Vec<AnchorDecis
                     None
                 }
             });
+            let Votes { linked, with_cg, cg_equal, twin_guid: g, twin_cg: c } = v;
+            let counts = format!(
+                "{with_cg} of {linked} synced linked user(s) carry an ms-DS-ConsistencyGuid ({cg_equal} equal to \
+                 objectGUID, {} different: {c} of those twins hold Base64(ms-DS-ConsistencyGuid), {g} \
+                 Base64(objectGUID))",
+                with_cg - cg_equal
+            );
             let (attr, how) = if let Some(a) = declared {
-                (a, format!("declared in the manifest (anchor = \"{}\")", a.as_str()))
-            } else if c > 0 && g == 0 {
+                (a, format!("declared in the manifest (anchor = \"{}\"); {counts}", a.as_str()))
+            } else if linked == 0 {
                 (
-                    AnchorAttr::ConsistencyGuid,
-                    format!(
-                        "detected: the cloud twins of {c} user(s) whose ms-DS-ConsistencyGuid differs from objectGUID hold \
-                         Base64(ms-DS-ConsistencyGuid), none holds Base64(objectGUID)"
-                    ),
+                    AnchorAttr::ObjectGuid,
+                    "assumed: no user of the forest is linked to a synced cloud object; objectGUID (the DirSync and \
+                     express-settings default) is assumed"
+                        .to_string(),
                 )
-            } else if g > 0 && c == 0 {
+            } else if with_cg * 2 < linked {
                 (
                     AnchorAttr::ObjectGuid,
                     format!(
-                        "detected: the cloud twins of {g} user(s) whose ms-DS-ConsistencyGuid differs from objectGUID hold \
-                         Base64(objectGUID), none holds Base64(ms-DS-ConsistencyGuid)"
+                        "detected from the population: {counts}; with ms-DS-ConsistencyGuid as source anchor Azure AD \
+                         Connect would have written it on every synced user, so objectGUID is in use"
                     ),
                 )
-            } else if g > 0 && c > 0 {
+            } else if with_cg * 2 > linked && cg_equal * 2 > with_cg {
+                (
+                    AnchorAttr::ConsistencyGuid,
+                    format!(
+                        "detected from the population: {counts}; Azure AD Connect writes ms-DS-ConsistencyGuid \
+                         (= objectGUID) back on every user it syncs when it is the source anchor"
+                    ),
+                )
+            } else if c != g {
                 let a = if c > g { AnchorAttr::ConsistencyGuid } else { AnchorAttr::ObjectGuid };
                 (
                     a,
                     format!(
-                        "detected with conflicting evidence: {g} linked user(s) anchored by objectGUID and {c} by \
-                         ms-DS-ConsistencyGuid where the two differ; the majority ({}) is assumed",
+                        "detected from the users whose two values differ ({counts}): the majority of their twins hold \
+                         Base64({})",
                         a.as_str()
                     ),
                 )
-            } else if linked > 0 && same * 2 > linked {
-                (
-                    AnchorAttr::ConsistencyGuid,
-                    format!(
-                        "inferred: {same} of {linked} linked users carry an ms-DS-ConsistencyGuid equal to objectGUID \
-                         (what Azure AD Connect writes when it uses ms-DS-ConsistencyGuid); both attributes give the \
-                         same anchors today"
-                    ),
-                )
-            } else if linked > 0 {
-                (
-                    AnchorAttr::ObjectGuid,
-                    format!(
-                        "inferred: {linked} linked user(s), none with an ms-DS-ConsistencyGuid that tells the attributes \
-                         apart; objectGUID assumed (both give the same anchors for these objects)"
-                    ),
-                )
             } else {
-                (
-                    AnchorAttr::ObjectGuid,
-                    "assumed: no AD object of the forest is linked to a cloud object; objectGUID (the DirSync and \
-                     express-settings default) is assumed"
-                        .to_string(),
-                )
+                let a = if with_cg * 2 > linked { AnchorAttr::ConsistencyGuid } else { AnchorAttr::ObjectGuid };
+                (a, format!("undecided by the data ({counts}); {} assumed", a.as_str()))
             };
-            AnchorDecision { attr, declared: declared.is_some(), how, votes_object_guid: g, votes_consistency_guid: c }
-        })
-        .collect()
-}
-
-/// The tenants a forest feeds: the manifest's `syncs_to`, else the tenants where some of its objects
-/// are hard-linked to synced cloud objects. Returns the tenants and how they were found.
-pub fn target_tenants(estate: &Estate, graph: &EstateGraph) -> Vec<(Vec<u32>, &'static str)> {
-    let mut inferred: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); estate.forests.len()];
-    for (i, o) in estate.ad_objects.iter().enumerate() {
-        if estate.forests.get(o.forest as usize).is_none_or(|f| !f.syncs_to.is_empty()) {
-            continue;
-        }
-        for (c, _) in graph.anchored_cloud_objects(i as u32) {
-            let co = &estate.cloud_objects[c as usize];
-            if co.on_prem_sync_enabled == Some(true) {
-                inferred[o.forest as usize].insert(co.tenant);
-            }
-        }
-    }
-    estate
-        .forests
-        .iter()
-        .zip(inferred)
-        .map(|(f, inf)| {
-            if f.syncs_to.is_empty() {
-                (inf.into_iter().collect(), "inferred from hard-linked synced cloud objects")
-            } else {
-                (f.syncs_to.clone(), "declared in the manifest (syncs_to)")
+            AnchorDecision {
+                attr,
+                declared: declared.is_some(),
+                how,
+                votes_object_guid: g,
+                votes_consistency_guid: c,
+                linked_users: linked,
+                users_with_consistency_guid: with_cg,
             }
         })
         .collect()
@@ -372,7 +385,7 @@ struct Prep<'a> {
     estate: &'a Estate,
     graph: &'a EstateGraph,
     decisions: Vec<AnchorDecision>,
-    targets: Vec<(Vec<u32>, &'static str)>,
+    targets: &'a super::targets::SyncTargets,
     ad_by_guid: HashMap<Guid, u32>,
 }
 
@@ -386,13 +399,7 @@ impl<'a> Prep<'a> {
                 ad_by_guid.entry(g).or_insert(i as u32);
             }
         }
-        Prep {
-            estate,
-            graph,
-            decisions: anchor_decisions(estate, graph),
-            targets: target_tenants(estate, graph),
-            ad_by_guid,
-        }
+        Prep { estate, graph, decisions: anchor_decisions(estate, graph), targets: ctx.targets(), ad_by_guid }
     }
     fn attr_of(&self, ad: u32) -> AnchorAttr {
         let f = self.estate.ad_objects[ad as usize].forest as usize;
@@ -421,15 +428,16 @@ impl<'a> Prep<'a> {
         soft.dedup();
         (hard, soft)
     }
-    /// The forests whose objects could own cloud objects of tenant `t`: those that declare `syncs_to` it,
-    /// else every forest that declares no `syncs_to` at all (forests declared to feed other tenants are
-    /// left out). The flag is true when the forests were declared.
+    /// The exported forests whose objects could own cloud objects of tenant `t`: those that declare
+    /// `syncs_to` it, else those whose synced objects show they feed it ([`super::targets`]). The flag is
+    /// true when the forests were declared.
     fn forests_for_tenant(&self, t: u32) -> (Vec<u32>, bool) {
         let forests = &self.estate.forests;
+        let exported = |f: &u32| self.targets.objects_per_forest.get(*f as usize).is_some_and(|&n| n > 0);
         let declared: Vec<u32> =
-            (0..forests.len() as u32).filter(|&f| forests[f as usize].syncs_to.contains(&t)).collect();
+            (0..forests.len() as u32).filter(|&f| forests[f as usize].syncs_to.contains(&t)).filter(exported).collect();
         if declared.is_empty() {
-            ((0..forests.len() as u32).filter(|&f| forests[f as usize].syncs_to.is_empty()).collect(), false)
+            (self.targets.feeding_forests(t).into_iter().filter(exported).collect(), false)
         } else {
             (declared, true)
         }
@@ -669,6 +677,10 @@ fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Finding> {
     if c.on_prem_sync_enabled != Some(true) || estate.forests.is_empty() {
         return None;
     }
+    // Synced from a forest that is not in the export: one coverage finding per tenant (IN011), not an orphan.
+    if p.targets.unexported_source(c).is_some() {
+        return None;
+    }
     let (forests, declared) = p.forests_for_tenant(c.tenant);
     if forests.is_empty() {
         return None;
@@ -706,7 +718,7 @@ fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Finding> {
             s(if declared {
                 "forests that sync to the tenant (manifest syncs_to)"
             } else {
-                "every forest (no forest declares syncs_to this tenant)"
+                "forests whose synced objects feed this tenant (no forest declares syncs_to it)"
             }),
         ),
         ("forest_completeness", Value::Array(completeness)),
@@ -717,7 +729,7 @@ fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Finding> {
             } else if declared {
                 "weaker: the export of the forest is not declared complete"
             } else {
-                "weaker: no forest is declared to feed this tenant"
+                "weaker: no forest is declared to feed this tenant (estate.toml syncs_to)"
             }),
         ),
     ]);
@@ -744,6 +756,7 @@ fn duplicate_anchors(p: &Prep<'_>) -> Vec<Finding> {
         p.graph.indexes.cloud_by_anchor.iter().filter(|(_, v)| v.len() > 1).collect();
     groups.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = Vec::new();
+    let mut shared: BTreeMap<(Vec<u32>, SharedAnchor), SharedGroup> = BTreeMap::new();
     for (anchor, members) in groups {
         let mut members = members.clone();
         members.sort_by_key(|&c| (estate.cloud_objects[c as usize].tenant, estate.cloud_objects[c as usize].source));
@@ -775,63 +788,168 @@ fn duplicate_anchors(p: &Prep<'_>) -> Vec<Finding> {
             out.push(finding(DUP_IN_TENANT, title, subjects, ev, anchor.clone()));
         }
         if by_tenant.len() > 1 {
-            let mut subjects: Vec<Subject> =
-                members.iter().map(|&c| cloud_subject(estate, &estate.cloud_objects[c as usize])).collect();
-            // Primary: a synced object (the tenant the forest feeds), else the first.
-            if let Some(pos) =
-                members.iter().position(|&c| estate.cloud_objects[c as usize].on_prem_sync_enabled == Some(true))
-            {
-                let primary = subjects.remove(pos);
-                subjects.insert(0, primary);
-            }
-            subjects.extend(ad_twins.iter().map(|&a| ad_subject(&estate.ad_objects[a as usize])));
-            let synced_in: Vec<&str> = by_tenant
+            let synced_in: Vec<u32> = by_tenant
                 .iter()
                 .filter(|(_, v)| v.iter().any(|&c| estate.cloud_objects[c as usize].on_prem_sync_enabled == Some(true)))
-                .map(|(t, _)| estate.tenants[*t as usize].name.as_str())
+                .map(|(t, _)| *t)
                 .collect();
-            let tenants: Vec<&str> = by_tenant.keys().map(|&t| estate.tenants[t as usize].name.as_str()).collect();
-            let (short, explanation, severity) = if synced_in.len() == tenants.len() {
-                (
-                    "one forest feeding several tenants",
-                    "synced into every tenant: one forest feeding several tenants (supported only with one Azure AD \
-                     Connect server per tenant)",
-                    Severity::Low,
-                )
+            // A synced twin in a tenant the AD twin's forest does not otherwise feed is a stray twin.
+            let stray: Vec<u32> = synced_in
+                .iter()
+                .copied()
+                .filter(|&t| ad_twins.iter().any(|&a| p.targets.is_stray(estate.ad_objects[a as usize].forest, t)))
+                .collect();
+            let kind = if !stray.is_empty() {
+                SharedAnchor::StrayTwin
+            } else if synced_in.len() == by_tenant.len() {
+                SharedAnchor::MultiTenantSync
             } else if synced_in.is_empty() {
-                (
-                    "a copied directory or leftover objects",
-                    "synced in none of the tenants: a copied directory or leftover objects",
-                    Severity::Medium,
-                )
+                SharedAnchor::CopiedOrLeftover
             } else {
-                (
-                    "a copied directory, not multi-tenant sync",
-                    "synced in one tenant and copied into the other(s) as cloud-managed objects: a copied directory, \
-                     not multi-tenant sync",
-                    Severity::Medium,
-                )
+                SharedAnchor::CopiedDirectory
             };
-            let label = estate.cloud_objects[members[0] as usize].label();
-            let title = format!(
-                "{label}: ImmutableId `{anchor}` is held in {} tenants ({}) — {}",
-                tenants.len(),
-                tenants.join(", "),
-                short
-            );
-            let ev = evidence([
-                ("immutable_id", s(anchor.clone())),
-                ("tenants", json!(tenants)),
-                ("synced_in", json!(synced_in)),
-                ("interpretation", s(explanation)),
-                ("objects", json!(members.iter().map(|&c| object_facts(estate, c)).collect::<Vec<_>>())),
-            ]);
-            let mut f = finding(IN_TWO_TENANTS, title, subjects, ev, anchor.clone());
-            f.severity = severity;
-            out.push(f);
+            let g = shared.entry((by_tenant.keys().copied().collect(), kind)).or_default();
+            g.anchors.push(anchor.clone());
+            g.members.extend(members.iter().copied());
+            g.ad_twins.extend(ad_twins.iter().copied());
+            g.synced_in.extend(synced_in);
+            g.stray.extend(stray);
         }
     }
+    for ((tenants, kind), g) in shared {
+        out.push(shared_anchor_finding(p, &tenants, kind, g));
+    }
     out
+}
+
+/// How an anchor held in several tenants came about (AN007), judged per anchor and grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum SharedAnchor {
+    /// Synced into a tenant the forest does not otherwise feed (a handful of stray twins).
+    StrayTwin,
+    /// Synced into every tenant: one forest feeding several tenants.
+    MultiTenantSync,
+    /// Synced in one tenant, cloud-managed copies elsewhere.
+    CopiedDirectory,
+    /// Synced in none.
+    CopiedOrLeftover,
+}
+
+/// Anchors of one [`SharedAnchor`] kind held in one set of tenants.
+#[derive(Default)]
+struct SharedGroup {
+    anchors: Vec<String>,
+    members: Vec<u32>,
+    ad_twins: BTreeSet<u32>,
+    synced_in: BTreeSet<u32>,
+    stray: BTreeSet<u32>,
+}
+
+/// Titles name at most this many objects; subjects and evidence hold all of them.
+const TITLE_NAMES: usize = 3;
+
+/// One AN007 finding for every anchor of one kind shared by one set of tenants: one cause (a copied
+/// directory, stray twins, multi-tenant sync), one finding, with every object as a subject.
+fn shared_anchor_finding(p: &Prep<'_>, tenants: &[u32], kind: SharedAnchor, g: SharedGroup) -> Finding {
+    let estate = p.estate;
+    let tname = |t: &u32| estate.tenants[*t as usize].name.clone();
+    let names: Vec<String> = tenants.iter().map(tname).collect();
+    let stray: Vec<String> = g.stray.iter().map(tname).collect();
+    let (short, explanation, severity) = match kind {
+        SharedAnchor::StrayTwin => (
+            format!("stray synced twin(s) in {}, a tenant the forest does not otherwise feed", stray.join(", ")),
+            format!(
+                "synced into {} although the forest's objects are otherwise synced elsewhere: a stray twin (an object \
+                 in the scope of a second sync, or a copied directory that was briefly synced), not a target of \
+                 the forest",
+                stray.join(", ")
+            ),
+            Severity::Medium,
+        ),
+        SharedAnchor::MultiTenantSync => (
+            "one forest feeding several tenants".to_string(),
+            "synced into every tenant: one forest feeding several tenants (supported only with one Azure AD \
+             Connect server per tenant)"
+                .to_string(),
+            Severity::Low,
+        ),
+        SharedAnchor::CopiedOrLeftover => (
+            "a copied directory or leftover objects".to_string(),
+            "synced in none of the tenants: a copied directory or leftover objects".to_string(),
+            Severity::Medium,
+        ),
+        SharedAnchor::CopiedDirectory => (
+            "a copied directory, not multi-tenant sync".to_string(),
+            "synced in one tenant and copied into the other(s) as cloud-managed objects: a copied directory, not \
+             multi-tenant sync"
+                .to_string(),
+            Severity::Medium,
+        ),
+    };
+    let mut members = g.members;
+    members.sort_by_key(|&c| {
+        let o = &estate.cloud_objects[c as usize];
+        (o.on_prem_sync_enabled != Some(true), o.tenant, o.source)
+    });
+    members.dedup();
+    let mut subjects: Vec<Subject> =
+        members.iter().map(|&c| cloud_subject(estate, &estate.cloud_objects[c as usize])).collect();
+    subjects.extend(g.ad_twins.iter().map(|&a| ad_subject(&estate.ad_objects[a as usize])));
+    // The people, once each: one name per anchor (its synced object, else its first).
+    let mut people: Vec<String> = Vec::new();
+    for a in &g.anchors {
+        if let Some(&c) = members.iter().find(|&&c| estate.cloud_objects[c as usize].immutable_id.as_deref() == Some(a))
+        {
+            people.push(estate.cloud_objects[c as usize].label());
+        }
+    }
+    let title = if g.anchors.len() == 1 {
+        format!(
+            "{}: ImmutableId `{}` is held in {} tenants ({}) — {short}",
+            people.first().cloned().unwrap_or_default(),
+            g.anchors[0],
+            tenants.len(),
+            names.join(", ")
+        )
+    } else {
+        let more = if people.len() > TITLE_NAMES {
+            format!(" and {} more", people.len() - TITLE_NAMES)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} ImmutableIds are each held in {} tenants ({}) — {short} ({}{more})",
+            g.anchors.len(),
+            tenants.len(),
+            names.join(", "),
+            people.iter().take(TITLE_NAMES).cloned().collect::<Vec<_>>().join(", ")
+        )
+    };
+    let mut ev = evidence([
+        ("tenants", json!(names)),
+        ("synced_in", json!(g.synced_in.iter().map(tname).collect::<Vec<_>>())),
+        ("interpretation", s(explanation)),
+        ("count", json!(g.anchors.len())),
+        ("immutable_ids", json!(g.anchors)),
+        ("objects", json!(members.iter().map(|&c| object_facts(estate, c)).collect::<Vec<_>>())),
+    ]);
+    if g.anchors.len() == 1 {
+        ev.insert("immutable_id".into(), s(g.anchors[0].clone()));
+    }
+    if !stray.is_empty() {
+        ev.insert("stray_tenants".into(), json!(stray));
+    }
+    let disc = if g.anchors.len() == 1 {
+        g.anchors[0].clone()
+    } else {
+        format!(
+            "{kind:?}:{}",
+            tenants.iter().map(|&t| super::tenancy::tenant_key(estate, t)).collect::<Vec<_>>().join(",")
+        )
+    };
+    let mut f = finding(IN_TWO_TENANTS, title, subjects, ev, disc);
+    f.severity = severity;
+    f
 }
 
 fn object_facts(estate: &Estate, c: u32) -> Value {
@@ -986,10 +1104,7 @@ fn collisions(p: &Prep<'_>) -> Vec<Finding> {
         // Only objects that would land in a common tenant collide (forests without syncs_to: assume so).
         let shares_tenant = members.iter().enumerate().any(|(k, &a)| {
             members[k + 1..].iter().any(|&b| {
-                let (ta, tb) = (
-                    &p.targets[estate.ad_objects[a as usize].forest as usize].0,
-                    &p.targets[estate.ad_objects[b as usize].forest as usize].0,
-                );
+                let (ta, tb) = (p.targets.of_object(estate, a).0, p.targets.of_object(estate, b).0);
                 ta.is_empty() || tb.is_empty() || ta.iter().any(|t| tb.contains(t))
             })
         });
@@ -1071,6 +1186,8 @@ fn undeclared(p: &Prep<'_>) -> Vec<Finding> {
             ("decided_by", s(d.how.clone())),
             ("users_anchored_by_objectGUID_where_different", json!(d.votes_object_guid)),
             ("users_anchored_by_consistencyGuid_where_different", json!(d.votes_consistency_guid)),
+            ("synced_linked_users", json!(d.linked_users)),
+            ("synced_linked_users_with_consistencyGuid", json!(d.users_with_consistency_guid)),
             ("manifest_line", s(format!("anchor = \"{}\"", d.attr.as_str()))),
         ]);
         let subject = Subject {
@@ -1093,6 +1210,7 @@ mod tests {
     use crate::rules::RuleOptions;
 
     const ANN: &str = "35918bc9-196d-40ea-9779-889d79b753f0";
+    const BOB: &str = "0b8e4c2a-7d19-4f36-a5e0-3c6f1d2b9a47";
 
     #[test]
     fn classifies_every_anchor_shape_from_known_guids() {
@@ -1233,12 +1351,22 @@ mod tests {
         e.cloud_objects.push(o);
         // The only forest declares it feeds Contoso: nothing is known about "Other".
         ctx_run(e.clone(), |fs| assert!(fs.iter().all(|f| f.rule != "AN005"), "{:?}", codes(fs)));
-        // A forest without syncs_to may feed it: reported, but never as definite.
+        // A forest without syncs_to and without any synced twin in "Other" does not feed it: the
+        // unmatched object is a coverage gap (IN011, family input), not an orphan.
         e.forests[0].syncs_to.clear();
+        ctx_run(e.clone(), |fs| assert!(fs.iter().all(|f| f.rule != "AN005"), "{:?}", codes(fs)));
+        // Once the forest's synced objects show it feeds "Other": reported, but never as definite.
+        let mut bob = cloud("bob@other.example", Some(&Guid::parse(BOB).unwrap().immutable_id()));
+        bob.tenant = 1;
+        e.ad_objects.push(ad(BOB, "bob@other.example"));
+        e.cloud_objects.push(bob);
         ctx_run(e, |fs| {
             let f = fs.iter().find(|f| f.rule == "AN005").unwrap();
             assert_eq!(f.severity, Severity::Low);
-            assert_eq!(f.evidence["conclusion"], "weaker: no forest is declared to feed this tenant");
+            assert_eq!(
+                f.evidence["conclusion"],
+                "weaker: no forest is declared to feed this tenant (estate.toml syncs_to)"
+            );
         });
     }
 
@@ -1261,6 +1389,64 @@ mod tests {
             assert_eq!(two.len(), 1);
             assert!(two[0].title.contains("copied directory"), "{}", two[0].title);
             assert_eq!(two[0].severity, Severity::Medium);
+        });
+    }
+
+    /// A forest of `n` synced users (twins hold Base64(objectGUID)), each carrying ms-DS-ConsistencyGuid =
+    /// objectGUID when `written_back`, plus one migrated user whose ms-DS-ConsistencyGuid (carried over,
+    /// ≠ objectGUID) is what its cloud twin holds. Anchor attribute not declared.
+    fn population(n: usize, written_back: bool) -> Estate {
+        let mut e = estate();
+        e.forests[0].anchor_attribute = None;
+        for k in 0..n {
+            let g = Guid(uuid::Uuid::from_u128(0x5000_0000_0000_4000_8000_0000_0000_0000 + k as u128));
+            let upn = format!("user{k}@contoso.com");
+            let mut a = ad(&g.to_string(), &upn);
+            if written_back {
+                a.consistency_guid = Some(g.to_ad_bytes().to_vec());
+            }
+            e.ad_objects.push(a);
+            e.cloud_objects.push(cloud(&upn, Some(&g.immutable_id())));
+        }
+        let carried = Guid::parse("f7cc07d7-7c15-447d-876d-c01b0e5a9e38").unwrap();
+        let mut m = ad(ANN, "migrated@contoso.com");
+        m.consistency_guid = Some(carried.to_ad_bytes().to_vec());
+        e.ad_objects.push(m);
+        e.cloud_objects.push(cloud("migrated@contoso.com", Some(&carried.immutable_id())));
+        e
+    }
+
+    #[test]
+    fn anchor_attribute_is_decided_by_the_population_not_one_migrated_user() {
+        // objectGUID forest: most synced users have no ms-DS-ConsistencyGuid; the migrated user's twin
+        // holds the carried-over value, which objectGUID-based sync will not match.
+        ctx_run(population(40, false), |fs| {
+            let d = fs.iter().find(|f| f.rule == "AN010").unwrap();
+            assert_eq!(d.evidence["anchor_attribute"], "objectGUID", "{}", d.title);
+            assert_eq!(d.evidence["synced_linked_users"], 41);
+            assert_eq!(d.evidence["synced_linked_users_with_consistencyGuid"], 1);
+            let cg: Vec<&Finding> = fs.iter().filter(|f| f.rule == "AN008").collect();
+            assert_eq!(cg.len(), 1, "{:?}", codes(fs));
+            assert_eq!(cg[0].severity, Severity::High);
+            assert_eq!(cg[0].subjects[0].display, "migrated");
+            let above_low: Vec<(String, String)> = fs
+                .iter()
+                .filter(|f| f.severity <= Severity::Medium && f.rule != "AN008")
+                .map(|f| (f.rule.clone(), f.title.clone()))
+                .collect();
+            assert!(above_low.is_empty(), "{above_low:?}");
+        });
+        // ms-DS-ConsistencyGuid forest: synced users carry it (= objectGUID); the migrated user's twin
+        // holding the carried-over value is right.
+        ctx_run(population(40, true), |fs| {
+            let d = fs.iter().find(|f| f.rule == "AN010").unwrap();
+            assert_eq!(d.evidence["anchor_attribute"], "ms-DS-ConsistencyGuid", "{}", d.title);
+            let above_low: Vec<(String, String)> = fs
+                .iter()
+                .filter(|f| f.severity <= Severity::Medium)
+                .map(|f| (f.rule.clone(), f.title.clone()))
+                .collect();
+            assert!(above_low.is_empty(), "{above_low:?}");
         });
     }
 

@@ -13,7 +13,7 @@
 //! Scope: [`super::sync_scope::Scope`]. Linear: one parallel pass over the AD objects; the per-forest
 //! and per-file facts (target tenants, domains, which columns a file carried) are computed once.
 
-use super::sync_scope::{TargetBasis, TenantDomains, p_list, p_str, p_usize, params, targets};
+use super::sync_scope::{TenantDomains, p_list, p_str, p_usize, params};
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::Finding;
 use crate::model::{AdClass, AdObject, Estate, TenantIdx};
@@ -117,8 +117,6 @@ impl Params {
 struct Cx<'a> {
     ctx: &'a Context<'a>,
     p: Params,
-    /// Per forest: target tenants and how they were found.
-    targets: Vec<(Vec<TenantIdx>, TargetBasis)>,
     /// Per tenant.
     domains: Vec<TenantDomains>,
     /// Per forest: the suffix to propose instead of an unusable one.
@@ -138,7 +136,7 @@ fn domain_of(upn: &str) -> Option<&str> {
 impl<'a> Cx<'a> {
     fn new(ctx: &'a Context<'a>) -> Self {
         let e = ctx.estate();
-        let targets = targets(e, ctx.graph);
+        let targets = ctx.targets();
         let domains = TenantDomains::of_estate(e);
         let nfiles = ctx.ingested.sources.len();
         let mut file_has_display = vec![false; nfiles];
@@ -169,7 +167,7 @@ impl<'a> Cx<'a> {
             .into_iter()
             .enumerate()
             .map(|(f, counts)| {
-                let (tenants, _) = &targets[f];
+                let tenants = &targets.forests[f].primary;
                 let usable = |d: &str| {
                     routable.get(d).is_some_and(|r| r.is_ok())
                         && tenants.iter().all(|&t| {
@@ -184,7 +182,7 @@ impl<'a> Cx<'a> {
                 })
             })
             .collect();
-        Cx { ctx, p: Params::load(), targets, domains, suggested_suffix, file_has_display, file_has_upn, routable }
+        Cx { ctx, p: Params::load(), domains, suggested_suffix, file_has_display, file_has_upn, routable }
     }
 
     fn estate(&self) -> &Estate {
@@ -211,7 +209,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Whether the UPN suffix must be replaced (not routable, or not verified in a known target tenant).
-    fn suffix_problem(&self, o: &AdObject, domain: &str) -> Option<SuffixProblem> {
+    fn suffix_problem(&self, i: u32, domain: &str) -> Option<SuffixProblem> {
         let d = domain.trim_end_matches('.').to_lowercase();
         if d.is_empty() {
             return None; // reported by CH003
@@ -223,7 +221,7 @@ impl<'a> Cx<'a> {
         if let Err(reason) = r {
             return Some(SuffixProblem::NotRoutable(reason));
         }
-        let (tenants, _) = &self.targets[o.forest as usize];
+        let (tenants, _) = self.ctx.targets().of_object(self.estate(), i);
         let missing: Vec<TenantIdx> = tenants
             .iter()
             .copied()
@@ -302,7 +300,7 @@ impl<'a> Cx<'a> {
             Some((l, d)) => (l, Some(d)),
             None => (upn, None),
         };
-        let suffix_problem = domain.and_then(|d| self.suffix_problem(o, d));
+        let suffix_problem = domain.and_then(|d| self.suffix_problem(i, d));
         let sp = suffix_problem.is_some();
         let fixed = || self.fixer(o, sp).upn(upn);
 
@@ -425,7 +423,7 @@ impl<'a> Cx<'a> {
 
         // CH005 / CH006: the suffix.
         if let (Some(d), Some(problem)) = (domain, suffix_problem) {
-            let (tenants, basis) = &self.targets[o.forest as usize];
+            let (tenants, basis) = self.ctx.targets().of_object(self.estate(), i);
             let names = |ts: &[TenantIdx]| -> Vec<String> {
                 ts.iter().map(|&t| self.estate().tenants[t as usize].name.clone()).collect()
             };
@@ -878,7 +876,7 @@ impl<'a> Cx<'a> {
         let fx = |attr: &str, v: &str| -> String {
             match attr {
                 "userPrincipalName" => {
-                    let sp = domain_of(v).and_then(|d| self.suffix_problem(o, d)).is_some();
+                    let sp = domain_of(v).and_then(|d| self.suffix_problem(i, d)).is_some();
                     self.fixer(o, sp).upn(v)
                 }
                 "mail" => self.fixer(o, false).address(v, &self.p.mail_invalid),

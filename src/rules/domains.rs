@@ -208,19 +208,11 @@ fn upn_suffixes(ctx: &Context<'_>, domains: &DomainTable, out: &mut Vec<Finding>
     let estate = ctx.estate();
     let non_routable = tenancy::list_param("DO007", "non_routable_tlds");
     let max_subjects = tenancy::int_param("DO006", "max_object_subjects") as usize;
-    // Target tenants of each forest: declared, else where its objects are hard-matched.
-    let mut targets: Vec<BTreeSet<TenantIdx>> =
-        estate.forests.iter().map(|f| f.syncs_to.iter().copied().collect()).collect();
-    let declared: Vec<bool> = estate.forests.iter().map(|f| !f.syncs_to.is_empty()).collect();
+    // Each user's own target tenants (per object: where it is hard-linked, else its forest's primary).
+    let targets = ctx.targets();
     // (forest, suffix) → AD users.
     let mut by_suffix: BTreeMap<(u32, String), Vec<u32>> = BTreeMap::new();
     for (i, o) in estate.ad_objects.iter().enumerate() {
-        let f = o.forest as usize;
-        if !declared.get(f).copied().unwrap_or(true) {
-            for (c, _) in ctx.graph.anchored_cloud_objects(i as u32) {
-                targets[f].insert(estate.cloud_objects[c as usize].tenant);
-            }
-        }
         if !matches!(o.class, AdClass::User | AdClass::InetOrgPerson) || o.is_critical_system_object == Some(true) {
             continue;
         }
@@ -260,7 +252,21 @@ fn upn_suffixes(ctx: &Context<'_>, domains: &DomainTable, out: &mut Vec<Finding>
             ));
             continue;
         }
-        for &t in &targets[forest as usize] {
+        // The tenants these users target, each with the users that target it.
+        let mut per_tenant: BTreeMap<TenantIdx, Vec<u32>> = BTreeMap::new();
+        for &i in &objs {
+            for &t in targets.of_object(estate, i).0 {
+                per_tenant.entry(t).or_default().push(i);
+            }
+        }
+        for (t, objs) in per_tenant {
+            let ad_subjects = || objs.iter().take(max_subjects).map(|&i| ad_subject(&estate.ad_objects[i as usize]));
+            let examples: Vec<String> = objs
+                .iter()
+                .take(max_subjects)
+                .filter_map(|&i| estate.ad_objects[i as usize].upn.as_deref().map(String::from))
+                .collect();
+            let basis: BTreeSet<&str> = objs.iter().map(|&i| targets.of_object(estate, i).1.as_str()).collect();
             if !domains.known(t) || domains.verified(estate, t, &suffix) || tenancy::is_microsoft_domain(&suffix) {
                 continue;
             }
@@ -312,6 +318,7 @@ fn upn_suffixes(ctx: &Context<'_>, domains: &DomainTable, out: &mut Vec<Finding>
                     ("registered_unverified", json!(registered.is_some())),
                     ("count", json!(objs.len())),
                     ("examples", json!(examples)),
+                    ("target_tenant_decided_by", json!(basis)),
                     ("fallback_cloud_upns", json!(fallback)),
                     ("action", json!(format!("verify {suffix} in {tname} (DNS TXT record), or change the users' UPN suffix to a verified domain"))),
                 ]),

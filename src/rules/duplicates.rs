@@ -16,7 +16,7 @@
 //!
 //! Forests whose target tenant is unknown form their own namespace (duplicates inside the forest only).
 
-use super::sync_scope::{TenantDomains, cloud_kind, targets};
+use super::sync_scope::{TenantDomains, cloud_kind};
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::{Finding, Subject};
 use crate::graph::{Edge, Node, SoftKey};
@@ -119,8 +119,8 @@ fn cloud_values(o: &crate::model::CloudObject) -> Vec<(Attr, String)> {
 struct Cx<'a> {
     e: &'a Estate,
     ctx: &'a Context<'a>,
-    /// Namespaces (tenant indices; `tenants.len() + forest` for a forest with unknown target) per forest.
-    ns_of_forest: Vec<Vec<u32>>,
+    /// Every AD object's target tenants ([`super::targets`]).
+    targets: &'a super::targets::SyncTargets,
     domains: Vec<TenantDomains>,
     block_soft: Vec<bool>,
     /// Cloud object → (AD object it is the twin of, how).
@@ -132,11 +132,13 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let e = ctx.estate();
     let g = ctx.graph;
     let nt = e.tenants.len() as u32;
-    let ns_of_forest: Vec<Vec<u32>> = targets(e, g)
-        .into_iter()
-        .enumerate()
-        .map(|(f, (t, _))| if t.is_empty() { vec![nt + f as u32] } else { t })
-        .collect();
+    let targets = ctx.targets();
+    // Namespaces of an AD object: its target tenants (per object), else `tenants.len() + forest` (a
+    // forest whose target is unknown is its own namespace).
+    let ns_of = |i: usize| -> Vec<u32> {
+        let (t, _) = targets.of_object(e, i as u32);
+        if t.is_empty() { vec![nt + e.ad_objects[i].forest] } else { t.to_vec() }
+    };
     let in_scope = ctx.in_sync_scope();
     let block_soft: Vec<bool> = (0..e.tenants.len())
         .map(|t| {
@@ -159,7 +161,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         if !in_scope[i] {
             continue;
         }
-        let ns = &ns_of_forest[o.forest as usize];
+        let ns = ns_of(i);
         let mut anchored_tenants: Vec<u32> = Vec::new();
         let mut soft: Vec<(u32, SoftKey)> = Vec::new();
         for ed in g.graph.edges(g.ad_objects[i]) {
@@ -194,14 +196,14 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             }
         }
     }
-    let cx = Cx { e, ctx, ns_of_forest, domains: TenantDomains::of_estate(e), block_soft, twin_of };
+    let cx = Cx { e, ctx, targets, domains: TenantDomains::of_estate(e), block_soft, twin_of };
 
     // The index: (namespace, value) → holders. Most values have one holder, so the values are first
     // counted by hash (8 bytes each) and only those held at least twice get a string-keyed entry:
     // at a million objects the full index held millions of strings at once.
     let mut is_target = vec![false; e.tenants.len()];
-    for ns in &cx.ns_of_forest {
-        for &t in ns {
+    for (i, _) in in_scope.iter().enumerate().filter(|(_, s)| **s) {
+        for &t in cx.targets.of_object(e, i as u32).0 {
             if let Some(x) = is_target.get_mut(t as usize) {
                 *x = true;
             }
@@ -222,7 +224,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             if !in_scope[i] {
                 return (Vec::new(), Vec::new());
             }
-            let ns = &cx.ns_of_forest[o.forest as usize];
+            let ns = ns_of(i);
             let vals = ad_values(o);
             let mut hs: Vec<u64> = ns.iter().flat_map(|&n| vals.iter().map(move |(_, v)| key_hash(n, v))).collect();
             hs.sort_unstable();
@@ -267,10 +269,10 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         if !hs.iter().any(|h| shared.contains(h)) && !nick.iter().any(|h| shared_nick.contains(h)) {
             continue;
         }
-        let ns = &cx.ns_of_forest[o.forest as usize];
+        let ns = ns_of(i);
         let vals = ad_values(o);
         let nick = o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
-        for &n in ns {
+        for &n in &ns {
             for (a, v) in &vals {
                 if shared.contains(&key_hash(n, v)) {
                     index.entry((n, v.clone())).or_default().push((Who::Ad(i as u32), *a));

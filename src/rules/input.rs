@@ -9,7 +9,107 @@ use std::collections::BTreeMap;
 
 /// The family entry point.
 pub fn run(ctx: &super::Context<'_>) -> Vec<Finding> {
-    findings(&ctx.ingested.inputs, &ctx.ingested.issues, &ctx.ingested.sources)
+    let mut out = findings(&ctx.ingested.inputs, &ctx.ingested.issues, &ctx.ingested.sources);
+    out.extend(unexported_forests(ctx));
+    out
+}
+
+/// Titles name at most this many objects; the subjects and evidence list all of them.
+const TITLE_NAMES: usize = 3;
+
+/// IN011: synced cloud objects whose anchors match no AD object because the forest that feeds them is
+/// not in the export — one finding per tenant (and on-premises domain, when the objects name one), not
+/// one orphan per object. See [`super::targets::SyncTargets::unexported_source`].
+fn unexported_forests(ctx: &super::Context<'_>) -> Vec<Finding> {
+    use super::targets::Unexported;
+    use serde_json::json;
+    let estate = ctx.estate();
+    let targets = ctx.targets();
+    let any_forest = targets.objects_per_forest.iter().any(|&n| n > 0);
+    // (tenant, on-premises domain if known) → synced objects whose anchor links to no AD object.
+    let mut groups: BTreeMap<(u32, Option<String>), Vec<u32>> = BTreeMap::new();
+    for (i, c) in estate.cloud_objects.iter().enumerate() {
+        if c.immutable_id.as_deref().is_none_or(|a| a.trim().is_empty()) {
+            continue;
+        }
+        let Some(why) = targets.unexported_source(c) else { continue };
+        if ctx.graph.is_anchored_cloud_object(i as u32) {
+            continue;
+        }
+        let domain = match why {
+            Unexported::Domain(d) => Some(d),
+            Unexported::TenantNotFed => super::targets::on_prem_domain(c),
+        };
+        groups.entry((c.tenant, domain)).or_default().push(i as u32);
+    }
+    let mut out = Vec::new();
+    for ((t, domain), mut objs) in groups {
+        objs.sort_by_key(|&c| estate.cloud_objects[c as usize].source);
+        let tenant = &estate.tenants[t as usize];
+        let declared_unexported: Vec<&str> = estate
+            .forests
+            .iter()
+            .zip(&targets.objects_per_forest)
+            .filter(|(f, n)| **n == 0 && f.syncs_to.contains(&t))
+            .map(|(f, _)| f.name.as_str())
+            .collect();
+        let names: Vec<String> =
+            objs.iter().take(TITLE_NAMES).map(|&c| estate.cloud_objects[c as usize].label()).collect();
+        let more =
+            if objs.len() > TITLE_NAMES { format!(" and {} more", objs.len() - TITLE_NAMES) } else { String::new() };
+        let from = match (&domain, declared_unexported.first()) {
+            (_, Some(f)) => format!("forest {f}, declared in estate.toml but not exported"),
+            (Some(d), None) => format!("on-premises domain {d}, which no exported forest holds"),
+            (None, None) => "a forest that is not in the export".to_string(),
+        };
+        let title = format!(
+            "Tenant {}: {} synced object(s) come from {from} ({}{more}); their anchors cannot be checked — add that \
+             forest's export, or declare it in estate.toml",
+            tenant.name,
+            objs.len(),
+            names.join(", ")
+        );
+        let mut subjects = vec![super::tenant_subject(estate, t)];
+        subjects.extend(objs.iter().map(|&c| super::cloud_subject(estate, &estate.cloud_objects[c as usize])));
+        let mut evidence = BTreeMap::new();
+        evidence.insert("tenant".to_string(), json!(tenant.name));
+        evidence.insert("count".to_string(), json!(objs.len()));
+        evidence.insert("on_premises_domain".to_string(), json!(domain));
+        evidence.insert(
+            "objects".to_string(),
+            json!(objs.iter().map(|&c| estate.cloud_objects[c as usize].label()).collect::<Vec<_>>()),
+        );
+        evidence.insert(
+            "exported_forests".to_string(),
+            json!(
+                estate
+                    .forests
+                    .iter()
+                    .zip(&targets.objects_per_forest)
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(f, _)| f.name.as_str())
+                    .collect::<Vec<_>>()
+            ),
+        );
+        evidence.insert(
+            "why".to_string(),
+            json!(if domain.is_some() && targets.is_fed(t) {
+                "the objects' onPremisesDomainName / onPremisesDistinguishedName names a domain that no exported forest holds"
+            } else {
+                "no exported forest feeds this tenant: none declares syncs_to it and none has synced objects linked there"
+            }),
+        );
+        if !declared_unexported.is_empty() {
+            evidence.insert("declared_not_exported".to_string(), json!(declared_unexported));
+        }
+        let mut f = super::finding("IN011", title, subjects, evidence, domain.clone().unwrap_or_default());
+        // Declared as not exported, or a scan without any AD export: a known limit, not a surprise.
+        if !declared_unexported.is_empty() || !any_forest {
+            f.severity = crate::findings::Severity::Low;
+        }
+        out.push(f);
+    }
+    out
 }
 
 /// Turns reader and attribution issues, and failed files (with `--keep-going`), into findings.

@@ -26,6 +26,7 @@ pub mod msa;
 pub mod subscriptions;
 pub mod sync;
 pub mod sync_scope;
+pub mod targets;
 pub mod tenancy;
 
 use crate::findings::{Finding, Subject};
@@ -73,6 +74,8 @@ pub struct Context<'a> {
     domain_usage: std::sync::OnceLock<addresses::DomainUsage>,
     /// Whether Entra Connect would export each AD object (characters, duplicates).
     in_sync_scope: std::sync::OnceLock<Vec<bool>>,
+    /// Every AD object's target tenants (anchors, characters, domains, duplicates, sync).
+    targets: std::sync::OnceLock<targets::SyncTargets>,
 }
 
 impl<'a> Context<'a> {
@@ -86,6 +89,7 @@ impl<'a> Context<'a> {
             addresses: std::sync::OnceLock::new(),
             domain_usage: std::sync::OnceLock::new(),
             in_sync_scope: std::sync::OnceLock::new(),
+            targets: std::sync::OnceLock::new(),
         }
     }
     /// The duplicate-directory analysis (evidence and clusters), computed on first use.
@@ -107,6 +111,10 @@ impl<'a> Context<'a> {
             let scope = sync_scope::Scope::builtin();
             self.estate().ad_objects.par_iter().map(|o| scope.includes(o)).collect()
         })
+    }
+    /// Every AD object's target tenants, decided per object ([`targets::SyncTargets`]).
+    pub fn targets(&self) -> &targets::SyncTargets {
+        self.targets.get_or_init(|| targets::SyncTargets::new(self.estate(), self.graph))
     }
     /// The estate.
     pub fn estate(&self) -> &Estate {

@@ -4,7 +4,7 @@
 //! supported topologies do not cover. Facts: identity-facts.md §2 (matching, resiliency) and §4
 //! (topologies, organization fields).
 
-use super::anchors::{AnchorAttr, anchor_decisions, expected_anchor, target_tenants};
+use super::anchors::{AnchorAttr, anchor_decisions, expected_anchor};
 use super::{Context, ad_subject, catalog, cloud_subject, evidence, finding, tenant_subject};
 use crate::findings::{Finding, Severity, Subject};
 use crate::graph::{AnchorSource, Edge, Node, SoftKey};
@@ -262,7 +262,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
     if estate.ad_objects.is_empty() {
         return Vec::new();
     }
-    let targets = target_tenants(estate, graph);
+    let targets = ctx.targets();
     let decisions = anchor_decisions(estate, graph);
     let settings = settings_of(estate);
     // Role holders: cloud object -> roles (with the grant's source).
@@ -280,7 +280,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
             if o.is_critical_system_object == Some(true) {
                 return out;
             }
-            let Some((tenants, tenants_how)) = targets.get(o.forest as usize) else { return out };
+            let (tenants, tenants_how) = targets.of_object(estate, a);
             let node = graph.ad_objects[a as usize];
             // Tenants where the object is already hard-linked: hard match wins there.
             let mut hard_tenants = BTreeSet::new();
@@ -395,7 +395,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                     ("ad_primary_smtp", json!(o.primary_smtp())),
                     ("cloud_userPrincipalName", json!(co.upn)),
                     ("cloud_primary_smtp", json!(co.primary_smtp())),
-                    ("target_tenants_from", s(*tenants_how)),
+                    ("target_tenants_from", s(tenants_how.as_str())),
                     ("blockSoftMatchEnabled", json!(feature("blockSoftMatchEnabled"))),
                     ("softMatchOnUpnEnabled", json!(upn_match_on)),
                 ]);
@@ -686,7 +686,19 @@ fn topology(ctx: &Context<'_>) -> Vec<Finding> {
         by_forest.entry(f).or_default().push((t, n, a));
         by_tenant.entry(t).or_default().push((f, n, a));
     }
-    for (f, ts) in by_forest.iter().filter(|(_, v)| v.len() > 1) {
+    let targets = ctx.targets();
+    for (f, ts) in &by_forest {
+        // Stray twins (a handful in a tenant the forest does not otherwise feed) are AN007's anomaly,
+        // not a second target of the forest.
+        let max = ts.iter().map(|x| x.1).max().unwrap_or(0);
+        let ts: Vec<(u32, usize, u32)> = ts
+            .iter()
+            .copied()
+            .filter(|(t, n, _)| !(targets.is_stray(*f, *t) && super::targets::is_stray_count(*n, max)))
+            .collect();
+        if ts.len() < 2 {
+            continue;
+        }
         let forest = &estate.forests[*f as usize];
         let names: Vec<&str> = ts.iter().map(|(t, _, _)| estate.tenants[*t as usize].name.as_str()).collect();
         let declared = ts.iter().all(|(t, _, _)| forest.syncs_to.contains(t));

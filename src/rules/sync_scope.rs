@@ -3,13 +3,11 @@
 //! - [`Scope`]: which AD objects Entra Connect would export (users, inetOrgPersons, groups, contacts,
 //!   minus built-in and system accounts, conflict objects and computer-like `$` accounts). The lists
 //!   are parameters of CH001's `rule.toml` (`[params.scope]`), declared once for both families.
-//! - [`targets`]: the tenants each forest synchronises into (manifest `syncs_to`, else the tenants
-//!   where its objects are hard-linked by anchor, else unknown).
+//! - the tenants each object synchronises into are decided per object in [`super::targets`].
 //! - [`TenantDomains`]: the verified / registered domains of a tenant, when the tenant was exported.
 
-use crate::graph::EstateGraph;
-use crate::model::{AdClass, AdObject, CloudKind, Estate, TenantIdx};
-use std::collections::{BTreeSet, HashSet};
+use crate::model::{AdClass, AdObject, CloudKind, Estate};
+use std::collections::HashSet;
 
 /// Reads a string list parameter.
 pub fn p_list(t: &toml::Table, key: &str) -> Vec<String> {
@@ -104,57 +102,6 @@ pub fn cloud_kind(c: &AdClass) -> Option<CloudKind> {
         AdClass::Contact => Some(CloudKind::Contact),
         _ => None,
     }
-}
-
-/// How a forest's target tenants were determined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetBasis {
-    /// estate.toml `syncs_to`.
-    Manifest,
-    /// The tenants holding cloud objects hard-linked (anchor) to the forest's objects.
-    Anchors,
-    /// Unknown.
-    Unknown,
-}
-
-impl TargetBasis {
-    /// Name for evidence.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Manifest => "estate.toml syncs_to",
-            Self::Anchors => "cloud objects hard-linked by anchor",
-            Self::Unknown => "unknown",
-        }
-    }
-}
-
-/// Target tenants of each forest (sorted), with how they were found.
-pub fn targets(estate: &Estate, graph: &EstateGraph) -> Vec<(Vec<TenantIdx>, TargetBasis)> {
-    let mut anchored: Vec<BTreeSet<TenantIdx>> = vec![BTreeSet::new(); estate.forests.len()];
-    for (i, o) in estate.ad_objects.iter().enumerate() {
-        if estate.forests[o.forest as usize].syncs_to.is_empty() {
-            for (c, _) in graph.anchored_cloud_objects(i as u32) {
-                anchored[o.forest as usize].insert(estate.cloud_objects[c as usize].tenant);
-            }
-        }
-    }
-    estate
-        .forests
-        .iter()
-        .zip(anchored)
-        .map(|(f, a)| {
-            if !f.syncs_to.is_empty() {
-                let mut t = f.syncs_to.clone();
-                t.sort();
-                t.dedup();
-                (t, TargetBasis::Manifest)
-            } else if !a.is_empty() {
-                (a.into_iter().collect(), TargetBasis::Anchors)
-            } else {
-                (Vec::new(), TargetBasis::Unknown)
-            }
-        })
-        .collect()
 }
 
 /// Domains of one tenant as far as the exports tell.

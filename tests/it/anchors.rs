@@ -146,17 +146,26 @@ fn anchor_integrity_matches_expected_md() {
         ("tenants/contoso/users.json", 1190),
         &[("tenants/contoso/users.json", 1233), ("ad/contoso/users.csv", 41)],
     );
-    // AI-03 the same anchor in Contoso and Contoso Marketing: a copied directory.
-    for (contoso, marketing) in [(840, 174), (968, 217), (1739, 389)] {
-        let f = expect_one(
-            &r,
-            "AI-03",
-            "AN007",
-            ("tenants/contoso/users.json", contoso),
-            &[("tenants/contoso-marketing/users.json", marketing)],
-        );
-        assert!(f["title"].as_str().unwrap().contains("copied directory"), "{}", f["title"]);
-    }
+    // AI-03 the same anchors in Contoso and Contoso Marketing: one cause (a copied directory), one finding
+    // naming the three pairs.
+    let f = expect_one(
+        &r,
+        "AI-03",
+        "AN007",
+        ("tenants/contoso/users.json", 840),
+        &[
+            ("tenants/contoso-marketing/users.json", 174),
+            ("tenants/contoso/users.json", 968),
+            ("tenants/contoso-marketing/users.json", 217),
+            ("tenants/contoso/users.json", 1739),
+            ("tenants/contoso-marketing/users.json", 389),
+        ],
+    );
+    assert!(f["title"].as_str().unwrap().contains("copied directory"), "{}", f["title"]);
+    assert_eq!(f["evidence"]["count"], 3);
+    assert_eq!(f["severity"], "medium");
+    let an007 = r["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "AN007").count();
+    assert_eq!(an007, 1, "AI-03 is one root cause: one AN007 finding");
     // AI-04 ms-DS-ConsistencyGuid ≠ objectGUID while objectGUID is the anchor: the tenant holds objectGUID.
     for (ad, cloud) in [(45, 263), (46, 2303)] {
         let f =
@@ -180,7 +189,7 @@ fn anchor_integrity_matches_expected_md() {
     }
     // Both forests declare their anchor attribute: no "undeclared" finding; nothing beyond the planted cases.
     assert!(findings_with_rule(&r, "AN010").is_empty());
-    assert_eq!(r["summary"]["by_category"]["anchor-integrity"], 2 + 1 + 3 + 2);
+    assert_eq!(r["summary"]["by_category"]["anchor-integrity"], 2 + 1 + 1 + 2);
 }
 
 #[test]

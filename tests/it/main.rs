@@ -15,6 +15,7 @@ mod html;
 mod idfix;
 mod ldap;
 mod malformed;
+mod messy;
 mod msa;
 mod realdata;
 mod regression;
