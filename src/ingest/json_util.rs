@@ -112,10 +112,19 @@ pub fn syntax_error(e: &serde_json::Error, text: &str) -> ReadError {
     let at = format!("line {line} column {column}");
     let found = text.get(offset..).and_then(|r| r.chars().next());
     let rest = text.get(offset..).unwrap_or("");
-    let reason = if found == Some('\0') && rest.trim_end_matches(|c: char| c == '\0' || c.is_whitespace()).is_empty() {
-        let nuls = rest.bytes().filter(|&b| b == 0).count();
+    // Nothing but white space and NUL bytes from the offending character on: the text stopped there.
+    let cut_off = found.is_some_and(|c| c.is_control())
+        && rest.trim_end_matches(|c: char| c == '\0' || c.is_whitespace()).is_empty();
+    let nuls = if cut_off { rest.bytes().filter(|&b| b == 0).count() } else { 0 };
+    let reason = if nuls > 0 {
         format!(
             "the JSON stops at {at} and the rest of the file is {nuls} NUL byte(s): the file was cut off and zero-filled (an interrupted copy or a crash while it was written); re-run the export and copy the whole file"
+        )
+    } else if cut_off {
+        // A line break (or other white space) after a cut inside a string: the parser meets it
+        // before the end of the text.
+        format!(
+            "the JSON ends before it is complete (the text stops inside a string at {at}): the file is truncated; re-run the export and copy the whole file"
         )
     } else if msg.starts_with("control character") {
         format!(
@@ -1102,6 +1111,13 @@ mod tests {
         let (line, r) = reason("{\n \"value\": [\n  {\"id\": \"x\u{0}\u{0}\u{0}\u{0}");
         assert_eq!(line, 3);
         assert!(r.contains("the rest of the file is 4 NUL byte(s)") && r.contains("cut off and zero-filled"), "{r}");
+        // A cut inside a string followed by a line break is a truncation, not a control character.
+        let (line, r) = reason("{\n \"value\": [\n  {\"id\": \"11111111-2222-\n");
+        assert_eq!(line, 3);
+        assert!(r.starts_with("the JSON ends before it is complete (the text stops inside a string at line 3 column 25)"), "{r}");
+        // A raw line break inside a string with more text after it is a damaged value.
+        let (_, r) = reason("{\"a\": \"x\ny\"}");
+        assert!(r.starts_with("control character U+000A inside a JSON string at line 1 column 9 "), "{r}");
         // The end of the text is still a truncation.
         let (_, r) = reason("{\"value\": [{\"id\": 1}");
         assert!(r.starts_with("the JSON ends before it is complete (EOF while parsing a list)"), "{r}");
