@@ -1114,7 +1114,10 @@ mod tests {
         // A cut inside a string followed by a line break is a truncation, not a control character.
         let (line, r) = reason("{\n \"value\": [\n  {\"id\": \"11111111-2222-\n");
         assert_eq!(line, 3);
-        assert!(r.starts_with("the JSON ends before it is complete (the text stops inside a string at line 3 column 25)"), "{r}");
+        assert!(
+            r.starts_with("the JSON ends before it is complete (the text stops inside a string at line 3 column 25)"),
+            "{r}"
+        );
         // A raw line break inside a string with more text after it is a damaged value.
         let (_, r) = reason("{\"a\": \"x\ny\"}");
         assert!(r.starts_with("control character U+000A inside a JSON string at line 1 column 9 "), "{r}");
@@ -1123,7 +1126,10 @@ mod tests {
         assert!(r.starts_with("the JSON ends before it is complete (EOF while parsing a list)"), "{r}");
         // Other classes, on the last line too.
         let (_, r) = reason("{\"a\": 1}\n{\"b\": 2}");
-        assert!(r.starts_with("more text after the end of the JSON document at line 2 column 1 (\"{\\\"b\\\": 2}\")"), "{r}");
+        assert!(
+            r.starts_with("more text after the end of the JSON document at line 2 column 1 (\"{\\\"b\\\": 2}\")"),
+            "{r}"
+        );
         let (_, r) = reason("{\"a\": [1, 2,]}");
         assert!(r.starts_with("a comma before a closing bracket at line 1 column 12"), "{r}");
         let (line, r) = reason("{\n \"a\": 1,\n}");

@@ -19,6 +19,7 @@ mod msa;
 mod realdata;
 mod regression;
 mod report;
+mod roles;
 mod rules;
 mod samples;
 mod sync;
