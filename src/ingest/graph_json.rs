@@ -53,6 +53,8 @@ pub enum Entity {
     DirectoryRoles,
     /// roleManagement/directory/roleAssignments
     RoleAssignments,
+    /// roleManagement/directory/roleDefinitions (built-in and custom roles, to name role ids)
+    RoleDefinitions,
     /// directoryObjects (mixed: members, memberOf...), resolved per element
     DirectoryObjects,
 }
@@ -73,6 +75,7 @@ impl Entity {
             Self::ServicePrincipals => "servicePrincipals",
             Self::DirectoryRoles => "directoryRoles",
             Self::RoleAssignments => "roleAssignments",
+            Self::RoleDefinitions => "roleDefinitions",
             Self::DirectoryObjects => "directoryObjects",
         }
     }
@@ -94,6 +97,7 @@ fn entity_of_segment(seg: &str) -> Option<Result<Entity, String>> {
         "serviceprincipals" => Entity::ServicePrincipals,
         "directoryroles" => Entity::DirectoryRoles,
         "roleassignments" => Entity::RoleAssignments,
+        "roledefinitions" => Entity::RoleDefinitions,
         "directoryobjects" | "members" | "transitivemembers" | "memberof" | "transitivememberof" | "owners"
         | "registeredowners" | "manager" | "directreports" => Entity::DirectoryObjects,
         // containers that are not an entity by themselves
@@ -121,6 +125,7 @@ fn entity_of_type(t: &str) -> Option<Result<Entity, String>> {
         "serviceprincipal" => Entity::ServicePrincipals,
         "directoryrole" | "role" => Entity::DirectoryRoles,
         "unifiedroleassignment" => Entity::RoleAssignments,
+        "unifiedroledefinition" => Entity::RoleDefinitions,
         "directoryobject" => Entity::DirectoryObjects,
         "" => return None,
         other => return Some(Err(other.to_string())),
@@ -203,6 +208,8 @@ fn entity_of_keys(has: &dyn Fn(&str) -> bool, text: &dyn Fn(&str) -> Option<Stri
         Entity::RoleAssignments
     } else if has("roleTemplateId") {
         Entity::DirectoryRoles
+    } else if has("isBuiltIn") && (has("templateId") || has("rolePermissions")) {
+        Entity::RoleDefinitions
     } else if has("verifiedDomains") {
         Entity::Organization
     } else if has("skuPartNumber") {
@@ -398,7 +405,14 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                 }
             }
             match top.get("value") {
-                Some(v) if ju::shape(v) == Shape::Array => ju::array(v).unwrap_or_default(),
+                Some(v) if ju::shape(v) == Shape::Array => {
+                    let items = ju::array(v).unwrap_or_default();
+                    let declared = top
+                        .get_any(&["@odata.count", "odata.count"])
+                        .and_then(|(raw, _)| odata_count(raw).map(|n| (n, input.at(cx.doc.line_of(raw)))));
+                    cx.ex.page = Some(super::Page { held: items.len(), declared });
+                    items
+                }
                 Some(v) if ju::shape(v) == Shape::Object => vec![v],
                 Some(v) if ju::shape(v) == Shape::Null => Vec::new(),
                 _ => vec![root],
@@ -568,6 +582,12 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     Ok(cx.ex)
 }
 
+/// The value of an `@odata.count` annotation: a non-negative integer (a numeric string accepted).
+fn odata_count(raw: &RawValue) -> Option<u64> {
+    let t = raw.get().trim();
+    t.parse::<u64>().ok().or_else(|| ju::string(raw).and_then(|s| s.trim().parse::<u64>().ok()))
+}
+
 fn read_record(cx: &mut Ctx<'_, '_>, e: Entity, r: &Rec<'_>) {
     let at = cx.input.at(r.line);
     cx.seen.insert(e);
@@ -669,6 +689,20 @@ fn read_record(cx: &mut Ctx<'_, '_>, e: Entity, r: &Rec<'_>) {
                 principal_id: pid,
                 role: name.or_else(|| rdid.clone()).unwrap_or_default(),
                 role_id: rdid,
+                ..Default::default()
+            });
+        }
+        Entity::RoleDefinitions => {
+            let Some(id) = r.guid::<String>(t, &["id"]) else {
+                t.add(Problem::Missing, "id", r.line, "");
+                return;
+            };
+            cx.ex.role_definitions.push(RoleDefinition {
+                source: at,
+                id,
+                template_id: r.guid(t, &["templateId"]),
+                display_name: r.str(t, &["displayName"]),
+                is_built_in: r.bool(t, &["isBuiltIn"]),
                 ..Default::default()
             });
         }
@@ -862,7 +896,8 @@ fn application(t: &mut Tally, r: &Rec<'_>, e: Entity, at: crate::source::SourceR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::FileId;
+    use crate::ingest::Page;
+    use crate::source::{FileId, SourceRef};
     use std::path::{Path, PathBuf};
 
     fn read_text(text: &str) -> Result<Extract, ReadError> {
@@ -1085,6 +1120,59 @@ mod tests {
             ]
         );
         assert!(ex.issues.is_empty(), "{:?}", ex.issues);
+    }
+
+    #[test]
+    fn role_definitions_are_read_for_their_names() {
+        let ex = read_text(&fixture("roledefinitions.json")).unwrap();
+        assert_eq!(ex.kind, "graph-json:roleDefinitions");
+        assert_eq!(ex.records, 2);
+        type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<bool>, u32);
+        let d: Vec<Row> = ex
+            .role_definitions
+            .iter()
+            .map(|d| (d.id.as_str(), d.template_id.as_deref(), d.display_name.as_deref(), d.is_built_in, d.source.line))
+            .collect();
+        assert_eq!(
+            d,
+            vec![
+                (
+                    "62e90394-69f5-4237-9190-012177145e10",
+                    Some("62e90394-69f5-4237-9190-012177145e10"),
+                    Some("Global Administrator"),
+                    Some(true),
+                    5
+                ),
+                (
+                    "3c9f8e21-7d4b-4a6e-9f10-2b5c8d7e6a41",
+                    Some("3c9f8e21-7d4b-4a6e-9f10-2b5c8d7e6a41"),
+                    Some("Contoso Store Helpdesk"),
+                    Some(false),
+                    16
+                ),
+            ]
+        );
+        assert!(ex.issues.is_empty(), "{:?}", ex.issues);
+        assert_eq!(ex.page, Some(Page { held: 2, declared: Some((2, SourceRef::new(FileId(0), 3))) }));
+        // Get-MgRoleManagementDirectoryRoleDefinition | ConvertTo-Json: an array, PascalCase, no context.
+        let ps = r#"[{"Id":"3C9F8E21-7D4B-4A6E-9F10-2B5C8D7E6A41","DisplayName":"Contoso Store Helpdesk","IsBuiltIn":false,"IsEnabled":true,"TemplateId":"3c9f8e21-7d4b-4a6e-9f10-2b5c8d7e6a41","RolePermissions":[]}]"#;
+        assert_eq!(sniff(ps), Sniff::Yes);
+        let ex = read_text(ps).unwrap();
+        assert_eq!(ex.kind, "graph-json:roleDefinitions");
+        assert_eq!(ex.role_definitions[0].id, "3c9f8e21-7d4b-4a6e-9f10-2b5c8d7e6a41");
+        assert_eq!(ex.page, None, "a bare array is not a collection page");
+    }
+
+    #[test]
+    fn odata_count_and_page_size_are_kept_for_grouping() {
+        let page = r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","@odata.count":5,
+"value":[{"id":"0d3c8a9e-6f0b-4c1e-9a51-2b7d6e4f1a01","userPrincipalName":"a@contoso.com"},{"id":"0d3c8a9e-6f0b-4c1e-9a51-2b7d6e4f1a02","userPrincipalName":"b@contoso.com"}]}"#;
+        let ex = read_text(page).unwrap();
+        assert_eq!(ex.page, Some(Page { held: 2, declared: Some((5, SourceRef::new(FileId(0), 1))) }));
+        let ex = read_text(&page.replace(r#""@odata.count":5,"#, "")).unwrap();
+        assert_eq!(ex.page, Some(Page { held: 2, declared: None }));
+        let ex = read_text(&page.replace(r#""@odata.count":5"#, r#""@odata.count":"7""#)).unwrap();
+        assert_eq!(ex.page.unwrap().declared.map(|d| d.0), Some(7), "a numeric string is accepted");
     }
 
     #[test]

@@ -78,6 +78,8 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
     let mut inputs = Vec::with_capacity(results.len());
     let mut forest_keys: BTreeMap<(Option<usize>, String), ForestIdx> = BTreeMap::new();
     let mut forest_domains: Vec<BTreeSet<String>> = Vec::new();
+    // Page sizes and declared totals of collection responses, one per input.
+    let mut pages: Vec<Option<super::Page>> = Vec::with_capacity(results.len());
 
     // Declared tenants first, so that their order follows the manifest.
     if let Some(m) = manifest {
@@ -103,6 +105,7 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
     estate.cloud_objects.reserve_exact(results.iter().map(|(_, ex)| ex.cloud_objects.len()).sum());
 
     for (mut rep, mut ex) in results {
+        pages.push(ex.page.take());
         if rep.status != Status::Read {
             inputs.push(rep);
             continue;
@@ -199,6 +202,9 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
             for r in &mut ex.role_grants {
                 r.tenant = idx;
             }
+            for r in &mut ex.role_definitions {
+                r.tenant = idx;
+            }
             for s in &mut ex.sync_settings {
                 s.tenant = idx;
             }
@@ -262,6 +268,7 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
         estate.skus.append(&mut ex.skus);
         estate.applications.append(&mut ex.applications);
         estate.role_grants.append(&mut ex.role_grants);
+        estate.role_definitions.append(&mut ex.role_definitions);
         estate.sync_settings.append(&mut ex.sync_settings);
         estate.adfs_claims_providers.append(&mut ex.adfs_claims_providers);
         estate.adfs_relying_parties.append(&mut ex.adfs_relying_parties);
@@ -280,6 +287,7 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
                 .unwrap_or_else(|| f.attributed_by.trim_start_matches("folder ").to_string());
         }
     }
+    name_folder_tenants(&mut estate, &mut inputs);
     for rep in &mut inputs {
         if let Some(a) = &rep.attributed_to
             && let Some(n) = a.strip_prefix("forest#")
@@ -295,7 +303,142 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
     }
     add_organization_domains(&mut estate);
     clear_followed_pages(&mut inputs);
+    check_declared_counts(&mut inputs, &pages);
+    report_unnamed_roles(&mut estate, &mut inputs);
     Ingested { sources, inputs, estate, issues }
+}
+
+/// A tenant known only by its folder ("unidentified tenant (folder)") is named after its initial
+/// `*.onmicrosoft.com` domain when the export shows exactly one: a domain record marked initial, else
+/// the `onmicrosoft.com` domains of its objects' UPNs, mail and proxy addresses (`*.mail.onmicrosoft.com`,
+/// Exchange hybrid routing addresses, do not count). Two or more candidates leave the folder name.
+/// The tenant stays attributed by folder (and reported as IN007): the domain names it, it does not
+/// prove which tenant it is.
+fn name_folder_tenants(estate: &mut Estate, inputs: &mut [InputReport]) {
+    let folder: Vec<usize> = (0..estate.tenants.len())
+        .filter(|&i| estate.tenants[i].attributed_by == "folder" && estate.tenants[i].id.is_none())
+        .collect();
+    if folder.is_empty() {
+        return;
+    }
+    let mut initial: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    let mut seen: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for d in &estate.domains {
+        if d.is_initial == Some(true) && is_initial_domain(&d.name) {
+            initial.entry(d.tenant as usize).or_default().insert(d.name.to_ascii_lowercase());
+        }
+    }
+    for o in &estate.cloud_objects {
+        let t = o.tenant as usize;
+        if !folder.contains(&t) {
+            continue;
+        }
+        let addresses = o
+            .upn
+            .iter()
+            .chain(o.mail.iter())
+            .map(|a| a.as_str())
+            .chain(o.proxy_addresses.iter().map(|p| p.split_once(':').map_or(p.as_str(), |(_, a)| a)));
+        for a in addresses {
+            if let Some((_, domain)) = a.rsplit_once('@') {
+                let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+                if is_initial_domain(&domain) {
+                    seen.entry(t).or_default().insert(domain);
+                }
+            }
+        }
+    }
+    for t in folder {
+        let found = initial.get(&t).filter(|d| !d.is_empty()).or_else(|| seen.get(&t));
+        let Some(domains) = found.filter(|d| d.len() == 1) else { continue };
+        let domain = domains.iter().next().cloned().unwrap_or_default();
+        let tenant = &mut estate.tenants[t];
+        let old = std::mem::take(&mut tenant.name);
+        let folder_name = old.strip_prefix("unidentified tenant (").and_then(|r| r.strip_suffix(')')).unwrap_or(&old);
+        tenant.name = format!("{domain} (unidentified tenant, folder {folder_name})");
+        for rep in inputs.iter_mut() {
+            if rep.attributed_to.as_deref() == Some(old.as_str()) {
+                rep.attributed_to = Some(tenant.name.clone());
+            }
+        }
+    }
+}
+
+/// A tenant's initial domain: `<name>.onmicrosoft.com` with one label before the suffix (not the
+/// `<name>.mail.onmicrosoft.com` Exchange routing domain).
+fn is_initial_domain(domain: &str) -> bool {
+    domain
+        .strip_suffix(".onmicrosoft.com")
+        .is_some_and(|label| !label.is_empty() && !label.contains('.') && !label.contains('@'))
+}
+
+/// Pages of one collection (same tenant and kind, as [`clear_followed_pages`] groups them): when a
+/// page declares `@odata.count` (exported with `$count=true`) and all the pages together hold fewer
+/// elements, the export is incomplete (IN005, on the file that declares the count). A group that
+/// still lacks a next page already carries that warning and gets no second one; a count equal to or
+/// smaller than what was read is fine (objects deleted between pages).
+fn check_declared_counts(inputs: &mut [InputReport], pages: &[Option<super::Page>]) {
+    let is_page_issue = |i: &Issue| i.code == codes::INCOMPLETE_EXPORT && i.message.contains("nextLink");
+    let mut groups: BTreeMap<(Option<String>, String), Vec<usize>> = BTreeMap::new();
+    for (n, rep) in inputs.iter().enumerate() {
+        if rep.status == Status::Read
+            && rep.kind.starts_with("graph-json:")
+            && pages.get(n).is_some_and(Option::is_some)
+        {
+            groups.entry((rep.attributed_to.clone(), rep.kind.clone())).or_default().push(n);
+        }
+    }
+    for ((_, kind), members) in groups {
+        let page = |n: usize| pages[n].expect("grouped pages have a page");
+        let held: usize = members.iter().map(|&n| page(n).held).sum();
+        let Some((declared, at)) = members.iter().filter_map(|&n| page(n).declared).max_by_key(|(c, _)| *c) else {
+            continue;
+        };
+        if declared as u128 <= held as u128 || members.iter().any(|&n| inputs[n].issues.iter().any(is_page_issue)) {
+            continue;
+        }
+        let what = kind.strip_prefix("graph-json:").unwrap_or(&kind);
+        let files =
+            if members.len() == 1 { "the file holds".to_string() } else { format!("its {} files hold", members.len()) };
+        let Some(n) = members.iter().copied().find(|&n| inputs[n].file == at.file) else { continue };
+        inputs[n].issues.push(Issue {
+            at,
+            code: codes::INCOMPLETE_EXPORT,
+            message: format!(
+                "the response declares @odata.count = {declared} {what} but {files} {held} ({} missing): the export is incomplete — export every page (-All, or request the next page until there is none) and scan all the pages together",
+                declared as u128 - held as u128
+            ),
+        });
+    }
+}
+
+/// Names role grants that carry only a role id (see [`crate::model::roles::name_role_grants`]); grants
+/// whose role is neither built-in nor defined in an exported `roleDefinitions` file are an IN003
+/// warning on the file that holds them, since findings can then show only the id.
+fn report_unnamed_roles(estate: &mut Estate, inputs: &mut [InputReport]) {
+    let unnamed = crate::model::roles::name_role_grants(estate);
+    let mut by_file: BTreeMap<crate::source::FileId, (usize, SourceRef, BTreeSet<String>)> = BTreeMap::new();
+    for &g in &unnamed.grants {
+        let r = &estate.role_grants[g];
+        let e = by_file.entry(r.source.file).or_insert((0, r.source, BTreeSet::new()));
+        e.0 += 1;
+        e.1 = e.1.min(r.source);
+        e.2.insert(r.role_id.clone().unwrap_or_else(|| r.role.clone()));
+    }
+    for (file, (n, at, ids)) in by_file {
+        let Some(rep) = inputs.iter_mut().find(|r| r.file == file) else { continue };
+        let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+        rep.issues.push(Issue {
+            at,
+            code: codes::MISSING_FIELDS,
+            message: format!(
+                "{n} role grant(s) name {} role(s) by id only ({}{}) that are not built-in Microsoft Entra roles and not in an exported role definitions file (custom roles), so findings show the id; export GET /roleManagement/directory/roleDefinitions (Get-MgRoleManagementDirectoryRoleDefinition -All) with the other files",
+                ids.len(),
+                shown.join(", "),
+                if ids.len() > shown.len() { ", …" } else { "" }
+            ),
+        });
+    }
 }
 
 /// Carries the manifest's `separate_from` and `cross_tenant_sync` declarations into the tenants
@@ -572,5 +715,180 @@ mod tests {
         assert_eq!(t[1].separate_from, vec![0], "name and id name the same tenant once");
         assert_eq!(t[2].cross_tenant_sync, vec![1]);
         assert!(t[0].separate_from.is_empty() && t[0].cross_tenant_sync.is_empty());
+    }
+
+    /// A users export of `n` users with the given UPNs and proxy addresses, from file `file`.
+    fn users_with(file: u32, addrs: &[(&str, &[&str])]) -> Extract {
+        let mut ex = Extract::new("graph-json:users");
+        for (upn, proxies) in addrs {
+            ex.cloud_objects.push(CloudObject {
+                source: SourceRef::new(FileId(file), 3),
+                upn: Some((*upn).into()),
+                proxy_addresses: proxies.iter().map(|p| (*p).into()).collect(),
+                ..Default::default()
+            });
+        }
+        ex
+    }
+
+    #[test]
+    fn a_folder_tenant_is_named_by_its_one_initial_domain() {
+        let src = sources(&["e/lab/users.json", "e/lab/groups.json", "e/two/users.json", "e/none/users.json"]);
+        let res = vec![
+            (
+                rep(0),
+                users_with(
+                    0,
+                    &[
+                        (
+                            "ana@ContosoLab.onmicrosoft.com",
+                            &["SMTP:ana@contosolab.com", "smtp:ana@contosolab.mail.onmicrosoft.com"],
+                        ),
+                        ("kim_fabrikam.com#EXT#@contosolab.onmicrosoft.com", &[]),
+                    ],
+                ),
+            ),
+            (rep(1), users(1, 1)),
+            (
+                rep(2),
+                users_with(2, &[("a@tailspin.onmicrosoft.com", &[]), ("b@x.com", &["smtp:b@wingtip.onmicrosoft.com"])]),
+            ),
+            (rep(3), users_with(3, &[("c@contosolab.com", &["smtp:c@contosolab.mail.onmicrosoft.com"])])),
+        ];
+        let ing = attribute(src, res, None);
+        let names: Vec<&str> = ing.estate.tenants.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "contosolab.onmicrosoft.com (unidentified tenant, folder e/lab)",
+                "unidentified tenant (e/two)",
+                "unidentified tenant (e/none)",
+            ],
+            "exactly one initial domain names a tenant; two, or only a .mail. routing domain, do not"
+        );
+        assert!(ing.estate.tenants.iter().all(|t| t.attributed_by == "folder" && t.id.is_none()));
+        assert_eq!(
+            ing.inputs[1].attributed_to.as_deref(),
+            Some("tenant contosolab.onmicrosoft.com (unidentified tenant, folder e/lab)"),
+            "every file of the folder follows the new name"
+        );
+        assert!(ing.inputs.iter().all(|i| i.issues.iter().any(|x| x.code == codes::UNATTRIBUTED)), "IN007 stays");
+    }
+
+    #[test]
+    fn an_initial_domain_record_names_a_folder_tenant_and_identified_tenants_keep_their_names() {
+        let src = sources(&["e/lab/domains.json", "e/lab/users.json", "e/t1/org.json", "e/t1/users.json"]);
+        let mut domains = Extract::new("graph-json:domains");
+        for (name, initial) in [("contosolab.com", false), ("contosolab.onmicrosoft.com", true)] {
+            domains.domains.push(Domain { name: name.into(), is_initial: Some(initial), ..Default::default() });
+        }
+        let res = vec![
+            (rep(0), domains),
+            (rep(1), users_with(1, &[("a@other.onmicrosoft.com", &[])])),
+            (rep(2), org(2, T1, "Contoso")),
+            (rep(3), users_with(3, &[("b@contoso.onmicrosoft.com", &[])])),
+        ];
+        let ing = attribute(src, res, None);
+        let names: Vec<&str> = ing.estate.tenants.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, vec!["contosolab.onmicrosoft.com (unidentified tenant, folder e/lab)", "Contoso"]);
+    }
+
+    fn paged(file: u32, held: usize, declared: Option<u64>, next: bool) -> (InputReport, Extract) {
+        let mut r = rep(file);
+        r.kind = "graph-json:users".into();
+        if next {
+            r.issues.push(Issue {
+                at: SourceRef::new(FileId(file), 2),
+                code: codes::INCOMPLETE_EXPORT,
+                message: "the response has an @odata.nextLink".into(),
+            });
+        }
+        let mut ex = users(file, held);
+        ex.page = Some(super::super::Page { held, declared: declared.map(|c| (c, SourceRef::new(FileId(file), 3))) });
+        (r, ex)
+    }
+
+    fn count_issues(ing: &Ingested) -> Vec<(u32, String)> {
+        ing.inputs
+            .iter()
+            .flat_map(|i| {
+                i.issues
+                    .iter()
+                    .filter(|x| x.code == codes::INCOMPLETE_EXPORT)
+                    .map(move |x| (i.file.0, x.message.clone()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_declared_count_above_the_objects_of_all_pages_is_an_incomplete_export() {
+        // Two pages, the chain followed to its end, but 3 + 2 < 7: objects are missing.
+        let src = sources(&["e/t/org.json", "e/t/users1.json", "e/t/users2.json"]);
+        let res = vec![(rep(0), org(0, T1, "A")), paged(1, 3, Some(7), true), paged(2, 2, None, false)];
+        let got = count_issues(&attribute(src, res, None));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, 1, "on the file that declares the count");
+        assert!(
+            got[0].1.starts_with("the response declares @odata.count = 7 users but its 2 files hold 5 (2 missing): the export is incomplete"),
+            "{}",
+            got[0].1
+        );
+        // One page whose value was cut (no next page link at all).
+        let src = sources(&["e/t/org.json", "e/t/users.json"]);
+        let got = count_issues(&attribute(src, vec![(rep(0), org(0, T1, "A")), paged(1, 4, Some(5), false)], None));
+        assert_eq!(got.len(), 1);
+        assert!(got[0].1.contains("@odata.count = 5 users but the file holds 4 (1 missing)"), "{}", got[0].1);
+    }
+
+    #[test]
+    fn a_declared_count_met_or_exceeded_or_a_missing_page_gives_no_count_warning() {
+        let src = sources(&["e/t/org.json", "e/t/users1.json", "e/t/users2.json"]);
+        let equal = vec![(rep(0), org(0, T1, "A")), paged(1, 3, Some(5), true), paged(2, 2, None, false)];
+        assert!(count_issues(&attribute(src.clone(), equal, None)).is_empty());
+        let smaller = vec![(rep(0), org(0, T1, "A")), paged(1, 3, Some(4), true), paged(2, 2, None, false)];
+        assert!(count_issues(&attribute(src.clone(), smaller, None)).is_empty(), "objects deleted between pages");
+        // The last page is missing: the next-page warning says so, no second warning for the count.
+        let src = sources(&["e/t/org.json", "e/t/users1.json"]);
+        let got = count_issues(&attribute(src, vec![(rep(0), org(0, T1, "A")), paged(1, 3, Some(9), true)], None));
+        assert_eq!(got.len(), 1);
+        assert!(got[0].1.contains("nextLink"), "{got:?}");
+    }
+
+    #[test]
+    fn role_ids_are_named_and_unknown_custom_roles_are_reported_on_their_file() {
+        const CUSTOM: &str = "3c9f8e21-7d4b-4a6e-9f10-2b5c8d7e6a41";
+        const UNKNOWN: &str = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
+        let src = sources(&["e/t/org.json", "e/t/roleAssignments.json", "e/t/roleDefinitions.json"]);
+        let mut grants = Extract::new("graph-json:roleAssignments");
+        for (line, id) in [(4, "62e90394-69f5-4237-9190-012177145e10"), (9, CUSTOM), (14, UNKNOWN), (19, UNKNOWN)] {
+            grants.role_grants.push(RoleGrant {
+                source: SourceRef::new(FileId(1), line),
+                principal_id: "p".into(),
+                role: id.into(),
+                role_id: Some(id.into()),
+                ..Default::default()
+            });
+        }
+        let mut defs = Extract::new("graph-json:roleDefinitions");
+        defs.role_definitions.push(RoleDefinition {
+            source: SourceRef::new(FileId(2), 5),
+            id: CUSTOM.into(),
+            display_name: Some("Contoso Store Helpdesk".into()),
+            is_built_in: Some(false),
+            ..Default::default()
+        });
+        let ing = attribute(src, vec![(rep(0), org(0, T1, "A")), (rep(1), grants), (rep(2), defs)], None);
+        let roles: Vec<&str> = ing.estate.role_grants.iter().map(|r| r.role.as_str()).collect();
+        assert_eq!(roles, vec!["Global Administrator", "Contoso Store Helpdesk", UNKNOWN, UNKNOWN]);
+        assert_eq!(ing.estate.role_definitions[0].tenant, 0);
+        let issues = &ing.inputs[1].issues;
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!((issues[0].code, issues[0].at.line), (codes::MISSING_FIELDS, 14));
+        assert!(
+            issues[0].message.starts_with(&format!("2 role grant(s) name 1 role(s) by id only ({UNKNOWN})")),
+            "{}",
+            issues[0].message
+        );
+        assert!(ing.inputs[2].issues.is_empty());
     }
 }

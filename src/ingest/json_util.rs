@@ -79,25 +79,127 @@ fn count_newlines(b: &[u8]) -> u32 {
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-/// Converts a serde_json syntax error in `text` into a [`ReadError`] at the error's line. An
-/// error on the last non-blank line (or at the end of input) is reported as a truncated file.
+/// Converts a serde_json syntax error in `text` into a [`ReadError`] at the error's line, saying what
+/// the parser met and where: the end of the text (a truncated file), a cut-off file padded with NUL
+/// bytes, a raw control character inside a string, text after the document, a trailing comma, a bad
+/// escape or number — each with the column, so the damage can be found.
 pub fn syntax_error(e: &serde_json::Error, text: &str) -> ReadError {
     let line = u32::try_from(e.line()).unwrap_or(u32::MAX);
     let msg = e.to_string();
-    // serde_json appends " at line N column M"; the line is carried separately.
+    // serde_json appends " at line N column M"; the position is carried separately.
     let msg = match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg,
     };
-    let last_line = 1 + count_newlines(text.trim_end().as_bytes());
-    let reason = if e.is_eof() || line >= last_line {
+    if e.is_eof() {
+        return ReadError::new(
+            line,
+            format!(
+                "the JSON ends before it is complete ({msg}): the file is truncated; re-run the export and copy the whole file"
+            ),
+        );
+    }
+    // serde_json's column is the byte column of the offending byte on its line: 1-based for most
+    // errors, 0-based for some (a control character met while skipping a string). Prefer the
+    // candidate that holds a control character, the usual culprit.
+    let offset = {
+        let one = byte_offset(text, e.line(), e.column());
+        let zero = byte_offset(text, e.line(), e.column() + 1);
+        let is_ctl = |o: usize| text[o..].chars().next().is_some_and(|c| c.is_control());
+        if !is_ctl(one) && is_ctl(zero) { zero } else { one }
+    };
+    let column = char_column(text, offset);
+    let at = format!("line {line} column {column}");
+    let found = text.get(offset..).and_then(|r| r.chars().next());
+    let rest = text.get(offset..).unwrap_or("");
+    // Nothing but white space and NUL bytes from the offending character on: the text stopped there.
+    let cut_off = found.is_some_and(|c| c.is_control())
+        && rest.trim_end_matches(|c: char| c == '\0' || c.is_whitespace()).is_empty();
+    let nuls = if cut_off { rest.bytes().filter(|&b| b == 0).count() } else { 0 };
+    let reason = if nuls > 0 {
         format!(
-            "the JSON ends before it is complete ({msg}): the file is truncated; re-run the export and copy the whole file"
+            "the JSON stops at {at} and the rest of the file is {nuls} NUL byte(s): the file was cut off and zero-filled (an interrupted copy or a crash while it was written); re-run the export and copy the whole file"
         )
+    } else if cut_off {
+        // A line break (or other white space) after a cut inside a string: the parser meets it
+        // before the end of the text.
+        format!(
+            "the JSON ends before it is complete (the text stops inside a string at {at}): the file is truncated; re-run the export and copy the whole file"
+        )
+    } else if msg.starts_with("control character") {
+        format!(
+            "control character {} inside a JSON string at {at} (JSON forbids raw control characters in strings; the export was damaged or written by a broken tool); re-run the export, or replace the character if the rest of the file is intact",
+            found.map_or_else(|| "U+00??".to_string(), code_point)
+        )
+    } else if let Some(c) = found.filter(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        format!(
+            "control character {} at {at}, where JSON allows none ({msg}): the file is damaged or is not a JSON export; re-run the export",
+            code_point(c)
+        )
+    } else if msg == "trailing characters" {
+        format!(
+            "more text after the end of the JSON document at {at} ({:?}): the file holds more than one JSON document (several exports appended to one file?) or text was added after it; save each export in a file of its own",
+            excerpt(rest.trim_end())
+        )
+    } else if let Some(comma) = trailing_comma(text, offset, &msg) {
+        format!(
+            "a comma before a closing bracket at line {} column {} (JSON forbids trailing commas): the file was edited by hand or written by a broken tool; remove the comma or re-run the export",
+            1 + count_newlines(&text.as_bytes()[..comma]),
+            char_column(text, comma)
+        )
+    } else if msg.contains("escape") || msg == "invalid unicode code point" {
+        format!(
+            "invalid escape sequence in a JSON string at {at} ({msg}): the export was damaged or edited; re-run the export"
+        )
+    } else if msg == "invalid number" || msg == "number out of range" {
+        format!("{msg} at {at}: the export was damaged or edited; re-run the export")
     } else {
-        format!("invalid JSON ({msg}): the file was edited or is not a JSON export; re-run the export")
+        format!("invalid JSON at {at} ({msg}): the file was edited or is not a JSON export; re-run the export")
     };
     ReadError::new(line, reason)
+}
+
+/// The offset of a comma that directly precedes (but for white space) the closing bracket at
+/// `offset`, when the error is about it (serde_json reports it as a trailing comma, or as a missing
+/// value when skipping raw values).
+fn trailing_comma(text: &str, offset: usize, msg: &str) -> Option<usize> {
+    if !matches!(msg, "trailing comma" | "expected value" | "key must be a string") {
+        return None;
+    }
+    let at = text.as_bytes().get(offset)?;
+    if !matches!(at, b']' | b'}') {
+        return None;
+    }
+    let before = text[..offset].trim_end();
+    before.ends_with(',').then(|| before.len() - 1)
+}
+
+/// `U+0001`, with the name of NUL.
+fn code_point(c: char) -> String {
+    if c == '\0' { "U+0000 (NUL)".to_string() } else { format!("U+{:04X}", c as u32) }
+}
+
+/// Byte offset of serde_json's (1-based line, 1-based byte column) position, clamped to the text.
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut start = 0usize;
+    for _ in 1..line.max(1) {
+        match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(p) => start += p + 1,
+            None => break,
+        }
+    }
+    let mut off = (start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    off
+}
+
+/// 1-based column, in characters, of byte `offset` on its line.
+fn char_column(text: &str, offset: usize) -> usize {
+    let line_start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+    text[line_start..offset].chars().count() + 1
 }
 
 /// A JSON object as an ordered list of `(key, raw value)` pairs, looked up case-insensitively.
@@ -985,6 +1087,61 @@ mod tests {
         let e = parse_root("{\n \"a\": 1,,\n}").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.reason.starts_with("invalid JSON"), "{}", e.reason);
+    }
+
+    #[test]
+    fn json_errors_say_what_the_parser_met_and_where() {
+        let reason = |t: &str| {
+            let e = parse_root(t).unwrap_err();
+            (e.line, e.reason)
+        };
+        // A raw NUL inside a string of one-line (compact) JSON: not a truncation.
+        let (line, r) = reason("{\"value\":[{\"displayName\":\"Ana\u{0}Silva\"}]}");
+        assert_eq!(line, 1);
+        assert!(r.starts_with("control character U+0000 (NUL) inside a JSON string at line 1 column 30 "), "{r}");
+        assert!(!r.contains("truncated"), "{r}");
+        // 0x01 on a later line; the column counts characters (é is two bytes).
+        let (line, r) = reason("{\n \"a\": \"é\u{1}\"\n}");
+        assert_eq!(line, 2);
+        assert!(r.starts_with("control character U+0001 inside a JSON string at line 2 column 9 "), "{r}");
+        // A control character between tokens.
+        let (_, r) = reason("{\"a\": \u{2}1}");
+        assert!(r.starts_with("control character U+0002 at line 1 column 7, where JSON allows none"), "{r}");
+        // A file cut off and zero-filled.
+        let (line, r) = reason("{\n \"value\": [\n  {\"id\": \"x\u{0}\u{0}\u{0}\u{0}");
+        assert_eq!(line, 3);
+        assert!(r.contains("the rest of the file is 4 NUL byte(s)") && r.contains("cut off and zero-filled"), "{r}");
+        // A cut inside a string followed by a line break is a truncation, not a control character.
+        let (line, r) = reason("{\n \"value\": [\n  {\"id\": \"11111111-2222-\n");
+        assert_eq!(line, 3);
+        assert!(
+            r.starts_with("the JSON ends before it is complete (the text stops inside a string at line 3 column 25)"),
+            "{r}"
+        );
+        // A raw line break inside a string with more text after it is a damaged value.
+        let (_, r) = reason("{\"a\": \"x\ny\"}");
+        assert!(r.starts_with("control character U+000A inside a JSON string at line 1 column 9 "), "{r}");
+        // The end of the text is still a truncation.
+        let (_, r) = reason("{\"value\": [{\"id\": 1}");
+        assert!(r.starts_with("the JSON ends before it is complete (EOF while parsing a list)"), "{r}");
+        // Other classes, on the last line too.
+        let (_, r) = reason("{\"a\": 1}\n{\"b\": 2}");
+        assert!(
+            r.starts_with("more text after the end of the JSON document at line 2 column 1 (\"{\\\"b\\\": 2}\")"),
+            "{r}"
+        );
+        let (_, r) = reason("{\"a\": [1, 2,]}");
+        assert!(r.starts_with("a comma before a closing bracket at line 1 column 12"), "{r}");
+        let (line, r) = reason("{\n \"a\": 1,\n}");
+        assert_eq!(line, 3, "serde_json's line: where the bracket is");
+        assert!(r.starts_with("a comma before a closing bracket at line 2 column 8"), "{r}");
+        let (_, r) = reason("{\"a\": \"x\\qy\"}");
+        assert!(r.starts_with("invalid escape sequence in a JSON string at line 1 column 10 (invalid escape)"), "{r}");
+        let (_, r) = reason("{\"a\": -x}");
+        assert!(r.starts_with("invalid number at line 1 column"), "{r}");
+        let (_, r) = reason("{\"a\": 1 \"b\": 2}");
+        assert!(r.starts_with("invalid JSON at line 1 column 9 (expected `,` or `}`)"), "{r}");
+        assert!(!r.contains("truncated"), "{r}");
     }
 
     #[test]

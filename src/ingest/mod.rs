@@ -153,12 +153,27 @@ pub struct Extract {
     pub applications: Vec<Application>,
     /// Role grants.
     pub role_grants: Vec<RoleGrant>,
+    /// Role definitions.
+    pub role_definitions: Vec<RoleDefinition>,
     /// Sync settings.
     pub sync_settings: Vec<SyncSettings>,
     /// AD FS claims provider trusts (not attributed: estate-wide).
     pub adfs_claims_providers: Vec<AdfsClaimsProvider>,
     /// AD FS relying party trusts (not attributed: estate-wide).
     pub adfs_relying_parties: Vec<AdfsRelyingParty>,
+    /// For one page of a paged collection response (Graph `value` array): its size and the total
+    /// it declares, checked over all pages of the collection by grouping.
+    pub page: Option<Page>,
+}
+
+/// One page of a collection response: how many elements it holds and, when the export asked for
+/// `$count=true`, the total the service declared (`@odata.count`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Elements in the page's `value` array.
+    pub held: usize,
+    /// `@odata.count` and where it is.
+    pub declared: Option<(u64, SourceRef)>,
 }
 
 impl Extract {
@@ -179,6 +194,7 @@ impl Extract {
             && self.skus.is_empty()
             && self.applications.is_empty()
             && self.role_grants.is_empty()
+            && self.role_definitions.is_empty()
             && self.sync_settings.is_empty())
     }
     /// Recomputes `records` from the record vectors.
@@ -193,6 +209,7 @@ impl Extract {
             + self.skus.len()
             + self.applications.len()
             + self.role_grants.len()
+            + self.role_definitions.len()
             + self.sync_settings.len()
             + self.adfs_claims_providers.len()
             + self.adfs_relying_parties.len();

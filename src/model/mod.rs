@@ -6,6 +6,7 @@
 //! as an index into [`Estate::tenants`] / [`Estate::forests`].
 
 pub mod anchor;
+pub mod roles;
 
 use crate::source::SourceRef;
 use serde::Serialize;
@@ -593,6 +594,24 @@ pub struct RoleGrant {
     pub role_id: Option<String>,
 }
 
+/// A directory role definition of a tenant (`GET /roleManagement/directory/roleDefinitions`):
+/// built-in roles and the tenant's custom roles, used to name role grants that carry only an id.
+#[derive(Clone, Debug, Default)]
+pub struct RoleDefinition {
+    /// Where the record starts.
+    pub source: SourceRef,
+    /// Tenant (set by grouping).
+    pub tenant: TenantIdx,
+    /// id (what `roleAssignments.roleDefinitionId` refers to).
+    pub id: String,
+    /// templateId (equal to `id` for built-in roles).
+    pub template_id: Option<String>,
+    /// displayName.
+    pub display_name: Option<String>,
+    /// isBuiltIn.
+    pub is_built_in: Option<bool>,
+}
+
 /// Directory synchronization settings of a tenant (`/directory/onPremisesSynchronization`).
 #[derive(Clone, Debug, Default)]
 pub struct SyncSettings {
@@ -743,6 +762,8 @@ pub struct Estate {
     pub applications: Vec<Application>,
     /// Directory role grants.
     pub role_grants: Vec<RoleGrant>,
+    /// Directory role definitions (built-in and custom) exported per tenant.
+    pub role_definitions: Vec<RoleDefinition>,
     /// Directory synchronization settings.
     pub sync_settings: Vec<SyncSettings>,
     /// AD FS claims provider trusts (estate-wide).

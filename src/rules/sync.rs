@@ -255,6 +255,12 @@ fn kinds_compatible(o: &AdObject, c: &CloudObject) -> bool {
     )
 }
 
+/// The role definition / template ids of some role grants (sorted, distinct): evidence keeps them
+/// beside the role names.
+fn role_ids(estate: &Estate, grants: &[usize]) -> BTreeSet<String> {
+    grants.iter().filter_map(|&g| estate.role_grants[g].role_id.clone()).collect()
+}
+
 /// SY002/SY003/SY004: soft-match candidates (primary SMTP, then UPN) and admin-role holders that would match.
 fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
     let estate = ctx.estate();
@@ -314,6 +320,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                     .and_then(|s| s.features.get("blockCloudObjectTakeoverThroughHardMatchEnabled").copied());
                 let role_names: BTreeSet<&str> =
                     roles[&c].iter().map(|&g| estate.role_grants[g].role.as_str()).collect();
+                let role_ids = role_ids(estate, &roles[&c]);
                 let title = format!(
                     "{}: cloud-managed {} holding {} already carries AD user {}'s anchor `{}` — the next sync \
                      hard-matches it{}",
@@ -332,6 +339,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                     ("tenant", s(estate.tenants[co.tenant as usize].name.clone())),
                     ("matched_on", json!(["ImmutableId (hard match)"])),
                     ("roles", json!(role_names)),
+                    ("role_ids", json!(role_ids)),
                     ("blockCloudObjectTakeoverThroughHardMatchEnabled", json!(block_hard)),
                     (
                         "how_entra_decides",
@@ -435,6 +443,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                     let role_names: BTreeSet<&str> =
                         role_grants.iter().map(|&g| estate.role_grants[g].role.as_str()).collect();
                     ev.insert("roles".into(), json!(role_names));
+                    ev.insert("role_ids".into(), json!(role_ids(estate, role_grants)));
                     ev.insert(
                         "how_entra_decides".into(),
                         s("by default Entra refuses to match an on-premises user to a cloud user holding an admin \
@@ -898,16 +907,23 @@ mod tests {
         c.immutable_id = a.object_guid.map(|g| g.immutable_id().into());
         e.ad_objects.push(a);
         e.cloud_objects.push(c);
+        // Exported by id only: ingest names it from the built-in role table.
         e.role_grants.push(RoleGrant {
             principal_id: "c1".into(),
-            role: "Global Administrator".into(),
+            role: "62e90394-69f5-4237-9190-012177145e10".into(),
+            role_id: Some("62e90394-69f5-4237-9190-012177145e10".into()),
             ..Default::default()
         });
+        assert!(crate::model::roles::name_role_grants(&mut e).grants.is_empty());
         let fs = run_on(e.clone(), "2026-11-23");
         let f: Vec<&Finding> = fs.iter().filter(|f| f.rule == ADMIN_MATCH).collect();
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::High);
         assert!(f[0].title.contains("hard-matches"));
+        assert!(f[0].title.contains("holding Global Administrator already carries"), "{}", f[0].title);
+        assert_eq!(f[0].evidence["roles"], json!(["Global Administrator"]));
+        assert_eq!(f[0].evidence["role_ids"], json!(["62e90394-69f5-4237-9190-012177145e10"]), "the id is kept");
+        assert_eq!(f[0].subjects[2].display, "Global Administrator (admin@contoso.onmicrosoft.com)");
         // Synced already: nothing to take over.
         e.cloud_objects[0].on_prem_sync_enabled = Some(true);
         assert!(run_on(e, "2026-11-23").iter().all(|f| f.rule != ADMIN_MATCH));

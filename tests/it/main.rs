@@ -20,6 +20,7 @@ mod msa;
 mod realdata;
 mod regression;
 mod report;
+mod roles;
 mod rules;
 mod samples;
 mod sync;
