@@ -384,7 +384,7 @@ fn guess_source(text: &str, ads: &[u32], estate: &Estate, c: &CloudObject) -> So
 struct Prep<'a> {
     estate: &'a Estate,
     graph: &'a EstateGraph,
-    decisions: Vec<AnchorDecision>,
+    decisions: &'a [AnchorDecision],
     targets: &'a super::targets::SyncTargets,
     ad_by_guid: HashMap<Guid, u32>,
 }
@@ -399,7 +399,7 @@ impl<'a> Prep<'a> {
                 ad_by_guid.entry(g).or_insert(i as u32);
             }
         }
-        Prep { estate, graph, decisions: anchor_decisions(estate, graph), targets: ctx.targets(), ad_by_guid }
+        Prep { estate, graph, decisions: ctx.anchor_decisions(), targets: ctx.targets(), ad_by_guid }
     }
     fn attr_of(&self, ad: u32) -> AnchorAttr {
         let f = self.estate.ad_objects[ad as usize].forest as usize;

@@ -76,6 +76,8 @@ pub struct Context<'a> {
     in_sync_scope: std::sync::OnceLock<Vec<bool>>,
     /// Every AD object's target tenants (anchors, characters, domains, duplicates, sync).
     targets: std::sync::OnceLock<targets::SyncTargets>,
+    /// The anchor attribute of every forest (anchors, sync).
+    anchor_decisions: std::sync::OnceLock<Vec<anchors::AnchorDecision>>,
 }
 
 impl<'a> Context<'a> {
@@ -90,6 +92,7 @@ impl<'a> Context<'a> {
             domain_usage: std::sync::OnceLock::new(),
             in_sync_scope: std::sync::OnceLock::new(),
             targets: std::sync::OnceLock::new(),
+            anchor_decisions: std::sync::OnceLock::new(),
         }
     }
     /// The duplicate-directory analysis (evidence and clusters), computed on first use.
@@ -115,6 +118,10 @@ impl<'a> Context<'a> {
     /// Every AD object's target tenants, decided per object ([`targets::SyncTargets`]).
     pub fn targets(&self) -> &targets::SyncTargets {
         self.targets.get_or_init(|| targets::SyncTargets::new(self.estate(), self.graph))
+    }
+    /// The anchor attribute of every forest and how it was decided ([`anchors::anchor_decisions`]).
+    pub fn anchor_decisions(&self) -> &[anchors::AnchorDecision] {
+        self.anchor_decisions.get_or_init(|| anchors::anchor_decisions(self.estate(), self.graph))
     }
     /// The estate.
     pub fn estate(&self) -> &Estate {

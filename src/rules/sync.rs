@@ -4,7 +4,7 @@
 //! supported topologies do not cover. Facts: identity-facts.md §2 (matching, resiliency) and §4
 //! (topologies, organization fields).
 
-use super::anchors::{AnchorAttr, anchor_decisions, expected_anchor};
+use super::anchors::{AnchorAttr, expected_anchor};
 use super::{Context, ad_subject, catalog, cloud_subject, evidence, finding, tenant_subject};
 use crate::findings::{Finding, Severity, Subject};
 use crate::graph::{AnchorSource, Edge, Node, SoftKey};
@@ -269,7 +269,7 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let targets = ctx.targets();
-    let decisions = anchor_decisions(estate, graph);
+    let decisions = ctx.anchor_decisions();
     let settings = settings_of(estate);
     // Role holders: cloud object -> roles (with the grant's source).
     let mut roles: HashMap<u32, Vec<usize>> = HashMap::new();
@@ -668,7 +668,7 @@ fn quarantined(ctx: &Context<'_>) -> Vec<Finding> {
 fn topology(ctx: &Context<'_>) -> Vec<Finding> {
     let estate = ctx.estate();
     let graph = ctx.graph;
-    let decisions = anchor_decisions(estate, graph);
+    let decisions = ctx.anchor_decisions();
     // (forest, tenant) -> (synced links, first AD object, links per anchor source)
     let mut links: BTreeMap<(u32, u32), (usize, u32, [usize; 2])> = BTreeMap::new();
     for (i, o) in estate.ad_objects.iter().enumerate() {
