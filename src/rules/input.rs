@@ -27,7 +27,7 @@ fn unexported_forests(ctx: &super::Context<'_>) -> Vec<Finding> {
     let targets = ctx.targets();
     let any_forest = targets.objects_per_forest.iter().any(|&n| n > 0);
     // (tenant, on-premises domain if known) → synced objects whose anchor links to no AD object.
-    let mut groups: BTreeMap<(u32, Option<String>), Vec<u32>> = BTreeMap::new();
+    let mut groups: BTreeMap<(u32, bool, Option<String>), Vec<u32>> = BTreeMap::new();
     for (i, c) in estate.cloud_objects.iter().enumerate() {
         if c.immutable_id.as_deref().is_none_or(|a| a.trim().is_empty()) {
             continue;
@@ -36,14 +36,24 @@ fn unexported_forests(ctx: &super::Context<'_>) -> Vec<Finding> {
         if ctx.graph.is_anchored_cloud_object(i as u32) {
             continue;
         }
+        let partial = why == Unexported::PartialExport;
+        // A partial export explains GUID-shaped anchors; a mutable or broken one is the anchors family's.
+        if partial
+            && !matches!(
+                super::anchors::classify(c.immutable_id.as_deref().unwrap_or_default()),
+                super::anchors::Shape::GuidBytes(_)
+            )
+        {
+            continue;
+        }
         let domain = match why {
             Unexported::Domain(d) => Some(d),
-            Unexported::TenantNotFed => super::targets::on_prem_domain(c),
+            Unexported::TenantNotFed | Unexported::PartialExport => super::targets::on_prem_domain(c),
         };
-        groups.entry((c.tenant, domain)).or_default().push(i as u32);
+        groups.entry((c.tenant, partial, domain)).or_default().push(i as u32);
     }
     let mut out = Vec::new();
-    for ((t, domain), mut objs) in groups {
+    for ((t, partial, domain), mut objs) in groups {
         objs.sort_by_key(|&c| estate.cloud_objects[c as usize].source);
         let tenant = &estate.tenants[t as usize];
         let declared_unexported: Vec<&str> = estate
@@ -57,7 +67,13 @@ fn unexported_forests(ctx: &super::Context<'_>) -> Vec<Finding> {
             objs.iter().take(TITLE_NAMES).map(|&c| estate.cloud_objects[c as usize].label()).collect();
         let more =
             if objs.len() > TITLE_NAMES { format!(" and {} more", objs.len() - TITLE_NAMES) } else { String::new() };
+        let feeders: Vec<&str> =
+            targets.feeding_forests(t).iter().map(|&f| estate.forests[f as usize].name.as_str()).collect();
         let from = match (&domain, declared_unexported.first()) {
+            _ if partial => format!(
+                "a part of {} that the export does not hold (an OU or domain; the forest is not declared complete)",
+                if feeders.is_empty() { "the feeding forest".to_string() } else { feeders.join(", ") }
+            ),
             (_, Some(f)) => format!("forest {f}, declared in estate.toml but not exported"),
             (Some(d), None) => format!("on-premises domain {d}, which no exported forest holds"),
             (None, None) => "a forest that is not in the export".to_string(),
@@ -93,7 +109,10 @@ fn unexported_forests(ctx: &super::Context<'_>) -> Vec<Finding> {
         );
         evidence.insert(
             "why".to_string(),
-            json!(if domain.is_some() && targets.is_fed(t) {
+            json!(if partial {
+                "the tenant's feeding forest is not declared complete and too many of its synced objects match no \
+                 exported AD object: the export most likely misses part of the forest"
+            } else if domain.is_some() && targets.is_fed(t) {
                 "the objects' onPremisesDomainName / onPremisesDistinguishedName names a domain that no exported forest holds"
             } else {
                 "no exported forest feeds this tenant: none declares syncs_to it and none has synced objects linked there"

@@ -112,6 +112,8 @@ pub struct SyncTargets {
     fed: Vec<bool>,
     /// Per forest: AD objects in the export (a forest declared in estate.toml may have none).
     pub objects_per_forest: Vec<usize>,
+    /// Per tenant: the export of its feeding forests looks partial (see [`Unexported::PartialExport`]).
+    partial: Vec<bool>,
     /// DNS domains of the exported forests (lower case); empty when some exported forest's domains are
     /// unknown (no DNs), so that no conclusion is drawn from a cloud object's on-premises domain.
     exported_domains: std::collections::HashSet<String>,
@@ -124,7 +126,18 @@ pub enum Unexported {
     TenantNotFed,
     /// Its onPremisesDomainName / onPremisesDistinguishedName names a domain no exported forest has.
     Domain(String),
+    /// Its tenant's feeding forests are not declared complete and too many of the tenant's synced
+    /// objects match nothing ([`PARTIAL_MIN_OBJECTS`], [`PARTIAL_SHARE_PERCENT`]): the export most
+    /// likely misses part of the forest (an OU, a domain), not that many orphans.
+    PartialExport,
 }
+
+/// At least this many unmatched synced objects in one tenant before a partial export is concluded.
+pub const PARTIAL_MIN_OBJECTS: usize = 10;
+
+/// Unmatched synced objects above this share (in percent) of a tenant's synced objects with an anchor
+/// suggest a partial export of a forest not declared complete.
+pub const PARTIAL_SHARE_PERCENT: usize = 20;
 
 impl SyncTargets {
     /// Decides every forest's and object's targets (one parallel pass over the AD objects' edges).
@@ -211,7 +224,47 @@ impl SyncTargets {
         } else {
             Default::default()
         };
-        SyncTargets { forests, own, linked, fed, objects_per_forest, exported_domains }
+        let mut targets = SyncTargets {
+            forests,
+            own,
+            linked,
+            fed,
+            objects_per_forest,
+            exported_domains,
+            partial: vec![false; estate.tenants.len()],
+        };
+        // Per tenant: synced objects with an anchor that some AD object holds / that none holds (and
+        // that no other explanation covers).
+        let counts: Vec<(TenantIdx, bool)> = estate
+            .cloud_objects
+            .par_iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.on_prem_sync_enabled == Some(true) && c.immutable_id.as_deref().is_some_and(|a| !a.trim().is_empty())
+            })
+            .filter_map(|(i, c)| {
+                let anchored = graph.is_anchored_cloud_object(i as u32);
+                (anchored || targets.unexported_source(c).is_none()).then_some((c.tenant, anchored))
+            })
+            .collect();
+        let mut per_tenant = vec![(0usize, 0usize); estate.tenants.len()];
+        for (t, anchored) in counts {
+            if let Some(x) = per_tenant.get_mut(t as usize) {
+                if anchored { x.0 += 1 } else { x.1 += 1 }
+            }
+        }
+        for (t, (linked, unmatched)) in per_tenant.into_iter().enumerate() {
+            let feeders = targets.feeding_forests(t as TenantIdx);
+            let declared: Vec<u32> = (0..estate.forests.len() as u32)
+                .filter(|&f| estate.forests[f as usize].syncs_to.contains(&(t as TenantIdx)))
+                .collect();
+            let all_complete =
+                feeders.iter().chain(&declared).all(|&f| estate.forests[f as usize].complete == Some(true));
+            targets.partial[t] = !all_complete
+                && unmatched >= PARTIAL_MIN_OBJECTS
+                && unmatched * 100 > (linked + unmatched) * PARTIAL_SHARE_PERCENT;
+        }
+        targets
     }
 
     /// The target tenants of AD object `i` (sorted) and how they were found.
@@ -247,9 +300,13 @@ impl SyncTargets {
         if !self.is_fed(c.tenant) {
             return Some(Unexported::TenantNotFed);
         }
-        let domain = on_prem_domain(c)?;
-        (!self.exported_domains.is_empty() && !self.exported_domains.contains(&domain))
-            .then_some(Unexported::Domain(domain))
+        if let Some(domain) = on_prem_domain(c)
+            && !self.exported_domains.is_empty()
+            && !self.exported_domains.contains(&domain)
+        {
+            return Some(Unexported::Domain(domain));
+        }
+        self.partial.get(c.tenant as usize).copied().unwrap_or(false).then_some(Unexported::PartialExport)
     }
 
     /// Whether tenant `t` is a stray target of forest `f` (see the module docs).
