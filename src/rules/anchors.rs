@@ -808,6 +808,17 @@ fn duplicate_anchors(p: &Prep<'_>) -> Vec<Finding> {
             } else {
                 SharedAnchor::CopiedDirectory
             };
+            // Multi-tenant sync of a forest whose objects are linked in all these tenants is SY007's one
+            // finding about the forest; repeating it per anchor would say the same thing again.
+            if kind == SharedAnchor::MultiTenantSync
+                && !ad_twins.is_empty()
+                && ad_twins.iter().all(|&a| {
+                    let f = estate.ad_objects[a as usize].forest;
+                    by_tenant.keys().all(|&t| p.targets.feeding_forests(t).contains(&f))
+                })
+            {
+                continue;
+            }
             let g = shared.entry((by_tenant.keys().copied().collect(), kind)).or_default();
             g.anchors.push(anchor.clone());
             g.members.extend(members.iter().copied());
@@ -1367,6 +1378,32 @@ mod tests {
                 f.evidence["conclusion"],
                 "weaker: no forest is declared to feed this tenant (estate.toml syncs_to)"
             );
+        });
+    }
+
+    #[test]
+    fn multi_tenant_sync_is_left_to_sy007_but_a_stray_twin_is_reported() {
+        let mut e = estate();
+        e.forests[0].syncs_to.clear();
+        e.tenants.push(Tenant { id: Some("t1".into()), name: "Second".into(), ..Default::default() });
+        for k in 0..12u128 {
+            let g = Guid(uuid::Uuid::from_u128(0x7000_0000_0000_4000_8000_0000_0000_0000 + k));
+            let upn = format!("u{k}@contoso.com");
+            e.ad_objects.push(ad(&g.to_string(), &upn));
+            e.cloud_objects.push(cloud(&upn, Some(&g.immutable_id())));
+            // Every user also synced into "Second" (two Connect servers): a second target, not strays.
+            let mut twin = cloud(&format!("u{k}@second.example"), Some(&g.immutable_id()));
+            twin.tenant = 1;
+            e.cloud_objects.push(twin);
+        }
+        ctx_run(e.clone(), |fs| assert!(fs.iter().all(|f| f.rule != "AN007"), "{:?}", codes(fs)));
+        // Only one of them synced into "Second": a stray twin, one AN007 naming it.
+        e.cloud_objects.retain(|c| c.tenant == 0 || c.upn.as_deref() == Some("u3@second.example"));
+        ctx_run(e, |fs| {
+            let f: Vec<&Finding> = fs.iter().filter(|f| f.rule == "AN007").collect();
+            assert_eq!(f.len(), 1, "{:?}", codes(fs));
+            assert!(f[0].title.contains("stray synced twin"), "{}", f[0].title);
+            assert_eq!(f[0].severity, Severity::Medium);
         });
     }
 
