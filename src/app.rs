@@ -8,6 +8,7 @@ use crate::graph::EstateGraph;
 use crate::ingest::{self, Ingested, Status};
 use crate::report::{self, OutputFormat, RunSummary};
 use crate::rules;
+use anyhow::Context as _;
 use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -61,7 +62,28 @@ pub fn main() -> ExitCode {
         },
         Command::Baseline { action: crate::cli::BaselineAction::Write { report } } => baseline_write(&report),
         Command::Diff { old, new, json } => diff(&old, &new, json),
-        Command::Generate { out, objects, seed } => match crate::generate::generate(&out, objects, seed) {
+        Command::Generate { out, objects, seed, messy: true, truth } => {
+            let truth = truth.unwrap_or_else(|| out.join("truth.json"));
+            match crate::accuracy::messy::generate(&out, &truth, objects, seed) {
+                Ok(g) => {
+                    eprintln!(
+                        "wrote a messy estate: {} AD objects, {} cloud objects; {} planted problems and {} near-misses in {}",
+                        g.ad_objects,
+                        g.cloud_objects,
+                        g.planted,
+                        g.near_misses,
+                        truth.display()
+                    );
+                    EXIT_OK
+                }
+                Err(e) => {
+                    error(format_args!("{e:#}"));
+                    EXIT_ERROR
+                }
+            }
+        }
+        Command::Score { report, truth, check, per_rule } => score(&report, &truth, check, per_rule),
+        Command::Generate { out, objects, seed, .. } => match crate::generate::generate(&out, objects, seed) {
             Ok(g) => {
                 eprintln!(
                     "wrote {} files, {} bytes: {} AD objects, {} cloud objects",
@@ -555,6 +577,36 @@ fn print_verdict(v: &gate::GateResult, found: &[findings::Finding]) {
     if v.failing.len() > VERDICT_NAMES {
         eprintln!("  … and {} more (see the report)", v.failing.len() - VERDICT_NAMES);
     }
+}
+
+/// `tenantlint score REPORT TRUTH`: the accuracy table and the wrong findings.
+fn score(report: &std::path::Path, truth: &std::path::Path, check: bool, per_rule: usize) -> u8 {
+    let read = |p: &std::path::Path| -> anyhow::Result<serde_json::Value> {
+        let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", p.display()))
+    };
+    let (r, t) = match (read(report), read(truth)) {
+        (Ok(r), Ok(t)) => (r, t),
+        (Err(e), _) | (_, Err(e)) => {
+            error(format_args!("{e:#}"));
+            return EXIT_ERROR;
+        }
+    };
+    let truth: crate::accuracy::Truth = match serde_json::from_value(t) {
+        Ok(t) => t,
+        Err(e) => {
+            error(format_args!("{}: not a truth file: {e}", truth.display()));
+            return EXIT_ERROR;
+        }
+    };
+    let s = crate::accuracy::score(&crate::accuracy::report_findings(&r), &truth);
+    say!("{}", s.table());
+    say!("{}", s.problems(per_rule));
+    let failures = s.failures(&crate::accuracy::Targets::default());
+    for f in &failures {
+        say!("target missed: {f}");
+    }
+    if check && !failures.is_empty() { EXIT_GATE_FAILED } else { EXIT_OK }
 }
 
 fn baseline_write(report: &std::path::Path) -> u8 {

@@ -72,6 +72,27 @@ pub enum Command {
         /// Seed of the generator.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Write the messy accuracy estate instead (about `--objects` AD users, two forests, four tenants,
+        /// planted problems and near-misses); needs --truth.
+        #[arg(long, requires = "truth")]
+        messy: bool,
+        /// With --messy: where to write the ground truth (truth.json), outside the estate folder.
+        #[arg(long, value_name = "FILE", requires = "messy")]
+        truth: Option<PathBuf>,
+    },
+    /// Score a report.json against the truth.json of a messy estate: recall, precision, noise.
+    #[command(hide = true)]
+    Score {
+        /// The scan's report.json.
+        report: PathBuf,
+        /// The truth.json written by `generate --messy`.
+        truth: PathBuf,
+        /// Exit 1 when a target of issue 16 is missed (precision and recall >= 0.98 per category, noise <= 5%).
+        #[arg(long)]
+        check: bool,
+        /// How many wrong findings to list per rule.
+        #[arg(long, default_value_t = 5)]
+        per_rule: usize,
     },
     /// Compare two reports (or baselines): new, fixed and unchanged findings by fingerprint.
     Diff {

@@ -21,7 +21,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 /// Given names (varied origins; combined with [`SURNAMES`] into fictional people).
-const GIVEN: &[&str] = &[
+pub(crate) const GIVEN: &[&str] = &[
     "Aaliyah",
     "Abebe",
     "Adaeze",
@@ -125,7 +125,7 @@ const GIVEN: &[&str] = &[
 ];
 
 /// Surnames.
-const SURNAMES: &[&str] = &[
+pub(crate) const SURNAMES: &[&str] = &[
     "Abara",
     "Achterberg",
     "Adeyemi",
@@ -234,7 +234,7 @@ const ACCENTED: &[(&str, &str)] = &[("Ines", "Inés"), ("Zoltan", "Zoltán"), ("
 const OFFICES: &[&str] = &["Seattle", "London", "Nairobi", "Sao Paulo", "Osaka", "Warsaw", "Auckland", "Pune"];
 
 /// SplitMix64: a tiny, fast, well-mixed hash used as a per-object random source.
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -242,24 +242,24 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// A deterministic random stream for one object.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64, stream: u64, index: u64) -> Self {
+    pub(crate) fn new(seed: u64, stream: u64, index: u64) -> Self {
         Rng(mix(seed ^ mix(stream.wrapping_mul(0xA24B_AED4_963E_E407) ^ mix(index))))
     }
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         mix(self.0)
     }
     /// True with probability `per_10k` / 10,000.
-    fn chance(&mut self, per_10k: u64) -> bool {
+    pub(crate) fn chance(&mut self, per_10k: u64) -> bool {
         self.next() % 10_000 < per_10k
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-    fn guid(&mut self) -> uuid::Uuid {
+    pub(crate) fn guid(&mut self) -> uuid::Uuid {
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&self.next().to_le_bytes());
         b[8..].copy_from_slice(&self.next().to_le_bytes());
@@ -408,17 +408,17 @@ fn person_address(f: &ForestSpec, i: u64) -> String {
     format!("{}.{}{tag}@{}", GIVEN[g].to_ascii_lowercase(), SURNAMES[s].to_ascii_lowercase(), f.mail_domain)
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// The ImmutableId Entra Connect computes from an objectGUID: Base64 of its little-endian bytes.
-fn immutable_id(g: &uuid::Uuid) -> String {
+pub(crate) fn immutable_id(g: &uuid::Uuid) -> String {
     b64(&g.to_bytes_le())
 }
 
 /// Binary objectSid `S-1-5-21-a-b-c-rid`.
-fn sid_bytes(sub: [u32; 3], rid: u32) -> Vec<u8> {
+pub(crate) fn sid_bytes(sub: [u32; 3], rid: u32) -> Vec<u8> {
     let mut v = vec![1u8, 5, 0, 0, 0, 0, 0, 5];
     for x in [21, sub[0], sub[1], sub[2], rid] {
         v.extend_from_slice(&x.to_le_bytes());
@@ -426,7 +426,7 @@ fn sid_bytes(sub: [u32; 3], rid: u32) -> Vec<u8> {
     v
 }
 
-fn sid_text(sub: [u32; 3], rid: u64) -> String {
+pub(crate) fn sid_text(sub: [u32; 3], rid: u64) -> String {
     format!("S-1-5-21-{}-{}-{}-{rid}", sub[0], sub[1], sub[2])
 }
 
@@ -484,11 +484,11 @@ fn jopt(s: Option<&str>) -> String {
 }
 
 /// A CSV cell as `Export-Csv` (Windows PowerShell 5.1) writes it: always quoted, empty when absent.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-const AD_COLUMNS: &str = "\"DistinguishedName\",\"Enabled\",\"GivenName\",\"Name\",\"ObjectClass\",\"ObjectGUID\",\"SamAccountName\",\"SID\",\"Surname\",\"UserPrincipalName\",\"DisplayName\",\"mail\",\"mailNickname\",\"proxyAddresses\",\"targetAddress\",\"employeeID\",\"mS-DS-ConsistencyGuid\",\"userAccountControl\",\"whenChanged\",\"isCriticalSystemObject\"";
+pub(crate) const AD_COLUMNS: &str = "\"DistinguishedName\",\"Enabled\",\"GivenName\",\"Name\",\"ObjectClass\",\"ObjectGUID\",\"SamAccountName\",\"SID\",\"Surname\",\"UserPrincipalName\",\"DisplayName\",\"mail\",\"mailNickname\",\"proxyAddresses\",\"targetAddress\",\"employeeID\",\"mS-DS-ConsistencyGuid\",\"userAccountControl\",\"whenChanged\",\"isCriticalSystemObject\"";
 
 fn write_ad_csv(dir: &Path, seed: u64, f: &ForestSpec, per_file: u64, stats: &mut Generated) -> Result<()> {
     let parts = f.users.div_ceil(per_file).max(1);
@@ -533,7 +533,7 @@ fn write_ad_csv(dir: &Path, seed: u64, f: &ForestSpec, per_file: u64, stats: &mu
 }
 
 /// An LDIF attribute line: `::` Base64 when the value is not safe, folded at 76 columns as ldifde does.
-fn ldif_line(out: &mut String, name: &str, value: &str) {
+pub(crate) fn ldif_line(out: &mut String, name: &str, value: &str) {
     let safe = value.is_ascii()
         && !value.starts_with([' ', ':', '<'])
         && !value.ends_with(' ')
@@ -542,7 +542,7 @@ fn ldif_line(out: &mut String, name: &str, value: &str) {
     ldif_fold(out, &line);
 }
 
-fn ldif_fold(out: &mut String, line: &str) {
+pub(crate) fn ldif_fold(out: &mut String, line: &str) {
     let mut rest = line;
     let mut first = true;
     while !rest.is_empty() {
@@ -600,7 +600,7 @@ fn write_ldif(path: &Path, seed: u64, f: &ForestSpec, stats: &mut Generated) -> 
     out.finish(stats)
 }
 
-const USERS_SELECT: &str = "id,displayName,givenName,surname,userPrincipalName,mail,mailNickname,proxyAddresses,otherMails,userType,creationType,externalUserState,identities,accountEnabled,employeeId,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesDomainName,onPremisesSamAccountName,onPremisesUserPrincipalName,onPremisesDistinguishedName,onPremisesSecurityIdentifier,onPremisesProvisioningErrors,assignedLicenses,createdDateTime";
+pub(crate) const USERS_SELECT: &str = "id,displayName,givenName,surname,userPrincipalName,mail,mailNickname,proxyAddresses,otherMails,userType,creationType,externalUserState,identities,accountEnabled,employeeId,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesDomainName,onPremisesSamAccountName,onPremisesUserPrincipalName,onPremisesDistinguishedName,onPremisesSecurityIdentifier,onPremisesProvisioningErrors,assignedLicenses,createdDateTime";
 
 /// One tenant of the synthetic estate.
 struct TenantSpec {

@@ -11,11 +11,14 @@
 //! 5. [`gate`] — the policy, exceptions and baseline applied to the findings, and the exit code;
 //! 6. [`report`] — JSON (the machine contract), HTML, SARIF, JUnit, CSV and fix artifacts.
 //!
+//! [`accuracy`] generates a messy estate with ground truth and scores reports against it.
+//!
 //! [`collect`] reads a live directory over LDAP into an export the readers read back.
 //!
 //! [`app`] wires the stages together for the command line ([`cli`]).
 #![warn(missing_docs)]
 
+pub mod accuracy;
 pub mod app;
 pub mod cli;
 pub mod collect;

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod accuracy;
 mod anchors;
 mod catalog;
 mod characters;

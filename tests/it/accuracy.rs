@@ -1,0 +1,72 @@
+//! The accuracy harness of issue 16: messy synthetic estates with ground truth (`generate --messy`),
+//! scanned by the binary and scored per category (`tenantlint::accuracy`).
+
+use crate::util::{assert_code, read_report, tenantlint};
+use tenantlint::accuracy::{self, Score, Targets, Truth};
+
+/// Seeds the targets are checked on (the generator's unit test uses another).
+const SEEDS: [u64; 3] = [101, 202, 303];
+/// AD users per estate: large enough for every planted case and near-miss to occur at least once.
+const SIZE: &str = "400";
+
+/// Generates the estate of `seed`, scans it at the truth's date and scores the report.
+fn scan_and_score(seed: u64) -> (Truth, Score, serde_json::Value) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (estate, truth_path, out) = (tmp.path().join("estate"), tmp.path().join("truth.json"), tmp.path().join("out"));
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let seed_s = seed.to_string();
+    let run = tenantlint(&[
+        "generate",
+        "--messy",
+        &s(&estate),
+        "--truth",
+        &s(&truth_path),
+        "--objects",
+        SIZE,
+        "--seed",
+        &seed_s,
+    ]);
+    assert_code(&run, 0);
+    let truth: Truth = serde_json::from_str(&std::fs::read_to_string(&truth_path).unwrap()).unwrap();
+    let run = tenantlint(&["scan", "-q", &s(&estate), "--as-of", &truth.as_of, "--out", &s(&out)]);
+    assert_code(&run, 0);
+    let report = read_report(&out);
+    let score = accuracy::score(&accuracy::report_findings(&report), &truth);
+    (truth, score, report)
+}
+
+/// The harness itself runs end to end: every export is read, every planted category gets a row, and
+/// the planted problems of the families the rules cover today are found (recall is not the open issue).
+#[test]
+fn harness_generates_scans_and_scores_a_messy_estate() {
+    let (truth, score, report) = scan_and_score(SEEDS[0]);
+    for i in report["inputs"].as_array().unwrap() {
+        assert_eq!(i["status"], "read", "{i}");
+    }
+    assert_eq!(report["estate"]["tenants"], 4);
+    assert_eq!(report["estate"]["forests"], 2);
+    for p in &truth.planted {
+        assert!(score.categories.contains_key(&p.category), "{}", p.category);
+    }
+    assert!(score.judged_count() > truth.planted.len());
+    for c in ["bad-characters", "duplicates", "mutable-anchors", "msa-ambiguity", "subscriptions", "sync"] {
+        assert_eq!(score.categories[c].recall(), Some(1.0), "{c}\n{}\n{}", score.table(), score.problems(5));
+    }
+    assert!(score.table().contains("| **all** |"));
+}
+
+/// The targets of issue 16 on several seeds: precision and recall ≥ 0.98 in every category, noise ≤ 5 %.
+#[test]
+#[ignore = "accuracy targets: see report"]
+fn messy_estates_meet_the_accuracy_targets() {
+    let mut failed = Vec::new();
+    for seed in SEEDS {
+        let (_, score, _) = scan_and_score(seed);
+        let fails = score.failures(&Targets::default());
+        if !fails.is_empty() {
+            eprintln!("seed {seed}:\n{}\n{}", score.table(), score.problems(3));
+            failed.extend(fails.into_iter().map(|f| format!("seed {seed}: {f}")));
+        }
+    }
+    assert!(failed.is_empty(), "accuracy targets missed:\n{}", failed.join("\n"));
+}
