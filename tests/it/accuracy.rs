@@ -55,12 +55,24 @@ fn harness_generates_scans_and_scores_a_messy_estate() {
     assert!(score.table().contains("| **all** |"));
 }
 
-/// The targets of issue 16 on several seeds: precision and recall ≥ 0.98 in every category, noise ≤ 5 %.
+/// A seed no test has used before: `TENANTLINT_ACCURACY_SEED` when set (to replay a failure), else one
+/// drawn from the clock on every run — the targets must hold on estates the rules were not tuned on.
+fn fresh_seed() -> u64 {
+    std::env::var("TENANTLINT_ACCURACY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        1_000_000 + t.subsec_nanos() as u64 % 1_000_000_000
+    })
+}
+
+/// The targets of issue 16 on several seeds (the fixed ones and one fresh per run, printed so a failure
+/// can be replayed with `TENANTLINT_ACCURACY_SEED`): precision and recall ≥ 0.98 in every category,
+/// noise ≤ 5 %.
 #[test]
-#[ignore = "accuracy targets: see report"]
 fn messy_estates_meet_the_accuracy_targets() {
     let mut failed = Vec::new();
-    for seed in SEEDS {
+    let fresh = fresh_seed();
+    eprintln!("accuracy: fresh seed {fresh} (replay with TENANTLINT_ACCURACY_SEED={fresh})");
+    for seed in SEEDS.into_iter().chain([fresh]) {
         let (_, score, _) = scan_and_score(seed);
         let fails = score.failures(&Targets::default());
         if !fails.is_empty() {
