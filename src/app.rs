@@ -135,6 +135,9 @@ fn explain(rule: &str) -> u8 {
     say!("{}\n", r.summary.trim());
     say!("Why it matters\n{}\n", r.rationale.trim());
     say!("What to do\n{}", r.remediation.trim());
+    for (case, text) in &r.remediation_cases {
+        say!("\nWhat to do, case {case}\n{}", text.trim());
+    }
     if !r.references.is_empty() {
         say!("\nReferences");
         for l in &r.references {

@@ -1012,7 +1012,7 @@ fn consistency_guid(p: &Prep<'_>, a: u32) -> Option<Finding> {
                 ""
             }
         );
-        let mut f = finding(CG_DIFFERS, title, vec![ad_subject(o)], ev, "length");
+        let mut f = super::finding_case(CG_DIFFERS, "length", title, vec![ad_subject(o)], ev, "length");
         f.severity = if attr == AnchorAttr::ConsistencyGuid { Severity::Medium } else { Severity::Low };
         return Some(f);
     }
@@ -1077,7 +1077,7 @@ fn consistency_guid(p: &Prep<'_>, a: u32) -> Option<Finding> {
             )),
         );
     }
-    let mut f = finding(CG_DIFFERS, title, subjects, ev, disc);
+    let mut f = super::finding_case(CG_DIFFERS, disc, title, subjects, ev, disc);
     f.severity = severity;
     Some(f)
 }

@@ -33,6 +33,12 @@ pub struct RuleMeta {
     pub rationale: String,
     /// What to do.
     pub remediation: String,
+    /// What to do in each case the logic tells apart, when one text cannot fit all of them (the
+    /// AN008 latent case needs no change, its mismatch case needs a command): case name → text. A
+    /// finding of such a case carries that text instead of [`RuleMeta::remediation`], so it never
+    /// refers to evidence the case does not have (see [`crate::rules::finding_case`]).
+    #[serde(default)]
+    pub remediation_cases: BTreeMap<String, String>,
     /// Documentation links.
     #[serde(default)]
     pub references: Vec<String>,
@@ -225,6 +231,12 @@ pub fn validate(rules: &[RuleMeta], logic: &[RuleMeta], dir: &str) -> Vec<String
                 .push(format!("{file}: {} belongs to family {:?} in this build, not {:?}", r.code, k.family, r.family));
         }
         check_params(&file, "params", &k.params, &r.params, &mut errors);
+        for case in k.remediation_cases.keys().filter(|c| !r.remediation_cases.contains_key(*c)) {
+            errors.push(format!(
+                "{file}: remediation_cases.{case} is missing (the logic of {} reports that case)",
+                r.code
+            ));
+        }
     }
     let mut families: BTreeMap<&str, Vec<&RuleMeta>> = BTreeMap::new();
     for k in logic.iter().filter(|k| !loaded.contains_key(k.code.as_str())) {

@@ -127,6 +127,8 @@ struct Cx<'a> {
     file_has_upn: Vec<bool>,
     /// Routability of every UPN suffix seen (lower case), computed once per distinct suffix.
     routable: HashMap<String, Result<(), String>>,
+    /// Top-level domains a misspelt one is compared with (CH006 `typo_tlds`, in order of preference).
+    typo_tlds: Vec<String>,
 }
 
 fn domain_of(upn: &str) -> Option<&str> {
@@ -182,7 +184,16 @@ impl<'a> Cx<'a> {
                 })
             })
             .collect();
-        Cx { ctx, p: Params::load(), domains, suggested_suffix, file_has_display, file_has_upn, routable }
+        Cx {
+            ctx,
+            p: Params::load(),
+            domains,
+            suggested_suffix,
+            file_has_display,
+            file_has_upn,
+            routable,
+            typo_tlds: super::tenancy::list_param("CH006", "typo_tlds"),
+        }
     }
 
     fn estate(&self) -> &Estate {
@@ -233,6 +244,16 @@ impl<'a> Cx<'a> {
         (!missing.is_empty()).then_some(SuffixProblem::NotVerified(missing))
     }
 
+    /// The typo a UPN suffix is, judged against the object's target tenants' verified domains
+    /// ([`super::typos`]).
+    fn typo_of(&self, i: u32, domain: &str) -> Option<super::typos::Typo> {
+        let (tenants, _) = self.ctx.targets().of_object(self.estate(), i);
+        let mut verified: Vec<&str> =
+            tenants.iter().flat_map(|&t| self.domains[t as usize].verified.iter().map(String::as_str)).collect();
+        verified.sort_unstable();
+        super::typos::suffix_typo(domain, &verified, &self.typo_tlds)
+    }
+
     fn check(&self, i: u32, o: &AdObject) -> Vec<Finding> {
         let mut out = Vec::new();
         let is_user = matches!(o.class, AdClass::User | AdClass::InetOrgPerson);
@@ -263,6 +284,22 @@ impl<'a> Cx<'a> {
         disc: &str,
     ) {
         out.push(finding(code, title, self.subjects(i, o), ev, disc));
+    }
+
+    /// [`Cx::push`] for a rule whose remediation depends on the case.
+    #[allow(clippy::too_many_arguments)]
+    fn push_case(
+        &self,
+        out: &mut Vec<Finding>,
+        code: &str,
+        case: &str,
+        i: u32,
+        o: &AdObject,
+        title: String,
+        ev: std::collections::BTreeMap<String, Value>,
+        disc: &str,
+    ) {
+        out.push(super::finding_case(code, case, title, self.subjects(i, o), ev, disc));
     }
 
     fn check_upn(&self, i: u32, o: &AdObject, out: &mut Vec<Finding>) {
@@ -302,7 +339,15 @@ impl<'a> Cx<'a> {
         };
         let suffix_problem = domain.and_then(|d| self.suffix_problem(i, d));
         let sp = suffix_problem.is_some();
-        let fixed = || self.fixer(o, sp).upn(upn);
+        // A misspelt suffix is corrected, not replaced by the forest's usual one.
+        let typo = if sp { domain.and_then(|d| self.typo_of(i, d)) } else { None };
+        let fixed = || {
+            let mut f = self.fixer(o, sp);
+            if let Some(t) = &typo {
+                f.suffix = Some(t.corrected.clone());
+            }
+            f.upn(upn)
+        };
 
         // CH002: ASCII characters outside the allowed set (non-ASCII: CH014).
         let mut bad: BTreeSet<char> = BTreeSet::new();
@@ -423,12 +468,43 @@ impl<'a> Cx<'a> {
 
         // CH005 / CH006: the suffix.
         if let (Some(d), Some(problem)) = (domain, suffix_problem) {
+            let problem_kind = if matches!(problem, SuffixProblem::NotRoutable(_)) {
+                SuffixKind::NotRoutable
+            } else {
+                SuffixKind::NotVerified
+            };
             let (tenants, basis) = self.ctx.targets().of_object(self.estate(), i);
             let names = |ts: &[TenantIdx]| -> Vec<String> {
                 ts.iter().map(|&t| self.estate().tenants[t as usize].name.clone()).collect()
             };
-            match problem {
-                SuffixProblem::NotRoutable(reason) => {
+            match (problem, typo.as_ref()) {
+                (_, Some(typo)) => {
+                    // A typo: correct it (CH006 when the suffix cannot be routed at all, else CH005).
+                    let code = if matches!(problem_kind, SuffixKind::NotRoutable) { "CH006" } else { "CH005" };
+                    let ev = evidence([
+                        ("attribute", json!("userPrincipalName")),
+                        ("value", json!(upn)),
+                        ("suffix", json!(d)),
+                        ("typo", json!(true)),
+                        ("corrected_suffix", json!(typo.corrected)),
+                        ("reason", json!(typo.reason)),
+                        ("target_tenants", json!(names(tenants))),
+                        ("target_basis", json!(basis.as_str())),
+                        ("proposed_value", json!(fixed())),
+                        ("action", json!("EDIT")),
+                    ]);
+                    self.push_case(
+                        out,
+                        code,
+                        "typo",
+                        i,
+                        o,
+                        format!("UPN suffix `{d}` of {label} is a typo of `{}` ({})", typo.corrected, typo.reason),
+                        ev,
+                        &format!("userPrincipalName:{}", d.to_lowercase()),
+                    );
+                }
+                (SuffixProblem::NotRoutable(reason), None) => {
                     let ev = evidence([
                         ("attribute", json!("userPrincipalName")),
                         ("value", json!(upn)),
@@ -438,9 +514,10 @@ impl<'a> Cx<'a> {
                         ("proposed_value", json!(fixed())),
                         ("action", json!("EDIT")),
                     ]);
-                    self.push(
+                    self.push_case(
                         out,
                         "CH006",
+                        "not_routable",
                         i,
                         o,
                         format!("UPN suffix `{d}` of {label} is not routable ({reason})"),
@@ -448,7 +525,7 @@ impl<'a> Cx<'a> {
                         &format!("userPrincipalName:{}", d.to_lowercase()),
                     );
                 }
-                SuffixProblem::NotVerified(missing) => {
+                (SuffixProblem::NotVerified(missing), None) => {
                     let dl = d.to_lowercase();
                     let registered: Vec<String> = missing
                         .iter()
@@ -468,9 +545,10 @@ impl<'a> Cx<'a> {
                         ("proposed_value", json!(fixed())),
                         ("action", json!("EDIT")),
                     ]);
-                    self.push(
+                    self.push_case(
                         out,
                         "CH005",
+                        "not_verified",
                         i,
                         o,
                         format!(
@@ -1003,6 +1081,12 @@ impl<'a> Cx<'a> {
 enum SuffixProblem {
     NotRoutable(String),
     NotVerified(Vec<TenantIdx>),
+}
+
+/// Which suffix problem a typo was found on.
+enum SuffixKind {
+    NotRoutable,
+    NotVerified,
 }
 
 /// Whether a UPN suffix can be verified in a tenant: at least two labels, a public suffix known to the

@@ -373,7 +373,16 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
     let (w_person, cap_people) = (weight("weight_same_person"), weight("cap_same_people"));
     let (w_name, cap_name) = (weight("weight_same_name"), weight("cap_same_name"));
     let w_admin = weight("weight_same_admin");
-    for ((a, b), m) in matched {
+    for ((a, b), mut m) in matched {
+        // Synchronised twins of one AD object in both tenants are the forest's sync, counted once as
+        // `same_forest`; not again as the same people.
+        m.retain(|&(i, j), _| {
+            let (x, y) = (&estate.cloud_objects[i as usize], &estate.cloud_objects[j as usize]);
+            !(x.on_prem_sync_enabled == Some(true)
+                && y.on_prem_sync_enabled == Some(true)
+                && anchor(x).is_some()
+                && anchor(x) == anchor(y))
+        });
         let strong: Vec<(u32, u32)> = m.iter().filter(|(_, s)| **s >= 2).map(|(p, _)| *p).collect();
         let names: Vec<(u32, u32)> = m.iter().filter(|(_, s)| **s == 1).map(|(p, _)| *p).collect();
         let anchors = m.values().filter(|s| **s == 3).count();
@@ -489,8 +498,13 @@ fn forest_evidence(ctx: &Context<'_>, pairs: &mut BTreeMap<(TenantIdx, TenantIdx
     }
     for (i, o) in estate.ad_objects.iter().enumerate() {
         let mut seen: BTreeSet<TenantIdx> = BTreeSet::new();
+        // Only synchronised twins show that the forest feeds a tenant: an anchor copied onto a
+        // cloud-only user (onPremisesSyncEnabled not true) is not sync (it counts as "same people").
         for (c, _) in ctx.graph.anchored_cloud_objects(i as u32) {
-            seen.insert(estate.cloud_objects[c as usize].tenant);
+            let co = &estate.cloud_objects[c as usize];
+            if co.on_prem_sync_enabled == Some(true) {
+                seen.insert(co.tenant);
+            }
         }
         for t in seen {
             if let Some(m) = fed.get_mut(o.forest as usize) {
@@ -505,7 +519,7 @@ fn forest_evidence(ctx: &Context<'_>, pairs: &mut BTreeMap<(TenantIdx, TenantIdx
             for (b, (db, nb)) in &ts[x + 1..] {
                 let how = |d: bool, n: usize, t: TenantIdx| {
                     format!(
-                        "{} ({}{n} hard-matched object(s))",
+                        "{} ({}{n} synchronised hard-matched object(s))",
                         tenancy::tenant_name(estate, t),
                         if d { "declared syncs_to, " } else { "" }
                     )

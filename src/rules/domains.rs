@@ -121,31 +121,79 @@ fn verified_elsewhere(
             for b in others {
                 let registered = domains.get(estate, b, name).filter(|r| r.is_verified != Some(true));
                 let used: &[u32] = users.and_then(|u| u.get(&b)).map(Vec::as_slice).unwrap_or(&[]);
+                // Each object counts once, as strong evidence (UPN, mail, SMTP proxy addresses on the
+                // domain) or, when only its otherMails (self-service contact addresses) use it, as weak.
+                let on_domain = |a: &str| tenancy::domain_of(a).is_some_and(|d| d == *name);
+                let mut strong: Vec<(u32, Vec<String>)> = Vec::new();
+                let mut weak: Vec<(u32, Vec<String>)> = Vec::new();
+                for &i in used {
+                    let o = &estate.cloud_objects[i as usize];
+                    let mut uses: Vec<String> = Vec::new();
+                    if let Some(u) = o.upn.as_deref().filter(|u| on_domain(u)) {
+                        uses.push(format!("{} (userPrincipalName)", u.trim().to_lowercase()));
+                    }
+                    if let Some(m) = o.mail.as_deref().filter(|m| on_domain(m)) {
+                        uses.push(format!("{} (mail)", m.trim().to_lowercase()));
+                    }
+                    for p in &o.proxy_addresses {
+                        if let Some((pre, rest)) = p.split_once(':')
+                            && pre.eq_ignore_ascii_case("smtp")
+                            && on_domain(rest)
+                        {
+                            uses.push(format!("{} (proxyAddresses)", rest.trim().to_lowercase()));
+                        }
+                    }
+                    if !uses.is_empty() {
+                        strong.push((i, uses));
+                        continue;
+                    }
+                    let others: Vec<String> = o
+                        .other_mails
+                        .iter()
+                        .filter(|m| on_domain(m))
+                        .map(|m| format!("{} (otherMails)", m.trim().to_lowercase()))
+                        .collect();
+                    if !others.is_empty() {
+                        weak.push((i, others));
+                    }
+                }
                 let mut subjects = vec![tenancy::domain_subject(estate, d)];
                 subjects.extend(registered.map(|r| tenancy::domain_subject(estate, r)));
                 subjects.extend(
-                    used.iter().take(max_subjects).map(|&i| cloud_subject(estate, &estate.cloud_objects[i as usize])),
+                    strong
+                        .iter()
+                        .chain(weak.iter())
+                        .take(max_subjects)
+                        .map(|(i, _)| cloud_subject(estate, &estate.cloud_objects[*i as usize])),
                 );
-                let examples: Vec<String> = used
-                    .iter()
-                    .take(max_subjects)
-                    .map(|&i| {
-                        estate.cloud_objects[i as usize]
-                            .upn
-                            .as_deref()
-                            .map(String::from)
-                            .unwrap_or_else(|| estate.cloud_objects[i as usize].label())
-                    })
-                    .collect();
+                let listed = |v: &[(u32, Vec<String>)]| -> Vec<String> {
+                    v.iter().take(max_subjects).flat_map(|(_, u)| u.iter().cloned()).collect()
+                };
                 let (an, bn) = (tenancy::tenant_name(estate, a), tenancy::tenant_name(estate, b));
+                let n_used = strong.len() + weak.len();
                 let ev = evidence([
                     ("domain", json!(name)),
                     ("verified_in", json!(an)),
                     ("used_in", json!(bn)),
                     ("registered_unverified_in_other_tenant", json!(registered.is_some())),
-                    ("objects_using_domain", json!(used.len())),
-                    ("examples", json!(examples)),
+                    ("objects_using_domain", json!(n_used)),
+                    (
+                        "strong_uses",
+                        json!({ "objects": strong.len(), "attributes": "userPrincipalName, mail, SMTP proxyAddresses", "examples": listed(&strong) }),
+                    ),
+                    (
+                        "weak_uses",
+                        json!({ "objects": weak.len(), "attributes": "otherMails only (self-service contact addresses)", "examples": listed(&weak) }),
+                    ),
                 ]);
+                let usage = match (strong.len(), weak.len()) {
+                    (0, 0) => String::new(),
+                    (s, 0) => format!(" and used by {s} of its member(s) in UPN, mail or proxy addresses"),
+                    (0, w) => format!(" and listed only in the otherMails of {w} of its member(s) (weak evidence)"),
+                    (s, w) => format!(
+                        " and used by {s} of its member(s) in UPN, mail or proxy addresses (and by {w} more only in otherMails, weak evidence)"
+                    ),
+                };
                 if unmanaged {
                     out.push(finding(
                         "DO003",
@@ -158,13 +206,8 @@ fn verified_elsewhere(
                     out.push(finding(
                         "DO005",
                         format!(
-                            "Domain {name} is verified in {an} but {} in {bn}{}",
+                            "Domain {name} is verified in {an} but {} in {bn}{usage}",
                             if registered.is_some() { "registered unverified" } else { "used" },
-                            if used.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" and used by {} of its member(s)", used.len())
-                            }
                         ),
                         subjects,
                         ev,
@@ -208,6 +251,8 @@ fn upn_suffixes(ctx: &Context<'_>, domains: &DomainTable, out: &mut Vec<Finding>
     let estate = ctx.estate();
     let non_routable = tenancy::list_param("DO007", "non_routable_tlds");
     let max_subjects = tenancy::int_param("DO006", "max_object_subjects") as usize;
+    let typo_tlds = tenancy::list_param("CH006", "typo_tlds");
+    let tenant_domains = super::sync_scope::TenantDomains::of_estate(estate);
     // Each user's own target tenants (per object: where it is hard-linked, else its forest's primary).
     let targets = ctx.targets();
     // (forest, suffix) → AD users.
@@ -303,25 +348,69 @@ fn upn_suffixes(ctx: &Context<'_>, domains: &DomainTable, out: &mut Vec<Finding>
                 .take(max_subjects)
                 .filter_map(|&c| estate.cloud_objects[c as usize].upn.as_deref().map(String::from))
                 .collect();
-            out.push(finding(
-                "DO006",
-                format!(
-                    "{} user(s) of forest {fname} have UPN suffix @{suffix}, which is {} in their target tenant {tname}",
-                    objs.len(),
-                    if registered.is_some() { "added but not verified" } else { "not a domain" }
+            let mut verified: Vec<&str> = tenant_domains
+                .get(t as usize)
+                .map(|d| d.verified.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            verified.sort_unstable();
+            // A misspelt suffix is a typo to correct and a suffix that cannot be routed cannot be
+            // verified: neither is ever proposed for verification.
+            let typo = super::typos::suffix_typo(&suffix, &verified, &typo_tlds);
+            let unroutable = super::characters::routability(&suffix).err();
+            let mut ev = evidence([
+                ("suffix", json!(suffix)),
+                ("forest", json!(fname)),
+                ("tenant", json!(tname)),
+                ("registered_unverified", json!(registered.is_some())),
+                ("count", json!(objs.len())),
+                ("examples", json!(examples)),
+                ("target_tenant_decided_by", json!(basis)),
+                ("fallback_cloud_upns", json!(fallback)),
+            ]);
+            let (case, what, action) = match (&typo, &unroutable) {
+                (Some(t), _) => {
+                    ev.insert("typo".into(), json!(true));
+                    ev.insert("corrected_suffix".into(), json!(t.corrected));
+                    ev.insert("proposed_value".into(), json!(t.corrected));
+                    ev.insert("reason".into(), json!(t.reason));
+                    (
+                        "typo",
+                        format!("a typo of {} ({})", t.corrected, t.reason),
+                        format!(
+                            "change the users' UPN suffix to {} ({suffix} is a typo, not a domain to add)",
+                            t.corrected
+                        ),
+                    )
+                }
+                (None, Some(reason)) => {
+                    ev.insert("reason".into(), json!(reason));
+                    (
+                        "not_routable",
+                        format!(
+                            "which is not routable ({reason}) and cannot be verified in their target tenant {tname}"
+                        ),
+                        "add a routable UPN suffix, verify it in the tenant and change the users' UPNs to it"
+                            .to_string(),
+                    )
+                }
+                (None, None) => (
+                    "not_verified",
+                    format!(
+                        "which is {} in their target tenant {tname}",
+                        if registered.is_some() { "added but not verified" } else { "not a domain" }
+                    ),
+                    format!(
+                        "verify {suffix} in {tname} (DNS TXT record), or change the users' UPN suffix to a verified domain"
+                    ),
                 ),
+            };
+            ev.insert("action".into(), json!(action));
+            out.push(super::finding_case(
+                "DO006",
+                case,
+                format!("{} user(s) of forest {fname} have UPN suffix @{suffix}, {what}", objs.len()),
                 subjects,
-                evidence([
-                    ("suffix", json!(suffix)),
-                    ("forest", json!(fname)),
-                    ("tenant", json!(tname)),
-                    ("registered_unverified", json!(registered.is_some())),
-                    ("count", json!(objs.len())),
-                    ("examples", json!(examples)),
-                    ("target_tenant_decided_by", json!(basis)),
-                    ("fallback_cloud_upns", json!(fallback)),
-                    ("action", json!(format!("verify {suffix} in {tname} (DNS TXT record), or change the users' UPN suffix to a verified domain"))),
-                ]),
+                ev,
                 format!("{}/{suffix}", tenancy::tenant_key(estate, t)),
             ));
         }

@@ -16,6 +16,7 @@
 //!
 //! Forests whose target tenant is unknown form their own namespace (duplicates inside the forest only).
 
+use super::matching::{Outcome, Pair, predict};
 use super::sync_scope::{TenantDomains, cloud_kind};
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::{Finding, Subject};
@@ -123,6 +124,8 @@ struct Cx<'a> {
     targets: &'a super::targets::SyncTargets,
     domains: Vec<TenantDomains>,
     block_soft: Vec<bool>,
+    /// Per tenant: `softMatchOnUpnEnabled` is exported as off (only the primary SMTP address soft-matches).
+    upn_soft_off: Vec<bool>,
     /// Cloud object → (AD object it is the twin of, how).
     twin_of: Vec<Option<(u32, TwinBy)>>,
 }
@@ -196,7 +199,14 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             }
         }
     }
-    let cx = Cx { e, ctx, targets, domains: TenantDomains::of_estate(e), block_soft, twin_of };
+    let upn_soft_off: Vec<bool> = (0..e.tenants.len())
+        .map(|t| {
+            e.sync_settings
+                .iter()
+                .any(|s| s.tenant as usize == t && s.features.get("softMatchOnUpnEnabled") == Some(&false))
+        })
+        .collect();
+    let cx = Cx { e, ctx, targets, domains: TenantDomains::of_estate(e), block_soft, upn_soft_off, twin_of };
 
     // The index: (namespace, value) → holders. Most values have one holder, so the values are first
     // counted by hash (8 bytes each) and only those held at least twice get a string-keyed entry:
@@ -410,6 +420,30 @@ impl Cx<'_> {
             .any(|e| matches!(e.weight(), Edge::SoftMatchCandidate(_)))
     }
 
+    /// What the next sync does with AD object `i` against cloud object `c` ([`super::matching`]).
+    fn predict(&self, i: u32, c: u32, ad_is_new: bool) -> Outcome {
+        let g = self.ctx.graph;
+        let co = &self.e.cloud_objects[c as usize];
+        let upn_off = self.upn_soft_off.get(co.tenant as usize).copied().unwrap_or(false);
+        let soft_key = g.graph.edges_connecting(g.ad_objects[i as usize], g.cloud_objects[c as usize]).any(|e| {
+            matches!(e.weight(), Edge::SoftMatchCandidate(SoftKey::PrimarySmtp))
+                || (matches!(e.weight(), Edge::SoftMatchCandidate(SoftKey::Upn)) && !upn_off)
+        });
+        let ad_kind = cloud_kind(&self.e.ad_objects[i as usize].class);
+        let pair = Pair {
+            anchor_equal: false,
+            soft_key,
+            same_kind: ad_kind == Some(co.kind),
+            group_clash: ad_kind.is_some_and(|k| (k == CloudKind::Group) != (co.kind == CloudKind::Group)),
+            ad_is_new,
+            cloud_has_immutable_id: co.immutable_id.as_deref().is_some_and(|v| !v.trim().is_empty()),
+            cloud_synced: co.on_prem_sync_enabled == Some(true),
+            cloud_admin: self.has_role(c),
+            block_soft_match: self.block_soft.get(co.tenant as usize).copied().unwrap_or(false),
+        };
+        predict(&pair)
+    }
+
     fn has_role(&self, c: u32) -> bool {
         let g = self.ctx.graph;
         g.graph.edges(g.cloud_objects[c as usize]).any(|e| matches!(e.weight(), Edge::HasRole))
@@ -484,51 +518,50 @@ impl Cx<'_> {
                 None => "undetermined",
             };
             let mut outcome = String::new();
-            let soft_refused = match (winner.map(|w| members[w].who), m.who) {
-                (Some(Who::Cloud(c)), Who::Ad(i))
-                    if self.soft_pair(i, c) && !self.block_soft[self.e.cloud_objects[c as usize].tenant as usize] =>
-                {
-                    let co = &self.e.cloud_objects[c as usize];
-                    if co.immutable_id.is_some() {
-                        Some(
-                            "export fails: the soft match onto the cloud object is refused because it already carries another ImmutableId (InvalidSoftMatch)",
-                        )
-                    } else if self.has_role(c) {
-                        Some(
-                            "export fails: soft matching onto a cloud administrator is blocked (Existing Admin Role Conflict)",
-                        )
-                    } else {
-                        None
-                    }
-                }
-                _ => None,
-            };
+            let mut predicted: Option<Outcome> = None;
             let mut action = Value::Null;
             let mut proposed = Value::Null;
             if role != "keeps" {
                 let new = matches!(m.who, Who::Ad(_)) && m.twins.is_empty();
                 let wkind = winner.map(|w| members[w].kind);
                 let type_clash = wkind.is_some_and(|wk| (wk == CloudKind::Group) != (m.kind == CloudKind::Group));
-                outcome = if let Some(s) = soft_refused {
-                    s.to_string()
-                } else if matches!(m.who, Who::Cloud(_)) {
-                    "cloud object (not synchronised from these forests)".to_string()
-                } else if type_clash && new {
-                    "export error: a new user or contact colliding with a group's address is not quarantined (known gap of duplicate-attribute resiliency; ObjectTypeMismatch / AttributeValueMustBeUnique on every cycle)".to_string()
-                } else if m.attrs.contains(&Attr::Upn) {
-                    let prefix = value.split('@').next().unwrap_or("");
-                    format!(
-                        "UPN quarantined: Entra sets `{prefix}<4 digits>@{}` (DirSyncProvisioningErrors, PropertyConflict UserPrincipalName)",
-                        initial.as_deref().unwrap_or("<initial domain>")
-                    )
-                } else if m
+                let names_address = m
                     .attrs
                     .iter()
-                    .any(|a| matches!(a, Attr::PrimarySmtp | Attr::SecondarySmtp | Attr::TargetAddress))
-                {
-                    "proxy address dropped from the cloud object (DirSyncProvisioningErrors, PropertyConflict ProxyAddress)".to_string()
-                } else {
-                    "mail not synchronised for this object (only the first object's mail syncs)".to_string()
+                    .any(|a| matches!(a, Attr::Upn | Attr::PrimarySmtp | Attr::SecondarySmtp | Attr::TargetAddress));
+                // One decision per AD object: against the cloud object that keeps the value, the
+                // matching model's; against another AD object, resiliency's.
+                predicted = match (winner.map(|w| members[w].who), m.who) {
+                    (Some(Who::Cloud(c)), Who::Ad(i)) => Some(self.predict(i, c, new)),
+                    (_, Who::Ad(_)) if type_clash && new => Some(Outcome::ExportFails),
+                    (_, Who::Ad(_)) if names_address => Some(Outcome::QuarantinedDuplicate),
+                    _ => None,
+                };
+                let quarantine_detail = || {
+                    if m.attrs.contains(&Attr::Upn) {
+                        let prefix = value.split('@').next().unwrap_or("");
+                        format!(
+                            "UPN quarantined: Entra sets `{prefix}<4 digits>@{}` (DirSyncProvisioningErrors, PropertyConflict UserPrincipalName)",
+                            initial.as_deref().unwrap_or("<initial domain>")
+                        )
+                    } else if m
+                        .attrs
+                        .iter()
+                        .any(|a| matches!(a, Attr::PrimarySmtp | Attr::SecondarySmtp | Attr::TargetAddress))
+                    {
+                        "proxy address dropped from the cloud object (DirSyncProvisioningErrors, PropertyConflict ProxyAddress)".to_string()
+                    } else {
+                        "mail not synchronised for this object (only the first object's mail syncs)".to_string()
+                    }
+                };
+                outcome = match (m.who, predicted) {
+                    (Who::Cloud(_), _) => "cloud object (not synchronised from these forests)".to_string(),
+                    (_, Some(Outcome::SoftMatchBlocked)) => format!(
+                        "soft match blocked (blockSoftMatchEnabled), so it is created as a new object: {}",
+                        quarantine_detail()
+                    ),
+                    (_, Some(Outcome::QuarantinedDuplicate)) | (_, None) => quarantine_detail(),
+                    (_, Some(o)) => o.describe().to_string(),
                 };
                 if let Who::Ad(i) = m.who {
                     let o = &self.e.ad_objects[i as usize];
@@ -575,6 +608,7 @@ impl Cx<'_> {
                 "attributes": m.attrs.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
                 "role": role,
                 "outcome": outcome,
+                "predicted_outcome": predicted.map(Outcome::code),
                 "note": note,
                 "action": action,
                 "proposed_value": proposed,
@@ -651,6 +685,17 @@ impl Cx<'_> {
             ("winner_basis", json!(basis)),
             ("initial_domain", json!(initial)),
         ]);
+        let mut ev = ev;
+        // The pair's outcome (DU002: the one AD object against the holder), quoted as the sync family does.
+        if code == "DU002"
+            && let Some(o) = member_ev[primary]["predicted_outcome"].as_str()
+        {
+            ev.insert("predicted_outcome".into(), json!(o));
+            ev.insert(
+                "predicted_outcome_text".into(),
+                json!(Outcome::parse(o).map(Outcome::describe).unwrap_or_default()),
+            );
+        }
         Some(finding(code, title, subjects, ev, value.clone()))
     }
 

@@ -105,24 +105,44 @@ fn issuers(
         let raw: Vec<&str> =
             members.iter().filter_map(|(_, i)| estate.federations[*i as usize].issuer_uri.as_deref()).collect();
         let tenants: BTreeSet<TenantIdx> = members.iter().map(|((t, _), _)| *t).collect();
-        let proposed: BTreeMap<&str, String> =
-            members.iter().map(|((_, d), _)| (d.as_str(), format!("http://{d}/adfs/services/trust"))).collect();
+        // Entra refuses one IssuerUri on two domains, so the export is most likely stale or edited:
+        // read-only checks of the domains named, and — only if a fresh export confirms it — a new
+        // issuer for the domains the shared one does not name (never a change for every domain).
+        let checks: Vec<String> = members
+            .iter()
+            .map(|((_, d), _)| {
+                format!("Get-MgDomainFederationConfiguration -DomainId {d} | Select-Object Id, IssuerUri")
+            })
+            .collect();
+        let if_confirmed: BTreeMap<&str, String> = members
+            .iter()
+            .filter(|((_, d), _)| !issuer.split('/').next().is_some_and(|host| host.eq_ignore_ascii_case(d)))
+            .map(|((_, d), _)| (d.as_str(), format!("http://{d}/adfs/services/trust")))
+            .collect();
         out.push(finding(
             "FE001",
-            format!("IssuerUri {} is used by {} federated domains: {}", raw[0], members.len(), names.join(", ")),
+            format!(
+                "IssuerUri {} appears on {} federated domains ({}): Entra does not accept that, so the export is likely \
+                 stale or edited — re-export and check before any change",
+                raw[0],
+                members.len(),
+                names.join(", ")
+            ),
             members.iter().map(|(_, i)| tenancy::federation_subject(estate, &estate.federations[*i as usize])).collect(),
             evidence([
                 ("issuer_uri", json!(raw)),
                 ("normalized", json!(issuer)),
                 ("domains", json!(names)),
                 ("across_tenants", json!(tenants.len() > 1)),
-                ("proposed_issuer_uris", json!(proposed)),
+                ("export_problem_likely", json!(true)),
                 (
-                    "action",
+                    "why",
                     json!(
-                        "Update-MsolFederatedDomain -DomainName <domain> -SupportMultipleDomain for every federated domain (per-domain issuer http://<domain>/adfs/services/trust and the issuerid claim rule)"
+                        "Entra keeps IssuerUri unique per domain (setting one already in use fails with 409 Request_MultipleObjectsWithSameKeyValue), so a live tenant cannot hold this state: the files were probably exported at different times, merged or edited"
                     ),
                 ),
+                ("commands", json!(checks)),
+                ("if_confirmed_issuer_uris", json!(if_confirmed)),
             ]),
             issuer,
         ));

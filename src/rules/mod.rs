@@ -22,12 +22,14 @@ pub mod duplicates;
 pub mod federation;
 pub mod idfix;
 pub mod input;
+pub mod matching;
 pub mod msa;
 pub mod subscriptions;
 pub mod sync;
 pub mod sync_scope;
 pub mod targets;
 pub mod tenancy;
+pub mod typos;
 
 use crate::findings::{Finding, Subject};
 use crate::graph::EstateGraph;
@@ -212,6 +214,27 @@ pub fn finding(
         remediation: meta.remediation.trim().to_string(),
         discriminator: discriminator.into(),
     }
+}
+
+/// [`finding`] for one case of a rule whose remediation depends on the case: the remediation is
+/// `remediation_cases.<case>` of the rule's `rule.toml`. Panics if the rule does not declare the
+/// case (a programming error, caught by the fixture and consistency tests).
+pub fn finding_case(
+    code: &str,
+    case: &str,
+    title: impl Into<String>,
+    subjects: Vec<Subject>,
+    evidence: BTreeMap<String, serde_json::Value>,
+    discriminator: impl Into<String>,
+) -> Finding {
+    let meta = catalog::get(code).unwrap_or_else(|| panic!("rule {code} is not in the catalog"));
+    let text = meta
+        .remediation_cases
+        .get(case)
+        .unwrap_or_else(|| panic!("rule {code} declares no remediation_cases.{case} in its rule.toml"));
+    let mut f = finding(code, title, subjects, evidence, discriminator);
+    f.remediation = text.trim().to_string();
+    f
 }
 
 /// Evidence map from `(key, value)` pairs.

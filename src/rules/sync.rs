@@ -5,7 +5,8 @@
 //! (topologies, organization fields).
 
 use super::anchors::{AnchorAttr, expected_anchor};
-use super::{Context, ad_subject, catalog, cloud_subject, evidence, finding, tenant_subject};
+use super::matching::{Outcome, Pair, predict};
+use super::{Context, ad_subject, catalog, cloud_subject, evidence, finding, finding_case, tenant_subject};
 use crate::findings::{Finding, Severity, Subject};
 use crate::graph::{AnchorSource, Edge, Node, SoftKey};
 use crate::model::{AdClass, AdObject, CloudKind, CloudObject, Estate, ProvisioningError, SyncSettings};
@@ -412,7 +413,23 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                 }
                 let mut subjects = vec![ad_subject(o), cloud_subject(estate, co)];
                 let disc = co.id.as_deref().map(String::from).unwrap_or_else(|| co.label());
-                if let Some(other) = co.immutable_id.as_deref().filter(|v| !v.is_empty()) {
+                let block_soft = feature("blockSoftMatchEnabled");
+                // One decision for the pair, shared with the duplicates family.
+                let predicted = predict(&Pair {
+                    anchor_equal: false,
+                    soft_key: true,
+                    same_kind: true,
+                    group_clash: false,
+                    ad_is_new: true,
+                    cloud_has_immutable_id: co.immutable_id.as_deref().is_some_and(|v| !v.trim().is_empty()),
+                    cloud_synced: co.on_prem_sync_enabled == Some(true),
+                    cloud_admin: !role_grants.is_empty(),
+                    block_soft_match: block_soft == Some(true),
+                });
+                ev.insert("predicted_outcome".into(), s(predicted.code()));
+                ev.insert("predicted_outcome_text".into(), s(predicted.describe()));
+                if predicted == Outcome::InvalidSoftMatch {
+                    let other = co.immutable_id.as_deref().unwrap_or_default();
                     // SY003: the target already has an anchor — InvalidSoftMatch.
                     ev.insert("cloud_immutable_id".into(), s(other));
                     let title = format!(
@@ -431,15 +448,12 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                             json!([format!("Update-MgUser -UserId {id} -OnPremisesImmutableId '{x}'")]),
                         );
                     }
-                    out.push(finding(INVALID_SOFT, title, subjects, ev, disc));
+                    let case = if expected.is_some() { "with_anchor" } else { "without_anchor" };
+                    out.push(finding_case(INVALID_SOFT, case, title, subjects, ev, disc));
                     continue;
                 }
-                if co.on_prem_sync_enabled == Some(true) {
-                    continue; // already managed by another sync source; not a cloud-only object
-                }
-                let block_soft = feature("blockSoftMatchEnabled");
-                if !role_grants.is_empty() {
-                    // SY004: Existing Admin Role Conflict.
+                if !role_grants.is_empty() && matches!(predicted, Outcome::AdminRoleConflict | Outcome::SoftMatchBlocked) {
+                    // SY004: Existing Admin Role Conflict (or, while blockSoftMatchEnabled is on, the block).
                     let role_names: BTreeSet<&str> =
                         role_grants.iter().map(|&g| estate.role_grants[g].role.as_str()).collect();
                     ev.insert("roles".into(), json!(role_names));
@@ -447,28 +461,29 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                     ev.insert(
                         "how_entra_decides".into(),
                         s("by default Entra refuses to match an on-premises user to a cloud user holding an admin \
-                           role (Existing Admin Role Conflict): the AD user's export fails and, with duplicate \
-                           attribute resiliency, a quarantined duplicate is created. If the role is removed while \
-                           soft match is allowed, the next sync takes the account over: every attribute is \
-                           overwritten from AD and, with password hash sync, the password is replaced."),
+                           role (Existing Admin Role Conflict): the AD user is not joined to the administrator and \
+                           its export fails on every sync cycle. If the role is removed while soft match is allowed, \
+                           the next sync takes the account over: every attribute is overwritten from AD and, with \
+                           password hash sync, the password is replaced."),
                     );
                     ev.insert(
                         "fix_order".into(),
                         json!([
                             "decide whether the admin should stay cloud-only (recommended for admin accounts): then rename the AD user's UPN/SMTP or exclude it from sync",
-                            "to merge on purpose: remove the roles, hard-delete any quarantined duplicate, sync, verify, restore the roles",
+                            "to merge on purpose: remove the roles, sync, verify, restore the roles (and hard-delete a leftover duplicate object if an earlier sync created one)",
                             "keep blockSoftMatchEnabled on outside a planned matching window",
                         ]),
                     );
                     let title = format!(
-                        "{}: cloud-only {} holding {} has the same {} as AD user {} — Existing Admin Role Conflict{}",
+                        "{}: cloud-only {} holding {} has the same {} as AD user {} — {}{}",
                         co.label(),
                         co.upn.as_deref().unwrap_or(""),
                         role_names.iter().copied().collect::<Vec<_>>().join(", "),
                         keys_txt.join(" and "),
                         o.label(),
+                        predicted.describe(),
                         if block_soft == Some(false) {
-                            " (soft match is not blocked in this tenant: takeover once the role is removed)"
+                            " (blockSoftMatchEnabled is off: takeover once the role is removed)"
                         } else {
                             ""
                         }
@@ -489,16 +504,16 @@ fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                     out.push(f);
                     continue;
                 }
-                if block_soft == Some(true) {
-                    continue; // soft match blocked tenant-wide: a conflict, not a merge
+                if predicted != Outcome::SoftMatchMerge {
+                    continue; // blocked tenant-wide or already synchronised: a conflict (duplicates), not a merge
                 }
                 let title = format!(
-                    "{}: cloud-only {} in {} has the same {} and will be merged into this AD object on the next sync \
-                     (soft match)",
+                    "{}: cloud-only {} in {} has the same {} — {}",
                     o.label(),
                     co.label(),
                     estate.tenants[co.tenant as usize].name,
-                    keys_txt.join(" and ")
+                    keys_txt.join(" and "),
+                    predicted.describe()
                 );
                 ev.insert(
                     "consequence".into(),
@@ -884,14 +899,18 @@ mod tests {
         let admin = fs.iter().find(|f| f.rule == ADMIN_MATCH).unwrap();
         assert_eq!(admin.severity, Severity::High);
         assert_eq!(admin.subjects.len(), 3, "AD user, cloud admin, role grant");
-        // Soft match blocked tenant-wide: no merge; the admin conflict is lower.
+        // Soft match blocked tenant-wide: no merge and no soft match attempted, so no InvalidSoftMatch
+        // either (the AD object is created as a new object; its duplicate values are the duplicates
+        // family's); the admin conflict is lower and says it is blocked.
         e.sync_settings.push(SyncSettings {
             features: [("blockSoftMatchEnabled".to_string(), true)].into_iter().collect(),
             ..Default::default()
         });
         let fs = run_on(e.clone(), "2026-11-23");
-        assert_eq!(rules(&fs), vec![INVALID_SOFT, ADMIN_MATCH]);
-        assert_eq!(fs.iter().find(|f| f.rule == ADMIN_MATCH).unwrap().severity, Severity::Medium);
+        assert_eq!(rules(&fs), vec![ADMIN_MATCH]);
+        let admin = fs.iter().find(|f| f.rule == ADMIN_MATCH).unwrap();
+        assert_eq!(admin.severity, Severity::Medium);
+        assert_eq!(admin.evidence["predicted_outcome"], "soft-match-blocked");
         // Soft match open: merge is high and the switch itself is reported.
         e.sync_settings[0].features.insert("blockSoftMatchEnabled".into(), false);
         let fs = run_on(e, "2026-11-23");

@@ -7,6 +7,7 @@ mod anchors;
 mod catalog;
 mod characters;
 mod cli;
+mod consistency;
 mod credentials;
 mod duplicates;
 mod fix;
