@@ -260,12 +260,31 @@ fn domain_evidence(
                     Evidence {
                         kind: "domain_verified_elsewhere",
                         weight: w,
-                        detail: format!(
-                            "{name} is verified in {} and {state} in {}, where {} member(s) use it in UPN, mail, proxyAddresses or otherMails",
-                            tenancy::tenant_name(estate, a),
-                            tenancy::tenant_name(estate, b),
-                            objs.len()
-                        ),
+                        detail: {
+                            // Strong uses (UPN, mail, SMTP proxy addresses) apart from weak ones (only
+                            // otherMails, the self-service contact addresses), each object once.
+                            let on_domain = |x: &str| tenancy::domain_of(x).is_some_and(|d| d == *name);
+                            let strong = objs
+                                .iter()
+                                .filter(|&&i| {
+                                    let o = &estate.cloud_objects[i as usize];
+                                    o.upn.as_deref().is_some_and(on_domain)
+                                        || o.mail.as_deref().is_some_and(on_domain)
+                                        || o.proxy_addresses.iter().any(|p| {
+                                            p.split_once(':').is_some_and(|(pre, rest)| {
+                                                pre.eq_ignore_ascii_case("smtp") && on_domain(rest)
+                                            })
+                                        })
+                                })
+                                .count();
+                            format!(
+                                "{name} is verified in {} and {state} in {}, where {strong} member(s) use it in UPN, \
+                                 mail or proxy addresses and {} more only in otherMails (weak evidence)",
+                                tenancy::tenant_name(estate, a),
+                                tenancy::tenant_name(estate, b),
+                                objs.len() - strong
+                            )
+                        },
                         subjects,
                     },
                 );

@@ -264,6 +264,11 @@ fn directory_evidence_counts_what_really_happened_once() {
             assert!(!e["detail"].as_str().unwrap().contains("Contoso Marketing"), "{}", e["detail"]);
         }
     }
+    // The domain evidence shows strong uses apart from the weak (otherMails) ones, as DO005 does.
+    let dom = items.iter().find(|e| e["kind"] == "domain_verified_elsewhere").expect("domain evidence");
+    let detail = dom["detail"].as_str().unwrap();
+    assert!(detail.contains("3 member(s) use it in UPN, mail or proxy addresses"), "{detail}");
+    assert!(detail.contains("6 more only in otherMails (weak evidence)"), "{detail}");
     let people = items.iter().find(|e| e["kind"] == "same_people").expect("same people");
     assert!(people["detail"].as_str().unwrap().contains("3 identical ImmutableId"), "{}", people["detail"]);
 
