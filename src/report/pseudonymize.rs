@@ -137,6 +137,12 @@ impl Pseudonymizer {
         Self { key, matcher, values }
     }
 
+    /// The personal values collected from the estate (sorted, each at least three characters long): what
+    /// [`Self::text`] replaces as whole words, besides anything shaped like a mail address.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
     /// The token of a value (`person-…`, or `u-…@domain` for an address).
     pub fn token(&self, value: &str) -> String {
         let h = hmac_sha256(&self.key, value.trim().to_lowercase().as_bytes());
@@ -187,6 +193,9 @@ impl Pseudonymizer {
             while start < at && !s.is_char_boundary(start) {
                 start += 1;
             }
+            // Quoting around an address is not part of it: "`ann@x.com`" keeps its opening backtick (and a
+            // token written there by `text` is recognised as one, not tokenised a second time).
+            start = at - s[start..at].trim_start_matches(OPENING_QUOTES).len();
             let mut end = at + 1;
             while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'.' || b[end] == b'-') {
                 end += 1;
@@ -250,6 +259,11 @@ impl Pseudonymizer {
         }
     }
 }
+
+/// Characters that open a quotation around a value in report text (`` ` ``, `'`, `{`, `|` and typographic
+/// quotes); an address-like word never starts with them.
+const OPENING_QUOTES: &[char] =
+    &['`', '\'', '{', '|', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{00AB}', '\u{2039}', '\u{201E}'];
 
 fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
@@ -327,5 +341,27 @@ mod tests {
         assert_eq!(p.text("Bo"), "Bo", "too short to replace safely");
         let q = Pseudonymizer::new([8; 32], &ingested());
         assert_ne!(q.token("Ann Lee"), p.token("Ann Lee"), "keyed");
+    }
+
+    #[test]
+    fn quoting_around_a_value_is_kept() {
+        let p = Pseudonymizer::new([7; 32], &ingested());
+        let known = p.token("ann.lee@contoso.com");
+        let other = p.token("r&d.lab@contoso.com");
+        // A known value (replaced by the matcher) and an unknown address (replaced by its shape), each quoted.
+        for (text, token) in [
+            ("UPN `ann.lee@contoso.com` of `Ann Lee`", known.as_str()),
+            ("UPN `r&d.lab@contoso.com` of Ann Lee", other.as_str()),
+            ("'r&d.lab@contoso.com' and {r&d.lab@contoso.com} and \u{2018}r&d.lab@contoso.com\u{2019}", other.as_str()),
+        ] {
+            let t = p.text(text);
+            assert_eq!(t.matches('`').count(), text.matches('`').count(), "backticks kept: {t}");
+            assert!(t.contains(token), "the same token as the bare value: {t}");
+            assert!(!t.contains("r&d.lab") && !t.contains("ann.lee") && !t.contains("Ann Lee"), "{t}");
+        }
+        assert_eq!(p.text("UPN `ann.lee@contoso.com` of"), format!("UPN `{known}` of"));
+        assert_eq!(p.text("'r&d.lab@contoso.com' and {r&d.lab@contoso.com}"), format!("'{other}' and {{{other}}}"));
+        // An apostrophe inside the local part is part of the address.
+        assert_eq!(p.text("`o'neil@contoso.com`"), format!("`{}`", p.token("o'neil@contoso.com")));
     }
 }

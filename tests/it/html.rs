@@ -375,7 +375,7 @@ fn html_report_works_in_headless_chromium() {
 }
 
 /// Every address-like word (UPNs, mail and proxy addresses) in the files of an estate.
-fn addresses_in(dir: &Path) -> std::collections::BTreeSet<String> {
+pub(crate) fn addresses_in(dir: &Path) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(p) = stack.pop() {

@@ -19,6 +19,7 @@ mod ldap;
 mod malformed;
 mod messy;
 mod msa;
+mod pseudonymize;
 mod realdata;
 mod regression;
 mod report;
