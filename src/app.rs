@@ -472,6 +472,7 @@ fn scan(args: &ScanArgs) -> u8 {
             logo,
             pseudonymized: args.pseudonymize,
         },
+        scan_paths: args.paths.clone(),
     };
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();

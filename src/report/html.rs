@@ -1033,6 +1033,7 @@ mod tests {
             gate: &gate,
             graph: &graph,
             meta,
+            scan_paths: Vec::new(),
         };
         String::from_utf8(render(&s)).unwrap()
     }

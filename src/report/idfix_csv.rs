@@ -87,6 +87,7 @@ mod tests {
             gate: &gate,
             graph: &graph,
             meta: Default::default(),
+            scan_paths: Vec::new(),
         };
         String::from_utf8(render(&s)).unwrap()
     }

@@ -73,6 +73,8 @@ pub struct RunSummary<'a> {
     pub graph: &'a EstateGraph,
     /// Consultant options (`--title`, `--client`, `--author`, `--logo`, `--pseudonymize`).
     pub meta: ReportMeta,
+    /// The paths given to `scan`, as given: SARIF names input files relative to the scanned folders.
+    pub scan_paths: Vec<PathBuf>,
 }
 
 /// Consultant options that label a report; only the HTML report shows all of them.

@@ -194,3 +194,104 @@ fn every_format_in_one_run_sarif_validates_junit_and_csv_parse() {
     assert_eq!(rows.len(), expected_rows);
     assert!(rows.iter().any(|r| r.get(11).unwrap().starts_with("exception: ")));
 }
+
+/// The SARIF log of a scan of `paths` run in `cwd`, checked against the OASIS 2.1.0 schema.
+fn sarif_of(cwd: &Path, paths: &[&str]) -> serde_json::Value {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["scan"];
+    args.extend_from_slice(paths);
+    args.extend_from_slice(&["--format", "sarif", "--out", out.path().to_str().unwrap()]);
+    assert_code(&tenantlint_in(cwd, &args), 0);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.sarif")).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate_root().join("tests/schemas/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "SARIF invalid:\n{}", errors.join("\n"));
+    sarif
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The artifact locations of a SARIF log's results.
+fn artifact_locations(sarif: &serde_json::Value) -> Vec<serde_json::Value> {
+    sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"].as_object())
+        .map(|o| serde_json::Value::Object(o.clone()))
+        .collect()
+}
+
+#[test]
+fn sarif_locations_are_relative_to_the_scanned_folder_with_a_file_uri_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let estate = dir.path().join("exports here");
+    build_estate(&estate);
+    let folder = std::fs::canonicalize(&estate).unwrap();
+    let base = format!("file://{}/", folder.display().to_string().replace(' ', "%20"));
+
+    let relative = sarif_of(dir.path(), &["exports here"]);
+    let absolute = sarif_of(Path::new("/"), &[estate.to_str().unwrap()]);
+    for sarif in [&relative, &absolute] {
+        let run = &sarif["runs"][0];
+        assert_eq!(run["originalUriBaseIds"], serde_json::json!({ "SCANROOT": { "uri": base } }));
+        let locations = artifact_locations(sarif);
+        assert!(locations.len() > 5, "results carry physical locations: {}", locations.len());
+        for l in &locations {
+            assert_eq!(l["uriBaseId"], "SCANROOT", "{l}");
+            let uri = l["uri"].as_str().unwrap();
+            assert!(
+                !uri.starts_with('/') && !uri.contains(':') && !uri.contains(' '),
+                "a relative URI reference: {uri}"
+            );
+            // base + uri resolves to the export the result points at.
+            let path = percent_decode(&format!("{}{uri}", base.strip_prefix("file://").unwrap()));
+            assert!(Path::new(&path).is_file(), "{uri} resolves to {path}");
+        }
+        assert!(locations.iter().any(|l| l["uri"] == "ad/users.csv"), "{locations:?}");
+    }
+    let sorted = |s: &serde_json::Value| {
+        let mut l: Vec<String> = artifact_locations(s).iter().map(|l| l.to_string()).collect();
+        l.sort();
+        l
+    };
+    assert_eq!(sorted(&relative), sorted(&absolute), "the same locations either way");
+
+    // Two folders get a base each; a file given directly has no base and is named by its file:// URI.
+    let sarif = sarif_of(dir.path(), &["exports here/cloud", "exports here/ad", "exports here/azure/az.json"]);
+    let bases = &sarif["runs"][0]["originalUriBaseIds"];
+    assert_eq!(bases["SCANROOT"]["uri"], format!("{base}ad/"), "ids in path order: {bases}");
+    assert_eq!(bases["SCANROOT2"]["uri"], format!("{base}cloud/"));
+    let locations = artifact_locations(&sarif);
+    for l in &locations {
+        let uri = l["uri"].as_str().unwrap();
+        match l["uriBaseId"].as_str() {
+            Some(id) => {
+                let path = percent_decode(&format!("{}{uri}", bases[id]["uri"].as_str().unwrap())["file://".len()..]);
+                assert!(Path::new(&path).is_file(), "{uri} resolves to {path}");
+            }
+            None => assert_eq!(uri, format!("{base}azure/az.json"), "an absolute file URI"),
+        }
+    }
+    assert!(locations.iter().any(|l| l["uriBaseId"].is_null()), "the az file has a finding: {locations:?}");
+    assert!(locations.iter().any(|l| l["uriBaseId"] == "SCANROOT2"));
+}
