@@ -331,6 +331,10 @@ fn scan(args: &ScanArgs) -> u8 {
         return code;
     }
     // Configuration errors stop the run before any file is read.
+    if let Err(e) = report::check_out_dir(&args.out) {
+        error(e);
+        return EXIT_ERROR;
+    }
     let policy = match gate::Policy::load(args.policy.as_deref(), &args.paths) {
         Ok(p) => p,
         Err(e) => {

@@ -103,6 +103,45 @@ pub enum Error {
         /// Cause.
         source: std::io::Error,
     },
+    /// `--out` (or a folder above it) exists and is not a folder.
+    #[error("--out must be a folder: {path} is {what}")]
+    NotAFolder {
+        /// The path that is in the way.
+        path: String,
+        /// "a file", or "not a folder" for anything else.
+        what: &'static str,
+    },
+}
+
+/// Checks that `out_dir` is, or can become, a folder: neither it nor a folder above it may be an existing
+/// file. Called before a scan starts (so a long scan does not end in this error) and before writing.
+pub fn check_out_dir(out_dir: &Path) -> Result<(), Error> {
+    // The nearest existing path, from `out_dir` up.
+    let Some((path, meta)) = out_dir.ancestors().find_map(|p| std::fs::metadata(p).ok().map(|m| (p, m))) else {
+        return Ok(());
+    };
+    if meta.is_dir() {
+        return Ok(());
+    }
+    let what = if meta.is_file() { "a file" } else { "not a folder" };
+    Err(Error::NotAFolder { path: crate::ingest::display_path(path), what })
+}
+
+/// Writes one report file through `open` (a file in `write_all`; a fault-injecting writer in tests). A file
+/// that could not be written completely is removed, so no truncated report is left for a CI step to upload.
+fn write_with<W: std::io::Write>(
+    path: &Path,
+    bytes: &[u8],
+    open: impl FnOnce(&Path) -> std::io::Result<W>,
+) -> Result<(), Error> {
+    let fail = |source| Error::Io { path: crate::ingest::display_path(path), source };
+    let mut w = open(path).map_err(fail)?;
+    if let Err(e) = w.write_all(bytes).and_then(|()| w.flush()) {
+        drop(w);
+        let _ = std::fs::remove_file(path);
+        return Err(fail(e));
+    }
+    Ok(())
 }
 
 /// Writes every requested format into `out_dir`, returning the paths written (in `formats`
@@ -110,7 +149,9 @@ pub enum Error {
 /// HTML reports take about a second each.
 pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &Path) -> Result<Vec<PathBuf>, Error> {
     use rayon::prelude::*;
-    std::fs::create_dir_all(out_dir).map_err(|source| Error::Io { path: out_dir.display().to_string(), source })?;
+    check_out_dir(out_dir)?;
+    std::fs::create_dir_all(out_dir)
+        .map_err(|source| Error::Io { path: crate::ingest::display_path(out_dir), source })?;
     // Both fix formats write the one remediation plan, made once by whichever needs it first.
     let plan: std::sync::OnceLock<fix::Plan> = std::sync::OnceLock::new();
     let plan = || plan.get_or_init(|| fix::plan(summary));
@@ -140,8 +181,7 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
             let mut written = Vec::new();
             for (name, bytes) in f.file_names().iter().zip(files) {
                 let path = out_dir.join(name);
-                std::fs::write(&path, bytes)
-                    .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+                write_with(&path, &bytes, |p| std::fs::File::create(p))?;
                 written.push(path);
             }
             Ok(written)
@@ -152,4 +192,81 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
         written.extend(w?);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{self, Write};
+
+    /// Writes into a real file until `room` bytes are used, then fails as a full disk does.
+    struct FullDisk {
+        file: std::fs::File,
+        room: usize,
+    }
+
+    impl Write for FullDisk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "No space left on device"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            self.file.write(&buf[..n])
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.file.flush()
+        }
+    }
+
+    #[test]
+    fn a_full_disk_names_the_file_and_leaves_no_truncated_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        let e = write_with(&path, &[b'x'; 10_000], |p| Ok(FullDisk { file: std::fs::File::create(p)?, room: 4096 }))
+            .unwrap_err();
+        assert_eq!(e.to_string(), format!("{}: No space left on device", path.display()));
+        assert!(!path.exists(), "the truncated file is removed");
+        // Enough room: written whole.
+        write_with(&path, b"{}", |p| Ok(FullDisk { file: std::fs::File::create(p)?, room: 4096 })).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_created_names_the_file_and_the_reason() {
+        let path = Path::new("out/report.sarif");
+        let e = write_with(path, b"{}", |_| -> io::Result<std::fs::File> {
+            Err(io::Error::from(io::ErrorKind::PermissionDenied))
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "out/report.sarif: permission denied");
+        // The real thing, where permissions apply (not as root): a read-only folder.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+            let path = dir.path().join("report.json");
+            match write_with(&path, b"{}", |p| std::fs::File::create(p)) {
+                Err(e) => assert_eq!(e.to_string(), format!("{}: Permission denied (os error 13)", path.display())),
+                Ok(()) => eprintln!("skipping the read-only folder case: this user writes anywhere (root)"),
+            }
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+
+    #[test]
+    fn out_must_be_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("report.json");
+        std::fs::write(&file, "{}").unwrap();
+        let shown = crate::ingest::display_path(&file);
+        let e = check_out_dir(&file).unwrap_err();
+        assert_eq!(e.to_string(), format!("--out must be a folder: {shown} is a file"));
+        // A folder to be created below a file: the file is named.
+        let e = check_out_dir(&file.join("out")).unwrap_err();
+        assert_eq!(e.to_string(), format!("--out must be a folder: {shown} is a file"));
+        check_out_dir(dir.path()).unwrap();
+        check_out_dir(&dir.path().join("new/out")).unwrap();
+    }
 }

@@ -295,3 +295,55 @@ fn sarif_locations_are_relative_to_the_scanned_folder_with_a_file_uri_base() {
     assert!(locations.iter().any(|l| l["uriBaseId"].is_null()), "the az file has a finding: {locations:?}");
     assert!(locations.iter().any(|l| l["uriBaseId"] == "SCANROOT2"));
 }
+
+#[test]
+fn out_naming_a_file_is_refused_before_the_scan_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    std::fs::write(&file, "keep me").unwrap();
+    for out in [file.clone(), file.join("out")] {
+        let r = tenantlint(&["scan", "samples/contoso-merger", "--out", out.to_str().unwrap()]);
+        assert_code(&r, 2);
+        assert!(
+            r.stderr.contains(&format!("tenantlint: --out must be a folder: {} is a file", file.display())),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("os error"), "{}", r.stderr);
+        assert!(!r.stderr.contains("findings:"), "refused before the scan: {}", r.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me", "the file is left alone");
+}
+
+#[test]
+fn an_unwritable_out_folder_names_the_file_and_the_reason_with_exit_2() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let args = ["scan", "samples/contoso-merger", "--format", "json,csv", "--out", out.to_str().unwrap()];
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tenantlint"));
+        if std::fs::write(out.join("probe"), "").is_ok() {
+            // Root writes into read-only folders: run the scan as nobody instead, where setpriv exists.
+            let _ = std::fs::remove_file(out.join("probe"));
+            if !Path::new("/usr/bin/setpriv").is_file() {
+                eprintln!("skipping: running as root without setpriv (report::tests inject the error instead)");
+                return;
+            }
+            cmd = std::process::Command::new("/usr/bin/setpriv");
+            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_tenantlint")]);
+        }
+        let r = cmd.args(args).current_dir(crate_root()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{stderr}");
+        let named = ["report.json", "findings.csv"]
+            .iter()
+            .any(|f| stderr.contains(&format!("tenantlint: {}: Permission denied", out.join(f).display())));
+        assert!(named, "{stderr}");
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "nothing written");
+    }
+}
