@@ -9,7 +9,8 @@
 //!   even if escaping failed).
 //! - Large estates: the findings are a compact JSON data island (`<script type="application/json">`,
 //!   with `<`, `>` and `&` written as `\u003c`, `\u003e`, `\u0026` so the data cannot close the element);
-//!   the page's script renders 100 rows at a time, grouped by rule. Per finding the island keeps at most
+//!   the page's script renders 100 rows at a time, grouped by rule; a group of more than 50 matching rows
+//!   starts collapsed to its header (count, first three examples, "show all"). Per finding the island keeps at most
 //!   [`MAX_SUBJECTS`] subjects, [`MAX_EVIDENCE`] characters of evidence, [`MAX_TEXT`] characters of title
 //!   and [`MAX_COMMANDS`] generated commands, and the island holds at most [`MAX_FINDINGS`] findings
 //!   (the first in report order, the most severe; the page says how many were left out, and its

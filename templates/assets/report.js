@@ -15,9 +15,15 @@
   var D = JSON.parse(document.getElementById('report-data').textContent);
   var F = D.findings;
   var PAGE = 100;
+  // Grouped by rule, a group of more matching rows than this starts collapsed: its header shows the count
+  // and the first examples (a rule can hold thousands of near-identical rows at a million objects).
+  var GROUP_OPEN_MAX = 50;
+  var EXAMPLES = 3;
   var el = function (id) { return document.getElementById(id); };
   var body = el('findings-body');
-  var state = { rows: [], page: 0, open: Object.create(null), all: false };
+  // rows: the matching findings in display order; units: what the pages hold, a finding index or, for a
+  // collapsed group, -1 - its rule index; groupOpen: groups the reader opened (true) or closed (false).
+  var state = { rows: [], units: [], page: 0, open: Object.create(null), groupOpen: Object.create(null), all: false };
 
   // Rules ranked by their first finding in report order (most severe first).
   var ruleRank = [];
@@ -92,7 +98,60 @@
     rows.forEach(function (i) { ruleCount[F[i][0]] = (ruleCount[F[i][0]] || 0) + 1; });
     state.rows = rows;
     state.page = 0;
+    layout();
+  }
+
+  function groupIsOpen(r) {
+    var o = state.groupOpen[r];
+    return o === undefined ? ruleCount[r] <= GROUP_OPEN_MAX : o;
+  }
+
+  // Turns the matching rows into page units: the rows of open groups, one unit per collapsed group.
+  function layout() {
+    var units = [], group = el('f-group').checked, last = -1;
+    state.rows.forEach(function (i) {
+      var r = F[i][0];
+      if (group && !groupIsOpen(r)) {
+        if (r !== last) { units.push(-1 - r); }
+      } else {
+        units.push(i);
+      }
+      last = r;
+    });
+    state.units = units;
     render();
+  }
+
+  function groupHeader(r, collapsed) {
+    var g = make('tr', 'group' + (collapsed ? ' collapsed' : ''));
+    g.setAttribute('data-rule', String(r));
+    var rule = D.rules[r];
+    var td = make('td');
+    td.colSpan = 4;
+    td.appendChild(make('span', 'group-name', rule[0] + ' ' + rule[1] + ' — ' + ruleCount[r] + ' finding(s)'));
+    var big = ruleCount[r] > GROUP_OPEN_MAX;
+    if (collapsed || big) {
+      var b = make('button', 'group-toggle', collapsed ? 'show all ' + ruleCount[r] : 'collapse');
+      b.type = 'button';
+      b.setAttribute('aria-expanded', collapsed ? 'false' : 'true');
+      td.appendChild(document.createTextNode(' '));
+      td.appendChild(b);
+    }
+    if (collapsed) {
+      var ex = make('div', 'group-examples');
+      var shown = 0;
+      for (var k = 0; k < state.rows.length && shown < EXAMPLES; k++) {
+        var f = F[state.rows[k]];
+        if (f[0] === r) {
+          ex.appendChild(make('div', 'group-example', f[3] + (where(f) ? ' — ' + where(f) : '')));
+          shown++;
+        }
+      }
+      if (ruleCount[r] > shown) { ex.appendChild(make('div', 'group-more', '… and ' + (ruleCount[r] - shown) + ' more')); }
+      td.appendChild(ex);
+    }
+    g.appendChild(td);
+    return g;
   }
 
   function detail(i) {
@@ -148,22 +207,22 @@
   }
 
   function render() {
-    var rows = state.rows;
-    var size = state.all ? Math.min(rows.length, 2000) : PAGE;
-    var pages = Math.max(1, Math.ceil(rows.length / size));
+    var rows = state.rows, units = state.units;
+    var size = state.all ? Math.min(units.length, 2000) : PAGE;
+    var pages = Math.max(1, Math.ceil(units.length / size));
     if (state.page >= pages) { state.page = pages - 1; }
-    var from = state.all ? 0 : state.page * size, to = Math.min(rows.length, from + size);
+    var from = state.all ? 0 : state.page * size, to = Math.min(units.length, from + size);
     var frag = document.createDocumentFragment();
     var group = el('f-group').checked, last = -1;
     for (var k = from; k < to; k++) {
-      var i = rows[k], r = F[i][0];
+      if (units[k] < 0) {
+        last = -1 - units[k];
+        frag.appendChild(groupHeader(last, true));
+        continue;
+      }
+      var i = units[k], r = F[i][0];
       if (group && r !== last) {
-        var g = make('tr', 'group');
-        var rule = D.rules[r];
-        var td = make('td', null, rule[0] + ' ' + rule[1] + ' — ' + ruleCount[r] + ' finding(s)');
-        td.colSpan = 4;
-        g.appendChild(td);
-        frag.appendChild(g);
+        frag.appendChild(groupHeader(r, false));
         last = r;
       }
       frag.appendChild(row(i));
@@ -172,12 +231,21 @@
     body.textContent = '';
     body.appendChild(frag);
     el('shown-count').textContent = rows.length + ' of ' + F.length + ' finding(s) match';
-    el('page-info').textContent = rows.length ? 'rows ' + (from + 1) + '–' + to + ' of ' + rows.length + ', page ' + (state.page + 1) + ' of ' + pages : 'no finding matches';
+    var collapsed = units.filter(function (u) { return u < 0; }).length;
+    var unitName = collapsed ? 'rows and collapsed groups ' : 'rows ';
+    el('page-info').textContent = units.length ? unitName + (from + 1) + '–' + to + ' of ' + units.length + ', page ' + (state.page + 1) + ' of ' + pages : 'no finding matches';
     el('page-prev').disabled = state.page === 0;
     el('page-next').disabled = state.page >= pages - 1;
   }
 
   body.addEventListener('click', function (e) {
+    var toggle = e.target.closest('.group-toggle');
+    if (toggle) {
+      var g = toggle.closest('tr.group');
+      state.groupOpen[Number(g.getAttribute('data-rule'))] = g.classList.contains('collapsed');
+      layout();
+      return;
+    }
     var tr = e.target.closest('tr.finding');
     if (!tr) { return; }
     var i = Number(tr.getAttribute('data-index'));

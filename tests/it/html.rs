@@ -374,6 +374,96 @@ fn html_report_works_in_headless_chromium() {
     assert_eq!(d.errors(), "", "no errors and no blocked content");
 }
 
+/// An AD export of `n` fictional lab users whose UPNs hold a space: `n` CH002 findings, one rule group.
+fn lab_users_estate(root: &Path, n: usize) -> PathBuf {
+    let dir = root.join("lab");
+    std::fs::create_dir_all(dir.join("ad")).unwrap();
+    let mut csv = String::from(
+        "DistinguishedName,ObjectClass,ObjectGUID,SamAccountName,UserPrincipalName,DisplayName,mail,userAccountControl\r\n",
+    );
+    for i in 1..=n {
+        csv.push_str(&format!(
+            "\"CN=Lab User {i:03},OU=Lab,DC=fabrikam,DC=com\",user,{i:08x}-5a1b-4c2d-8e3f-{i:012x},labuser{i:03},lab user{i:03}@fabrikam.com,Lab User {i:03},labuser{i:03}@fabrikam.com,512\r\n"
+        ));
+    }
+    std::fs::write(dir.join("ad/users.csv"), csv).unwrap();
+    dir
+}
+
+#[test]
+fn large_rule_groups_start_collapsed_and_filters_still_reach_their_rows() {
+    let Some((driver, chrome)) = browser() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let estate = lab_users_estate(tmp.path(), 120);
+    let out = tmp.path().join("out");
+    scan(&[&estate], &out, &["--format", "json,html"]);
+    let report = read_report(&out);
+    let total = report["findings"].as_array().unwrap().len();
+    assert_eq!(findings_with_rule(&report, "CH002").len(), 120);
+    let d = Driver::start(&driver, &chrome);
+    d.open(&out.join("report.html"));
+    let ch002_rows = |d: &Driver| d.rows().iter().filter(|r| r.contains("CH002")).count();
+    let collapsed = || {
+        d.js(
+            "return Array.from(document.querySelectorAll('#findings-body tr.group.collapsed')).map(g => g.textContent)",
+        )
+    };
+
+    // The 120-row group is one collapsed header with its count and first examples; the small groups are open.
+    let groups = collapsed();
+    let groups = groups.as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let header = groups[0].as_str().unwrap();
+    assert!(
+        header.contains("CH002") && header.contains("120 finding(s)") && header.contains("show all 120"),
+        "{header}"
+    );
+    for f in findings_with_rule(&report, "CH002").iter().take(3) {
+        assert!(header.contains(f["title"].as_str().unwrap()), "the first examples in report order: {header}");
+    }
+    assert!(header.contains("… and 117 more"), "{header}");
+    assert_eq!(ch002_rows(&d), 0, "no row of the collapsed group is listed");
+    assert_eq!(d.rows().len(), total - 120, "the other groups are open");
+    let shown = d.js("return document.getElementById('shown-count').textContent");
+    assert_eq!(shown.as_str().unwrap(), format!("{total} of {total} finding(s) match"), "the count covers all rows");
+
+    // Search and filters look at every row: a search inside the group lists its matches (31 ≤ 50: open).
+    d.type_into("#f-search", "user1");
+    assert_eq!(ch002_rows(&d), 21, "user100–user120: {:?}", d.rows());
+    assert_eq!(collapsed().as_array().unwrap().len(), 0);
+    d.type_into("#f-search", "user0");
+    let matches = collapsed();
+    assert!(matches[0].as_str().unwrap().contains("99 finding(s)"), "user001–user099, still over 50: {matches}");
+    assert_eq!(ch002_rows(&d), 0);
+    d.type_into("#f-search", "lab user077");
+    let rows = d.rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("lab user077@fabrikam.com"));
+    d.type_into("#f-search", "");
+    d.click("#f-severity option[value='high']");
+    let high = collapsed();
+    assert!(high.as_array().unwrap()[0].as_str().unwrap().contains("120 finding(s)"), "severity filter: {high}");
+    d.click("#f-severity option[value='']");
+
+    // "show all" lists the group's rows (paged); "collapse" folds it again.
+    d.click("#findings-body tr.group.collapsed .group-toggle");
+    assert_eq!(collapsed().as_array().unwrap().len(), 0);
+    assert_eq!(d.rows().len(), 100, "the first page");
+    let pages = d.js("return document.getElementById('page-info').textContent");
+    assert!(pages.as_str().unwrap().ends_with(&format!("of {}, page 1 of 2", total)), "{pages}");
+    d.click("#page-next");
+    assert_eq!(d.rows().len(), total - 100);
+    d.click("#page-prev");
+    d.click("#findings-body tr.group .group-toggle");
+    assert_eq!(collapsed().as_array().unwrap().len(), 1, "collapsed again");
+    assert_eq!(ch002_rows(&d), 0);
+    // Without grouping every row is listed.
+    d.click("#f-group");
+    assert_eq!(d.rows().len(), 100);
+    assert_eq!(d.js("return document.querySelectorAll('#findings-body tr.group').length"), 0);
+    assert_eq!(d.errors(), "", "no errors in the console");
+}
+
 /// Every address-like word (UPNs, mail and proxy addresses) in the files of an estate.
 pub(crate) fn addresses_in(dir: &Path) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
