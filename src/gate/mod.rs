@@ -224,6 +224,39 @@ mod tests {
     }
 
     #[test]
+    fn consequences_follow_their_cause_through_threshold_exceptions_and_baseline() {
+        // A cause (low of its own) and its high consequence, folded: the cause carries high.
+        let mut cause = f("IN006", "c.csv", Severity::Low);
+        let mut consequence = f("IN001", "c.csv", Severity::High);
+        consequence.caused_by = Some(cause.fingerprint());
+        cause.severity = Severity::High;
+        let findings = vec![consequence.clone(), cause.clone()];
+        let p = policy("fail_on = \"high\"\n");
+        let g = evaluate(&findings, &p, None, None, day("2026-11-23"));
+        assert_eq!(g.failing, vec![1], "only the cause counts; folding never hides it");
+        // Excepting the cause excepts its consequence with it.
+        let p = policy(
+            "fail_on = \"high\"\n[[exception]]\nrule = \"IN006\"\nsubject = \"c.csv\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2027-01-01\n",
+        );
+        let g = evaluate(&findings, &p, None, None, day("2026-11-23"));
+        assert!(g.passed());
+        assert!(matches!(g.suppressions[0], Some(Suppression::Exception(_))), "{:?}", g.suppressions);
+        assert!(matches!(g.suppressions[1], Some(Suppression::Exception(_))));
+        // Excepting only the consequence leaves the cause failing.
+        let p = policy(
+            "fail_on = \"high\"\n[[exception]]\nrule = \"IN001\"\nsubject = \"c.csv\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2027-01-01\n",
+        );
+        assert_eq!(evaluate(&findings, &p, None, None, day("2026-11-23")).failing, vec![1]);
+        // A baseline holding the cause suppresses both; one holding only the consequence, neither.
+        let b = Baseline::from_findings(std::slice::from_ref(&cause), "base.json");
+        let g = evaluate(&findings, &policy("fail_on = \"low\"\n"), None, Some(&b), day("2026-11-23"));
+        assert_eq!(g.suppressions, vec![Some(Suppression::Baseline), Some(Suppression::Baseline)]);
+        let b = Baseline::from_findings(std::slice::from_ref(&consequence), "base.json");
+        let g = evaluate(&findings, &policy("fail_on = \"low\"\n"), None, Some(&b), day("2026-11-23"));
+        assert_eq!(g.failing, vec![1]);
+    }
+
+    #[test]
     fn baseline_suppresses_known_and_lists_fixed() {
         let old = vec![f("IN001", "b.csv", Severity::Medium), f("IN010", "gone.json", Severity::High)];
         let b = Baseline::from_findings(&old, "base.json");

@@ -220,3 +220,105 @@ pub fn refresh_fingerprints(findings: &mut [Finding], old: &[String]) {
     // Titles too: the consequences' own titles were pseudonymised with them.
     rebuild_consequences(findings, &new);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{Category, Severity, Subject};
+    use serde_json::json;
+
+    fn f(rule: &str, sev: Severity, subjects: &[(&str, &str)], ev: Value) -> Finding {
+        Finding {
+            rule: rule.into(),
+            category: Category::Sync,
+            severity: sev,
+            title: format!("{rule} title"),
+            subjects: subjects
+                .iter()
+                .map(|(k, id)| Subject {
+                    kind: k.to_string(),
+                    id: id.to_string(),
+                    display: id.to_string(),
+                    source: None,
+                })
+                .collect(),
+            evidence: ev.as_object().cloned().unwrap_or_default().into_iter().collect(),
+            remediation: String::new(),
+            discriminator: String::new(),
+            caused_by: None,
+            consequences: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn anchor_cause_folds_the_failed_match_of_its_own_pair_only() {
+        let pair = [("cloud-object", "t/c1"), ("ad-object", "a1")];
+        let mut fs = vec![
+            f("AN001", Severity::Medium, &pair, json!({})),
+            f("DU002", Severity::High, &[("ad-object", "a1"), ("cloud-object", "t/c1")], json!({})),
+            f("SY003", Severity::Medium, &[("ad-object", "a1"), ("cloud-object", "t/c1")], json!({})),
+            // Another pair: stays top level.
+            f("DU002", Severity::High, &[("ad-object", "a2"), ("cloud-object", "t/c2")], json!({})),
+            // AN008's latent case (no proposed_value): the tenant holds the right value, nothing to fold.
+            f("AN008", Severity::Low, &[("ad-object", "a2"), ("cloud-object", "t/c2")], json!({})),
+        ];
+        fold(&mut fs);
+        assert_eq!(fs[0].consequences.iter().map(|c| c.rule.as_str()).collect::<Vec<_>>(), ["DU002", "SY003"]);
+        assert_eq!(fs[0].severity, Severity::High, "the cause takes its consequences' highest severity");
+        assert_eq!(fs[1].caused_by.as_deref(), Some(fs[0].fingerprint().as_str()));
+        assert!(fs[3].caused_by.is_none());
+        assert!(fs[4].consequences.is_empty());
+        // Folding again (after the policy changed something) gives the same links, not duplicates.
+        fold(&mut fs);
+        assert_eq!(fs[0].consequences.len(), 2);
+    }
+
+    #[test]
+    fn duplicate_directory_folds_copies_but_not_multi_tenant_sync() {
+        let dd = f("DD001", Severity::High, &[("tenant", "t1"), ("tenant", "t2")], json!({}));
+        let copied = f(
+            "AN007",
+            Severity::Medium,
+            &[("cloud-object", "t1/a"), ("cloud-object", "t2/b")],
+            json!({"tenants": ["A", "B"], "synced_in": ["A"]}),
+        );
+        let synced_both = f(
+            "AN007",
+            Severity::Low,
+            &[("cloud-object", "t1/c"), ("cloud-object", "t2/d")],
+            json!({"tenants": ["A", "B"], "synced_in": ["A", "B"]}),
+        );
+        let elsewhere = f(
+            "AN007",
+            Severity::Medium,
+            &[("cloud-object", "t1/e"), ("cloud-object", "t3/f")],
+            json!({"tenants": ["A", "C"], "synced_in": ["A"]}),
+        );
+        assert!(explains(&dd, &copied));
+        assert!(!explains(&dd, &synced_both));
+        assert!(!explains(&dd, &elsewhere), "t3 is not in the cluster");
+    }
+
+    #[test]
+    fn duplicate_value_folds_the_quarantine_and_error_it_caused() {
+        let du = f(
+            "DU001",
+            Severity::High,
+            &[("ad-object", "a1"), ("cloud-object", "t/c1")],
+            json!({"value": "j.smith@contoso.com"}),
+        );
+        let sy6 =
+            f("SY006", Severity::Medium, &[("cloud-object", "t/c1")], json!({"original_upn": "J.Smith@contoso.com"}));
+        let sy9 = f(
+            "SY009",
+            Severity::Medium,
+            &[("cloud-object", "t/c1")],
+            json!({"errors": [{"value": "smtp:j.smith@contoso.com"}]}),
+        );
+        let other =
+            f("SY009", Severity::Medium, &[("cloud-object", "t/c1")], json!({"errors": [{"value": "x@contoso.com"}]}));
+        assert!(explains(&du, &sy6));
+        assert!(explains(&du, &sy9));
+        assert!(!explains(&du, &other), "a provisioning error on another value has another cause");
+    }
+}
