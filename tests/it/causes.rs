@@ -61,4 +61,11 @@ fn each_affected_object_is_one_top_level_finding_with_its_consequences_inside() 
     let folded = findings.iter().filter(|f| !f["caused_by"].is_null()).count();
     assert_eq!(r["summary"]["folded"], folded);
     assert_eq!(r["summary"]["total"], findings.len() - folded);
+    assert_eq!(folded, 23, "EXPECTED.md's folding section lists 23");
+    // DD-01 folds the copied anchors (AI-03) and contoso.com used in Contoso Marketing (DO-04).
+    let dd = findings.iter().find(|f| f["rule"] == "DD001").unwrap();
+    let mut rules: Vec<&str> =
+        dd["consequences"].as_array().unwrap().iter().map(|c| c["rule"].as_str().unwrap()).collect();
+    rules.sort();
+    assert_eq!(rules, ["AN007", "DO005"]);
 }
