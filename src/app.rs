@@ -283,7 +283,10 @@ pub fn analyse(
     rule_opts: &rules::RuleOptions,
 ) -> Result<Analysis, ingest::Error> {
     let ingested = ingest::ingest(paths, opts, &|_| {})?;
-    Ok(analyse_ingested(ingested, rule_opts, false))
+    let mut a = analyse_ingested(ingested, rule_opts, false);
+    rules::causes::fold(&mut a.findings);
+    findings::sort(&mut a.findings, &a.ingested.sources);
+    Ok(a)
 }
 
 /// With `TENANTLINT_TIMINGS` set, prints how long a stage took on stderr (for profiling at scale).
@@ -451,6 +454,9 @@ fn scan(args: &ScanArgs) -> u8 {
     let rule_opts = rules::RuleOptions { as_of: Some(as_of), params: policy.param_overrides(), idfix: args.idfix };
     let Analysis { mut ingested, graph, findings: mut found } = analyse_ingested(ingested, &rule_opts, show_progress);
     gate::apply_overrides(&mut found, &policy);
+    // Consequences under their causes, after the policy re-rated or dropped findings (a cause takes the
+    // highest severity of its consequences; the gate counts causes only).
+    rules::causes::fold(&mut found);
     findings::sort(&mut found, &ingested.sources);
     let verdict = gate::evaluate(&found, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
     if args.pseudonymize {
@@ -459,7 +465,9 @@ fn scan(args: &ScanArgs) -> u8 {
         // point into it); fingerprints change only for subjects whose id is an address.
         let p =
             report::pseudonymize::Pseudonymizer::new(report::pseudonymize::Pseudonymizer::key_from_env(), &ingested);
+        let old: Vec<String> = found.iter().map(findings::Finding::fingerprint).collect();
         p.apply(&mut found, &mut ingested);
+        rules::causes::refresh_fingerprints(&mut found, &old);
     }
     let summary = RunSummary {
         ingested: &ingested,
@@ -510,7 +518,12 @@ fn scan(args: &ScanArgs) -> u8 {
             .iter()
             .map(|s| format!("{} {}", tally.by_severity.get(s.as_str()).unwrap_or(&0), s.as_str()))
             .collect();
-        eprintln!("findings: {} ({})", tally.total, per.join(", "));
+        let folded = if tally.folded > 0 {
+            format!("; {} more folded under their causes", tally.folded)
+        } else {
+            String::new()
+        };
+        eprintln!("findings: {} ({}){folded}", tally.total, per.join(", "));
         for w in &written {
             eprintln!("wrote {}", ingest::display_path(w));
         }

@@ -139,6 +139,24 @@ pub struct Finding {
     /// Extra discriminator for the fingerprint when one subject can fail a rule several ways
     /// (the attribute and value); never a line number.
     pub discriminator: String,
+    /// When this finding is a consequence of another one (it would disappear if that one were
+    /// fixed): the cause's fingerprint. Set by [`crate::rules::causes::fold`]; `None` = top level.
+    pub caused_by: Option<String>,
+    /// The findings folded under this one (set on causes only).
+    pub consequences: Vec<Consequence>,
+}
+
+/// A finding folded under its cause, as the cause lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consequence {
+    /// Rule code.
+    pub rule: String,
+    /// Title.
+    pub title: String,
+    /// Fingerprint (the consequence is still in the findings, with `caused_by` set).
+    pub fingerprint: String,
+    /// Its own severity.
+    pub severity: Severity,
 }
 
 impl Finding {
@@ -170,12 +188,15 @@ pub struct Tally {
     pub by_severity: BTreeMap<&'static str, usize>,
     /// Per category (all keys present).
     pub by_category: BTreeMap<&'static str, usize>,
-    /// Total.
+    /// Total (top-level findings: causes and findings that fold nothing).
     pub total: usize,
+    /// Consequences folded under a cause (not in the counts above).
+    pub folded: usize,
 }
 
 impl Tally {
-    /// Counts `findings`.
+    /// Counts the top-level findings of `findings` per severity and category; consequences folded under
+    /// a cause (`caused_by` set) are counted apart, in `folded`.
     pub fn of(findings: &[Finding]) -> Self {
         let mut t = Tally::default();
         for s in Severity::ALL {
@@ -185,10 +206,14 @@ impl Tally {
             t.by_category.insert(c.as_str(), 0);
         }
         for f in findings {
+            if f.caused_by.is_some() {
+                t.folded += 1;
+                continue;
+            }
             *t.by_severity.entry(f.severity.as_str()).or_default() += 1;
             *t.by_category.entry(f.category.as_str()).or_default() += 1;
+            t.total += 1;
         }
-        t.total = findings.len();
         t
     }
 }
@@ -215,6 +240,8 @@ mod tests {
             evidence: BTreeMap::new(),
             remediation: String::new(),
             discriminator: disc.into(),
+            caused_by: None,
+            consequences: Vec::new(),
         }
     }
 

@@ -95,6 +95,10 @@ pub struct ReportFinding {
     pub title: String,
     /// Subject ids.
     pub subjects: Vec<String>,
+    /// The ids of its AD and cloud object subjects.
+    pub objects: Vec<String>,
+    /// True when the finding is folded under a cause (`caused_by` set): not a top-level finding.
+    pub folded: bool,
 }
 
 /// Reads the findings of a parsed `report.json`.
@@ -113,6 +117,16 @@ pub fn report_findings(report: &serde_json::Value) -> Vec<ReportFinding> {
                         .as_array()
                         .map(|ss| ss.iter().map(|x| s(&x["id"])).collect())
                         .unwrap_or_default(),
+                    objects: f["subjects"]
+                        .as_array()
+                        .map(|ss| {
+                            ss.iter()
+                                .filter(|x| matches!(x["kind"].as_str(), Some("ad-object" | "cloud-object")))
+                                .map(|x| s(&x["id"]))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    folded: !f["caused_by"].is_null(),
                 })
                 .collect()
         })
@@ -189,6 +203,10 @@ pub struct Score {
     pub info_findings: usize,
     /// Planted problems no finding matched (ids).
     pub missed: Vec<String>,
+    /// One problem, one finding (issue 23): a planted problem whose object is named by several
+    /// top-level findings (not folded, low or above) that each report that problem — `(planted id,
+    /// object id, rules)`.
+    pub repeated: Vec<(String, String, Vec<String>)>,
 }
 
 /// Accuracy targets.
@@ -237,6 +255,16 @@ impl Score {
                     t.precision, s.matched, s.findings
                 ));
             }
+        }
+        if !self.repeated.is_empty() {
+            out.push(format!(
+                "one problem, one finding: {} planted problem object(s) are named by several top-level findings \
+                 reporting that problem (e.g. {} on {}: {})",
+                self.repeated.len(),
+                self.repeated[0].0,
+                self.repeated[0].1,
+                self.repeated[0].2.join(", ")
+            ));
         }
         if self.noise_share() > t.noise {
             out.push(format!(
@@ -294,6 +322,11 @@ impl Score {
             self.noise_share() * 100.0,
             self.info_findings,
             self.judged.len() - self.judged_count()
+        );
+        let _ = writeln!(
+            s,
+            "one problem, one finding: {} planted object(s) named by more than one top-level finding for their problem",
+            self.repeated.len()
         );
         s
     }
@@ -445,6 +478,30 @@ pub fn score(findings: &[ReportFinding], truth: &Truth) -> Score {
             out.missed.push(p.id.clone());
         }
     }
+    // One problem, one finding: per planted object, the top-level findings that report its problem.
+    let mut by_object: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.folded || rank(&f.severity) > 3 {
+            continue;
+        }
+        for o in &f.objects {
+            by_object.entry(o.to_lowercase()).or_default().push(i);
+        }
+    }
+    for p in &truth.planted {
+        for s in &p.subjects {
+            let Some(fs) = by_object.get(&s.to_lowercase()) else { continue };
+            let fitting: Vec<String> = fs
+                .iter()
+                .map(|&i| &findings[i])
+                .filter(|f| if p.rules.is_empty() { p.category == f.category } else { p.rules.contains(&f.rule) })
+                .map(|f| f.rule.clone())
+                .collect();
+            if fitting.len() > 1 {
+                out.repeated.push((p.id.clone(), s.clone(), fitting));
+            }
+        }
+    }
     out
 }
 
@@ -459,7 +516,24 @@ mod tests {
             severity: severity.into(),
             title: format!("{rule} on {}", subjects.join(",")),
             subjects: subjects.iter().map(|s| s.to_string()).collect(),
+            objects: subjects.iter().map(|s| s.to_string()).collect(),
+            folded: false,
         }
+    }
+
+    #[test]
+    fn a_problem_reported_twice_at_top_level_is_a_repeat_but_a_folded_consequence_is_not() {
+        let t = truth();
+        let p = &t.planted[0];
+        let (rule, subject) = (p.rules[0].clone(), p.subjects[0].clone());
+        let twice =
+            [finding(&rule, &p.category, "high", &[&subject]), finding(&rule, &p.category, "medium", &[&subject])];
+        let s = score(&twice, &t);
+        assert_eq!(s.repeated.len(), 1, "{:?}", s.repeated);
+        assert!(s.failures(&Targets::default()).iter().any(|f| f.starts_with("one problem, one finding")));
+        let mut folded = twice.clone();
+        folded[1].folded = true;
+        assert!(score(&folded, &t).repeated.is_empty());
     }
 
     fn truth() -> Truth {
@@ -619,9 +693,13 @@ mod tests {
                 .into_iter()
                 .map(|mut f| {
                     f.title = "t".into();
+                    f.objects = vec!["tid/oid".into()];
                     f
                 })
                 .collect::<Vec<_>>()
         );
+        let folded = serde_json::json!({"findings": [{"rule": "DU002", "category": "duplicates", "severity": "high",
+            "title": "t", "subjects": [], "caused_by": "0123456789abcdef0123456789abcdef"}]});
+        assert!(report_findings(&folded)[0].folded);
     }
 }

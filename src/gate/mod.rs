@@ -113,8 +113,15 @@ pub fn evaluate(
     let mut suppressions = Vec::with_capacity(findings.len());
     let mut failing = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (i, f) in findings.iter().enumerate() {
-        let fp = f.fingerprint();
+    let fps: Vec<String> = findings.iter().map(Finding::fingerprint).collect();
+    let index: std::collections::HashMap<&str, usize> = fps.iter().enumerate().map(|(i, f)| (f.as_str(), i)).collect();
+    // Causes first: a consequence inherits its cause's suppression.
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| findings[i].caused_by.is_some());
+    let mut sups: Vec<Option<Suppression>> = vec![None; findings.len()];
+    for i in order {
+        let f = &findings[i];
+        let fp = fps[i].clone();
         seen.insert(fp.clone());
         let mut sup = None;
         for (j, x) in live.iter().enumerate() {
@@ -128,11 +135,21 @@ pub fn evaluate(
         if sup.is_none() && baseline.is_some_and(|b| b.contains(&fp)) {
             sup = Some(Suppression::Baseline);
         }
-        if sup.is_none() && fail_on.is_some_and(|t| f.severity <= t) {
+        // A consequence whose cause is excepted (or baselined) is suppressed with it.
+        if sup.is_none()
+            && let Some(&c) = f.caused_by.as_deref().and_then(|c| index.get(c))
+        {
+            sup = sups[c].clone();
+        }
+        // Only causes (top-level findings) count: a cause carries the highest severity of its
+        // consequences, so folding never hides a failing one.
+        if sup.is_none() && f.caused_by.is_none() && fail_on.is_some_and(|t| f.severity <= t) {
             failing.push(i);
         }
-        suppressions.push(sup);
+        sups[i] = sup;
     }
+    failing.sort_unstable();
+    suppressions.extend(sups);
     let fixed = baseline
         .map(|b| b.entries.iter().filter(|e| !seen.contains(&e.fingerprint)).cloned().collect())
         .unwrap_or_default();
@@ -163,6 +180,8 @@ mod tests {
             evidence: Default::default(),
             remediation: String::new(),
             discriminator: String::new(),
+            caused_by: None,
+            consequences: Vec::new(),
         }
     }
 
@@ -202,6 +221,39 @@ mod tests {
             evaluate(&findings, &p, Some(Some(Severity::Critical)), None, day("2026-11-24")).outcome(),
             Outcome::Passed
         );
+    }
+
+    #[test]
+    fn consequences_follow_their_cause_through_threshold_exceptions_and_baseline() {
+        // A cause (low of its own) and its high consequence, folded: the cause carries high.
+        let mut cause = f("IN006", "c.csv", Severity::Low);
+        let mut consequence = f("IN001", "c.csv", Severity::High);
+        consequence.caused_by = Some(cause.fingerprint());
+        cause.severity = Severity::High;
+        let findings = vec![consequence.clone(), cause.clone()];
+        let p = policy("fail_on = \"high\"\n");
+        let g = evaluate(&findings, &p, None, None, day("2026-11-23"));
+        assert_eq!(g.failing, vec![1], "only the cause counts; folding never hides it");
+        // Excepting the cause excepts its consequence with it.
+        let p = policy(
+            "fail_on = \"high\"\n[[exception]]\nrule = \"IN006\"\nsubject = \"c.csv\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2027-01-01\n",
+        );
+        let g = evaluate(&findings, &p, None, None, day("2026-11-23"));
+        assert!(g.passed());
+        assert!(matches!(g.suppressions[0], Some(Suppression::Exception(_))), "{:?}", g.suppressions);
+        assert!(matches!(g.suppressions[1], Some(Suppression::Exception(_))));
+        // Excepting only the consequence leaves the cause failing.
+        let p = policy(
+            "fail_on = \"high\"\n[[exception]]\nrule = \"IN001\"\nsubject = \"c.csv\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2027-01-01\n",
+        );
+        assert_eq!(evaluate(&findings, &p, None, None, day("2026-11-23")).failing, vec![1]);
+        // A baseline holding the cause suppresses both; one holding only the consequence, neither.
+        let b = Baseline::from_findings(std::slice::from_ref(&cause), "base.json");
+        let g = evaluate(&findings, &policy("fail_on = \"low\"\n"), None, Some(&b), day("2026-11-23"));
+        assert_eq!(g.suppressions, vec![Some(Suppression::Baseline), Some(Suppression::Baseline)]);
+        let b = Baseline::from_findings(std::slice::from_ref(&consequence), "base.json");
+        let g = evaluate(&findings, &policy("fail_on = \"low\"\n"), None, Some(&b), day("2026-11-23"));
+        assert_eq!(g.failing, vec![1]);
     }
 
     #[test]

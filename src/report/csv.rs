@@ -1,4 +1,6 @@
-//! CSV (`findings.csv`): one row per finding × subject, RFC 4180, for spreadsheets.
+//! CSV (`findings.csv`): one row per top-level finding × subject, RFC 4180, for spreadsheets. Findings
+//! folded under a cause (`caused_by`) get no rows of their own: the cause's `consequences` column names
+//! them (rule, title and fingerprint); `report.json` holds them in full.
 //!
 //! Cells that a spreadsheet would evaluate as a formula get a leading `'` ([`cell`]): display names
 //! come from the directory and may be hostile.
@@ -21,6 +23,7 @@ pub const HEADER: &[&str] = &[
     "source_line",
     "suppressed",
     "fingerprint",
+    "consequences",
 ];
 
 /// Neutralises spreadsheet formula injection: a cell whose first character, after any leading
@@ -43,7 +46,16 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let _ = w.write_record(HEADER);
     for (i, f) in s.findings.iter().enumerate() {
+        if f.caused_by.is_some() {
+            continue;
+        }
         let fp = f.fingerprint();
+        let consequences = f
+            .consequences
+            .iter()
+            .map(|c| format!("{} [{}] {} ({})", c.rule, c.severity.as_str(), c.title, c.fingerprint))
+            .collect::<Vec<_>>()
+            .join(" | ");
         let rule_name = crate::rules::catalog::get(&f.rule).map(|m| m.name.as_str()).unwrap_or("");
         let suppressed = match s.gate.suppressions.get(i).and_then(|x| x.as_ref()) {
             Some(Suppression::Exception(x)) => format!("exception: {} ({}, until {})", x.reason, x.owner, x.expires),
@@ -72,6 +84,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
                 &line,
                 &suppressed,
                 &fp,
+                &consequences,
             ];
             let _ = w.write_record(row.iter().map(|c| cell(c).into_owned()));
         }

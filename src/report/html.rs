@@ -1017,6 +1017,8 @@ mod tests {
             evidence: [("line".to_string(), json!(n + 2))].into_iter().collect(),
             remediation: "Export the file again.".into(),
             discriminator: n.to_string(),
+            caused_by: None,
+            consequences: Vec::new(),
         }
     }
 

@@ -22,7 +22,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the report format.
-pub const SCHEMA_VERSION: &str = "1.2.0";
+pub const SCHEMA_VERSION: &str = "1.3.0";
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -169,6 +169,18 @@ struct FindingJson<'a> {
     remediation: &'a str,
     fingerprint: String,
     suppressed: Option<SuppressedJson<'a>>,
+    /// The cause's fingerprint when this finding is folded under it.
+    caused_by: Option<&'a str>,
+    /// The findings folded under this one.
+    consequences: Vec<ConsequenceJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ConsequenceJson<'a> {
+    rule: &'a str,
+    severity: &'static str,
+    title: &'a str,
+    fingerprint: &'a str,
 }
 
 #[derive(Serialize)]
@@ -289,6 +301,17 @@ fn finding<'a>(f: &'a Finding, sources: &'a SourceMap, sup: Option<&'a crate::ga
         evidence: &f.evidence,
         remediation: &f.remediation,
         fingerprint: f.fingerprint(),
+        caused_by: f.caused_by.as_deref(),
+        consequences: f
+            .consequences
+            .iter()
+            .map(|c| ConsequenceJson {
+                rule: &c.rule,
+                severity: c.severity.as_str(),
+                title: &c.title,
+                fingerprint: &c.fingerprint,
+            })
+            .collect(),
         suppressed: sup.map(|x| match x {
             crate::gate::Suppression::Exception(e) => SuppressedJson::Exception {
                 reason: &e.reason,

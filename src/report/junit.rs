@@ -10,10 +10,11 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 /// Renders the JUnit XML.
 pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
     let g = s.gate;
+    // Consequences folded under a cause never fail a case: their cause carries them.
     let counts_against: Vec<bool> = (0..s.findings.len())
         .map(|i| match g.fail_on {
             Some(_) => g.failing.contains(&i),
-            None => g.suppressions.get(i).is_none_or(|x| x.is_none()),
+            None => s.findings[i].caused_by.is_none() && g.suppressions.get(i).is_none_or(|x| x.is_none()),
         })
         .collect();
     let mut suite = TestSuite::new("tenantlint");
@@ -31,7 +32,19 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
                 .find_map(|x| x.source)
                 .map(|at| format!(" ({})", s.ingested.sources.locate(at)))
                 .unwrap_or_default();
-            format!("[{}] {}{at} fingerprint {}", f.severity.as_str(), f.title, f.fingerprint())
+            let folded = match (&f.caused_by, f.consequences.is_empty()) {
+                (Some(c), _) => format!(" (folded under {c})"),
+                (None, false) => format!(
+                    " (consequences: {})",
+                    f.consequences
+                        .iter()
+                        .map(|c| format!("{} {}", c.rule, c.fingerprint))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                (None, true) => String::new(),
+            };
+            format!("[{}] {}{at} fingerprint {}{folded}", f.severity.as_str(), f.title, f.fingerprint())
         };
         let status = if failing.is_empty() {
             TestCaseStatus::success()
@@ -47,7 +60,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         let quiet: Vec<String> = mine.iter().copied().filter(|&i| !counts_against[i]).map(line).collect();
         if !quiet.is_empty() {
             case.set_system_out(format!(
-                "not failing the gate (below the threshold, excepted or baselined):\n{}",
+                "not failing the gate (below the threshold, excepted, baselined or folded under a cause):\n{}",
                 quiet.join("\n")
             ));
         }

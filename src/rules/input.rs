@@ -173,5 +173,7 @@ fn from_issue(issue: &Issue, sources: &SourceMap) -> Finding {
         remediation,
         // Stable across re-exports: the message without digits (counts and lines change).
         discriminator: issue.message.chars().filter(|c| !c.is_ascii_digit()).collect(),
+        caused_by: None,
+        consequences: Vec::new(),
     }
 }

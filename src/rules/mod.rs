@@ -15,6 +15,7 @@
 pub mod addresses;
 pub mod anchors;
 pub mod catalog;
+pub mod causes;
 pub mod characters;
 pub mod directories;
 pub mod domains;
@@ -213,6 +214,8 @@ pub fn finding(
         evidence,
         remediation: meta.remediation.trim().to_string(),
         discriminator: discriminator.into(),
+        caused_by: None,
+        consequences: Vec::new(),
     }
 }
 

@@ -36,9 +36,16 @@ fn exit_codes_follow_the_threshold() {
     let (r, report) = scan(&root, &["samples/contoso-merger", "--fail-on", "medium"]);
     assert_code(&r, 1);
     let findings = report["findings"].as_array().unwrap();
-    let at_or_above: Vec<&serde_json::Value> =
-        findings.iter().filter(|f| ["critical", "high", "medium"].contains(&f["severity"].as_str().unwrap())).collect();
+    // Only top-level findings count: consequences folded under a cause (caused_by) do not.
+    let at_or_above: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["caused_by"].is_null())
+        .filter(|f| ["critical", "high", "medium"].contains(&f["severity"].as_str().unwrap()))
+        .collect();
     assert_eq!(report["gate"]["failing"], at_or_above.len());
+    let folded = findings.iter().filter(|f| !f["caused_by"].is_null()).count();
+    assert!(folded > 0, "the sample folds consequences under their causes");
+    assert_eq!(report["summary"]["folded"], folded);
     let verdict: Vec<&str> = r.stderr.lines().skip_while(|l| !l.starts_with("gate: FAILED")).collect();
     assert!(verdict[0].contains(&format!("{} finding(s) at or above medium", at_or_above.len())), "{}", r.stderr);
     // The first failing findings are named (most severe first), then a count of the rest.

@@ -5,6 +5,7 @@ mod util;
 mod accuracy;
 mod anchors;
 mod catalog;
+mod causes;
 mod characters;
 mod cli;
 mod consistency;

@@ -186,12 +186,26 @@ fn every_format_in_one_run_sarif_validates_junit_and_csv_parse() {
         "IN001 is excepted, IN006 lowered to info"
     );
 
-    // CSV: RFC 4180, one row per finding × subject.
+    // Folded consequences never fail a case of their own.
+    for f in findings.iter().filter(|f| !f["caused_by"].is_null()) {
+        assert!(!report["gate"]["failing_fingerprints"].as_array().unwrap().contains(&f["fingerprint"]));
+    }
+
+    // CSV: RFC 4180, one row per top-level finding × subject; a cause names its folded consequences.
     let mut rdr = csv::Reader::from_path(out.path().join("findings.csv")).unwrap();
     assert_eq!(rdr.headers().unwrap().get(0), Some("rule"));
+    assert_eq!(rdr.headers().unwrap().get(13), Some("consequences"));
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
-    let expected_rows: usize = findings.iter().map(|f| f["subjects"].as_array().unwrap().len()).sum();
+    let top: Vec<&serde_json::Value> = findings.iter().filter(|f| f["caused_by"].is_null()).collect();
+    assert!(top.len() < findings.len(), "the sample folds consequences");
+    let expected_rows: usize = top.iter().map(|f| f["subjects"].as_array().unwrap().len()).sum();
     assert_eq!(rows.len(), expected_rows);
+    for f in top.iter().filter(|f| !f["consequences"].as_array().unwrap().is_empty()) {
+        let row = rows.iter().find(|r| r.get(12) == f["fingerprint"].as_str()).unwrap();
+        for c in f["consequences"].as_array().unwrap() {
+            assert!(row.get(13).unwrap().contains(c["fingerprint"].as_str().unwrap()), "{row:?}");
+        }
+    }
     assert!(rows.iter().any(|r| r.get(11).unwrap().starts_with("exception: ")));
 }
 

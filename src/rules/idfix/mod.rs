@@ -252,6 +252,8 @@ pub fn findings(estate: &Estate, mode: IdfixMode) -> Vec<Finding> {
                         evidence,
                         remediation: remediation(row, code),
                         discriminator: discriminator.clone(),
+                        caused_by: None,
+                        consequences: Vec::new(),
                     }
                 })
                 .collect::<Vec<_>>()
