@@ -518,11 +518,8 @@ fn scan(args: &ScanArgs) -> u8 {
             .iter()
             .map(|s| format!("{} {}", tally.by_severity.get(s.as_str()).unwrap_or(&0), s.as_str()))
             .collect();
-        let folded = if tally.folded > 0 {
-            format!("; {} more folded under their causes", tally.folded)
-        } else {
-            String::new()
-        };
+        let folded =
+            if tally.folded > 0 { format!("; {} more folded under their causes", tally.folded) } else { String::new() };
         eprintln!("findings: {} ({}){folded}", tally.total, per.join(", "));
         for w in &written {
             eprintln!("wrote {}", ingest::display_path(w));
