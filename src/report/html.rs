@@ -176,7 +176,10 @@ struct RuleRow {
     name: String,
     title: String,
     severity: &'static str,
+    /// Top-level findings of the rule.
     count: usize,
+    /// Its findings folded under a cause of another rule.
+    folded: usize,
 }
 
 struct GateView {
@@ -251,6 +254,8 @@ struct Page {
     band_class: &'static str,
     score_method: String,
     total: usize,
+    /// Findings folded under a cause (not in `total`).
+    folded: usize,
     /// Findings in the data island ([`MAX_FINDINGS`] at most) and those left out.
     held: usize,
     omitted: usize,
@@ -292,7 +297,7 @@ A rule counts once however often it fires, so a thousand bad characters do not o
 pub fn risk_score(findings: &[Finding], suppressions: &[Option<Suppression>]) -> (u32, &'static str) {
     let mut per_rule: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
-        if suppressions.get(i).is_some_and(|s| s.is_some()) {
+        if suppressions.get(i).is_some_and(|s| s.is_some()) || f.caused_by.is_some() {
             continue;
         }
         let e = per_rule.entry(f.rule.as_str()).or_insert((f.severity, 0));
@@ -437,7 +442,8 @@ fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
         .filter_map(|t| t.id.as_ref().map(|id| (id.to_lowercase(), t.name.as_str())))
         .collect();
     let mut out = Vec::with_capacity(s.findings.len().min(max_findings));
-    for (i, f) in s.findings.iter().enumerate().take(max_findings) {
+    // Top-level findings only: a consequence is shown inside its cause ("what else this causes").
+    for (i, f) in s.findings.iter().enumerate().filter(|(_, f)| f.caused_by.is_none()).take(max_findings) {
         let ri = *rule_idx.entry(f.rule.as_str()).or_insert_with(|| {
             let m = catalog::get(&f.rule);
             rules.push(json!([
@@ -499,6 +505,19 @@ fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
             scope.into_iter().collect::<Vec<_>>(),
             commands(f),
             s.gate.failing.binary_search(&i).is_ok(),
+            f.consequences
+                .iter()
+                .take(MAX_SUBJECTS)
+                .map(|c| {
+                    json!([
+                        c.rule,
+                        Severity::ALL.iter().position(|&x| x == c.severity).unwrap_or(0),
+                        clip(&c.title, MAX_TEXT),
+                        c.fingerprint
+                    ])
+                })
+                .collect::<Vec<_>>(),
+            f.consequences.len().saturating_sub(MAX_SUBJECTS),
         ]));
     }
     json!({
@@ -593,7 +612,10 @@ fn actions(s: &RunSummary<'_>) -> Vec<Action> {
     type Step<'a> = (&'static str, &'static str, usize, BTreeSet<&'a str>, Option<&'a Finding>);
     let mut by_phase: BTreeMap<usize, Step<'_>> = BTreeMap::new();
     for (i, f) in s.findings.iter().enumerate() {
-        if s.gate.suppressions.get(i).is_some_and(|x| x.is_some()) || f.severity == Severity::Info {
+        if s.gate.suppressions.get(i).is_some_and(|x| x.is_some())
+            || f.severity == Severity::Info
+            || f.caused_by.is_some()
+        {
             continue;
         }
         let (p, what, why) = phase(f.category);
@@ -896,7 +918,9 @@ pub fn csp() -> String {
 pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
     let tally = Tally::of(s.findings);
     let (score, band) = risk_score(s.findings, &s.gate.suppressions);
-    let open = (0..s.findings.len()).filter(|&i| s.gate.suppressions.get(i).is_none_or(|x| x.is_none())).count();
+    let open = (0..s.findings.len())
+        .filter(|&i| s.findings[i].caused_by.is_none() && s.gate.suppressions.get(i).is_none_or(|x| x.is_none()))
+        .count();
     let c = &s.counts;
     let m = &s.meta;
     let page = Page {
@@ -918,6 +942,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         },
         score_method: SCORE_METHOD.to_string(),
         total: tally.total,
+        folded: tally.folded,
         open,
         severities: Severity::ALL
             .iter()
@@ -953,15 +978,19 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         map: estate_map(s),
         gate: gate_view(s),
         rules: {
-            let mut per: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
+            let mut per: BTreeMap<&str, (Severity, usize, usize)> = BTreeMap::new();
             for f in s.findings {
-                let e = per.entry(f.rule.as_str()).or_insert((f.severity, 0));
+                let e = per.entry(f.rule.as_str()).or_insert((f.severity, 0, 0));
+                if f.caused_by.is_some() {
+                    e.2 += 1;
+                    continue;
+                }
                 e.0 = e.0.min(f.severity);
                 e.1 += 1;
             }
             let mut rows: Vec<RuleRow> = per
                 .into_iter()
-                .map(|(code, (sev, count))| {
+                .map(|(code, (sev, count, folded))| {
                     let m = catalog::get(code);
                     RuleRow {
                         code: code.to_string(),
@@ -969,6 +998,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
                         title: m.map(|m| m.title.clone()).unwrap_or_default(),
                         severity: sev.as_str(),
                         count,
+                        folded,
                     }
                 })
                 .collect();
@@ -980,8 +1010,8 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         forests: s.ingested.estate.forests.iter().map(|f| f.name.clone()).collect(),
         category_names: Category::ALL.iter().map(|c| c.as_str()).collect(),
         severity_names: Severity::ALL.iter().map(|s| s.as_str()).collect(),
-        held: s.findings.len().min(MAX_FINDINGS),
-        omitted: s.findings.len().saturating_sub(MAX_FINDINGS),
+        held: tally.total.min(MAX_FINDINGS),
+        omitted: tally.total.saturating_sub(MAX_FINDINGS),
         data: JsonIsland::new(&data(s, MAX_FINDINGS)),
     };
     let mut out = page.render().expect("the report template renders").into_bytes();

@@ -2,7 +2,8 @@
 //!
 //! - `tool.driver.rules`: the whole catalog (id = rule code, name, short/full description, help =
 //!   remediation, default level from the default severity, category and severity in properties).
-//! - one result per finding: `ruleId`, `level` (critical/high → error, medium → warning, low/info →
+//! - one result per top-level finding (a finding folded under a cause is in the cause's
+//!   `properties.consequences`: rule, severity, title, fingerprint): `ruleId`, `level` (critical/high → error, medium → warning, low/info →
 //!   note), message = title, the primary subject's export file and line as physical location (the
 //!   first subject that has a source; logical locations name every subject), the fingerprint in
 //!   `partialFingerprints["tenantlint/v1"]`, policy exceptions as accepted external suppressions,
@@ -185,6 +186,12 @@ fn result(
             "category": f.category.as_str(),
             "evidence": f.evidence,
             "remediation": f.remediation,
+            "consequences": f.consequences.iter().map(|c| json!({
+                "rule": c.rule,
+                "severity": c.severity.as_str(),
+                "title": c.title,
+                "fingerprint": c.fingerprint,
+            })).collect::<Vec<_>>(),
         },
     });
     let o = r.as_object_mut().expect("object");
@@ -229,6 +236,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         .findings
         .iter()
         .enumerate()
+        .filter(|(_, f)| f.caused_by.is_none())
         .map(|(i, f)| {
             let sup = s.gate.suppressions.get(i).and_then(|x| x.as_ref());
             result(s, &bases, f, sup, index.get(f.rule.as_str()).copied())

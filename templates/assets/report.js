@@ -50,6 +50,8 @@
       var r = D.rules[f[0]];
       var parts = [f[3], r[0], r[1], D.categories[f[2]], D.severities[f[1]], f[8]];
       f[4].forEach(function (s) { parts.push(s[0], s[1], s[2], s[3] >= 0 ? D.files[s[3]] : ''); });
+      // A cause is found by what it folds too (rule, title, fingerprint of each consequence).
+      (f[13] || []).forEach(function (c) { parts.push(c[0], c[2], c[3]); });
       haystack[i] = parts.join('\n').toLowerCase();
     }
     return haystack[i];
@@ -185,6 +187,15 @@
       td.appendChild(make('h4', null, 'Commands'));
       f[11].forEach(function (c) { td.appendChild(make('pre', 'command', c)); });
     }
+    if (f[13] && f[13].length) {
+      td.appendChild(make('h4', null, 'What else this causes (' + (f[13].length + f[14]) + ')'));
+      var ul = make('ul', 'consequences');
+      f[13].forEach(function (c) {
+        ul.appendChild(make('li', null, c[0] + ' [' + D.severities[c[1]] + '] ' + c[2] + ' — fingerprint ' + c[3]));
+      });
+      td.appendChild(ul);
+      if (f[14] > 0) { td.appendChild(make('p', null, '… and ' + f[14] + ' more in report.json')); }
+    }
     td.appendChild(make('p', 'meta', 'Fingerprint ' + f[8] + ' · category ' + D.categories[f[2]]));
     tr.appendChild(td);
     return tr;
@@ -201,7 +212,10 @@
     sev.appendChild(make('span', 'pill sev-' + D.severities[f[1]], D.severities[f[1]]));
     tr.appendChild(sev);
     tr.appendChild(make('td', null, D.rules[f[0]][0]));
-    tr.appendChild(make('td', 'title', f[3] + (f[9] ? ' (suppressed)' : '')));
+    var title = make('td', 'title', f[3] + (f[9] ? ' (suppressed)' : ''));
+    var nc = f[13] ? f[13].length + f[14] : 0;
+    if (nc > 0) { title.appendChild(make('span', 'folded-note', ' +' + nc + ' consequence(s)')); }
+    tr.appendChild(title);
     tr.appendChild(make('td', 'path', where(f)));
     return tr;
   }
@@ -258,8 +272,17 @@
   ['f-category', 'f-severity', 'f-tenant', 'f-forest', 'f-sort', 'f-group'].forEach(function (id) {
     el(id).addEventListener('change', apply);
   });
-  el('f-search').addEventListener('input', apply);
-  el('f-search').addEventListener('change', apply);
+  // 'change' fires again when the search box loses focus — e.g. on the mousedown of a click on a
+  // result row; re-rendering then would swallow that click. Apply only when the text changed.
+  var lastQuery = null;
+  function applySearch() {
+    var q = el('f-search').value;
+    if (q === lastQuery) { return; }
+    lastQuery = q;
+    apply();
+  }
+  el('f-search').addEventListener('input', applySearch);
+  el('f-search').addEventListener('change', applySearch);
   el('filters').addEventListener('submit', function (e) { e.preventDefault(); });
   el('page-prev').addEventListener('click', function () { state.page--; render(); });
   el('page-next').addEventListener('click', function () { state.page++; render(); });
