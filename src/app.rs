@@ -653,10 +653,20 @@ fn diff(old: &std::path::Path, new: &std::path::Path, json: bool) -> u8 {
         say!("{}", serde_json::to_string_pretty(&d).expect("diff serialises"));
         return EXIT_OK;
     }
-    say!("{} new, {} fixed, {} unchanged", d.new.len(), d.fixed.len(), d.unchanged.len());
+    let top = |v: &[gate::baseline::Entry]| v.iter().filter(|e| e.caused_by.is_none()).count();
+    say!(
+        "{} new, {} fixed, {} unchanged (top-level findings; {} new, {} fixed and {} unchanged folded under their causes)",
+        top(&d.new),
+        top(&d.fixed),
+        top(&d.unchanged),
+        d.new.len() - top(&d.new),
+        d.fixed.len() - top(&d.fixed),
+        d.unchanged.len() - top(&d.unchanged)
+    );
     for (label, list) in [("new", &d.new), ("fixed", &d.fixed)] {
         for e in list {
-            say!("{label:<6} {} {} {}", e.rule, e.fingerprint, e.title);
+            let folded = e.caused_by.as_deref().map(|c| format!(" (folded under {c})")).unwrap_or_default();
+            say!("{label:<6} {} {} {}{folded}", e.rule, e.fingerprint, e.title);
         }
     }
     EXIT_OK

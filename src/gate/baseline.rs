@@ -25,6 +25,9 @@ pub struct Entry {
     /// Subject ids.
     #[serde(default)]
     pub subjects: Vec<String>,
+    /// The cause's fingerprint when the finding was folded under one (report.json 1.3 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -62,6 +65,7 @@ impl Baseline {
                     rule: f.rule.clone(),
                     title: f.title.clone(),
                     subjects: f.subjects.iter().map(|s| s.id.clone()).collect(),
+                    caused_by: f.caused_by.clone(),
                 })
                 .collect(),
         )
@@ -105,6 +109,7 @@ impl Baseline {
                 rule: rule.to_string(),
                 title: f.get("title").and_then(|x| x.as_str()).unwrap_or("").to_string(),
                 subjects,
+                caused_by: f.get("caused_by").and_then(|x| x.as_str()).map(String::from),
             });
         }
         Ok(Self::new(display, entries))

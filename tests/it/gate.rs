@@ -230,4 +230,20 @@ fn diff_reports_new_fixed_and_unchanged() {
     assert_eq!(d["fixed"].as_array().unwrap().len(), 3);
     assert!(!d["unchanged"].as_array().unwrap().is_empty());
     assert_code(&tenantlint(&["diff", old.to_str().unwrap(), "missing.json"]), 2);
+
+    // Folded findings: fixing Harriet Nwosu's anchor (GUID text → Base64 of its bytes) fixes the cause and
+    // the two consequences folded under it; the summary counts the cause, the lines name the folding.
+    let users = estate.join("tenants/contoso/users.json");
+    let text = std::fs::read_to_string(&users).unwrap();
+    assert!(text.contains("\"c2919ea7-a90b-4726-beb8-ae78c5e61264\""));
+    std::fs::write(&users, text.replace("\"c2919ea7-a90b-4726-beb8-ae78c5e61264\"", "\"p56RwgupJke+uK54xeYSZA==\""))
+        .unwrap();
+    let fixed = run("fixed");
+    let r = tenantlint(&["diff", new.to_str().unwrap(), fixed.to_str().unwrap()]);
+    assert_code(&r, 0);
+    assert!(r.stdout.starts_with("0 new, 1 fixed, "), "{}", r.stdout);
+    assert!(r.stdout.lines().next().unwrap().contains("0 new, 2 fixed and"), "{}", r.stdout);
+    let folded: Vec<&str> = r.stdout.lines().filter(|l| l.contains("(folded under ")).collect();
+    assert_eq!(folded.len(), 2, "{}", r.stdout);
+    assert!(folded.iter().any(|l| l.contains("DU002")) && folded.iter().any(|l| l.contains("SY003")));
 }
