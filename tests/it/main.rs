@@ -21,6 +21,7 @@ mod messy;
 mod msa;
 mod realdata;
 mod regression;
+mod release;
 mod report;
 mod roles;
 mod rules;
