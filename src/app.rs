@@ -60,6 +60,30 @@ pub fn main() -> ExitCode {
             Ok(()) => explain(&rule),
             Err(code) => code,
         },
+        Command::Init(args) => init(&args),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            crate::manual::completions(shell, &mut out);
+            EXIT_OK
+        }
+        Command::Man { dir: None } => match crate::manual::man_page(&mut std::io::stdout().lock()) {
+            Ok(()) => EXIT_OK,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+            Err(e) => {
+                error(format_args!("cannot write the man page: {e}"));
+                EXIT_ERROR
+            }
+        },
+        Command::Man { dir: Some(dir) } => match crate::manual::write_man_pages(&dir) {
+            Ok(files) => {
+                eprintln!("wrote {} man page(s) into {}", files.len(), ingest::display_path(&dir));
+                EXIT_OK
+            }
+            Err(e) => {
+                error(format_args!("{}: cannot write the man pages: {e}", ingest::display_path(&dir)));
+                EXIT_ERROR
+            }
+        },
         Command::Baseline { action: crate::cli::BaselineAction::Write { report } } => baseline_write(&report),
         Command::Diff { old, new, json } => diff(&old, &new, json),
         Command::Generate { out, objects, seed, messy: true, truth } => {
@@ -98,6 +122,56 @@ pub fn main() -> ExitCode {
         },
     };
     ExitCode::from(code)
+}
+
+/// `tenantlint init DIR`: writes (or prints) a starter estate.toml; never replaces an existing one.
+fn init(args: &crate::cli::InitArgs) -> u8 {
+    let target = args.dir.join(ingest::manifest::FILE_NAME);
+    if !args.stdout && target.exists() {
+        error(format_args!(
+            "{} already exists: not overwritten (move it away, or use --stdout)",
+            ingest::display_path(&target)
+        ));
+        return EXIT_ERROR;
+    }
+    if !args.dir.is_dir() {
+        error(format_args!("{}: not a folder", ingest::display_path(&args.dir)));
+        return EXIT_ERROR;
+    }
+    let starter = match crate::init::starter(&args.dir) {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    };
+    if args.stdout {
+        use std::io::Write as _;
+        let _ = std::io::stdout().lock().write_all(starter.text.as_bytes());
+        return EXIT_OK;
+    }
+    match crate::init::write(&args.dir, &starter) {
+        Ok(path) => {
+            eprintln!(
+                "wrote {}: {} tenant(s), {} forest(s) from {} file(s){}; review it, then run `tenantlint scan {}`",
+                ingest::display_path(&path),
+                starter.tenants,
+                starter.forests,
+                starter.files_read,
+                if starter.files_not_read.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} file(s) not read, listed at the top)", starter.files_not_read.len())
+                },
+                ingest::display_path(&args.dir)
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            error(e);
+            EXIT_ERROR
+        }
+    }
 }
 
 fn error(msg: impl std::fmt::Display) {

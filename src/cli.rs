@@ -55,6 +55,21 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// Write a starter estate.toml for a folder of exports: every tenant and forest found, their paths,
+    /// inferred syncs_to (with the evidence), and what is left for you to decide.
+    Init(InitArgs),
+    /// Print a shell completion script on stdout (e.g. `tenantlint completions bash > /etc/bash_completion.d/tenantlint`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout, or write one page per subcommand into --dir.
+    Man {
+        /// Write tenantlint.1 and tenantlint-<subcommand>.1 into this folder (created if missing) instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Baselines: `baseline write report.json > tenantlint.baseline.json`.
     Baseline {
         /// What to do.
@@ -334,6 +349,20 @@ pub fn parse_date(s: &str) -> Result<time::OffsetDateTime, String> {
     time::Date::parse(s, &fmt)
         .map(|d| d.midnight().assume_utc())
         .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD or RFC 3339, e.g. 2026-11-23 or 2026-11-23T12:00:00Z)"))
+}
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Reads every export under DIR the way `scan` does, then writes DIR/estate.toml (never over an existing
+file: exit 2 naming it). Review it, fill in what it leaves open, then `tenantlint scan DIR`.")]
+pub struct InitArgs {
+    /// Folder of exports to look at; the manifest is written into it.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Print the manifest on stdout instead of writing DIR/estate.toml.
+    #[arg(long)]
+    pub stdout: bool,
 }
 
 /// Arguments of `detect`.

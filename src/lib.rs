@@ -15,6 +15,8 @@
 //!
 //! [`collect`] reads a live directory over LDAP into an export the readers read back.
 //!
+//! [`init`] writes a starter `estate.toml`; [`manual`] generates shell completions and man pages.
+//!
 //! [`app`] wires the stages together for the command line ([`cli`]).
 #![warn(missing_docs)]
 
@@ -28,6 +30,8 @@ pub mod generate;
 pub mod graph;
 pub mod hash;
 pub mod ingest;
+pub mod init;
+pub mod manual;
 pub mod model;
 pub mod report;
 pub mod rules;

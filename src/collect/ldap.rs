@@ -22,38 +22,8 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Attributes collected by default: everything the rules read.
-pub const DEFAULT_ATTRIBUTES: &[&str] = &[
-    "objectClass",
-    "cn",
-    "distinguishedName",
-    "objectGUID",
-    "objectSid",
-    "mS-DS-ConsistencyGuid",
-    "userPrincipalName",
-    "sAMAccountName",
-    "mail",
-    "mailNickname",
-    "proxyAddresses",
-    "targetAddress",
-    "displayName",
-    "givenName",
-    "sn",
-    "employeeID",
-    "userAccountControl",
-    "whenCreated",
-    "whenChanged",
-    "isCriticalSystemObject",
-    "msExchRecipientTypeDetails",
-    "msExchHideFromAddressLists",
-    "groupType",
-    "homeMDB",
-    // Candidate AD FS account-link attributes (federation rules FE013/FE014; `--attrs` adds others).
-    "comment",
-    "info",
-    "description",
-    "employeeNumber",
-];
+/// Attributes collected by default: everything the rules read (the readers' list, [`crate::ingest::export::AD_ATTRIBUTES`]).
+pub const DEFAULT_ATTRIBUTES: &[&str] = crate::ingest::export::AD_ATTRIBUTES;
 
 /// Default filter: users, groups, contacts and inetOrgPersons (IdFix's default scope), no computers.
 pub const DEFAULT_FILTER: &str = "(|(objectCategory=person)(objectCategory=group))";

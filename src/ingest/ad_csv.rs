@@ -162,7 +162,7 @@ mod f {
 }
 
 /// Column names of each field, preferred first (matched ignoring case; csvde's LDAP names included).
-const ALIASES: [&[&str]; f::COUNT] = [
+pub(super) const ALIASES: [&[&str]; f::COUNT] = [
     &["DistinguishedName", "DN"],
     &["cn", "Name"],
     &["ObjectClass"],
@@ -432,12 +432,9 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             codes::MISSING_FIELDS,
             format!(
                 "the export lacks {}, which linking on-premises objects to cloud objects needs; export again with \
-                 `{cmdlet} -Filter * -Properties mail,proxyAddresses,mS-DS-ConsistencyGuid | Select-Object \
-                 DistinguishedName,ObjectClass,ObjectGUID,SamAccountName,UserPrincipalName,mail,\
-                 @{{n='proxyAddresses';e={{$_.proxyAddresses -join ';'}}}},\
-                 @{{n='mS-DS-ConsistencyGuid';e={{if($_.'mS-DS-ConsistencyGuid'){{[Convert]::ToBase64String($_.'mS-DS-ConsistencyGuid')}}}}}} \
-                 | Export-Csv -NoTypeInformation -Encoding UTF8 <file>`",
-                missing.join(", ")
+                 `{}` (see docs/collecting.md)",
+                missing.join(", "),
+                super::export::ad_powershell_command(cmdlet, "<file>")
             ),
         );
     }

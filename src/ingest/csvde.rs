@@ -61,9 +61,9 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             codes::MISSING_FIELDS,
             format!(
                 "the export lacks {}, which linking on-premises objects to cloud objects needs; export again without \
-                 `-l` or with `-l \"objectClass,objectGUID,objectSid,mS-DS-ConsistencyGuid,sAMAccountName,\
-                 userPrincipalName,mail,proxyAddresses,displayName,userAccountControl\"`{}",
+                 `-l` or with `-l \"{}\"`{}",
                 missing.join(", "),
+                super::export::ldap_attribute_list(),
                 if file.header.has("objectClass") { "" } else { " (without objectClass every row is taken as a user)" }
             ),
         );

@@ -158,9 +158,10 @@ impl Manifest {
         })
     }
 
-    /// Declared paths of a tenant or forest, resolved against the manifest folder.
+    /// Declared paths of a tenant or forest, resolved against the manifest folder. A backslash separates folders
+    /// too, so a manifest written on Windows (`tenants\contoso`) works everywhere.
     pub fn resolve(&self, rel: &str) -> PathBuf {
-        self.dir.join(rel)
+        if cfg!(windows) { self.dir.join(rel) } else { self.dir.join(rel.replace('\\', "/")) }
     }
 }
 
@@ -181,13 +182,30 @@ pub fn find(paths: &[PathBuf], given: Option<&Path>) -> Result<Option<Manifest>,
     Manifest::parse(&text, &dir, &display).map(Some)
 }
 
-/// True when `file` is `decl` or lies below it (component-wise comparison).
+/// True when `file` is `decl` or lies below it (component-wise comparison, `.` and `..` resolved as written).
+/// On Windows and macOS, whose file systems ignore case by default, names are compared ignoring case.
 pub fn covers(decl: &Path, file: &Path) -> bool {
+    covers_with(decl, file, cfg!(any(windows, target_os = "macos")))
+}
+
+/// [`covers`], comparing names ignoring case when `fold_case` is set.
+pub fn covers_with(decl: &Path, file: &Path, fold_case: bool) -> bool {
+    use std::path::Component;
     let norm = |p: &Path| -> Vec<String> {
-        p.components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect()
+        let mut parts: Vec<String> = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir if parts.last().is_some_and(|l| l != "..") => {
+                    parts.pop();
+                }
+                c => {
+                    let s = c.as_os_str().to_string_lossy();
+                    parts.push(if fold_case { s.to_lowercase() } else { s.into_owned() });
+                }
+            }
+        }
+        parts
     };
     let d = norm(decl);
     let f = norm(file);
@@ -233,5 +251,15 @@ mod tests {
     fn covers_is_component_wise() {
         assert!(covers(Path::new("a/t"), Path::new("./a/t/users.json")));
         assert!(!covers(Path::new("a/t"), Path::new("a/tx/users.json")));
+        // `..` in a declared path, the manifest folder itself, and case (on Windows and macOS).
+        assert!(covers_with(Path::new("est/ad/../tenants/t"), Path::new("est/tenants/t/users.json"), false));
+        assert!(covers_with(Path::new("est/."), Path::new("est/tenants/t/users.json"), false));
+        assert!(!covers_with(Path::new("est/Tenants/T"), Path::new("est/tenants/t/users.json"), false));
+        assert!(covers_with(Path::new("est/Tenants/T"), Path::new("est/tenants/t/users.json"), true));
+        assert!(!covers_with(Path::new("../x"), Path::new("x/users.json"), false));
+        // A manifest written on Windows resolves on every OS.
+        let m = Manifest::parse("[[tenant]]\nname='A'\npaths=['tenants\\a']\n", Path::new("est"), "est/estate.toml")
+            .unwrap();
+        assert!(covers(&m.resolve(&m.tenants[0].paths[0]), Path::new("est/tenants/a/users.json")));
     }
 }

@@ -13,6 +13,7 @@ pub mod adfs_json;
 pub mod arm_json;
 pub mod csv_util;
 pub mod csvde;
+pub mod export;
 pub mod graph_json;
 pub mod group;
 pub mod json_util;
@@ -406,10 +407,27 @@ fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Path as written in reports: `/`-separated, `./` prefix removed.
+/// Path as written in reports: `/`-separated on every OS, without a leading `./` (`.\` on Windows) and
+/// without Windows' verbatim prefix (`\\?\C:\x` is shown as `C:/x`, `\\?\UNC\srv\share` as `//srv/share`).
 pub fn display_path(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+    display_path_text(&p.to_string_lossy())
+}
+
+/// [`display_path`] on the text of a path, whatever OS wrote it.
+pub fn display_path_text(text: &str) -> String {
+    let s = text.replace('\\', "/");
+    let s = if let Some(unc) = s.strip_prefix("//?/UNC/") {
+        format!("//{unc}")
+    } else if let Some(local) = s.strip_prefix("//?/") {
+        local.to_string()
+    } else {
+        s
+    };
+    let mut t = s.as_str();
+    while let Some(rest) = t.strip_prefix("./") {
+        t = rest.trim_start_matches('/');
+    }
+    t.to_string()
 }
 
 /// Detects the format of a decoded text: the first format whose sniffer says yes or reject.
@@ -461,10 +479,35 @@ pub fn read_text_file(path: &Path, what: &str, max: u64) -> Result<String, Strin
             format!("{display}: cannot read {what}: file is over the limit of {max} bytes for a {what}")
         }
     })?;
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        format!("{display}: cannot read {what}: not UTF-8 text (invalid byte at offset {at})")
-    })
+    settings_text(bytes).map_err(|e| format!("{display}: cannot read {what}: {e}"))
+}
+
+/// The text of a settings file: UTF-8, with or without a byte order mark, or UTF-16 with one (what Windows
+/// PowerShell 5.1 writes for `tenantlint baseline write … > file`, and Notepad's "Unicode"). Anything else is
+/// refused rather than guessed.
+fn settings_text(bytes: Vec<u8>) -> Result<String, String> {
+    let utf16 = |b: &[u8], le: bool| -> Result<String, String> {
+        if !b.len().is_multiple_of(2) {
+            return Err("UTF-16 text with an odd number of bytes (truncated?)".into());
+        }
+        let units = b
+            .chunks_exact(2)
+            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map_err(|e| format!("invalid UTF-16 text (unpaired surrogate {:#06x})", e.unpaired_surrogate()))
+    };
+    match bytes.as_slice() {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
+        _ => {
+            let skip = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+            String::from_utf8(bytes[skip..].to_vec()).map_err(|e| {
+                let at = e.utf8_error().valid_up_to() + skip;
+                format!("not UTF-8 text (invalid byte at offset {at})")
+            })
+        }
+    }
 }
 
 enum ReadLimited {
@@ -714,8 +757,28 @@ fn first_line_excerpt(text: &str) -> String {
 
 /// Runs the whole ingest stage: collect files, read them in parallel, attribute records.
 pub fn ingest(paths: &[PathBuf], opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Ingested, Error> {
-    let files = collect_files(paths)?;
     let manifest = manifest::find(paths, opts.manifest.as_deref()).map_err(Error::Manifest)?;
+    let (sources, results) = read_all(paths, opts, progress)?;
+    Ok(group::attribute(sources, results, manifest.as_ref()))
+}
+
+/// The ingest stage without a manifest, whether or not one exists: what `tenantlint init` looks at.
+pub fn ingest_without_manifest(
+    paths: &[PathBuf],
+    opts: &Options,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Ingested, Error> {
+    let (sources, results) = read_all(paths, opts, progress)?;
+    Ok(group::attribute(sources, results, None))
+}
+
+/// Collects the files under `paths` (settings files left out) and reads them in parallel.
+fn read_all(
+    paths: &[PathBuf],
+    opts: &Options,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(SourceMap, Vec<(InputReport, Extract)>), Error> {
+    let files = collect_files(paths)?;
     let mut sources = SourceMap::default();
     let mut todo = Vec::new();
     for FoundFile { path, display, stable } in files {
@@ -734,5 +797,41 @@ pub fn ingest(paths: &[PathBuf], opts: &Options, progress: &(dyn Fn(u64) + Sync)
             r
         })
         .collect();
-    Ok(group::attribute(sources, results, manifest.as_ref()))
+    Ok((sources, results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths_are_the_same_whatever_os_wrote_them() {
+        assert_eq!(display_path_text("samples/contoso-merger/ad/users.csv"), "samples/contoso-merger/ad/users.csv");
+        assert_eq!(display_path_text(r".\samples\contoso-merger\ad\users.csv"), "samples/contoso-merger/ad/users.csv");
+        assert_eq!(display_path_text("././x/y"), "x/y");
+        assert_eq!(display_path_text(r"C:\Users\me\exports\users.csv"), "C:/Users/me/exports/users.csv");
+        assert_eq!(display_path_text(r"\\?\C:\Users\me\exports"), "C:/Users/me/exports");
+        assert_eq!(display_path_text(r"\\?\UNC\fileserver\audit\estate"), "//fileserver/audit/estate");
+        assert_eq!(display_path_text(r"\\fileserver\audit\estate"), "//fileserver/audit/estate");
+        assert_eq!(display_path_text("/tmp/x"), "/tmp/x");
+        assert_eq!(display_path(Path::new("./out/report.json")), "out/report.json");
+    }
+
+    #[test]
+    fn settings_files_may_carry_a_bom_or_be_utf16_as_windows_writes_them() {
+        let text = "fail_on = \"high\" # é\n";
+        assert_eq!(settings_text(text.as_bytes().to_vec()).unwrap(), text);
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(settings_text(bom).unwrap(), text);
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(settings_text(le).unwrap(), text);
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(settings_text(be).unwrap(), text);
+        assert!(settings_text(vec![0xFF, 0xFE, 0x41]).unwrap_err().contains("odd number"));
+        assert!(settings_text(vec![0xFF, 0xFE, 0x00, 0xD8]).unwrap_err().contains("unpaired surrogate"));
+        assert_eq!(settings_text(b"a = 1\xE9".to_vec()).unwrap_err(), "not UTF-8 text (invalid byte at offset 5)");
+    }
 }

@@ -23,6 +23,7 @@ mod msa;
 mod pseudonymize;
 mod realdata;
 mod regression;
+mod release;
 mod report;
 mod roles;
 mod rules;

@@ -46,6 +46,18 @@ pub fn realdata(name: &str) -> Option<PathBuf> {
     }
 }
 
+/// Whether a test that needs a service `.ci/run` provides (Samba AD DC, Chromium, groff) must run: under
+/// `CI=true` on Linux, where `.ci/run` installs them. Elsewhere (a developer's machine, the macOS and Windows
+/// CI jobs, which run only `cargo test`) such a test skips with a message instead.
+pub fn required_here() -> bool {
+    required_on(std::env::consts::OS, std::env::var("CI").ok().as_deref())
+}
+
+/// [`required_here`] for a given OS (`std::env::consts::OS`) and value of `CI`.
+pub fn required_on(os: &str, ci: Option<&str>) -> bool {
+    os == "linux" && ci == Some("true")
+}
+
 /// Asserts the exit code, printing the run's output on failure.
 #[track_caller]
 pub fn assert_code(run: &Run, code: i32) {
