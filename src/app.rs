@@ -348,6 +348,8 @@ pub struct Analysis {
     pub graph: EstateGraph,
     /// Findings in report order.
     pub findings: Vec<findings::Finding>,
+    /// The sync preview, or why `--sync-preview` could not be resolved.
+    pub preview: Result<crate::preview::Preview, String>,
 }
 
 /// Runs `ingest → graph → rules → findings` on `paths` without printing or writing anything.
@@ -391,15 +393,21 @@ fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions, progress
             pb.inc(1);
         }
     };
-    let mut found = rules::run_with_progress(&rules::Context::new(rule_opts, &ingested, &graph), &done);
+    let ctx = rules::Context::new(rule_opts, &ingested, &graph);
+    let mut found = rules::run_with_progress(&ctx, &done);
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
     timing("rules (all families)", t);
     let t = std::time::Instant::now();
+    let preview = crate::preview::resolve(&ctx, &rule_opts.sync_preview)
+        .map(|redirect| crate::preview::build(&ctx, &found, &redirect, &rule_opts.sync_preview));
+    timing("sync preview", t);
+    drop(ctx);
+    let t = std::time::Instant::now();
     findings::sort(&mut found, &ingested.sources);
     timing("sort findings", t);
-    Analysis { ingested, graph, findings: found }
+    Analysis { ingested, graph, findings: found, preview }
 }
 
 fn scan(args: &ScanArgs) -> u8 {
@@ -525,8 +533,21 @@ fn scan(args: &ScanArgs) -> u8 {
         time::OffsetDateTime::parse(&generated_at, &time::format_description::well_known::Rfc3339)
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
     });
-    let rule_opts = rules::RuleOptions { as_of: Some(as_of), params: policy.param_overrides(), idfix: args.idfix };
-    let Analysis { mut ingested, graph, findings: mut found } = analyse_ingested(ingested, &rule_opts, show_progress);
+    let rule_opts = rules::RuleOptions {
+        as_of: Some(as_of),
+        params: policy.param_overrides(),
+        idfix: args.idfix,
+        sync_preview: args.sync_preview.clone(),
+    };
+    let Analysis { mut ingested, graph, findings: mut found, preview } =
+        analyse_ingested(ingested, &rule_opts, show_progress);
+    let mut preview = match preview {
+        Ok(p) => p,
+        Err(e) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    };
     gate::apply_overrides(&mut found, &policy);
     // Consequences under their causes, after the policy re-rated or dropped findings (a cause takes the
     // highest severity of its consequences; the gate counts causes only).
@@ -542,7 +563,14 @@ fn scan(args: &ScanArgs) -> u8 {
         let old: Vec<String> = found.iter().map(findings::Finding::fingerprint).collect();
         p.apply(&mut found, &mut ingested);
         rules::causes::refresh_fingerprints(&mut found, &old);
+        for r in &mut preview.rows {
+            for v in [&mut r.dn, &mut r.upn_after, &mut r.mail_after, &mut r.reason] {
+                *v = p.text(v);
+            }
+        }
     }
+    // The preview cites the findings as reported (after the policy, folding and pseudonymisation).
+    preview.cite(&found);
     let summary = RunSummary {
         ingested: &ingested,
         counts: graph.counts(&ingested.estate),
@@ -559,6 +587,7 @@ fn scan(args: &ScanArgs) -> u8 {
             pseudonymized: args.pseudonymize,
         },
         scan_paths: args.paths.clone(),
+        preview: Some(&preview),
     };
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();

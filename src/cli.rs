@@ -297,6 +297,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "RULESET", help_heading = "Rules")]
     pub idfix: Option<IdfixMode>,
 
+    /// Sync preview of a first or re-pointed sync: treat every in-scope object of FOREST as synchronised
+    /// into TENANT (names, or the tenant's id), instead of its own targets; repeatable. Findings are not
+    /// affected; the preview is in report.json, the HTML report and `--format sync-preview`.
+    #[arg(long, value_name = "FOREST=TENANT", help_heading = "Rules")]
+    pub sync_preview: Vec<String>,
+
     /// Rule catalog folder to use instead of the embedded one: laid out like rules/
     /// (<family>/<CODE>-<name>/rule.toml), every rule of this build present, parameters of the same types.
     #[arg(long, value_name = "DIR", help_heading = "Rules")]

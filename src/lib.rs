@@ -33,6 +33,7 @@ pub mod ingest;
 pub mod init;
 pub mod manual;
 pub mod model;
+pub mod preview;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -171,6 +171,30 @@ struct InputRow {
     warnings: Vec<String>,
 }
 
+/// One forest → tenant line of the sync preview.
+struct PreviewRow {
+    forest: String,
+    tenant: String,
+    joins: usize,
+    creates: usize,
+    conflicts: usize,
+    quarantined: usize,
+    takeovers: usize,
+    cloud_only: usize,
+}
+
+/// A conflict or takeover the sync preview predicts.
+struct PreviewIssue {
+    outcome: &'static str,
+    object: String,
+    tenant: String,
+    reason: String,
+    findings: String,
+}
+
+/// At most this many conflicts and takeovers are listed on the page (all are in sync-preview.csv).
+const MAX_PREVIEW_ISSUES: usize = 200;
+
 struct RuleRow {
     code: String,
     name: String,
@@ -256,6 +280,10 @@ struct Page {
     total: usize,
     /// Findings folded under a cause (not in `total`).
     folded: usize,
+    preview_rows: Vec<PreviewRow>,
+    preview_simulated: String,
+    preview_issues: Vec<PreviewIssue>,
+    preview_issues_more: usize,
     /// Findings in the data island ([`MAX_FINDINGS`] at most) and those left out.
     held: usize,
     omitted: usize,
@@ -943,6 +971,55 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         score_method: SCORE_METHOD.to_string(),
         total: tally.total,
         folded: tally.folded,
+        preview_rows: s
+            .preview
+            .map(|p| {
+                p.summary()
+                    .into_iter()
+                    .map(|c| {
+                        let n = |k: &str| c.outcomes.get(k).copied().unwrap_or(0);
+                        PreviewRow {
+                            joins: n("joins"),
+                            creates: n("creates"),
+                            conflicts: n("conflict"),
+                            quarantined: n("quarantined"),
+                            takeovers: n("takeover"),
+                            cloud_only: n("cloud-only"),
+                            forest: c.forest,
+                            tenant: c.tenant,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        preview_simulated: s.preview.map(|p| p.simulated.join(", ")).unwrap_or_default(),
+        preview_issues: s
+            .preview
+            .map(|p| {
+                p.rows
+                    .iter()
+                    .filter(|r| matches!(r.outcome, crate::preview::Fate::Conflict | crate::preview::Fate::Takeover))
+                    .take(MAX_PREVIEW_ISSUES)
+                    .map(|r| PreviewIssue {
+                        outcome: r.outcome.as_str(),
+                        object: clip(r.dn.split(',').next().unwrap_or(&r.dn).trim_start_matches("CN="), MAX_TEXT),
+                        tenant: r.tenant.clone(),
+                        reason: clip(&r.reason, MAX_TEXT),
+                        findings: r.findings.iter().map(|f| &f[..8.min(f.len())]).collect::<Vec<_>>().join(", "),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        preview_issues_more: s
+            .preview
+            .map(|p| {
+                p.rows
+                    .iter()
+                    .filter(|r| matches!(r.outcome, crate::preview::Fate::Conflict | crate::preview::Fate::Takeover))
+                    .count()
+                    .saturating_sub(MAX_PREVIEW_ISSUES)
+            })
+            .unwrap_or(0),
         open,
         severities: Severity::ALL
             .iter()
@@ -1067,6 +1144,7 @@ mod tests {
             graph: &graph,
             meta,
             scan_paths: Vec::new(),
+            preview: None,
         };
         String::from_utf8(render(&s)).unwrap()
     }

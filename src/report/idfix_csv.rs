@@ -88,6 +88,7 @@ mod tests {
             graph: &graph,
             meta: Default::default(),
             scan_paths: Vec::new(),
+            preview: None,
         };
         String::from_utf8(render(&s)).unwrap()
     }

@@ -36,7 +36,17 @@ struct Report<'a> {
     estate: EstateJson<'a>,
     summary: Tally,
     gate: GateJson<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sync_preview: Option<PreviewJson<'a>>,
     findings: Vec<FindingJson<'a>>,
+}
+
+/// The sync preview's counts (the rows are in `sync-preview.csv`).
+#[derive(Serialize)]
+struct PreviewJson<'a> {
+    simulated: &'a [String],
+    objects: usize,
+    summary: Vec<crate::preview::PairCounts>,
 }
 
 #[derive(Serialize)]
@@ -344,6 +354,11 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         estate: estate(ing, &s.counts),
         summary: Tally::of(s.findings),
         gate: gate(s),
+        sync_preview: s.preview.map(|p| PreviewJson {
+            simulated: &p.simulated,
+            objects: p.rows.len(),
+            summary: p.summary(),
+        }),
         findings: s
             .findings
             .iter()

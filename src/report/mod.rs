@@ -37,6 +37,8 @@ pub enum OutputFormat {
     LdifFix,
     /// `fix.ps1` + `undo.ps1`: PowerShell (ActiveDirectory module) applying the proposed values (-WhatIf unless -Apply), and undoing them.
     Ps1Fix,
+    /// `sync-preview.csv`: what the next sync does to every object in scope, per target tenant.
+    SyncPreview,
 }
 
 impl OutputFormat {
@@ -51,6 +53,7 @@ impl OutputFormat {
             Self::LdifFix => &["fix.ldf", "undo.ldf"],
             Self::Ps1Fix => &["fix.ps1", "undo.ps1"],
             Self::Html => &["report.html"],
+            Self::SyncPreview => &["sync-preview.csv"],
         }
     }
 }
@@ -75,6 +78,8 @@ pub struct RunSummary<'a> {
     pub meta: ReportMeta,
     /// The paths given to `scan`, as given: SARIF names input files relative to the scanned folders.
     pub scan_paths: Vec<PathBuf>,
+    /// The sync preview ([`crate::preview`]), when computed.
+    pub preview: Option<&'a crate::preview::Preview>,
 }
 
 /// Consultant options that label a report; only the HTML report shows all of them.
@@ -165,6 +170,9 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
                 OutputFormat::Csv => vec![csv::render(summary)],
                 OutputFormat::IdfixCsv => vec![idfix_csv::render(summary)],
                 OutputFormat::Html => vec![html::render(summary)],
+                OutputFormat::SyncPreview => {
+                    vec![summary.preview.map(crate::preview::render_csv).unwrap_or_default()]
+                }
                 OutputFormat::LdifFix => {
                     vec![
                         ldif_fix::render_fix(plan(), &summary.generated_at),

@@ -51,6 +51,9 @@ pub struct RuleOptions {
     pub params: BTreeMap<String, toml::Table>,
     /// IdFix parity mode (`--idfix`): run the IdFix rule set chosen (family `idfix`).
     pub idfix: Option<IdfixMode>,
+    /// `--sync-preview FOREST=TENANT`: simulate syncing (or re-pointing) a whole forest into a tenant in
+    /// the sync preview ([`crate::preview`]); the findings are not affected.
+    pub sync_preview: Vec<String>,
 }
 
 impl RuleOptions {

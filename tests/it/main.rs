@@ -20,6 +20,7 @@ mod ldap;
 mod malformed;
 mod messy;
 mod msa;
+mod preview;
 mod pseudonymize;
 mod realdata;
 mod regression;

@@ -1,0 +1,539 @@
+//! Sync preview: what the next (or a first, or a re-pointed) directory synchronisation would do to every
+//! AD object in sync scope, per target tenant — before it happens.
+//!
+//! For each AD object that Entra Connect would export ([`crate::rules::sync_scope::Scope`]) and each
+//! of its target tenants (its own, [`crate::rules::targets`], or the tenant named by
+//! `--sync-preview FOREST=TENANT`), the outcome follows Entra Connect's order (identity-facts.md §2;
+//! Microsoft Learn "Entra Connect: when you have an existing tenant" and "How to use UPN / SMTP
+//! matching"):
+//!
+//! 1. **hard match**: a cloud object of the tenant holds the anchor the forest's anchor attribute
+//!    computes → `joins` (a cloud-managed object while the tenant blocks hard-match takeover →
+//!    `conflict`);
+//! 2. **soft match** on the primary SMTP address, then on the UPN (unless UPN soft match is off) →
+//!    decided by [`crate::rules::matching::predict`], the one place the findings use too: merge →
+//!    `joins`; cloud administrator → `takeover` (blocked today by Existing Admin Role Conflict, a
+//!    takeover once the role is removed); InvalidSoftMatch or a user/group clash → `conflict`; soft
+//!    match blocked or a plain duplicate → `quarantined`;
+//! 3. otherwise **create** → `creates`, or `quarantined` when a duplicates finding says another object
+//!    keeps one of its values.
+//!
+//! The UPN after the sync is the AD UPN when its suffix is verified in the tenant, else the MOERA
+//! fallback `<prefix>@<initial domain>` (or the quarantine form `<prefix><4 digits>@<initial domain>`).
+//! Member cloud objects of the target tenants that no AD object touches stay `cloud-only`. Every row
+//! cites the findings about its object (fingerprints), so the preview and the findings can be checked
+//! against each other.
+
+use crate::findings::Finding;
+use crate::model::{CloudKind, TenantIdx};
+use crate::rules::Context;
+use crate::rules::anchors::{AnchorAttr, expected_anchor};
+use crate::rules::matching::{Outcome, Pair, predict};
+use crate::rules::sync_scope::{TenantDomains, cloud_kind};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// What the sync does with one object in one tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fate {
+    /// Joins an existing cloud object (hard match, or a soft match that merges).
+    Joins,
+    /// Created as a new cloud object.
+    Creates,
+    /// The export fails (InvalidSoftMatch, AttributeValueMustBeUnique, ObjectTypeMismatch, takeover block).
+    Conflict,
+    /// Created or joined, with a duplicate value quarantined by duplicate-attribute resiliency.
+    Quarantined,
+    /// The match lands on a cloud account holding an admin role.
+    Takeover,
+    /// A cloud object no AD object touches.
+    CloudOnly,
+}
+
+impl Fate {
+    /// Every fate, in summary order.
+    pub const ALL: [Fate; 6] =
+        [Fate::Joins, Fate::Creates, Fate::Conflict, Fate::Quarantined, Fate::Takeover, Fate::CloudOnly];
+    /// Kebab-case name (CSV, JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Joins => "joins",
+            Self::Creates => "creates",
+            Self::Conflict => "conflict",
+            Self::Quarantined => "quarantined",
+            Self::Takeover => "takeover",
+            Self::CloudOnly => "cloud-only",
+        }
+    }
+    /// The fate a finding's `predicted_outcome` (the matching model) implies.
+    pub fn of_outcome(o: Outcome) -> Fate {
+        match o {
+            Outcome::HardMatch | Outcome::SoftMatchMerge => Fate::Joins,
+            Outcome::AdminRoleConflict => Fate::Takeover,
+            Outcome::InvalidSoftMatch | Outcome::ExportFails => Fate::Conflict,
+            Outcome::SoftMatchBlocked | Outcome::QuarantinedDuplicate => Fate::Quarantined,
+        }
+    }
+}
+
+/// One object in one tenant.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    /// Forest (empty for cloud-only rows).
+    pub forest: String,
+    /// Distinguished name of the AD object.
+    pub dn: String,
+    /// objectGUID of the AD object.
+    pub object_guid: String,
+    /// Target tenant.
+    pub tenant: String,
+    /// The outcome.
+    pub outcome: Fate,
+    /// The matching model's outcome behind it, when a match decided it.
+    pub matching: Option<&'static str>,
+    /// The cloud object joined, matched or colliding (directory object id).
+    pub cloud_object_id: String,
+    /// UPN after the sync.
+    pub upn_after: String,
+    /// Primary address after the sync.
+    pub mail_after: String,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// Fingerprints of the findings about this object (filled by [`Preview::cite`]).
+    pub findings: Vec<String>,
+    /// Subject ids the row is about (AD objectGUID, `<tenant id>/<object id>`), for citing.
+    #[serde(skip)]
+    pub subject_ids: Vec<String>,
+}
+
+/// The preview of a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Preview {
+    /// Simulated targets (`--sync-preview FOREST=TENANT`), as given.
+    pub simulated: Vec<String>,
+    /// One row per object and tenant.
+    pub rows: Vec<Row>,
+}
+
+/// Counts per forest → tenant.
+#[derive(Clone, Debug, Serialize)]
+pub struct PairCounts {
+    /// Forest (empty: cloud-only objects of the tenant).
+    pub forest: String,
+    /// Tenant.
+    pub tenant: String,
+    /// Count per outcome.
+    pub outcomes: BTreeMap<&'static str, usize>,
+}
+
+impl Preview {
+    /// Counts per forest → tenant, in row order of first appearance.
+    pub fn summary(&self) -> Vec<PairCounts> {
+        let mut order: Vec<(String, String)> = Vec::new();
+        let mut counts: HashMap<(String, String), BTreeMap<&'static str, usize>> = HashMap::new();
+        for r in &self.rows {
+            let k = (r.forest.clone(), r.tenant.clone());
+            let e = counts.entry(k.clone()).or_insert_with(|| {
+                order.push(k.clone());
+                Fate::ALL.iter().map(|f| (f.as_str(), 0)).collect()
+            });
+            *e.entry(r.outcome.as_str()).or_default() += 1;
+        }
+        order
+            .into_iter()
+            .map(|k| {
+                let outcomes = counts.remove(&k).unwrap_or_default();
+                PairCounts { forest: k.0, tenant: k.1, outcomes }
+            })
+            .collect()
+    }
+
+    /// Fills every row's `findings` with the fingerprints of the findings that name its object.
+    pub fn cite(&mut self, findings: &[Finding]) {
+        let mut by_subject: HashMap<String, Vec<String>> = HashMap::new();
+        for f in findings {
+            let fp = f.fingerprint();
+            for s in &f.subjects {
+                if matches!(s.kind.as_str(), "ad-object" | "cloud-object") {
+                    by_subject.entry(s.id.to_lowercase()).or_default().push(fp.clone());
+                }
+            }
+        }
+        for r in &mut self.rows {
+            let mut fps: Vec<String> = r
+                .subject_ids
+                .iter()
+                .flat_map(|s| by_subject.get(&s.to_lowercase()).cloned().unwrap_or_default())
+                .collect();
+            fps.sort();
+            fps.dedup();
+            r.findings = fps;
+        }
+    }
+}
+
+/// Resolves `FOREST=TENANT` pairs (names, case-insensitive; tenants also by id) to indices.
+pub fn resolve(ctx: &Context<'_>, pairs: &[String]) -> Result<Vec<(u32, TenantIdx)>, String> {
+    let e = ctx.estate();
+    pairs
+        .iter()
+        .map(|p| {
+            let (f, t) = p.split_once('=').ok_or_else(|| format!("--sync-preview {p}: expected FOREST=TENANT"))?;
+            let fi = e.forests.iter().position(|x| x.name.eq_ignore_ascii_case(f.trim())).ok_or_else(|| {
+                let known: Vec<&str> = e.forests.iter().map(|x| x.name.as_str()).collect();
+                format!("--sync-preview {p}: no forest {f:?} in the estate (forests: {})", known.join(", "))
+            })?;
+            let ti = e
+                .tenants
+                .iter()
+                .position(|x| {
+                    x.name.eq_ignore_ascii_case(t.trim())
+                        || x.id.as_deref().is_some_and(|id| id.eq_ignore_ascii_case(t.trim()))
+                })
+                .ok_or_else(|| {
+                    let known: Vec<&str> = e.tenants.iter().map(|x| x.name.as_str()).collect();
+                    format!("--sync-preview {p}: no tenant {t:?} in the estate (tenants: {})", known.join(", "))
+                })?;
+            Ok((fi as u32, ti as TenantIdx))
+        })
+        .collect()
+}
+
+fn local_part(upn: &str) -> &str {
+    upn.rsplit_once('@').map(|(l, _)| l).unwrap_or(upn)
+}
+
+/// The UPN Entra gives an object whose AD UPN is `upn`: unchanged when its suffix (or a parent) is
+/// verified in the tenant, else the MOERA fallback on the initial domain.
+fn upn_after(upn: &str, td: &TenantDomains, quarantined: bool) -> String {
+    let initial = td.initial.as_deref().unwrap_or("<initial domain>");
+    if quarantined {
+        return format!("{}<4 digits>@{initial}", local_part(upn));
+    }
+    let suffix = upn.rsplit_once('@').map(|(_, d)| d.trim_end_matches('.').to_lowercase()).unwrap_or_default();
+    if !td.known || td.verified.contains(&suffix) || td.verified_parent(&suffix).is_some() {
+        upn.to_string()
+    } else {
+        format!("{}@{initial}", local_part(upn))
+    }
+}
+
+/// Builds the preview. `redirect` re-points whole forests to one tenant (a simulation).
+pub fn build(ctx: &Context<'_>, findings: &[Finding], redirect: &[(u32, TenantIdx)], simulated: &[String]) -> Preview {
+    let e = ctx.estate();
+    let g = ctx.graph;
+    let in_scope = ctx.in_sync_scope();
+    let targets = ctx.targets();
+    let decisions = ctx.anchor_decisions();
+    let domains = TenantDomains::of_estate(e);
+    let feature = |t: TenantIdx, name: &str| {
+        e.sync_settings.iter().find(|s| s.tenant == t).and_then(|s| s.features.get(name).copied())
+    };
+    let admins: HashSet<u32> = e
+        .role_grants
+        .iter()
+        .filter_map(|r| g.indexes.cloud_by_id.get(&(r.tenant, r.principal_id.to_lowercase())).copied())
+        .collect();
+    // AD objects a duplicates finding says lose a value to another holder, with the matching model's
+    // outcome for them (quarantined, or an export error for a user colliding with a group).
+    let mut loses: HashMap<String, Vec<(String, Option<Outcome>)>> = HashMap::new();
+    for f in findings.iter().filter(|f| f.rule == "DU001") {
+        let winner = f.evidence.get("winner").and_then(|v| v.as_str()).unwrap_or_default().to_lowercase();
+        let value = f.evidence.get("value").and_then(|v| v.as_str()).unwrap_or_default();
+        let members = f.evidence.get("members").and_then(|v| v.as_array());
+        for s in f.subjects.iter().filter(|s| s.kind == "ad-object") {
+            if winner.is_empty() || s.id.to_lowercase() == winner {
+                continue;
+            }
+            let predicted = members
+                .and_then(|m| m.iter().find(|x| x.get("subject").and_then(|v| v.as_str()) == Some(s.id.as_str())))
+                .and_then(|x| x.get("predicted_outcome").and_then(|v| v.as_str()))
+                .and_then(Outcome::parse);
+            loses.entry(s.id.to_lowercase()).or_default().push((value.to_string(), predicted));
+        }
+    }
+    // AD objects whose UPN fails validation (characters, format, length).
+    let mut bad_upn: HashMap<String, Vec<&str>> = HashMap::new();
+    for f in findings.iter().filter(|f| {
+        matches!(f.rule.as_str(), "CH002" | "CH003" | "CH004")
+            || (f.rule == "CH014" && f.evidence.get("attribute").and_then(|v| v.as_str()) == Some("userPrincipalName"))
+    }) {
+        for s in f.subjects.iter().filter(|s| s.kind == "ad-object") {
+            bad_upn.entry(s.id.to_lowercase()).or_default().push(f.rule.as_str());
+        }
+    }
+    let cloud_id = |c: u32| {
+        let o = &e.cloud_objects[c as usize];
+        o.id.as_deref().map(String::from).unwrap_or_else(|| o.label())
+    };
+    let tenant_key = |t: TenantIdx| {
+        let x = &e.tenants[t as usize];
+        x.id.clone().unwrap_or_else(|| x.name.clone())
+    };
+    let rows: Vec<(Row, Option<u32>)> = (0..e.ad_objects.len())
+        .into_par_iter()
+        .filter(|&i| in_scope[i])
+        .flat_map_iter(|i| {
+            let o = &e.ad_objects[i];
+            let tenants: Vec<TenantIdx> = match redirect.iter().find(|(f, _)| *f == o.forest) {
+                Some(&(_, t)) => vec![t],
+                None => targets.of_object(e, i as u32).0.to_vec(),
+            };
+            let attr = decisions.get(o.forest as usize).map(|d| d.attr).unwrap_or(AnchorAttr::ObjectGuid);
+            let anchor = expected_anchor(o, attr);
+            let guid = o.object_guid.map(|x| x.to_string()).unwrap_or_default();
+            let upn = o.upn.as_deref().unwrap_or_default().to_string();
+            let smtp = o.primary_smtp().map(|s| s.to_lowercase());
+            let kind = cloud_kind(&o.class);
+            let lost = loses.get(&guid.to_lowercase());
+            tenants
+                .into_iter()
+                .map(|t| {
+                    let td = &domains[t as usize];
+                    let mut row = Row {
+                        forest: e.forests.get(o.forest as usize).map(|f| f.name.clone()).unwrap_or_default(),
+                        dn: o.dn.as_deref().unwrap_or_default().to_string(),
+                        object_guid: guid.clone(),
+                        tenant: e.tenants[t as usize].name.clone(),
+                        outcome: Fate::Creates,
+                        matching: None,
+                        cloud_object_id: String::new(),
+                        upn_after: String::new(),
+                        mail_after: smtp.clone().unwrap_or_default(),
+                        reason: String::new(),
+                        findings: Vec::new(),
+                        subject_ids: vec![guid.clone()],
+                    };
+                    let in_t = |c: &&u32| e.cloud_objects[**c as usize].tenant == t;
+                    // 1. Hard match.
+                    let hard = anchor
+                        .as_deref()
+                        .and_then(|a| g.indexes.cloud_by_anchor.get(a))
+                        .and_then(|v| v.iter().find(in_t).copied());
+                    let mut joined = None;
+                    // The cloud object met by soft match already holds this UPN.
+                    let mut upn_taken = false;
+                    if let Some(c) = hard {
+                        let co = &e.cloud_objects[c as usize];
+                        row.cloud_object_id = cloud_id(c);
+                        row.subject_ids.push(format!("{}/{}", tenant_key(t), cloud_id(c)));
+                        row.matching = Some(Outcome::HardMatch.code());
+                        joined = Some(c);
+                        if co.on_prem_sync_enabled != Some(true)
+                            && feature(t, "blockCloudObjectTakeoverThroughHardMatchEnabled") == Some(true)
+                        {
+                            row.outcome = Fate::Conflict;
+                            row.reason = format!(
+                                "hard match on {} onto cloud-managed {} is refused: the tenant blocks cloud object \
+                                 takeover through hard match",
+                                attr.as_str(),
+                                co.label()
+                            );
+                        } else {
+                            row.outcome = Fate::Joins;
+                            row.reason = format!("hard match on {} with {}", attr.as_str(), co.label());
+                            if let Some(values) = lost {
+                                row.outcome = Fate::Quarantined;
+                                row.reason.push_str(&format!(
+                                    "; another object keeps {} (duplicate-attribute resiliency quarantines it here)",
+                                    values.iter().map(|v| v.0.as_str()).collect::<Vec<_>>().join(", ")
+                                ));
+                            }
+                        }
+                    } else {
+                        // 2. Soft match: primary SMTP, then UPN.
+                        let upn_on = feature(t, "softMatchOnUpnEnabled") != Some(false);
+                        let by_smtp = smtp.as_deref().and_then(|s| g.indexes.cloud_by_smtp.get(s));
+                        let by_upn = upn_on.then(|| g.indexes.cloud_by_upn.get(&upn.to_lowercase())).flatten();
+                        let cand = by_smtp
+                            .and_then(|v| v.iter().find(in_t))
+                            .map(|&c| (c, "primary SMTP address"))
+                            .or_else(|| by_upn.and_then(|v| v.iter().find(in_t)).map(|&c| (c, "userPrincipalName")));
+                        let presumed = cand.filter(|(c, _)| {
+                            let co = &e.cloud_objects[*c as usize];
+                            co.on_prem_sync_enabled == Some(true)
+                                && co.immutable_id.as_deref().is_none_or(|a| a.trim().is_empty())
+                                && kind == Some(co.kind)
+                        });
+                        if let Some((c, key)) = presumed {
+                            // A synchronised object whose export carries no anchor (Graph exports none for
+                            // groups and contacts): the AD object's own twin, presumed by its address.
+                            let co = &e.cloud_objects[c as usize];
+                            row.outcome = Fate::Joins;
+                            row.cloud_object_id = cloud_id(c);
+                            row.subject_ids.push(format!("{}/{}", tenant_key(t), cloud_id(c)));
+                            row.reason = format!(
+                                "already synchronised as {} (same {key}; the export carries no anchor to confirm the hard match)",
+                                co.label()
+                            );
+                            joined = Some(c);
+                        } else if let Some((c, key)) = cand {
+                            let co = &e.cloud_objects[c as usize];
+                            let group = |k: Option<CloudKind>| k == Some(CloudKind::Group);
+                            let pair = Pair {
+                                anchor_equal: false,
+                                soft_key: true,
+                                same_kind: kind == Some(co.kind),
+                                group_clash: group(kind) != group(Some(co.kind)),
+                                ad_is_new: true,
+                                cloud_has_immutable_id: co.immutable_id.as_deref().is_some_and(|a| !a.trim().is_empty()),
+                                cloud_synced: co.on_prem_sync_enabled == Some(true),
+                                cloud_admin: admins.contains(&c),
+                                block_soft_match: feature(t, "blockSoftMatchEnabled") == Some(true),
+                            };
+                            let out = predict(&pair);
+                            row.outcome = Fate::of_outcome(out);
+                            upn_taken = co.upn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&upn));
+                            row.matching = Some(out.code());
+                            row.cloud_object_id = cloud_id(c);
+                            row.subject_ids.push(format!("{}/{}", tenant_key(t), cloud_id(c)));
+                            row.reason = format!("{} shares its {key}: {}", co.label(), out.describe());
+                            if out == Outcome::SoftMatchMerge {
+                                joined = Some(c);
+                            }
+                        } else if let Some(values) = lost {
+                            let list = values.iter().map(|v| v.0.as_str()).collect::<Vec<_>>().join(", ");
+                            if let Some(o) = values.iter().find_map(|v| v.1).filter(|o| *o == Outcome::ExportFails) {
+                                row.outcome = Fate::Conflict;
+                                row.matching = Some(o.code());
+                                row.reason = format!("another object keeps {list}: {}", o.describe());
+                            } else {
+                                row.outcome = Fate::Quarantined;
+                                row.reason = format!(
+                                    "created; another object keeps {list} (duplicate-attribute resiliency quarantines it here)"
+                                );
+                            }
+                        } else {
+                            row.reason = "no cloud object holds its anchor or a soft-match key: created".to_string();
+                        }
+                    }
+                    let upn_quarantined = row.outcome == Fate::Quarantined
+                        && (lost.is_some_and(|v| v.iter().any(|x| x.0.eq_ignore_ascii_case(&upn))) || upn_taken);
+                    if let Some(rules) = bad_upn.get(&guid.to_lowercase()) {
+                        row.reason.push_str(&format!(
+                            "; its UPN fails validation ({}): the export is refused (IdentityDataValidationFailed) or \
+                             the cloud UPN falls back to the initial domain",
+                            rules.join(", ")
+                        ));
+                    }
+                    row.upn_after = if upn.is_empty() { String::new() } else { upn_after(&upn, td, upn_quarantined) };
+                    // A primary address on a domain the tenant has not verified is not kept either.
+                    if !row.mail_after.is_empty() {
+                        row.mail_after = upn_after(&row.mail_after, td, false);
+                    }
+                    if row.upn_after != upn && !row.upn_after.is_empty() && !upn_quarantined {
+                        row.reason.push_str(&format!(
+                            "; UPN suffix not verified in {}: MOERA fallback {}",
+                            row.tenant, row.upn_after
+                        ));
+                    }
+                    (row, joined)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // Cloud-only: member objects of the tenants in the preview that no row joins or matches.
+    let touched: HashSet<(TenantIdx, String)> = rows
+        .iter()
+        .filter(|(r, _)| !r.cloud_object_id.is_empty())
+        .filter_map(|(r, _)| {
+            e.tenants.iter().position(|t| t.name == r.tenant).map(|t| (t as TenantIdx, r.cloud_object_id.clone()))
+        })
+        .collect();
+    let tenants: HashSet<TenantIdx> = rows
+        .iter()
+        .filter_map(|(r, _)| e.tenants.iter().position(|t| t.name == r.tenant).map(|t| t as TenantIdx))
+        .collect();
+    let mut out: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
+    for (c, co) in e.cloud_objects.iter().enumerate() {
+        if !tenants.contains(&co.tenant) || co.is_guest() || co.on_prem_sync_enabled == Some(true) {
+            continue;
+        }
+        let id = cloud_id(c as u32);
+        if touched.contains(&(co.tenant, id.clone())) {
+            continue;
+        }
+        out.push(Row {
+            forest: String::new(),
+            dn: String::new(),
+            object_guid: String::new(),
+            tenant: e.tenants[co.tenant as usize].name.clone(),
+            outcome: Fate::CloudOnly,
+            matching: None,
+            cloud_object_id: id.clone(),
+            upn_after: co.upn.as_deref().unwrap_or_default().to_string(),
+            mail_after: co.primary_smtp().unwrap_or_default().to_lowercase(),
+            reason: format!("{}: no AD object in scope matches it; it stays cloud-managed", co.label()),
+            findings: Vec::new(),
+            subject_ids: vec![format!("{}/{id}", tenant_key(co.tenant))],
+        });
+    }
+    let mut p = Preview { simulated: simulated.to_vec(), rows: out };
+    p.cite(findings);
+    p
+}
+
+/// `sync-preview.csv`: one row per object and tenant.
+pub fn render_csv(p: &Preview) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let _ = w.write_record([
+        "forest",
+        "dn",
+        "object_guid",
+        "tenant",
+        "outcome",
+        "matching",
+        "cloud_object_id",
+        "upn_after",
+        "mail_after",
+        "reason",
+        "findings",
+    ]);
+    for r in &p.rows {
+        let fields = [
+            r.forest.as_str(),
+            &r.dn,
+            &r.object_guid,
+            &r.tenant,
+            r.outcome.as_str(),
+            r.matching.unwrap_or(""),
+            &r.cloud_object_id,
+            &r.upn_after,
+            &r.mail_after,
+            &r.reason,
+            &r.findings.join(" "),
+        ];
+        let _ = w.write_record(fields.iter().map(|c| crate::report::csv::cell(c).into_owned()));
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upn_after_keeps_verified_suffixes_and_falls_back_to_the_initial_domain() {
+        let mut td =
+            TenantDomains { known: true, initial: Some("contoso.onmicrosoft.com".into()), ..Default::default() };
+        td.verified.insert("contoso.com".into());
+        assert_eq!(upn_after("ann@contoso.com", &td, false), "ann@contoso.com");
+        assert_eq!(upn_after("ann@uk.contoso.com", &td, false), "ann@uk.contoso.com", "verified parent");
+        assert_eq!(upn_after("ann@contoso.co.uk", &td, false), "ann@contoso.onmicrosoft.com", "MOERA fallback");
+        assert_eq!(upn_after("ann@contoso.com", &td, true), "ann<4 digits>@contoso.onmicrosoft.com");
+        // Domains unknown (no domain export): no conclusion, the UPN is shown as it is.
+        assert_eq!(upn_after("ann@contoso.co.uk", &TenantDomains::default(), false), "ann@contoso.co.uk");
+    }
+
+    #[test]
+    fn every_matching_outcome_maps_to_a_fate() {
+        assert_eq!(Fate::of_outcome(Outcome::SoftMatchMerge), Fate::Joins);
+        assert_eq!(Fate::of_outcome(Outcome::AdminRoleConflict), Fate::Takeover);
+        assert_eq!(Fate::of_outcome(Outcome::InvalidSoftMatch), Fate::Conflict);
+        assert_eq!(Fate::of_outcome(Outcome::ExportFails), Fate::Conflict);
+        assert_eq!(Fate::of_outcome(Outcome::SoftMatchBlocked), Fate::Quarantined);
+        assert_eq!(Fate::of_outcome(Outcome::QuarantinedDuplicate), Fate::Quarantined);
+    }
+}
