@@ -629,8 +629,16 @@ fn scan(args: &ScanArgs) -> u8 {
         }
         eprintln!("done in {:.2} s", started.elapsed().as_secs_f64());
     }
-    // The verdict is printed last (also with --quiet: it is what a CI log needs).
+    // The verdict is printed (also with --quiet: it is what a CI log needs); with a threshold it is the
+    // last line. In report-only mode (no threshold: a person at a terminal) the last line names the
+    // HTML report to open.
     print_verdict(&verdict, &found);
+    if verdict.fail_on.is_none()
+        && !args.quiet
+        && let Some(html) = written.iter().find(|w| w.extension().is_some_and(|e| e == "html"))
+    {
+        eprintln!("open {} in a browser to read the report", ingest::display_path(html));
+    }
     // Inputs that failed under --keep-going: the report is written, but the run is incomplete and
     // never exits as a clean or merely failed gate.
     let failed = ingested.inputs.iter().filter(|r| matches!(r.status, Status::Failed(_))).count();

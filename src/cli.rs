@@ -220,7 +220,14 @@ pub struct ScanArgs {
     pub out: PathBuf,
 
     /// Report formats, comma-separated.
-    #[arg(short, long, value_name = "FORMATS", value_delimiter = ',', default_value = "json", help_heading = "Output")]
+    #[arg(
+        short,
+        long,
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "json,html",
+        help_heading = "Output"
+    )]
     pub format: Vec<OutputFormat>,
 
     /// Do not print the summary on stderr (errors are still printed).

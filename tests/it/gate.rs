@@ -30,7 +30,10 @@ fn exit_codes_follow_the_threshold() {
     // No threshold: report only.
     let (r, report) = scan(&root, &["samples/contoso-merger"]);
     assert_code(&r, 0);
-    assert!(last_line(&r.stderr).starts_with("gate: no threshold"), "{}", r.stderr);
+    // Report only (a person at a terminal): the verdict, then the HTML report to open last (written by
+    // default beside report.json).
+    assert!(r.stderr.lines().any(|l| l.starts_with("gate: no threshold")), "{}", r.stderr);
+    assert!(last_line(&r.stderr).starts_with("open ") && last_line(&r.stderr).contains("report.html"), "{}", r.stderr);
     assert_eq!(report["gate"]["fail_on"], serde_json::Value::Null);
     // The sample has findings at or above medium: --fail-on medium fails, naming them, and the verdict is last.
     let (r, report) = scan(&root, &["samples/contoso-merger", "--fail-on", "medium"]);
