@@ -32,12 +32,18 @@ fn names(f: &serde_json::Value) -> Vec<String> {
 #[test]
 fn stray_twin_makes_no_tenant_the_target_of_the_whole_forest() {
     let r = scan();
-    // Every user's suffix (contoso.com) is verified in the tenant its own twin lives in: no CH005/DO006,
-    // although Ava Lind also has a synced twin in Contoso Copy, which verifies no contoso.com.
+    // Every user's suffix (contoso.com) is verified in the tenant its own twin lives in: no CH005/DO006 about
+    // Contoso Copy, although Ava Lind also has a synced twin there, which verifies no contoso.com. (Jon Berg's
+    // contoso-labs.eu, a planted preview case, is unverified in Contoso itself.)
     for rule in ["CH005", "DO006", "SY007"] {
-        let got: Vec<&serde_json::Value> = findings(&r, rule).into_iter().map(|f| &f["title"]).collect();
+        let got: Vec<&serde_json::Value> = findings(&r, rule)
+            .into_iter()
+            .filter(|f| f["title"].as_str().unwrap().contains("Contoso Copy") || rule == "SY007")
+            .map(|f| &f["title"])
+            .collect();
         assert!(got.is_empty(), "{rule}: {got:?}");
     }
+    assert!(findings(&r, "CH005").iter().all(|f| f["title"].as_str().unwrap().contains("Jon Berg")));
     // The stray twin is reported as the anomaly it is, once.
     let an007 = findings(&r, "AN007");
     let stray: Vec<&&serde_json::Value> =
@@ -107,6 +113,38 @@ fn nothing_else_is_reported_at_low_or_above() {
         .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect();
     got.sort();
-    // AN007 ×2 (stray twin, copied directory), AN008 (Mateo Ruiz), DD001 (Contoso ⟷ Contoso Copy), IN011.
-    assert_eq!(got, ["AN007", "AN007", "AN008", "DD001", "IN011"]);
+    // AN007 ×2 (stray twin, copied directory; both folded under DD001), AN008 (Mateo Ruiz), DD001 (Contoso ⟷
+    // Contoso Copy), IN011 (Northwind), and the two sync-preview cases: SY002 (Iris Novak, soft match by UPN onto
+    // the account HR created) and DO006 with its folded CH005 (Jon Berg's unverified suffix).
+    assert_eq!(got, ["AN007", "AN007", "AN008", "CH005", "DD001", "DO006", "IN011", "SY002"]);
+}
+
+#[test]
+fn sync_preview_soft_match_by_upn_moera_creation_and_invalid_soft_match() {
+    let out = tempfile::tempdir().unwrap();
+    let r = tenantlint(&[
+        "scan",
+        "tests/fixtures/messy-merger",
+        "--format",
+        "sync-preview",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--as-of",
+        "2026-11-23T12:00:00Z",
+    ]);
+    assert_code(&r, 0);
+    let mut rdr = csv::Reader::from_path(out.path().join("sync-preview.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let c = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let row = |who: &str| rows.iter().find(|r| r[c("dn")].starts_with(&format!("CN={who},"))).unwrap().clone();
+    let iris = row("Iris Novak");
+    assert_eq!((&iris[c("outcome")], &iris[c("matching")]), ("joins", "soft-match-merge"));
+    assert!(iris[c("reason")].contains("userPrincipalName"), "matched by UPN, not by address: {iris:?}");
+    let jon = row("Jon Berg");
+    assert_eq!((&jon[c("outcome")], &jon[c("upn_after")]), ("creates", "jon.berg@contoso.onmicrosoft.com"));
+    let mateo = row("Mateo Ruiz");
+    assert_eq!((&mateo[c("outcome")], &mateo[c("matching")]), ("conflict", "invalid-soft-match"));
+    // Northwind is fed by a forest that is not exported: nothing of it is previewed as cloud-only noise.
+    assert!(rows.iter().all(|r| &r[c("tenant")] != "Northwind"));
 }
