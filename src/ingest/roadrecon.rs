@@ -51,7 +51,14 @@ pub fn sniff(bytes: &[u8]) -> Sniff {
 }
 
 fn db_error(e: rusqlite::Error) -> ReadError {
-    ReadError::new(0, format!("cannot read the ROADrecon database: {e}"))
+    let corrupt =
+        matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase));
+    let hint = if corrupt {
+        " — the file is truncated or corrupt: copy roadrecon.db again from where roadrecon gather wrote it"
+    } else {
+        ""
+    };
+    ReadError::new(0, format!("cannot read the ROADrecon database: {e}{hint}"))
 }
 
 /// Opens the bytes as a read-only in-memory database. A WAL-mode header (bytes 18–19 = 2) is read as
