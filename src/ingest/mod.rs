@@ -10,7 +10,9 @@
 
 pub mod ad_csv;
 pub mod adfs_json;
+pub mod archive;
 pub mod arm_json;
+pub mod azurehound;
 pub mod csv_util;
 pub mod csvde;
 pub mod export;
@@ -20,7 +22,9 @@ pub mod json_util;
 pub mod ldif;
 pub mod manifest;
 pub mod msol_csv;
+pub mod roadrecon;
 pub mod scubagear;
+pub mod sharphound;
 pub mod text;
 pub mod unsupported;
 
@@ -236,11 +240,29 @@ pub static FORMATS: &[Format] = &[
     msol_csv::FORMAT,
     ad_csv::FORMAT,
     scubagear::FORMAT,
+    azurehound::FORMAT,
+    sharphound::FORMAT,
     arm_json::FORMAT,
     adfs_json::FORMAT,
     graph_json::FORMAT,
     unsupported::FORMAT,
 ];
+
+/// One input format read from the file's bytes rather than its text (SQLite databases, zip
+/// archives). Tried before the text is decoded.
+pub struct BinaryFormat {
+    /// Short name, the prefix of [`Extract::kind`].
+    pub name: &'static str,
+    /// One line for `--help` and docs.
+    pub summary: &'static str,
+    /// Content sniffer over the raw bytes.
+    pub sniff: fn(&[u8]) -> Sniff,
+    /// The reader (given the limits, for containers whose entries must be held to them).
+    pub read: fn(FileId, &[u8], &Options) -> Result<Extract, ReadError>,
+}
+
+/// The binary format table, tried in order before any text format.
+pub static BINARY_FORMATS: &[BinaryFormat] = &[roadrecon::FORMAT, archive::FORMAT];
 
 /// What happened to one input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -553,7 +575,7 @@ fn new_report(file: FileId) -> InputReport {
 
 /// Formats whose files are JSON (held to `max_json_depth`; the others to `max_line_length`).
 fn is_json_format(name: &str) -> bool {
-    matches!(name, "graph-json" | "arm-json" | "scubagear")
+    matches!(name, "graph-json" | "arm-json" | "scubagear" | "azurehound" | "sharphound")
 }
 
 /// Decodes, detects and parses the content of one file (the part of [`read_one`] after the file
@@ -567,6 +589,9 @@ pub fn read_bytes(file: FileId, bytes: &[u8], opts: &Options) -> (InputReport, E
             format!("file is {} bytes, over the limit of {} bytes (--max-file-size)", report.bytes, opts.max_file_size),
         ));
         return (report, Extract::default());
+    }
+    if let Some(done) = read_binary(file, bytes, opts, &mut report) {
+        return done;
     }
     let decoded = text::decode(bytes);
     report.encoding = decoded.encoding;
@@ -642,6 +667,36 @@ pub fn read_bytes(file: FileId, bytes: &[u8], opts: &Options) -> (InputReport, E
             (report, Extract::default())
         }
     }
+}
+
+/// The binary formats' part of [`read_bytes`]: `None` when no binary format claims the bytes.
+fn read_binary(file: FileId, bytes: &[u8], opts: &Options, report: &mut InputReport) -> Option<(InputReport, Extract)> {
+    let (format, sniff) = BINARY_FORMATS.iter().find_map(|f| match (f.sniff)(bytes) {
+        Sniff::No => None,
+        s => Some((f, s)),
+    })?;
+    report.encoding = "binary";
+    report.kind = format.name.to_string();
+    match sniff {
+        Sniff::Reject(e) => report.status = Status::Failed(e),
+        Sniff::Unsupported(reason) => {
+            report.kind = "unknown".into();
+            report.status = Status::Skipped(reason);
+        }
+        Sniff::No | Sniff::Yes => match (format.read)(file, bytes, opts) {
+            Ok(mut ex) => {
+                if ex.records == 0 {
+                    ex.count_records();
+                }
+                report.kind = ex.kind.clone();
+                report.records = ex.records;
+                report.issues.append(&mut ex.issues);
+                return Some((report.clone(), ex));
+            }
+            Err(e) => report.status = Status::Failed(e),
+        },
+    }
+    Some((report.clone(), Extract::default()))
 }
 
 /// NUL characters in decoded text are never part of a real value: a binary file, a UTF-16 file read

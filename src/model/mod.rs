@@ -91,6 +91,8 @@ pub struct AdObject {
     pub consistency_guid: Option<Vec<u8>>,
     /// objectSid in `S-1-5-...` form.
     pub object_sid: Option<Text>,
+    /// sIDHistory (SIDs the object held in the domains it was migrated from), `S-1-5-...` form.
+    pub sid_history: Vec<Text>,
     /// userPrincipalName.
     pub upn: Option<Text>,
     /// sAMAccountName.
@@ -772,6 +774,16 @@ pub struct Estate {
     pub adfs_relying_parties: Vec<AdfsRelyingParty>,
 }
 
+/// Normalises a SID written as text (`s-1-5-21-…`, any case, surrounding blanks) to `S-1-5-21-…`;
+/// `None` when it is not a SID (`S-1-` followed by dash-separated decimal numbers).
+pub fn normalize_sid(s: &str) -> Option<String> {
+    let t = s.trim();
+    let rest = t.get(..4).filter(|p| p.eq_ignore_ascii_case("S-1-")).map(|_| &t[4..])?;
+    let ok = !rest.is_empty()
+        && rest.split('-').all(|p| !p.is_empty() && p.len() <= 20 && p.bytes().all(|c| c.is_ascii_digit()));
+    ok.then(|| format!("S-1-{rest}"))
+}
+
 /// Normalises a GUID-looking string to lower case without braces; returns `None` if it is not a GUID.
 pub fn normalize_guid_text(s: &str) -> Option<String> {
     let t = s.trim().trim_start_matches('{').trim_end_matches('}');
@@ -797,6 +809,16 @@ mod tests {
         let p = vec!["smtp:b@contoso.com".to_string(), "SMTP:a@contoso.com".to_string()];
         assert_eq!(primary_smtp(&p), Some("a@contoso.com"));
         assert_eq!(primary_smtp(&p[..1]), None);
+    }
+
+    #[test]
+    fn sid_text_normalised() {
+        assert_eq!(normalize_sid(" s-1-5-21-1-2-3-1105 ").as_deref(), Some("S-1-5-21-1-2-3-1105"));
+        assert_eq!(normalize_sid("S-1-5-32-544").as_deref(), Some("S-1-5-32-544"));
+        assert_eq!(normalize_sid("S-1-"), None);
+        assert_eq!(normalize_sid("S-1-5--21"), None);
+        assert_eq!(normalize_sid("TESTLAB.LOCAL-S-1-5-32-544"), None);
+        assert_eq!(normalize_sid("S-1-5-x"), None);
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub const CG_DIFFERS: &str = "AN008";
 pub const COLLIDE: &str = "AN009";
 /// Anchor attribute not declared; detected from the data.
 pub const UNDECLARED: &str = "AN010";
+/// The anchor and the on-premises SID of a cloud object point at different AD objects.
+pub const SID_DISAGREES: &str = "AN011";
 
 /// The AD attribute a forest's sync uses as sourceAnchor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -462,6 +464,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     );
     out.extend(collisions(&p));
     out.extend(undeclared(&p));
+    out.extend(sid_disagrees(&p));
     out
 }
 
@@ -1208,6 +1211,70 @@ fn undeclared(p: &Prep<'_>) -> Vec<Finding> {
             source: Some(estate.ad_objects[a as usize].source),
         };
         out.push(finding(UNDECLARED, title, vec![subject], ev, ""));
+    }
+    out
+}
+
+/// AN011: a cloud object hard-linked by its ImmutableId to one AD object while its
+/// onPremisesSecurityIdentifier is the objectSid of another. Azure AD Connect copies objectSid into
+/// onPremisesSecurityIdentifier at every sync cycle, so on a healthy object both links end at the same AD
+/// object; two different ends mean the anchor was set (or hard-matched) to another account than the one
+/// whose SID the cloud object last received: a re-created or re-linked account. A SID found in the anchored
+/// object's sIDHistory is agreement (a migrated object that kept its old SID in the cloud).
+fn sid_disagrees(p: &Prep<'_>) -> Vec<Finding> {
+    let estate = p.estate;
+    let mut out = Vec::new();
+    for ci in 0..estate.cloud_objects.len() as u32 {
+        let c = &estate.cloud_objects[ci as usize];
+        if c.on_prem_sid.is_none() || c.immutable_id.is_none() {
+            continue;
+        }
+        let (anchored, by_sid) = p.graph.ad_links_of_cloud_object(ci);
+        if anchored.is_empty() || by_sid.is_empty() || by_sid.iter().any(|(a, _)| anchored.contains(a)) {
+            continue;
+        }
+        // Only the objects linked by their own objectSid say "this is another account"; a SID-history
+        // match elsewhere is a migration trace, not a contradiction.
+        let mut others: Vec<u32> =
+            by_sid.iter().filter(|(_, src)| *src == crate::graph::SidSource::ObjectSid).map(|(a, _)| *a).collect();
+        others.sort_unstable();
+        others.dedup();
+        if others.is_empty() {
+            continue;
+        }
+        let sid = c.on_prem_sid.as_deref().unwrap_or_default();
+        let id = c.immutable_id.as_deref().unwrap_or_default();
+        let first_anchor = &estate.ad_objects[anchored[0] as usize];
+        let first_sid = &estate.ad_objects[others[0] as usize];
+        let describe = |a: u32| {
+            let o = &estate.ad_objects[a as usize];
+            json!({
+                "label": o.label(),
+                "dn": o.dn.as_deref(),
+                "objectGUID": o.object_guid.map(|g| g.to_string()),
+                "objectSid": o.object_sid.as_deref(),
+                "enabled": o.enabled,
+                "whenCreated": o.when_created.as_deref(),
+            })
+        };
+        let title = format!(
+            "{}: its ImmutableId `{id}` is the anchor of {} but its on-premises SID {sid} is the objectSid of {} — \
+             the cloud object is hard-linked to another account than the one whose SID it carries (re-created or \
+             re-linked account)",
+            c.label(),
+            first_anchor.label(),
+            first_sid.label()
+        );
+        let ev = evidence([
+            ("immutable_id", s(id)),
+            ("on_premises_security_identifier", s(sid)),
+            ("anchored_to", Value::Array(anchored.iter().map(|&a| describe(a)).collect())),
+            ("sid_of", Value::Array(others.iter().map(|&a| describe(a)).collect())),
+            ("tenant", s(estate.tenants[c.tenant as usize].name.clone())),
+        ]);
+        let mut subjects = vec![cloud_subject(estate, c)];
+        subjects.extend(anchored.iter().chain(others.iter()).map(|&a| ad_subject(&estate.ad_objects[a as usize])));
+        out.push(finding(SID_DISAGREES, title, subjects, ev, format!("{id}|{sid}")));
     }
     out
 }

