@@ -85,6 +85,8 @@ CREATE TABLE lnk_group_member_user ("Group" TEXT, "User" TEXT, FOREIGN KEY("Grou
 fn estate() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&crate_root().join("tests/fixtures/collectors-estate"), dir.path());
+    // The folder holds only the database the test writes (git keeps no empty folders).
+    std::fs::create_dir_all(dir.path().join("tenants/contoso")).unwrap();
     write_roadrecon_db(&dir.path().join("tenants/contoso/roadrecon.db"), false);
     dir
 }
