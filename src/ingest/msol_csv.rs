@@ -255,11 +255,10 @@ fn read_users(
             input.at(file.header_line),
             codes::MISSING_FIELDS,
             format!(
-                "the export lacks {}, which linking cloud users to on-premises objects needs; export again with \
-                 `Get-MsolUser -All | Select-Object UserPrincipalName,ObjectId,ImmutableId,LastDirSyncTime,DisplayName,\
-                 UserType,BlockCredential,@{{n='ProxyAddresses';e={{$_.ProxyAddresses -join ';'}}}} | Export-Csv \
-                 -NoTypeInformation -Encoding UTF8 <file>`",
-                missing.join(", ")
+                "the export lacks {}, which linking cloud users to on-premises objects needs; the MSOnline module is \
+                 retired, so export again with Microsoft Graph PowerShell (Graph permission User.Read.All): `{}`",
+                missing.join(", "),
+                super::export::mg_users_command("users.json")
             ),
         );
     }
@@ -296,8 +295,12 @@ fn read_users(
         ex.issue(
             input.at(0),
             codes::INCOMPLETE_EXPORT,
-            "exactly 500 users: Get-MsolUser returns 500 users unless -All is given, so the export is probably cut \
-             short; export again with `Get-MsolUser -All`",
+            format!(
+                "exactly 500 users: an MSOnline user export stops at 500 users unless taken with -All, so the export is \
+                 probably cut short; the MSOnline module is retired, so export again with Microsoft Graph PowerShell \
+                 (Graph permission User.Read.All): `{}`",
+                super::export::mg_users_command("users.json")
+            ),
         );
     }
     Ok(())
@@ -369,9 +372,10 @@ fn read_federation(
         ex.issue(
             input.at(file.header_line),
             codes::MISSING_FIELDS,
-            "Get-MsolDomainFederationSettings objects carry no domain name and the export has no DomainName column, \
-             so the settings cannot be tied to a domain; export again with `Get-MsolDomainFederationSettings \
-             -DomainName <domain> | Select-Object @{n='DomainName';e={'<domain>'}},* | Export-Csv -NoTypeInformation <file>`",
+            "MSOnline federation settings carry no domain name and the export has no DomainName column, so the \
+             settings cannot be tied to a domain; export again per domain with Microsoft Graph, which names the \
+             domain (Graph permission Domain.Read.All): `GET \
+             https://graph.microsoft.com/v1.0/domains/<domain>/federationConfiguration`, saved as JSON",
         );
     }
     while file.next_row(ex, input)? {
@@ -543,7 +547,7 @@ mod tests {
         let ex = read_text(t);
         assert_eq!(ex.federations[0].domain, None);
         assert_eq!(ex.federations[0].display_name.as_deref(), Some("Contoso"));
-        let i = find(&ex, codes::MISSING_FIELDS, "@{n='DomainName';e={'<domain>'}}");
+        let i = find(&ex, codes::MISSING_FIELDS, "domains/<domain>/federationConfiguration");
         assert_eq!(i.at.line, 2);
         assert_eq!(ex.issues.len(), 1);
     }

@@ -499,7 +499,73 @@ fn resolve_single(o: &AdObject, attr: &'static str, props: Vec<Proposal>, op: &m
     if new == old || (new.is_none() && old.is_none()) {
         return;
     }
+    if attr == "sAMAccountName"
+        && let Some(why) = service_account(o)
+    {
+        op.notes.push(format!(
+            "sAMAccountName: not changed ({} proposed {}): {} looks like a service account ({why}); renaming it breaks \
+             its SPNs, scheduled tasks and service logons — review it by hand",
+            rules_of(&props).join(", "),
+            show(&new),
+            o.label()
+        ));
+        return;
+    }
+    if attr == "userPrincipalName"
+        && let (Some(a), Some(b)) = (old.as_deref().and_then(suffix), new.as_deref().and_then(suffix))
+        && !a.eq_ignore_ascii_case(b)
+        && edit_distance(&a.to_lowercase(), &b.to_lowercase()) > 1
+    {
+        op.notes.push(format!(
+            "userPrincipalName: not changed ({} proposed {}): moving a user from @{a} to @{b} is a business decision \
+             (sign-in name, mail routing, federation), not a mechanical fix — decide it and change it by hand",
+            rules_of(&props).join(", "),
+            show(&new)
+        ));
+        return;
+    }
     op.changes.push(Change::Single { attr, old, new, rules: rules_of(&props) });
+}
+
+/// The UPN suffix of a value (`a@b` → `b`).
+fn suffix(v: &str) -> Option<&str> {
+    v.rsplit_once('@').map(|(_, d)| d).filter(|d| !d.is_empty())
+}
+
+/// Levenshtein distance (small strings: UPN suffixes). One edit is a typo (`contoso.con`); more is a
+/// move to another suffix.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Name patterns of service accounts (case-insensitive prefixes of the sAMAccountName).
+const SERVICE_PREFIXES: &[&str] = &["svc", "sa-", "sa_", "srv-", "srv_", "service", "msa-", "msa_", "gmsa"];
+
+/// Why an AD object looks like a service account whose sAMAccountName must not be changed mechanically:
+/// a managed service account class, or a service-account name pattern. `None` for an ordinary account.
+pub fn service_account(o: &AdObject) -> Option<String> {
+    if let AdClass::Other(c) = &o.class
+        && c.to_lowercase().contains("managedserviceaccount")
+    {
+        return Some(format!("object class {c}"));
+    }
+    let sam = o.sam_account_name.as_deref()?.to_lowercase();
+    if sam.ends_with('$') {
+        return Some("its sAMAccountName ends with $ (a machine or managed service account)".into());
+    }
+    SERVICE_PREFIXES
+        .iter()
+        .find(|p| sam.starts_with(*p))
+        .map(|p| format!("its sAMAccountName starts with the service-account pattern `{p}`"))
 }
 
 fn resolve_values(o: &AdObject, attr: &'static str, values: BTreeMap<String, Vec<Proposal>>, op: &mut ObjectPlan) {
@@ -741,6 +807,55 @@ mod tests {
         let p = plan_of(&estate, &f, &[], &HashSet::from([0]));
         assert_eq!(p.change_count(), 0);
         assert!(p.objects[0].notes[0].contains("lossy"));
+    }
+
+    #[test]
+    fn service_accounts_and_upn_suffix_moves_are_listed_not_changed() {
+        // Issue 25: a service account's sAMAccountName is never renamed by the fix files (SPNs, logons),
+        // and moving a UPN to another suffix is a business decision; a one-edit typo is still corrected.
+        let svc = user(11, |o| o.sam_account_name = Some("svc-sharepoint-crawler01".into()));
+        let intern = user(12, |o| o.sam_account_name = Some("intern[01]".into()));
+        let moved = user(13, |o| o.upn = Some("h.karimi@fabrikam.local".into()));
+        let typo = user(14, |o| o.upn = Some("w.zhang@contoso.con".into()));
+        let f = [
+            single(
+                "CH011",
+                &svc,
+                "sAMAccountName",
+                json!("svc-sharepoint-crawler01"),
+                json!("svc-sharepoint-crawl"),
+                "EDIT",
+            ),
+            single("CH011", &intern, "sAMAccountName", json!("intern[01]"), json!("intern01"), "EDIT"),
+            single(
+                "CH006",
+                &moved,
+                "userPrincipalName",
+                json!("h.karimi@fabrikam.local"),
+                json!("h.karimi@fabrikam.com"),
+                "EDIT",
+            ),
+            single(
+                "CH006",
+                &typo,
+                "userPrincipalName",
+                json!("w.zhang@contoso.con"),
+                json!("w.zhang@contoso.com"),
+                "EDIT",
+            ),
+        ];
+        let (_, p) = plan_for(vec![svc, intern, moved, typo], &f);
+        let changed: Vec<&str> = p.changed().map(|o| o.label.as_str()).collect();
+        assert_eq!(p.change_count(), 2, "only the intern's rename and the typo fix: {changed:?}");
+        let notes: Vec<&String> = p.objects.iter().flat_map(|o| &o.notes).collect();
+        assert!(notes.iter().any(|n| n.contains("looks like a service account") && n.contains("`svc`")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("from @fabrikam.local to @fabrikam.com is a business decision")),
+            "{notes:?}"
+        );
+        assert_eq!(edit_distance("contoso.con", "contoso.com"), 1);
+        let gmsa = AdObject { class: AdClass::Other("msDS-GroupManagedServiceAccount".into()), ..user(15, |_| {}) };
+        assert!(service_account(&gmsa).is_some());
     }
 
     #[test]

@@ -157,6 +157,14 @@ struct Action {
     findings: usize,
     rules: String,
     first_step: String,
+    /// Procedures whose steps must run in order (a finding's evidence `steps`), one per rule.
+    procedures: Vec<Procedure>,
+}
+
+/// An ordered procedure of the action plan: the finding it comes from and its steps, in order.
+struct Procedure {
+    title: String,
+    steps: Vec<String>,
 }
 
 struct InputRow {
@@ -637,7 +645,7 @@ fn weak_inputs(s: &RunSummary<'_>) -> Vec<String> {
 }
 
 fn actions(s: &RunSummary<'_>) -> Vec<Action> {
-    type Step<'a> = (&'static str, &'static str, usize, BTreeSet<&'a str>, Option<&'a Finding>);
+    type Step<'a> = (&'static str, &'static str, usize, BTreeSet<&'a str>, Option<&'a Finding>, Vec<&'a Finding>);
     let mut by_phase: BTreeMap<usize, Step<'_>> = BTreeMap::new();
     for (i, f) in s.findings.iter().enumerate() {
         if s.gate.suppressions.get(i).is_some_and(|x| x.is_some())
@@ -647,16 +655,20 @@ fn actions(s: &RunSummary<'_>) -> Vec<Action> {
             continue;
         }
         let (p, what, why) = phase(f.category);
-        let e = by_phase.entry(p).or_insert((what, why, 0, BTreeSet::new(), None));
+        let e = by_phase.entry(p).or_insert((what, why, 0, BTreeSet::new(), None, Vec::new()));
         e.2 += 1;
         e.3.insert(f.rule.as_str());
         if e.4.is_none_or(|g| f.severity < g.severity) {
             e.4 = Some(f);
         }
+        // One ordered procedure per rule: the first (most severe, in report order) finding carrying steps.
+        if f.evidence.get("steps").is_some_and(Value::is_array) && !e.5.iter().any(|g| g.rule == f.rule) {
+            e.5.push(f);
+        }
     }
     by_phase
         .into_iter()
-        .map(|(_, (what, why, count, rules, first))| Action {
+        .map(|(_, (what, why, count, rules, first, ordered))| Action {
             what,
             why,
             findings: count,
@@ -667,6 +679,22 @@ fn actions(s: &RunSummary<'_>) -> Vec<Action> {
                     clip(&para.split_whitespace().collect::<Vec<_>>().join(" "), 300)
                 })
                 .unwrap_or_default(),
+            procedures: ordered
+                .into_iter()
+                .map(|f| Procedure {
+                    title: clip(&format!("{} — {}", f.rule, f.title), 200),
+                    steps: f
+                        .evidence
+                        .get("steps")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .take(MAX_COMMANDS)
+                        .map(|s| clip(s, MAX_TEXT))
+                        .collect(),
+                })
+                .collect(),
         })
         .collect()
 }

@@ -455,6 +455,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let p = Prep::new(ctx);
     let mut out: Vec<Finding> =
         (0..p.estate.cloud_objects.len() as u32).into_par_iter().flat_map_iter(|c| per_cloud_object(&p, c)).collect();
+    out.iter_mut().for_each(apply_case);
     out.extend(duplicate_anchors(&p));
     out.extend(
         (0..p.estate.ad_objects.len() as u32)
@@ -468,19 +469,78 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-/// Commands that set the computed anchor on the cloud object.
+/// Commands that set the computed anchor on the cloud object (Microsoft Graph PowerShell; Graph
+/// permission User.ReadWrite.All).
 fn set_anchor_commands(c: &CloudObject, value: &str) -> Value {
     let id = c.id.clone().or_else(|| c.upn.clone()).unwrap_or_else(|| "<object id>".into());
-    let upn = c.upn.clone().unwrap_or_else(|| "<userPrincipalName>".into());
-    json!([
-        format!("Update-MgUser -UserId {id} -OnPremisesImmutableId '{value}'"),
-        format!("Set-MsolUser -UserPrincipalName {upn} -ImmutableId '{value}'"),
-    ])
+    json!([format!("Update-MgUser -UserId {id} -OnPremisesImmutableId '{value}'")])
 }
 
-const SET_NOTE: &str = "Entra accepts a new ImmutableId only on a cloud-managed user: move the AD object out of sync \
-scope, restore the soft-deleted cloud user (now cloud-managed), set the value, then bring the AD object back into \
-scope so it hard-matches. A user whose UPN is in a federated domain must first be moved to the onmicrosoft.com domain.";
+/// The case of an anchor repair: `synced` when the cloud twin is synchronised (Entra refuses a new
+/// ImmutableId on it: re-anchoring procedure), else `cloud-managed` (set it directly).
+pub fn twin_case(c: &CloudObject) -> &'static str {
+    if c.on_prem_sync_enabled == Some(true) { "synced" } else { "cloud-managed" }
+}
+
+/// The documented re-anchoring procedure of a synchronised cloud user, in order, with its outage.
+fn reanchor_steps(c: &CloudObject, ad: Option<&AdObject>, value: &str) -> Vec<String> {
+    let id = c.id.clone().or_else(|| c.upn.clone()).unwrap_or_else(|| "<object id>".into());
+    let ad = ad
+        .map(|o| o.dn.as_deref().map(String::from).unwrap_or_else(|| o.label()))
+        .unwrap_or_else(|| "the AD object".into());
+    vec![
+        "1. Prepare: record the user's licences, group memberships and roles; schedule the outage (from step 2 to \
+         step 5 the user cannot sign in and mail and Teams are interrupted); keep the hard-match takeover block off \
+         for this window (SY005)."
+            .to_string(),
+        format!(
+            "2. Take {ad} out of sync scope (move it to an OU that is not synchronised, or filter it) and run a delta \
+             sync (Start-ADSyncSyncCycle -PolicyType Delta): the cloud user is soft-deleted, not lost."
+        ),
+        format!(
+            "3. Restore the cloud user from deleted users: Restore-MgDirectoryDeletedItem -DirectoryObjectId {id} \
+             (Graph permission User.DeleteRestore.All); it comes back cloud-managed with its mailbox and licences. A user \
+             whose UPN is in a federated domain must first get an onmicrosoft.com UPN."
+        ),
+        format!(
+            "4. Set the anchor: Update-MgUser -UserId {id} -OnPremisesImmutableId '{value}' (Graph permission \
+             User.ReadWrite.All)."
+        ),
+        format!(
+            "5. Bring {ad} back into sync scope and run a delta sync: it hard-matches the restored user. Check sign-in, \
+             mailbox and licences, then turn the takeover block back on."
+        ),
+    ]
+}
+
+/// Evidence of an anchor repair: the command, the case (`twin_state`), and for a synchronised twin the
+/// ordered re-anchoring procedure (`steps`) with its outage.
+fn set_anchor_evidence(ev: &mut BTreeMap<String, Value>, c: &CloudObject, ad: Option<&AdObject>, value: &str) {
+    let case = twin_case(c);
+    ev.insert("twin_state".into(), s(case));
+    ev.insert("commands".into(), set_anchor_commands(c, value));
+    if case == "synced" {
+        ev.insert("steps".into(), json!(reanchor_steps(c, ad, value)));
+        ev.insert(
+            "outage".into(),
+            s("from the removal from sync scope to the hard match: no sign-in, mail and Teams interrupted"),
+        );
+    } else {
+        ev.insert(
+            "note".into(),
+            s("the cloud user is cloud-managed: the command applies directly; the AD object then hard-matches at \
+               the next sync unless hard-match takeover is blocked"),
+        );
+    }
+}
+
+/// Sets the remediation of an AN001–AN004 finding to the text of its case (`twin_state`).
+fn apply_case(f: &mut Finding) {
+    let Some(case) = f.evidence.get("twin_state").and_then(Value::as_str) else { return };
+    if let Some(text) = super::catalog::get(&f.rule).and_then(|m| m.remediation_cases.get(case)) {
+        f.remediation = text.trim().to_string();
+    }
+}
 
 fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
     let estate = p.estate;
@@ -520,8 +580,7 @@ fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
             if let Some(d) = d {
                 ev.insert("anchor_attribute_decided_by".into(), s(d.how.clone()));
             }
-            ev.insert("commands".into(), set_anchor_commands(c, x));
-            ev.insert("note".into(), s(SET_NOTE));
+            set_anchor_evidence(ev, c, Some(&estate.ad_objects[a as usize]), x);
         }
     };
     match &shape {
@@ -664,13 +723,12 @@ fn byte_order(p: &Prep<'_>, c: &CloudObject, id: &str, bytes: &[u8; 16], soft: &
         ("proposed_value", s(right.clone())),
         ("same_last_12_characters", json!(right.len() >= 12 && id.trim().ends_with(&right[right.len() - 12..]))),
         ("anchor_attribute", s(p.attr_of(a).as_str())),
-        ("commands", set_anchor_commands(c, &right)),
-        ("note", s(SET_NOTE)),
         ("tenant", s(estate.tenants[c.tenant as usize].name.clone())),
     ]);
     if let Some(d) = p.decision_of(a) {
         ev.insert("anchor_attribute_decided_by".into(), s(d.how.clone()));
     }
+    set_anchor_evidence(&mut ev, c, Some(o), &right);
     Some(finding(BYTE_ORDER, title, vec![cloud_subject(estate, c), ad_subject(o)], ev, id))
 }
 
@@ -744,6 +802,11 @@ fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Finding> {
     }
     if let Some(dn) = &c.on_prem_dn {
         ev.insert("on_premises_distinguished_name".into(), s(dn.clone()));
+    }
+    if let Some(ci) = estate.cloud_objects.iter().position(|x| std::ptr::eq(x, c)) {
+        let (holds, deletion) = super::duplicates::cloud_holdings(estate, ci as u32);
+        ev.insert("cloud_object_holds".into(), json!(holds));
+        ev.insert("deletion".into(), s(deletion));
     }
     let mut f = finding(ORPHANED, title, vec![cloud_subject(estate, c)], ev, id);
     if !all_complete {
@@ -1399,6 +1462,39 @@ mod tests {
             assert_eq!(txt.evidence["proposed_value"], "1wfM9xV8fUSHbcAbDlqeOA==");
             // No manifest anchor: the forest gets an info finding saying how it was decided.
             assert!(c.iter().any(|(r, _)| r == "AN010"), "{c:?}");
+        });
+    }
+
+    #[test]
+    fn an_anchor_repair_tells_a_cloud_managed_twin_from_a_synced_one() {
+        // Issue 25: a cloud-managed twin gets its ImmutableId set directly; a synced one needs the
+        // re-anchoring procedure (out of scope, restore, set, back in scope), with its outage.
+        let mut e = estate();
+        e.ad_objects.push(ad(ANN, "ann@contoso.com"));
+        e.ad_objects.push(ad("f7cc07d7-7c15-447d-876d-c01b0e5a9e38", "bob@contoso.com"));
+        e.cloud_objects.push(cloud("ann@contoso.com", Some("NZGLyRltQOqXeYidebdT8A=="))); // synced, big-endian
+        let mut bob = cloud("bob@contoso.com", Some("f7cc07d7-7c15-447d-876d-c01b0e5a9e38")); // GUID text
+        bob.on_prem_sync_enabled = None; // cloud-managed
+        e.cloud_objects.push(bob);
+        ctx_run(e, |fs| {
+            let synced = fs.iter().find(|f| f.rule == "AN003").unwrap();
+            assert_eq!(synced.evidence["twin_state"], "synced");
+            assert!(synced.remediation.starts_with("The cloud twin is synchronised"), "{}", synced.remediation);
+            let steps: Vec<&str> =
+                synced.evidence["steps"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+            let at = |n: &str| steps.iter().position(|s| s.contains(n)).unwrap_or_else(|| panic!("{n}: {steps:#?}"));
+            assert!(at("out of sync scope") < at("Restore-MgDirectoryDeletedItem"));
+            assert!(at("Restore-MgDirectoryDeletedItem") < at("-OnPremisesImmutableId 'yYuRNW0Z6kCXeYidebdT8A=='"));
+            assert!(at("-OnPremisesImmutableId") < at("back into sync scope"));
+            assert!(synced.evidence["outage"].as_str().unwrap().contains("no sign-in"));
+            let cloud_managed = fs.iter().find(|f| f.rule == "AN002").unwrap();
+            assert_eq!(cloud_managed.evidence["twin_state"], "cloud-managed");
+            assert!(!cloud_managed.evidence.contains_key("steps"));
+            assert!(cloud_managed.remediation.starts_with("The cloud twin is cloud-managed"));
+            assert_eq!(
+                cloud_managed.evidence["commands"],
+                json!(["Update-MgUser -UserId id-bob@contoso.com -OnPremisesImmutableId '1wfM9xV8fUSHbcAbDlqeOA=='"])
+            );
         });
     }
 

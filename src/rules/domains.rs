@@ -80,7 +80,7 @@ fn viral_tenants(estate: &Estate, mgmt: &[Management], ev_users: &[Vec<u32>], ou
                     (
                         "action",
                         json!(
-                            "admin takeover: internal (prove the DNS TXT record MS=ms… and become Global Administrator; nothing migrates) or external (verify the domain in the organisation's managed tenant: users and supported subscriptions move; Confirm-MsolDomain -ForceTakeover Force deletes the unmanaged tenant after 10 days)"
+                            "admin takeover: internal (prove the DNS TXT record MS=ms… and become Global Administrator; nothing migrates) or external (add and verify the domain in the organisation's managed tenant with New-MgDomain and Confirm-MgDomain, Graph permission Domain.ReadWrite.All: users and supported subscriptions move; Graph has no forced-takeover switch, ask Microsoft support where the unmanaged tenant keeps the domain)"
                         ),
                     ),
                 ]),

@@ -59,6 +59,39 @@ enum Who {
     Cloud(u32),
 }
 
+/// What a cloud object holds that deleting it would destroy (mailbox, licences, directory roles), and
+/// whether deletion may be considered at all: only for a leftover that provably holds nothing, and even
+/// then only after checking what the exports cannot show (group and application ownership, data).
+pub fn cloud_holdings(e: &Estate, c: u32) -> (Vec<String>, String) {
+    let o = &e.cloud_objects[c as usize];
+    let mut holds = Vec::new();
+    if o.kind == CloudKind::User && (o.mail.is_some() || !o.proxy_addresses.is_empty()) {
+        holds.push("mailbox or mail address".to_string());
+    }
+    if !o.licenses.is_empty() || o.is_licensed == Some(true) {
+        holds.push(format!("licence(s) ({})", o.licenses.len().max(1)));
+    }
+    if let Some(id) = o.id.as_deref() {
+        let roles: BTreeSet<&str> = e
+            .role_grants
+            .iter()
+            .filter(|g| g.tenant == o.tenant && g.principal_id.eq_ignore_ascii_case(id))
+            .map(|g| g.role.as_str())
+            .collect();
+        if !roles.is_empty() {
+            holds.push(format!("directory role(s): {}", roles.into_iter().collect::<Vec<_>>().join(", ")));
+        }
+    }
+    let deletion = if holds.is_empty() {
+        "not proposed from the exports alone: the object holds no mailbox, licence or role in them, but group and \
+         application ownership and its data are not exported; delete it only if a check of those finds nothing"
+            .to_string()
+    } else {
+        format!("never delete it: it holds {}; fix the anchor or the AD object's value instead", holds.join(", "))
+    };
+    (holds, deletion)
+}
+
 /// Why a cloud object counts as an AD object's twin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TwinBy {
@@ -686,6 +719,15 @@ impl Cx<'_> {
             ("initial_domain", json!(initial)),
         ]);
         let mut ev = ev;
+        // DU002: what the cloud object holding the value carries — never propose deleting one that holds
+        // a mailbox, licence, role or group ownership; deletion only for a provably empty leftover.
+        if code == "DU002"
+            && let Some(Who::Cloud(c)) = winner.map(|w| members[w].who)
+        {
+            let (holds, deletion) = cloud_holdings(self.e, c);
+            ev.insert("cloud_object_holds".into(), json!(holds));
+            ev.insert("deletion".into(), json!(deletion));
+        }
         // The pair's outcome (DU002: the one AD object against the holder), quoted as the sync family does.
         if code == "DU002"
             && let Some(o) = member_ev[primary]["predicted_outcome"].as_str()

@@ -12,7 +12,7 @@ use super::{Context, cloud_subject, evidence, finding};
 use crate::findings::Finding;
 use crate::model::{CloudKind, Estate, Federation, TenantIdx};
 use base64::Engine;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use time::OffsetDateTime;
 
@@ -45,7 +45,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let as_of = ctx.options.as_of();
     for &i in &records {
         let f = &estate.federations[i as usize];
-        certificates(estate, f, as_of, &mut out);
+        certificates(estate, f, &records, as_of, &mut out);
         endpoints(estate, f, &mut out);
         mfa(estate, f, &mut out);
     }
@@ -268,8 +268,95 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-/// FE004–FE007: the token-signing certificate and its successor, judged at `as_of`.
-fn certificates(estate: &Estate, f: &Federation, as_of: OffsetDateTime, out: &mut Vec<Finding>) {
+/// The host of a URL (`https://adfs.fabrikam.com/adfs/ls/` → `adfs.fabrikam.com`), lower case.
+fn host_of(url: &str) -> Option<String> {
+    let u = url.trim();
+    let rest = u.split_once("://").map_or(u, |(_, r)| r);
+    let host = rest.split(['/', ':', '?']).next()?.trim().to_lowercase();
+    (!host.is_empty()).then_some(host)
+}
+
+/// The federated domains of `f`'s tenant that trust the same identity provider as `f` (the same sign-in
+/// host, or the same signing certificate), sorted, and the others with their provider's host: a
+/// certificate rollover is published to the first list only, never to a domain federated elsewhere.
+pub fn farm_domains(estate: &Estate, f: &Federation, records: &[u32]) -> (Vec<String>, Vec<(String, String)>) {
+    let host = f.passive_sign_in_uri.as_deref().and_then(host_of);
+    let cert = f.signing_certificate.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let mut same = BTreeSet::new();
+    let mut other = BTreeMap::new();
+    for &i in records {
+        let g = &estate.federations[i as usize];
+        if g.tenant != f.tenant {
+            continue;
+        }
+        let Some(d) = g.domain.clone() else { continue };
+        let g_host = g.passive_sign_in_uri.as_deref().and_then(host_of);
+        let g_cert = g.signing_certificate.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        if (host.is_some() && g_host == host) || (cert.is_some() && g_cert == cert) {
+            same.insert(d);
+        } else {
+            other.insert(d, g_host.unwrap_or_else(|| "another identity provider".into()));
+        }
+    }
+    if let Some(d) = &f.domain {
+        same.insert(d.clone());
+        other.remove(d);
+    }
+    (same.into_iter().collect(), other.into_iter().collect())
+}
+
+/// The ordered token-signing rollover for the domains of one AD FS farm: publish the next certificate to
+/// those domains only, verify, promote in AD FS, then tell the other relying parties. Returns
+/// (steps, commands).
+fn rollover_steps(farm: Option<&str>, domains: &[String], others: &[(String, String)]) -> (Vec<String>, Vec<String>) {
+    let farm = farm.unwrap_or("the AD FS farm");
+    let list = domains.join(", ");
+    let mut steps = vec![
+        format!(
+            "1. On {farm}: create the next token-signing certificate without making it primary \
+             (Update-AdfsCertificate -CertificateType Token-Signing, or Add-AdfsCertificate -CertificateType \
+             Token-Signing -Thumbprint <thumbprint> when AutoCertificateRollover is off)."
+        ),
+        format!(
+            "2. Publish it as the next signing certificate of the domains that trust {farm}, and only those: {list} \
+             (commands; Microsoft Graph PowerShell, Graph permission Domain-InternalFederation.ReadWrite.All, role \
+             Hybrid Identity Administrator; the federation id comes from Get-MgDomainFederationConfiguration \
+             -DomainId <domain>, Domain.Read.All)."
+        ),
+        format!(
+            "3. Verify: Get-MgDomainFederationConfiguration -DomainId <domain> shows the new certificate as \
+             nextSigningCertificate for every one of {list}."
+        ),
+        format!(
+            "4. Only then promote it on {farm} (Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint \
+             <thumbprint> -IsPrimary). Promoting before step 3 succeeds stops federated sign-in for {list}."
+        ),
+        "5. Tell the farm's other relying parties that do not read its federation metadata (Get-AdfsRelyingPartyTrust: \
+         MonitoringEnabled false) to import the new certificate."
+            .to_string(),
+    ];
+    if !others.is_empty() {
+        steps.push(format!(
+            "Leave alone: {} (federated with another identity provider; its certificate is not this farm's).",
+            others.iter().map(|(d, h)| format!("{d} ({h})")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let commands = domains
+        .iter()
+        .map(|d| {
+            format!(
+                "Update-MgDomainFederationConfiguration -DomainId {d} -InternalDomainFederationId \
+                 (Get-MgDomainFederationConfiguration -DomainId {d}).Id -NextSigningCertificate '<Base64 of the new \
+                 certificate>'"
+            )
+        })
+        .collect();
+    (steps, commands)
+}
+
+/// FE004–FE007: the token-signing certificate and its successor, judged at `as_of`. `records` are the
+/// federation records of the run (for the domains of the same farm).
+fn certificates(estate: &Estate, f: &Federation, records: &[u32], as_of: OffsetDateTime, out: &mut Vec<Finding>) {
     let window = time::Duration::days(tenancy::int_param("FE004", "window_days"));
     let dom = f.domain.clone().unwrap_or_else(|| "(unknown domain)".into());
     let subject = || vec![tenancy::federation_subject(estate, f)];
@@ -313,9 +400,19 @@ fn certificates(estate: &Estate, f: &Federation, as_of: OffsetDateTime, out: &mu
             }),
         ),
     ]);
-    let action = format!(
-        "renew the AD FS token-signing certificate (Update-AdfsCertificate -CertificateType Token-Signing) and publish it: Update-MsolFederatedDomain -DomainName {dom} -SupportMultipleDomain (for every federated domain)"
-    );
+    let (farm, others) = farm_domains(estate, f, records);
+    let farm_host = f.passive_sign_in_uri.as_deref().and_then(host_of);
+    let (steps, commands) = rollover_steps(farm_host.as_deref(), &farm, &others);
+    let ordered = |ev: &mut BTreeMap<String, Value>| {
+        ev.insert("farm".into(), json!(farm_host));
+        ev.insert("farm_domains".into(), json!(farm));
+        ev.insert(
+            "other_federated_domains".into(),
+            json!(others.iter().map(|(d, h)| json!({"domain": d, "identity_provider": h})).collect::<Vec<_>>()),
+        );
+        ev.insert("steps".into(), json!(steps));
+        ev.insert("commands".into(), json!(commands));
+    };
     match successor {
         Some((next_cn, next_after)) => {
             ev.insert("next_certificate_subject".into(), json!(next_cn));
@@ -334,7 +431,7 @@ fn certificates(estate: &Estate, f: &Federation, as_of: OffsetDateTime, out: &mu
             ));
         }
         None if not_after <= as_of => {
-            ev.insert("action".into(), json!(action));
+            ordered(&mut ev);
             out.push(finding(
                 "FE006",
                 format!("Federated domain {dom}: token-signing certificate {cn} expired on {} and no valid next certificate is published", rfc3339(not_after)),
@@ -344,8 +441,10 @@ fn certificates(estate: &Estate, f: &Federation, as_of: OffsetDateTime, out: &mu
             ));
         }
         None => {
-            ev.insert("action".into(), json!(action));
-            out.push(finding(
+            ordered(&mut ev);
+            let critical = tenancy::int_param("FE004", "critical_within_days");
+            ev.insert("critical_within_days".into(), json!(critical));
+            let mut f = finding(
                 "FE004",
                 format!(
                     "Federated domain {dom}: token-signing certificate {cn} expires on {} ({days_left} day(s) after {}) and no valid next certificate is published",
@@ -355,7 +454,12 @@ fn certificates(estate: &Estate, f: &Federation, as_of: OffsetDateTime, out: &mu
                 subject(),
                 ev,
                 "",
-            ));
+            );
+            if days_left <= critical {
+                // All federated sign-in of the farm's domains stops within days: the most urgent case.
+                f.severity = crate::findings::Severity::Critical;
+            }
+            out.push(f);
         }
     }
 }
@@ -458,7 +562,7 @@ fn users_without_anchor(estate: &Estate, domains: &DomainTable, out: &mut Vec<Fi
                 (
                     "action",
                     json!(format!(
-                        "hard-match the user to its AD account (set onPremisesImmutableId to the Base64 anchor) or move it to a managed domain: Set-MsolUserPrincipalName -UserPrincipalName {upn} -NewUserPrincipalName <alias>@<tenant>.onmicrosoft.com"
+                        "if {upn} has an AD account, hard-match it: Update-MgUser -UserId {upn} -OnPremisesImmutableId '<Base64 of its AD anchor>' (Graph permission User.ReadWrite.All); if it stays cloud-only, move it to a managed domain: Update-MgUser -UserId {upn} -UserPrincipalName <alias>@<tenant>.onmicrosoft.com -PasswordProfile @{{Password='<new password>'; ForceChangePasswordNextSignIn=$true}}"
                     )),
                 ),
             ]),

@@ -229,6 +229,7 @@ fn stale_sync(ctx: &Context<'_>) -> Vec<Finding> {
                     "changes made in AD since then (new users, disabled leavers, password changes) are not in the tenant",
                 ),
             ),
+            ("steps", json!(restart_steps(days))),
         ]);
         let mut f = finding(STALE, title, vec![tenant_subject(estate, i as u32)], ev, "");
         if days > param_i64(STALE, "high_after_days", 30) {
@@ -237,6 +238,31 @@ fn stale_sync(ctx: &Context<'_>) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+/// The safe order to restart a sync server stopped for `days` days: staging mode first, review what it
+/// would export (deletions against the deletion threshold), check the Connect version, then export.
+pub fn restart_steps(days: i64) -> Vec<String> {
+    vec![
+        format!(
+            "1. Do not simply restart the scheduler: after {days} days the first cycle would export every change at \
+             once. Put the server in staging mode first (Entra Connect wizard: Configure staging mode), or build a new \
+             server in staging mode."
+        ),
+        "2. Check the Entra Connect version and upgrade an unsupported or retired build before it exports anything \
+         (Get-ADSyncGlobalSettings / the installed program version)."
+            .to_string(),
+        "3. Run a full import and synchronisation in staging mode and review the pending exports \
+         (csexport <connector> export.xml /f:x, or the Synchronization Service Manager): adds, updates and above all \
+         deletions — objects deleted or moved in AD while sync was stopped."
+            .to_string(),
+        "4. Compare the pending deletions with the export deletion threshold (Get-ADSyncExportDeletionThreshold, \
+         default 500); never raise or disable it to let an unexplained mass deletion through."
+            .to_string(),
+        "5. Only then leave staging mode and let the export run; check the provisioning errors afterwards \
+         (Get-MgUser -All -Property id,userPrincipalName,onPremisesProvisioningErrors, Graph permission User.Read.All)."
+            .to_string(),
+    ]
 }
 
 fn settings_of(estate: &Estate) -> HashMap<u32, &SyncSettings> {
@@ -566,11 +592,41 @@ fn takeover_switches(ctx: &Context<'_>) -> Vec<Finding> {
             t.and_then(|t| t.id.clone()).unwrap_or_else(|| "<tenant id>".into()),
             off.iter().map(|k| format!("{k}=$true")).collect::<Vec<_>>().join("; ")
         );
+        let entra = format!(
+            "Set-EntraDirSyncFeature -Features {} -Enabled $true",
+            off.iter()
+                .map(|k| if *k == "blockSoftMatchEnabled" {
+                    "BlockSoftMatch"
+                } else {
+                    "BlockCloudObjectTakeoverThroughHardMatch"
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        );
         let ev = evidence([
             ("tenant", s(name.clone())),
             ("features_off", json!(off)),
             ("softMatchOnUpnEnabled", json!(st.features.get("softMatchOnUpnEnabled"))),
-            ("commands", json!([cmd])),
+            ("commands", json!([cmd, entra])),
+            (
+                "permissions",
+                s(
+                    "Update-MgDirectoryOnPremiseSynchronization: Graph permission OnPremDirectorySynchronization.ReadWrite.All \
+                   (role Hybrid Identity Administrator); Set-EntraDirSyncFeature (Microsoft Entra PowerShell): Global Administrator",
+                ),
+            ),
+            (
+                "steps",
+                json!([
+                    "1. First finish the repairs that need a hard or soft match in this tenant: re-anchoring (AN001-AN004, \
+                     AN008), intended merges of cloud-only accounts (SY002) and hard matches of federated users (FE009). \
+                     Turning the blocks on first makes those repairs fail (InvalidHardMatch, a duplicate instead of a merge).",
+                    "2. Deal with cloud accounts that must never be matched (administrators, SY004) by renaming or excluding \
+                     the AD object.",
+                    "3. Then turn the blocks on (commands) and keep them on; turn them off again only for a planned matching \
+                     window, and back on when it closes.",
+                ]),
+            ),
         ]);
         let mut subject = tenant_subject(estate, st.tenant);
         subject.source = Some(st.source);
@@ -662,8 +718,8 @@ fn quarantined(ctx: &Context<'_>) -> Vec<Finding> {
                 ),
                 (
                     "provisioning_errors",
-                    s("list them with Get-MgUser -Property onPremisesProvisioningErrors or \
-                       Get-MsolDirSyncProvisioningError -ErrorCategory PropertyConflict"),
+                    s("list them with Get-MgUser -All -Property id,userPrincipalName,onPremisesProvisioningErrors \
+                       (Graph permission User.Read.All)"),
                 ),
             ]);
             let mut subjects = vec![cloud_subject(estate, c)];

@@ -54,7 +54,7 @@ fn fixture_dirs() -> Vec<PathBuf> {
 }
 
 /// Findings of every estate: (estate label, findings).
-fn all_estates() -> &'static [(String, Vec<Finding>)] {
+pub(crate) fn all_estates() -> &'static [(String, Vec<Finding>)] {
     static F: OnceLock<Vec<(String, Vec<Finding>)>> = OnceLock::new();
     F.get_or_init(|| {
         let mut out = vec![("samples/contoso-merger".to_string(), sample().to_vec())];

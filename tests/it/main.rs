@@ -26,6 +26,7 @@ mod pseudonymize;
 mod realdata;
 mod regression;
 mod release;
+mod remediation;
 mod report;
 mod roles;
 mod rules;

@@ -235,7 +235,7 @@ fn social(ctx: &Context<'_>, cp: &AdfsClaimsProvider, rps: &[&AdfsRelyingParty],
             (
                 "action",
                 json!(format!(
-                    "remove the provider from the Office 365 relying party (Set-AdfsRelyingPartyTrust -TargetName \"{}\" -ClaimsProviderName <the other providers>) or disable it (Disable-AdfsClaimsProviderTrust -TargetName \"{}\"); invite such users as B2B guests instead",
+                    "after checking the sign-in logs for users who still use it, remove the provider from the Office 365 relying party (Set-AdfsRelyingPartyTrust -TargetName \"{}\" -ClaimsProviderName <the other providers>) or disable it (Disable-AdfsClaimsProviderTrust -TargetName \"{}\"); invite such users as B2B guests instead",
                     rps.first().map(|r| r.name.as_str()).unwrap_or("Microsoft Office 365 Identity Platform"),
                     cp.name
                 )),
