@@ -236,6 +236,7 @@ pub static FORMATS: &[Format] = &[
     msol_csv::FORMAT,
     ad_csv::FORMAT,
     scubagear::FORMAT,
+    crate::collect::manifest::FORMAT,
     arm_json::FORMAT,
     adfs_json::FORMAT,
     graph_json::FORMAT,
