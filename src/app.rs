@@ -41,6 +41,12 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan(&args),
         Command::Detect(args) => detect(&args),
         Command::Collect { source: crate::cli::CollectSource::Ldap(args) } => collect_ldap(&args),
+        Command::Collect { source: crate::cli::CollectSource::Graph(args) } => {
+            collect_cloud(&args, crate::collect::graph::Api::Graph)
+        }
+        Command::Collect { source: crate::cli::CollectSource::Arm(args) } => {
+            collect_cloud(&args, crate::collect::graph::Api::Arm)
+        }
         Command::Formats => {
             for f in ingest::FORMATS {
                 say!("{:<12} {}", f.name, f.summary);
@@ -293,6 +299,137 @@ fn collect_ldap(args: &crate::cli::LdapArgs) -> u8 {
             EXIT_ERROR
         }
     }
+}
+
+/// Progress of `collect graph` / `collect arm` on stderr.
+struct CloudProgress {
+    quiet: bool,
+}
+
+impl crate::collect::http::Observer for CloudProgress {
+    fn retry(&self, url: &str, why: &str, wait: std::time::Duration, attempt: u32) {
+        if !self.quiet {
+            eprintln!("retry {attempt} of {url} in {:.1} s ({why})", wait.as_secs_f64());
+        }
+    }
+}
+
+impl crate::collect::pages::Progress for CloudProgress {
+    fn page(&self, name: &str, pages: u32, records: u64) {
+        if !self.quiet {
+            eprintln!("{name}: page {pages}, {records} records");
+        }
+    }
+    fn done(&self, e: &crate::collect::manifest::Entry) {
+        use crate::collect::manifest::State;
+        match (e.status, &e.error) {
+            (State::Complete, _) if self.quiet => {}
+            (State::Complete, _) => eprintln!(
+                "{}: complete, {} page(s), {} records{}",
+                e.name,
+                e.pages,
+                e.records,
+                e.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+            ),
+            (s, err) => eprintln!(
+                "tenantlint: {}: {} — {}{}",
+                e.name,
+                s.name(),
+                err.as_deref().unwrap_or("stopped"),
+                if e.optional { " (optional collection)" } else { "" }
+            ),
+        }
+    }
+}
+
+fn collect_cloud(args: &crate::cli::CloudArgs, api: crate::collect::graph::Api) -> u8 {
+    use crate::cli::AuthFlow;
+    use crate::collect::{auth::Method, cloud::Endpoints, graph, http::RetryPolicy};
+    let need = |v: &Option<String>, flag: &str, flow: &str| -> Result<String, String> {
+        v.clone().ok_or_else(|| format!("--auth {flow} needs {flag}"))
+    };
+    let method = match (args.auth, &args.access_token_env) {
+        (_, Some(var)) => Ok(Method::TokenEnv(var.clone())),
+        (Some(AuthFlow::ClientSecret), None) => need(&args.client_id, "--client-id", "client-secret").and_then(|id| {
+            Ok(Method::ClientSecret {
+                client_id: id,
+                secret_env: need(&args.client_secret_env, "--client-secret-env VAR", "client-secret")?,
+            })
+        }),
+        (Some(AuthFlow::Certificate), None) => need(&args.client_id, "--client-id", "certificate").and_then(|id| {
+            Ok(Method::Certificate {
+                client_id: id,
+                certificate: args
+                    .certificate
+                    .clone()
+                    .ok_or_else(|| "--auth certificate needs --certificate FILE.pem".to_string())?,
+                key: args.key.clone(),
+            })
+        }),
+        (Some(AuthFlow::DeviceCode), None) => {
+            need(&args.client_id, "--client-id", "device-code").map(|client_id| Method::DeviceCode { client_id })
+        }
+        (None, None) => Err("choose --auth device-code|client-secret|certificate or --access-token-env VAR".into()),
+    };
+    let endpoints =
+        Endpoints::new(args.cloud, args.login_url.as_deref(), args.graph_url.as_deref(), args.arm_url.as_deref());
+    let (method, endpoints) = match (method, endpoints) {
+        (Ok(m), Ok(e)) => (m, e),
+        (Err(e), _) | (_, Err(e)) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    };
+    let req = graph::Request {
+        api,
+        tenant: args.tenant.clone(),
+        endpoints,
+        auth: method,
+        out: args.out.clone(),
+        resume: args.resume,
+        policy: RetryPolicy {
+            max_retries: args.max_retries,
+            backoff: std::time::Duration::from_millis(args.backoff_ms),
+            timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        },
+    };
+    let progress = CloudProgress { quiet: args.quiet };
+    let tell = |s: &str| eprintln!("{s}");
+    let outcome = match graph::collect(&req, &progress, &progress, &tell) {
+        Ok(o) => o,
+        Err(e) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    };
+    let incomplete = outcome.incomplete();
+    let records: u64 = outcome.entries.iter().map(|e| e.records).sum();
+    if !args.quiet {
+        eprintln!(
+            "collected {} collection(s), {records} records into {}{}",
+            outcome.entries.len(),
+            ingest::display_path(&args.out),
+            if incomplete.is_empty() { String::new() } else { format!("; {} incomplete", incomplete.len()) }
+        );
+    }
+    let mut code = EXIT_OK;
+    if !incomplete.is_empty() {
+        let names: Vec<&str> = incomplete.iter().map(|e| e.name.as_str()).collect();
+        error(format_args!(
+            "incomplete collection(s): {} (recorded in {}; `scan` reports them as IN005){}",
+            names.join(", "),
+            ingest::display_path(&args.out.join(crate::collect::manifest::FILE_NAME)),
+            if args.keep_going { "" } else { "; exit 2 (pass --keep-going to accept a partial collection)" }
+        ));
+        if !args.keep_going {
+            code = EXIT_ERROR;
+        }
+    }
+    if let Some(dir) = &args.scan {
+        let scan_args = ScanArgs::for_collected(args.out.clone(), dir.clone());
+        code = code.max(scan(&scan_args));
+    }
+    code
 }
 
 fn detect(args: &DetectArgs) -> u8 {

@@ -126,6 +126,102 @@ pub enum Command {
 pub enum CollectSource {
     /// Active Directory over LDAP: a read-only paged subtree search written as LDIF.
     Ldap(Box<LdapArgs>),
+    /// One Microsoft Entra tenant over Microsoft Graph v1.0 (read-only GETs), written page by page
+    /// into a folder that `scan` reads, with collection.json recording what was collected.
+    Graph(Box<CloudArgs>),
+    /// The Azure subscriptions and tenants visible to the caller, from Azure Resource Manager
+    /// (`GET /subscriptions`, `GET /tenants`), written page by page like `collect graph`.
+    Arm(Box<CloudArgs>),
+}
+
+/// `--auth` of `collect graph` / `collect arm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthFlow {
+    /// Device authorization grant: sign in on another device (delegated permissions).
+    DeviceCode,
+    /// Client credentials with a secret read from --client-secret-env (application permissions).
+    ClientSecret,
+    /// Client credentials with a certificate (--certificate; application permissions).
+    Certificate,
+}
+
+/// Arguments of `collect graph` and `collect arm`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Read-only: only GET requests reach Graph/ARM; the only POSTs go to the sign-in endpoint. Secrets are
+never taken from the command line: --client-secret-env and --access-token-env name environment
+variables. Use your own app registration (--client-id); see the README, \"Live collection\".
+Examples:
+  tenantlint collect graph --tenant contoso.onmicrosoft.com --auth certificate \\
+      --client-id 00000000-0000-0000-0000-000000000000 --certificate app.pem --out contoso/
+  TL_TOKEN=$(az account get-access-token --resource https://graph.microsoft.com --query accessToken -o tsv) \\
+      tenantlint collect graph --tenant contoso.onmicrosoft.com --access-token-env TL_TOKEN --out contoso/
+Exit codes: 0 every collection complete; 2 a collection is incomplete (403, 404, network), unless
+--keep-going, or the run could not start (sign-in, arguments, output folder).")]
+pub struct CloudArgs {
+    /// Tenant id or verified domain (the sign-in authority).
+    #[arg(long, value_name = "ID|DOMAIN")]
+    pub tenant: String,
+    /// Folder to write the pages and collection.json into (created if missing).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// How to sign in (or use --access-token-env).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FLOW",
+        required_unless_present = "access_token_env",
+        conflicts_with = "access_token_env"
+    )]
+    pub auth: Option<AuthFlow>,
+    /// Application (client) id of your own app registration.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Environment variable holding the client secret (--auth client-secret).
+    #[arg(long, value_name = "VAR")]
+    pub client_secret_env: Option<String>,
+    /// PEM file with the certificate, and its private key unless --key is given (--auth certificate).
+    #[arg(long, value_name = "FILE.pem")]
+    pub certificate: Option<PathBuf>,
+    /// PEM file with the certificate's private key (PKCS#8 or PKCS#1, unencrypted).
+    #[arg(long, value_name = "FILE.pem", requires = "certificate")]
+    pub key: Option<PathBuf>,
+    /// Environment variable holding an access token for the API (az account get-access-token --resource ...).
+    #[arg(long, value_name = "VAR")]
+    pub access_token_env: Option<String>,
+    /// Microsoft cloud: picks the sign-in, Graph and ARM endpoints.
+    #[arg(long, value_enum, default_value = "global")]
+    pub cloud: crate::collect::cloud::Cloud,
+    /// Sign-in root instead of the cloud's (e.g. https://login.microsoftonline.us).
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Microsoft Graph root instead of the cloud's.
+    #[arg(long, value_name = "URL")]
+    pub graph_url: Option<String>,
+    /// Azure Resource Manager root instead of the cloud's.
+    #[arg(long, value_name = "URL")]
+    pub arm_url: Option<String>,
+    /// Continue an interrupted collection in --out from the last good next-page link.
+    #[arg(long)]
+    pub resume: bool,
+    /// Exit 0 even when a collection is incomplete (it stays recorded in collection.json and scans as IN005).
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Seconds to wait for one request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Retries of one request after throttling (429/503/504), a 5xx or a network error.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_retries: u32,
+    /// First backoff step in milliseconds when the service sends no Retry-After (doubled per retry, with jitter).
+    #[arg(long, value_name = "MS", default_value_t = 5000, hide = true)]
+    pub backoff_ms: u64,
+    /// Scan the collected folder right away (writes reports into this folder).
+    #[arg(long, value_name = "DIR")]
+    pub scan: Option<PathBuf>,
+    /// No progress lines on stderr (errors, incomplete collections and device-code instructions are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Arguments of `collect ldap`.

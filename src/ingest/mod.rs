@@ -242,6 +242,7 @@ pub static FORMATS: &[Format] = &[
     scubagear::FORMAT,
     azurehound::FORMAT,
     sharphound::FORMAT,
+    crate::collect::manifest::FORMAT,
     arm_json::FORMAT,
     adfs_json::FORMAT,
     graph_json::FORMAT,

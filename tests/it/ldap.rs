@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The DC's connection facts from `$TL_SAMBA_DIR/test.env` (written by `samba-ad.sh up`).
-fn samba() -> Option<HashMap<String, String>> {
+pub(crate) fn samba() -> Option<HashMap<String, String>> {
     let dir = std::env::var("TL_SAMBA_DIR").unwrap_or_else(|_| "/tmp/tenantlint-samba".into());
     let env = Path::new(&dir).join("test.env");
     match std::fs::read_to_string(&env) {
@@ -46,7 +46,7 @@ fn collect(env: &HashMap<String, String>, out: &Path, extra: &[&str]) -> Run {
 }
 
 /// The StartTLS collection most tests use (the DC's certificate is self-signed for dc1.corp.contoso.com).
-fn collect_starttls(env: &HashMap<String, String>, out: &Path, extra: &[&str]) -> Run {
+pub(crate) fn collect_starttls(env: &HashMap<String, String>, out: &Path, extra: &[&str]) -> Run {
     let mut a = vec!["--url", &env["TL_LDAP_URL"], "--starttls", "--insecure-skip-verify"];
     a.extend_from_slice(extra);
     collect(env, out, &a)

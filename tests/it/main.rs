@@ -8,6 +8,7 @@ mod catalog;
 mod causes;
 mod characters;
 mod cli;
+mod collect_cloud;
 mod collectors;
 mod consistency;
 mod credentials;
