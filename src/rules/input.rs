@@ -75,7 +75,9 @@ fn unexported_forests(ctx: &super::Context<'_>) -> Vec<Finding> {
                 if feeders.is_empty() { "the feeding forest".to_string() } else { feeders.join(", ") }
             ),
             (_, Some(f)) => format!("forest {f}, declared in estate.toml but not exported"),
+            (Some(d), None) if !any_forest => format!("on-premises domain {d} (this scan holds no AD export)"),
             (Some(d), None) => format!("on-premises domain {d}, which no exported forest holds"),
+            (None, None) if !any_forest => "an on-premises forest (this scan holds no AD export)".to_string(),
             (None, None) => "a forest that is not in the export".to_string(),
         };
         let title = format!(

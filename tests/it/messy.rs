@@ -148,3 +148,25 @@ fn sync_preview_soft_match_by_upn_moera_creation_and_invalid_soft_match() {
     // Northwind is fed by a forest that is not exported: nothing of it is previewed as cloud-only noise.
     assert!(rows.iter().all(|r| &r[c("tenant")] != "Northwind"));
 }
+
+#[test]
+fn a_cloud_only_scan_records_the_missing_forests_as_low_coverage_notes() {
+    let out = tempfile::tempdir().unwrap();
+    let r = tenantlint(&[
+        "scan",
+        "tests/fixtures/messy-merger/tenants",
+        "--format",
+        "json",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_code(&r, 0);
+    let report = read_report(out.path());
+    assert!(findings(&report, "AN005").is_empty(), "no AD export: nothing can be called an orphan");
+    let in011 = findings(&report, "IN011");
+    assert_eq!(in011.len(), 4, "one per tenant with synced objects");
+    for f in in011 {
+        assert_eq!(f["severity"], "low");
+        assert!(f["title"].as_str().unwrap().contains("this scan holds no AD export"), "{}", f["title"]);
+    }
+}
