@@ -334,6 +334,8 @@ fn directory_roles(estate: &Estate, g: &EstateGraph) -> Vec<Finding> {
     let meta = catalog::get(DIRECTORY_ROLE).expect("MS002 in catalog");
     let ignored: BTreeSet<String> =
         str_list(&meta.params, "non_admin_roles").iter().map(|r| r.to_lowercase()).collect();
+    let critical: BTreeSet<String> =
+        str_list(&meta.params, "critical_roles").iter().map(|r| r.to_lowercase()).collect();
     let mut out = Vec::new();
     for r in &estate.role_grants {
         if ignored.contains(&r.role.to_lowercase()) {
@@ -350,7 +352,7 @@ fn directory_roles(estate: &Estate, g: &EstateGraph) -> Vec<Finding> {
             display: format!("{} in {}", r.role, tenant.name),
             source: Some(r.source),
         };
-        out.push(finding(
+        let mut f = finding(
             DIRECTORY_ROLE,
             format!(
                 "Personal Microsoft account {} holds {} in {}: an administrator without organisational lifecycle or home-tenant conditional access",
@@ -368,11 +370,18 @@ fn directory_roles(estate: &Estate, g: &EstateGraph) -> Vec<Finding> {
                 ("created", json!(o.created)),
                 (
                     "action",
-                    json!("assign the role to a work identity of the person (eligible through PIM), verify it, then remove the role from the personal account and block or delete the personal-account guest"),
+                    json!(
+                        "assign the role to a work identity of the person (eligible through PIM), verify it, then remove the role from the personal account and block or delete the personal-account guest"
+                    ),
                 ),
             ]),
             r.role.to_lowercase(),
-        ));
+        );
+        // A role that can grant every other role: whoever controls the personal account controls the tenant.
+        if critical.contains(&r.role.to_lowercase()) {
+            f.severity = crate::findings::Severity::Critical;
+        }
+        out.push(f);
     }
     out
 }
@@ -873,7 +882,7 @@ mod tests {
     }
 
     #[test]
-    fn admin_role_on_personal_account_is_high_but_reader_roles_are_ignored() {
+    fn admin_role_on_personal_account_is_high_global_admin_critical_and_reader_roles_ignored() {
         let mut e = two_tenants();
         e.cloud_objects.push(msa_guest(0, "a1", "it.guy@hotmail.co.uk", "contoso.onmicrosoft.com"));
         e.role_grants.push(RoleGrant {
@@ -889,11 +898,21 @@ mod tests {
             role: "Global Administrator".into(),
             ..Default::default()
         });
+        let f = run_on(e.clone());
+        assert_eq!(rules(&f), vec!["MS002"]);
+        assert_eq!(f[0].severity, Severity::Critical, "Global Administrator: control of the tenant");
+        e.role_grants.pop();
+        e.role_grants.push(RoleGrant {
+            tenant: 0,
+            principal_id: "A1".into(),
+            role: "User Administrator".into(),
+            ..Default::default()
+        });
         let f = run_on(e);
         assert_eq!(rules(&f), vec!["MS002"]);
         assert_eq!(f[0].severity, Severity::High);
-        assert!(f[0].title.contains("Global Administrator in Contoso"), "{}", f[0].title);
-        assert_eq!(f[0].discriminator, "global administrator");
+        assert!(f[0].title.contains("User Administrator in Contoso"), "{}", f[0].title);
+        assert_eq!(f[0].discriminator, "user administrator");
     }
 
     #[test]

@@ -135,7 +135,12 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             let label = |t: &String| tenancy::tenant_label(estate, by_tid, t);
             let managed: BTreeSet<String> =
                 recs.iter().flat_map(|s| s.managed_by_tenants.iter()).map(|t| t.trim().to_lowercase()).collect();
-            out.push(finding(
+            // Listed only from its home tenant and tenants that manage it through Lighthouse, all of them
+            // tenants of the estate: the delegation the organisation set up, for information.
+            let expected = !managed.is_empty()
+                && via.iter().all(|t| home.contains(t) || managed.contains(t))
+                && via.iter().chain(&home).chain(&managed).all(|t| in_estate(t).is_some());
+            let mut f = finding(
                 "SU003",
                 format!(
                     "Subscription {sname} is listed from {} tenants: {}",
@@ -150,11 +155,18 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     ("managed_by_tenants", json!(managed.iter().map(label).collect::<Vec<_>>())),
                     (
                         "note",
-                        json!("tokens for this subscription must come from its home tenant; tools that pick the signed-in tenant get \"The access token is from the wrong issuer\""),
+                        json!(
+                            "tokens for this subscription must come from its home tenant; tools that pick the signed-in tenant get \"The access token is from the wrong issuer\""
+                        ),
                     ),
+                    ("expected_delegation", json!(expected)),
                 ]),
                 "",
-            ));
+            );
+            if expected {
+                f.severity = crate::findings::Severity::Info;
+            }
+            out.push(f);
         }
         // SU004: legacy "Access to Azure Active Directory".
         if let Some(q) = quota.as_deref().filter(|q| legacy.contains(&q.to_lowercase())) {
@@ -288,6 +300,26 @@ mod tests {
         let same =
             Subscription { home_tenant_id: Some(A.into()), user_name: Some("a@contoso.com".into()), ..sub("s1", A) };
         assert!(run_on(estate(vec![sub("s1", A), same]), super::run).is_empty());
+    }
+
+    #[test]
+    fn an_expected_lighthouse_delegation_inside_the_estate_is_info() {
+        const B: &str = "22222222-2222-2222-2222-222222222222";
+        let az = |tenant: &str, managers: Vec<String>| Subscription {
+            home_tenant_id: Some(B.into()),
+            user_name: Some("admin@contoso.com".into()),
+            managed_by_tenants: managers,
+            ..sub("s1", tenant)
+        };
+        let mut e = estate(vec![az(A, vec![A.into()]), az(B, vec![A.into()])]);
+        e.tenants.push(tenant(B, "Contoso Marketing"));
+        let f = run_on(e.clone(), super::run);
+        let su3 = f.iter().find(|f| f.rule == "SU003").unwrap();
+        assert_eq!(su3.severity, crate::findings::Severity::Info, "home B, managed by A, both in the estate");
+        // Listed from a tenant that neither owns nor manages it: low, as before.
+        e.subscriptions = vec![az(A, vec![]), az(B, vec![])];
+        let f = run_on(e, super::run);
+        assert_eq!(f.iter().find(|f| f.rule == "SU003").unwrap().severity, crate::findings::Severity::Low);
     }
 
     #[test]

@@ -132,9 +132,9 @@ fn contoso_merger_msa_findings_match_expected_md() {
         assert!(ev.contains(needle), "MS001 evidence lacks {needle}: {ev}");
     }
     assert!(ev.contains("https://login.microsoftonline.com/5a6add13-ecc3-41a4-ac6c-d70ae428b617"), "{ev}");
-    for rule in ["MS002", "MS003"] {
-        assert_eq!(findings_with_rule(&report, rule)[0]["severity"], "high", "{rule}");
-    }
+    // MS-03: a personal account holding Global Administrator controls the tenant: critical (issue 25).
+    assert_eq!(findings_with_rule(&report, "MS002")[0]["severity"], "critical");
+    assert_eq!(findings_with_rule(&report, "MS003")[0]["severity"], "high");
     assert!(
         findings_with_rule(&report, "MS003")[0]["title"]
             .as_str()
