@@ -488,8 +488,9 @@ pub struct Analysis {
     pub graph: EstateGraph,
     /// Findings in report order.
     pub findings: Vec<findings::Finding>,
-    /// The sync preview, or why `--sync-preview` could not be resolved.
-    pub preview: Result<crate::preview::Preview, String>,
+    /// The sync preview (when [`rules::RuleOptions::preview`] asks for it), or why `--sync-preview` could
+    /// not be resolved.
+    pub preview: Result<Option<crate::preview::Preview>, String>,
 }
 
 /// Runs `ingest → graph → rules → findings` on `paths` without printing or writing anything.
@@ -540,8 +541,9 @@ fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions, progress
     }
     timing("rules (all families)", t);
     let t = std::time::Instant::now();
-    let preview = crate::preview::resolve(&ctx, &rule_opts.sync_preview)
-        .map(|redirect| crate::preview::build(&ctx, &found, &redirect, &rule_opts.sync_preview));
+    let preview = crate::preview::resolve(&ctx, &rule_opts.sync_preview).map(|redirect| {
+        rule_opts.preview.map(|detail| crate::preview::build(&ctx, &found, &redirect, &rule_opts.sync_preview, detail))
+    });
     timing("sync preview", t);
     drop(ctx);
     let t = std::time::Instant::now();
@@ -678,6 +680,14 @@ fn scan(args: &ScanArgs) -> u8 {
         params: policy.param_overrides(),
         idfix: args.idfix,
         sync_preview: args.sync_preview.clone(),
+        // The preview costs a pass over every object: only when a report shows it.
+        preview: if args.format.contains(&OutputFormat::SyncPreview) {
+            Some(crate::preview::Detail::Full)
+        } else if args.format.contains(&OutputFormat::Html) || !args.sync_preview.is_empty() {
+            Some(crate::preview::Detail::Issues)
+        } else {
+            None
+        },
     };
     let Analysis { mut ingested, graph, findings: mut found, preview } =
         analyse_ingested(ingested, &rule_opts, show_progress);
@@ -703,14 +713,16 @@ fn scan(args: &ScanArgs) -> u8 {
         let old: Vec<String> = found.iter().map(findings::Finding::fingerprint).collect();
         p.apply(&mut found, &mut ingested);
         rules::causes::refresh_fingerprints(&mut found, &old);
-        for r in &mut preview.rows {
+        for r in preview.iter_mut().flat_map(|p| p.rows.iter_mut()) {
             for v in [&mut r.dn, &mut r.upn_after, &mut r.mail_after, &mut r.reason] {
                 *v = p.text(v);
             }
         }
     }
     // The preview cites the findings as reported (after the policy, folding and pseudonymisation).
-    preview.cite(&found);
+    if let Some(p) = preview.as_mut() {
+        p.cite(&found);
+    }
     let summary = RunSummary {
         ingested: &ingested,
         counts: graph.counts(&ingested.estate),
@@ -727,7 +739,7 @@ fn scan(args: &ScanArgs) -> u8 {
             pseudonymized: args.pseudonymize,
         },
         scan_paths: args.paths.clone(),
-        preview: Some(&preview),
+        preview: preview.as_ref(),
     };
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();

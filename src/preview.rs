@@ -113,8 +113,21 @@ pub struct Row {
 pub struct Preview {
     /// Simulated targets (`--sync-preview FOREST=TENANT`), as given.
     pub simulated: Vec<String>,
-    /// One row per object and tenant.
+    /// One row per object and tenant ([`Detail::Full`]), or only the conflicts and takeovers
+    /// ([`Detail::Issues`]).
     pub rows: Vec<Row>,
+    /// Counts per forest → tenant over every object, whatever rows are kept.
+    pub counts: Vec<PairCounts>,
+}
+
+/// Which rows a preview keeps (the counts always cover every object).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Every row (`--format sync-preview`).
+    #[default]
+    Full,
+    /// Only conflicts and takeovers (the HTML report lists them): a million joins need no strings.
+    Issues,
 }
 
 /// Counts per forest → tenant.
@@ -129,17 +142,22 @@ pub struct PairCounts {
 }
 
 impl Preview {
-    /// Counts per forest → tenant, in row order of first appearance.
+    /// Counts per forest → tenant, in order of first appearance.
     pub fn summary(&self) -> Vec<PairCounts> {
+        self.counts.clone()
+    }
+
+    /// Tallies `(forest, tenant, outcome)` triples in order of first appearance.
+    fn tally<'a>(items: impl Iterator<Item = (&'a str, &'a str, Fate)>) -> Vec<PairCounts> {
         let mut order: Vec<(String, String)> = Vec::new();
         let mut counts: HashMap<(String, String), BTreeMap<&'static str, usize>> = HashMap::new();
-        for r in &self.rows {
-            let k = (r.forest.clone(), r.tenant.clone());
+        for (forest, tenant, outcome) in items {
+            let k = (forest.to_string(), tenant.to_string());
             let e = counts.entry(k.clone()).or_insert_with(|| {
                 order.push(k.clone());
                 Fate::ALL.iter().map(|f| (f.as_str(), 0)).collect()
             });
-            *e.entry(r.outcome.as_str()).or_default() += 1;
+            *e.entry(outcome.as_str()).or_default() += 1;
         }
         order
             .into_iter()
@@ -221,7 +239,13 @@ fn upn_after(upn: &str, td: &TenantDomains, quarantined: bool) -> String {
 }
 
 /// Builds the preview. `redirect` re-points whole forests to one tenant (a simulation).
-pub fn build(ctx: &Context<'_>, findings: &[Finding], redirect: &[(u32, TenantIdx)], simulated: &[String]) -> Preview {
+pub fn build(
+    ctx: &Context<'_>,
+    findings: &[Finding],
+    redirect: &[(u32, TenantIdx)],
+    simulated: &[String],
+    detail: Detail,
+) -> Preview {
     let e = ctx.estate();
     let g = ctx.graph;
     let in_scope = ctx.in_sync_scope();
@@ -272,7 +296,9 @@ pub fn build(ctx: &Context<'_>, findings: &[Finding], redirect: &[(u32, TenantId
         let x = &e.tenants[t as usize];
         x.id.clone().unwrap_or_else(|| x.name.clone())
     };
-    let rows: Vec<(Row, Option<u32>)> = (0..e.ad_objects.len())
+    // (row when kept, forest, tenant, outcome, cloud object touched)
+    type Item = (Option<Row>, u32, TenantIdx, Fate, Option<u32>);
+    let rows: Vec<Item> = (0..e.ad_objects.len())
         .into_par_iter()
         .filter(|&i| in_scope[i])
         .flat_map_iter(|i| {
@@ -313,6 +339,8 @@ pub fn build(ctx: &Context<'_>, findings: &[Finding], redirect: &[(u32, TenantId
                         .and_then(|a| g.indexes.cloud_by_anchor.get(a))
                         .and_then(|v| v.iter().find(in_t).copied());
                     let mut joined = None;
+                    // The cloud object a soft match met (joined or not).
+                    let mut candidate: Option<u32> = None;
                     // The cloud object met by soft match already holds this UPN.
                     let mut upn_taken = false;
                     if let Some(c) = hard {
@@ -370,6 +398,7 @@ pub fn build(ctx: &Context<'_>, findings: &[Finding], redirect: &[(u32, TenantId
                             );
                             joined = Some(c);
                         } else if let Some((c, key)) = cand {
+                            candidate = Some(c);
                             let co = &e.cloud_objects[c as usize];
                             let group = |k: Option<CloudKind>| k == Some(CloudKind::Group);
                             let pair = Pair {
@@ -429,48 +458,54 @@ pub fn build(ctx: &Context<'_>, findings: &[Finding], redirect: &[(u32, TenantId
                             row.tenant, row.upn_after
                         ));
                     }
-                    (row, joined)
+                    let touched = joined.or(candidate);
+                    let outcome = row.outcome;
+                    let keep = detail == Detail::Full || matches!(outcome, Fate::Conflict | Fate::Takeover);
+                    (keep.then_some(row), o.forest, t, outcome, touched)
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
     // Cloud-only: member objects of the tenants in the preview that no row joins or matches.
-    let touched: HashSet<(TenantIdx, String)> = rows
-        .iter()
-        .filter(|(r, _)| !r.cloud_object_id.is_empty())
-        .filter_map(|(r, _)| {
-            e.tenants.iter().position(|t| t.name == r.tenant).map(|t| (t as TenantIdx, r.cloud_object_id.clone()))
-        })
-        .collect();
-    let tenants: HashSet<TenantIdx> = rows
-        .iter()
-        .filter_map(|(r, _)| e.tenants.iter().position(|t| t.name == r.tenant).map(|t| t as TenantIdx))
-        .collect();
-    let mut out: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
+    let touched: HashSet<u32> = rows.iter().filter_map(|x| x.4).collect();
+    let tenants: HashSet<TenantIdx> = rows.iter().map(|x| x.2).collect();
+    let forest_name = |f: u32| e.forests.get(f as usize).map(|x| x.name.as_str()).unwrap_or("");
+    let mut cloud_only: Vec<(TenantIdx, Option<Row>)> = Vec::new();
     for (c, co) in e.cloud_objects.iter().enumerate() {
-        if !tenants.contains(&co.tenant) || co.is_guest() || co.on_prem_sync_enabled == Some(true) {
+        if !tenants.contains(&co.tenant)
+            || co.is_guest()
+            || co.on_prem_sync_enabled == Some(true)
+            || touched.contains(&(c as u32))
+        {
             continue;
         }
-        let id = cloud_id(c as u32);
-        if touched.contains(&(co.tenant, id.clone())) {
-            continue;
-        }
-        out.push(Row {
-            forest: String::new(),
-            dn: String::new(),
-            object_guid: String::new(),
-            tenant: e.tenants[co.tenant as usize].name.clone(),
-            outcome: Fate::CloudOnly,
-            matching: None,
-            cloud_object_id: id.clone(),
-            upn_after: co.upn.as_deref().unwrap_or_default().to_string(),
-            mail_after: co.primary_smtp().unwrap_or_default().to_lowercase(),
-            reason: format!("{}: no AD object in scope matches it; it stays cloud-managed", co.label()),
-            findings: Vec::new(),
-            subject_ids: vec![format!("{}/{id}", tenant_key(co.tenant))],
+        let row = (detail == Detail::Full).then(|| {
+            let id = cloud_id(c as u32);
+            Row {
+                forest: String::new(),
+                dn: String::new(),
+                object_guid: String::new(),
+                tenant: e.tenants[co.tenant as usize].name.clone(),
+                outcome: Fate::CloudOnly,
+                matching: None,
+                cloud_object_id: id.clone(),
+                upn_after: co.upn.as_deref().unwrap_or_default().to_string(),
+                mail_after: co.primary_smtp().unwrap_or_default().to_lowercase(),
+                reason: format!("{}: no AD object in scope matches it; it stays cloud-managed", co.label()),
+                findings: Vec::new(),
+                subject_ids: vec![format!("{}/{id}", tenant_key(co.tenant))],
+            }
         });
+        cloud_only.push((co.tenant, row));
     }
-    let mut p = Preview { simulated: simulated.to_vec(), rows: out };
+    let counts = Preview::tally(
+        rows.iter()
+            .map(|x| (forest_name(x.1), e.tenants[x.2 as usize].name.as_str(), x.3))
+            .chain(cloud_only.iter().map(|(t, _)| ("", e.tenants[*t as usize].name.as_str(), Fate::CloudOnly))),
+    );
+    let out: Vec<Row> =
+        rows.into_iter().filter_map(|x| x.0).chain(cloud_only.into_iter().filter_map(|(_, r)| r)).collect();
+    let mut p = Preview { simulated: simulated.to_vec(), rows: out, counts };
     p.cite(findings);
     p
 }

@@ -54,6 +54,9 @@ pub struct RuleOptions {
     /// `--sync-preview FOREST=TENANT`: simulate syncing (or re-pointing) a whole forest into a tenant in
     /// the sync preview ([`crate::preview`]); the findings are not affected.
     pub sync_preview: Vec<String>,
+    /// Whether to compute the sync preview and which rows to keep (`None`: not computed — a JSON-only CI
+    /// run pays nothing for it).
+    pub preview: Option<crate::preview::Detail>,
 }
 
 impl RuleOptions {

@@ -118,3 +118,21 @@ fn re_pointing_a_forest_simulates_a_new_sync_with_moera_fallback() {
     assert_code(&r, 2);
     assert!(r.stderr.contains("no forest \"nowhere\"") && r.stderr.contains("corp.contoso.com"), "{}", r.stderr);
 }
+
+#[test]
+fn counts_cover_every_object_whatever_rows_are_kept_and_json_only_runs_skip_the_preview() {
+    let run = |formats: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let r =
+            tenantlint(&["scan", "samples/contoso-merger", "--format", formats, "--out", out.path().to_str().unwrap()]);
+        assert_code(&r, 0);
+        read_report(out.path())
+    };
+    let full = run("json,sync-preview");
+    let issues = run("json,html");
+    assert_eq!(
+        full["sync_preview"], issues["sync_preview"],
+        "the HTML run keeps only issue rows, the counts are the same"
+    );
+    assert!(run("json")["sync_preview"].is_null(), "a JSON-only run (CI) does not compute the preview");
+}
