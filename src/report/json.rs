@@ -356,7 +356,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         gate: gate(s),
         sync_preview: s.preview.map(|p| PreviewJson {
             simulated: &p.simulated,
-            objects: p.rows.len(),
+            objects: p.counts.iter().flat_map(|c| c.outcomes.values()).sum(),
             summary: p.summary(),
         }),
         findings: s
