@@ -698,12 +698,16 @@ fn scan(args: &ScanArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    let t = std::time::Instant::now();
     gate::apply_overrides(&mut found, &policy);
     // Consequences under their causes, after the policy re-rated or dropped findings (a cause takes the
     // highest severity of its consequences; the gate counts causes only).
     rules::causes::fold(&mut found);
     findings::sort(&mut found, &ingested.sources);
+    timing("policy, folding, sort", t);
+    let t = std::time::Instant::now();
     let verdict = gate::evaluate(&found, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
+    timing("gate", t);
     if args.pseudonymize {
         // After the gate (exceptions and baselines match the real subjects), before any report is written:
         // every format then shows the same tokens. The order is kept (the gate's indices

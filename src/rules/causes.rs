@@ -145,6 +145,32 @@ fn cause_rules(q: &str) -> &'static [&'static str] {
     }
 }
 
+/// The keys a cause and its consequences share (every pair of [`explains`] shares at least one): the
+/// AD and cloud objects named, the UPN suffix or domain, and the tenants of the subjects.
+fn join_keys(f: &Finding) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for s in &f.subjects {
+        match s.kind.as_str() {
+            "ad-object" | "cloud-object" => keys.push(format!("o:{}", s.id.to_lowercase())),
+            "tenant" => keys.push(format!("t:{}", s.id.to_lowercase())),
+            _ => {}
+        }
+        if matches!(s.kind.as_str(), "cloud-object" | "domain")
+            && let Some((t, _)) = s.id.split_once('/')
+        {
+            keys.push(format!("t:{}", t.to_lowercase()));
+        }
+    }
+    for k in ["suffix", "domain"] {
+        if let Some(v) = ev_str(f, k) {
+            keys.push(format!("s:{}", v.trim().to_lowercase()));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// Sets `caused_by` / `consequences` on `findings` (report order assumed: the first qualifying cause
 /// wins) and raises each cause to the highest severity among it and its consequences. Clears links a
 /// previous call set, so it can run again after the policy dropped or re-rated findings.
@@ -153,22 +179,37 @@ pub fn fold(findings: &mut [Finding]) {
         f.caused_by = None;
         f.consequences.clear();
     }
-    // Candidate causes by rule, in order.
-    let mut by_rule: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, f) in findings.iter().enumerate() {
-        by_rule.entry(f.rule.as_str()).or_default().push(i);
+    // Candidate causes found through what they share with a consequence (an object, a suffix, a tenant)
+    // instead of trying every cause on every consequence: at a million objects there are tens of
+    // thousands of each.
+    let cause_rule_set: std::collections::HashSet<&str> =
+        ["DU002", "SY003", "SY006", "SY009", "CH005", "CH006", "AN007", "DO005"]
+            .iter()
+            .flat_map(|q| cause_rules(q))
+            .copied()
+            .collect();
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate().filter(|(_, f)| cause_rule_set.contains(f.rule.as_str())) {
+        for k in join_keys(f) {
+            by_key.entry(k).or_default().push(i);
+        }
     }
     let mut links: Vec<(usize, usize)> = Vec::new();
     let mut is_cause = vec![false; findings.len()];
     for (q, f) in findings.iter().enumerate() {
-        let mut candidates: Vec<usize> = cause_rules(&f.rule)
+        let rules = cause_rules(&f.rule);
+        if rules.is_empty() {
+            continue;
+        }
+        let mut candidates: Vec<usize> = join_keys(f)
             .iter()
-            .flat_map(|r| by_rule.get(r).map(Vec::as_slice).unwrap_or(&[]))
+            .flat_map(|k| by_key.get(k).map(Vec::as_slice).unwrap_or(&[]))
             .copied()
-            .filter(|&c| c != q && explains(&findings[c], f))
+            .filter(|&c| c != q && rules.contains(&findings[c].rule.as_str()))
             .collect();
         candidates.sort_unstable();
-        if let Some(&c) = candidates.first() {
+        candidates.dedup();
+        if let Some(&c) = candidates.iter().find(|&&c| explains(&findings[c], f)) {
             links.push((c, q));
             is_cause[c] = true;
         }
