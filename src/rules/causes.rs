@@ -148,22 +148,29 @@ fn cause_rules(q: &str) -> &'static [&'static str] {
 /// The keys a cause and its consequences share (every pair of [`explains`] shares at least one): the
 /// AD and cloud objects named, the UPN suffix or domain, and the tenants of the subjects.
 fn join_keys(f: &Finding) -> Vec<String> {
+    // Tenants join only the duplicate-directory pairs and suffixes only the domain pairs: a tenant key
+    // on every finding would make every cause of a tenant a candidate of every consequence there.
+    let by_tenant = matches!(f.rule.as_str(), "DD001" | "AN007" | "DO005");
+    let by_suffix = matches!(f.rule.as_str(), "DO006" | "DO007" | "CH005" | "CH006" | "DO005");
     let mut keys: Vec<String> = Vec::new();
     for s in &f.subjects {
         match s.kind.as_str() {
             "ad-object" | "cloud-object" => keys.push(format!("o:{}", s.id.to_lowercase())),
-            "tenant" => keys.push(format!("t:{}", s.id.to_lowercase())),
+            "tenant" if by_tenant => keys.push(format!("t:{}", s.id.to_lowercase())),
             _ => {}
         }
-        if matches!(s.kind.as_str(), "cloud-object" | "domain")
+        if by_tenant
+            && matches!(s.kind.as_str(), "cloud-object" | "domain")
             && let Some((t, _)) = s.id.split_once('/')
         {
             keys.push(format!("t:{}", t.to_lowercase()));
         }
     }
-    for k in ["suffix", "domain"] {
-        if let Some(v) = ev_str(f, k) {
-            keys.push(format!("s:{}", v.trim().to_lowercase()));
+    if by_suffix {
+        for k in ["suffix", "domain"] {
+            if let Some(v) = ev_str(f, k) {
+                keys.push(format!("s:{}", v.trim().to_lowercase()));
+            }
         }
     }
     keys.sort();
