@@ -505,9 +505,8 @@ pub fn build(
     );
     let out: Vec<Row> =
         rows.into_iter().filter_map(|x| x.0).chain(cloud_only.into_iter().filter_map(|(_, r)| r)).collect();
-    let mut p = Preview { simulated: simulated.to_vec(), rows: out, counts };
-    p.cite(findings);
-    p
+    // Citations are added by the caller once the findings are final ([`Preview::cite`]).
+    Preview { simulated: simulated.to_vec(), rows: out, counts }
 }
 
 /// `sync-preview.csv`: one row per object and tenant.

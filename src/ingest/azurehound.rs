@@ -414,7 +414,7 @@ fn items(text: &str) -> Vec<&serde_json::value::RawValue> {
 mod tests {
     use super::*;
     use crate::source::FileId;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     fn read_text(text: &str) -> Result<Extract, ReadError> {
         read(&Input { file: FileId(0), text })
@@ -425,15 +425,7 @@ mod tests {
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
-    fn realdata(folder: &str) -> Option<PathBuf> {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata").join(folder);
-        if p.is_dir() {
-            Some(p)
-        } else {
-            eprintln!("skipped: {} is absent (the shared real-data samples are not on this machine)", p.display());
-            None
-        }
-    }
+    use crate::ingest::realdata;
 
     #[test]
     fn v3_users_groups_tenant_upper_case_and_omitted_booleans() {

@@ -894,15 +894,7 @@ mod tests {
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
-    fn realdata(folder: &str) -> Option<PathBuf> {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata").join(folder);
-        if p.is_dir() {
-            Some(p)
-        } else {
-            eprintln!("skipping: {} not present", p.display());
-            None
-        }
-    }
+    use crate::ingest::realdata;
 
     fn real(folder: &str, file: &str) -> Option<String> {
         let p = realdata(folder)?.join(file);

@@ -856,6 +856,19 @@ fn read_all(
     Ok((sources, results))
 }
 
+/// A folder of the shared real-data samples (`../shared/realdata/<folder>`), for readers' unit tests; `None`
+/// with a message when the samples are absent (a fresh clone has no `../shared`).
+#[cfg(test)]
+pub(crate) fn realdata(folder: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata").join(folder);
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is absent (the shared real-data samples are not on this machine)", p.display());
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

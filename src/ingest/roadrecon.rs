@@ -418,17 +418,8 @@ pub fn read(file: FileId, bytes: &[u8], _opts: &Options) -> Result<Extract, Read
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
 
-    fn realdata(folder: &str) -> Option<PathBuf> {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata").join(folder);
-        if p.is_dir() {
-            Some(p)
-        } else {
-            eprintln!("skipped: {} is absent (the shared real-data samples are not on this machine)", p.display());
-            None
-        }
-    }
+    use crate::ingest::realdata;
 
     #[test]
     fn dates_of_the_database() {

@@ -177,21 +177,13 @@ fn unix_to_iso(secs: i64) -> Option<String> {
 mod tests {
     use super::*;
     use crate::source::FileId;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     fn read_text(text: &str) -> Result<Extract, ReadError> {
         read(&Input { file: FileId(0), text })
     }
 
-    fn realdata(folder: &str) -> Option<PathBuf> {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata").join(folder);
-        if p.is_dir() {
-            Some(p)
-        } else {
-            eprintln!("skipped: {} is absent (the shared real-data samples are not on this machine)", p.display());
-            None
-        }
-    }
+    use crate::ingest::realdata;
 
     #[test]
     fn fixture_users_with_sid_history_and_well_known_groups() {
