@@ -38,6 +38,8 @@ pub mod text;
 pub mod unsupported;
 
 #[cfg(test)]
+mod layering_tests;
+#[cfg(test)]
 mod sniff_tests;
 
 use crate::model::*;
