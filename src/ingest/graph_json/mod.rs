@@ -11,6 +11,10 @@
 //!
 //! The entity is taken from `@odata.context` / `odata.metadata` when present, else from each
 //! element's `@odata.type` / `objectType`, else from its keys.
+//!
+//! What lives where: the sniffer and the reader here; `entity` decides which Graph entity a
+//! response or element holds; the records become model objects through [`super::cloud_attrs`]
+//! (shared with the other readers of Graph-shaped records); `tests` holds the tests.
 
 mod entity;
 #[cfg(test)]
