@@ -22,12 +22,12 @@
 //!   this reader maps; other columns are not read at all.
 //! - **Extra attributes**: columns named like [`crate::model::EXTRA_ATTRIBUTES`] (`comment`,
 //!   `description`, `info`, `extensionAttribute1`...) are kept in [`AdObject::extra`] for the
-//!   account-link rules (csvde files too: they share this mapper).
+//!   account-link rules (csvde files too: both map rows with [`super::ad_attrs::AdMapper`]).
 
-use super::csv_util::{self, CsvFile, Header, Tallies};
-use super::{Extract, Format, Input, ReadError, Sniff, codes, csvde, msol_csv};
-use crate::model::{AdClass, AdObject, EXTRA_ATTRIBUTES, Guid, Text};
-use crate::source::SourceRef;
+use super::ad_attrs::{AD_MARKERS, AdMapper, default_class};
+use super::csv_util::{self, CsvFile};
+use super::{Extract, Format, Input, ReadError, Sniff, codes, csv_kinds};
+use crate::model::AdClass;
 
 /// Registration in [`super::FORMATS`].
 pub const FORMAT: Format = Format {
@@ -52,26 +52,6 @@ const FORMAT_TABLE_COLUMNS: &[&str] = &[
 
 /// Columns of a hashtable piped to `Export-Csv` (its own properties instead of its keys).
 const HASHTABLE_COLUMNS: &[&str] = &["IsReadOnly", "IsFixedSize", "IsSynchronized", "Keys", "Values", "SyncRoot"];
-
-/// Columns only an Active Directory export has (UserPrincipalName, mail... are shared with cloud exports).
-pub(super) const AD_MARKERS: &[&str] = &[
-    "DistinguishedName",
-    "ObjectGUID",
-    "SamAccountName",
-    "SID",
-    "objectSid",
-    "mS-DS-ConsistencyGuid",
-    "userAccountControl",
-    "CanonicalName",
-    "ObjectClass",
-    "sAMAccountType",
-    "GroupScope",
-    "GroupCategory",
-    "whenCreated",
-    "whenChanged",
-    "isCriticalSystemObject",
-    "msExchRecipientTypeDetails",
-];
 
 /// Content sniffer: an `#TYPE Microsoft.ActiveDirectory.Management.*` line or a header with at least one
 /// AD-only property; `Format-Table` output, hashtables and strings piped into `Export-Csv` are rejected.
@@ -106,7 +86,7 @@ pub fn sniff(text: &str) -> Sniff {
              not `Out-String` or formatted text",
         ));
     }
-    if csvde::claims(&h) || msol_csv::classify(&h).is_some() {
+    if csv_kinds::is_csvde(&h) || csv_kinds::msol_kind(&h).is_some() {
         return Sniff::No;
     }
     if is_ad_type(type_name) || h.header.has_any(AD_MARKERS) { Sniff::Yes } else { Sniff::No }
@@ -121,279 +101,6 @@ fn is_ad_type(type_name: &str) -> bool {
     type_name.trim_start_matches("Selected.").starts_with("Microsoft.ActiveDirectory.Management.")
 }
 
-/// The class a `#TYPE` implies (`None` for ADObject, ADPrincipal, ADAccount...).
-fn class_from_type(type_name: &str) -> Option<AdClass> {
-    let t = type_name.trim_start_matches("Selected.").strip_prefix("Microsoft.ActiveDirectory.Management.")?;
-    match t {
-        "ADUser" => Some(AdClass::User),
-        "ADGroup" => Some(AdClass::Group),
-        "ADComputer" => Some(AdClass::Computer),
-        "ADOrganizationalUnit" => Some(AdClass::Other("organizationalUnit".into())),
-        _ => None,
-    }
-}
-
-/// Field indices into [`ALIASES`].
-mod f {
-    pub const DN: usize = 0;
-    pub const CN: usize = 1;
-    pub const CLASS: usize = 2;
-    pub const GUID: usize = 3;
-    pub const SID: usize = 4;
-    pub const UPN: usize = 5;
-    pub const SAM: usize = 6;
-    pub const MAIL: usize = 7;
-    pub const NICK: usize = 8;
-    pub const PROXY: usize = 9;
-    pub const TARGET: usize = 10;
-    pub const DISPLAY: usize = 11;
-    pub const GIVEN: usize = 12;
-    pub const SN: usize = 13;
-    pub const EMPLOYEE: usize = 14;
-    pub const UAC: usize = 15;
-    pub const ENABLED: usize = 16;
-    pub const CRITICAL: usize = 17;
-    pub const RECIPIENT: usize = 18;
-    pub const HIDE: usize = 19;
-    pub const CREATED: usize = 20;
-    pub const CHANGED: usize = 21;
-    pub const CONSISTENCY: usize = 22;
-    pub const COUNT: usize = 23;
-}
-
-/// Column names of each field, preferred first (matched ignoring case; csvde's LDAP names included).
-pub(super) const ALIASES: [&[&str]; f::COUNT] = [
-    &["DistinguishedName", "DN"],
-    &["cn", "Name"],
-    &["ObjectClass"],
-    &["ObjectGUID"],
-    &["objectSid", "SID"],
-    &["UserPrincipalName"],
-    &["SamAccountName"],
-    &["mail", "EmailAddress"],
-    &["mailNickname"],
-    &["proxyAddresses"],
-    &["targetAddress"],
-    &["DisplayName"],
-    &["GivenName"],
-    &["sn", "Surname"],
-    &["employeeID"],
-    &["userAccountControl"],
-    &["Enabled"],
-    &["isCriticalSystemObject"],
-    &["msExchRecipientTypeDetails"],
-    &["msExchHideFromAddressLists"],
-    &["whenCreated", "Created", "createTimeStamp"],
-    &["whenChanged", "Modified", "modifyTimeStamp"],
-    &["mS-DS-ConsistencyGuid", "msDS-ConsistencyGuid"],
-];
-
-/// Maps rows of an AD export (Export-Csv or csvde) to [`AdObject`]s, tallying lossy and bad values.
-pub(super) struct AdMapper {
-    cols: Vec<Vec<usize>>,
-    /// Columns of [`EXTRA_ATTRIBUTES`] present in the header: (attribute name, columns).
-    extra: Vec<(&'static str, Vec<usize>)>,
-    lossy: Tallies,
-    invalid: Tallies,
-    /// Rows with `?` in a name field, and the first line (only counted for Windows PowerShell 5.1 files).
-    qmarks: Option<(usize, u32)>,
-    check_qmarks: bool,
-    default_class: AdClass,
-}
-
-impl AdMapper {
-    /// Columns of `header`; `check_qmarks` counts `?` in names (Windows PowerShell 5.1 ASCII output).
-    pub(super) fn new(header: &Header, default_class: AdClass, check_qmarks: bool) -> Self {
-        Self {
-            cols: ALIASES.iter().map(|names| header.find_all(names)).collect(),
-            extra: EXTRA_ATTRIBUTES
-                .iter()
-                .map(|a| (*a, header.find_all(&[a])))
-                .filter(|(_, c)| !c.is_empty())
-                .collect(),
-            lossy: Tallies::default(),
-            invalid: Tallies::default(),
-            qmarks: None,
-            check_qmarks,
-            default_class,
-        }
-    }
-
-    fn has(&self, field: usize) -> bool {
-        self.cols.get(field).is_some_and(|c| !c.is_empty())
-    }
-
-    /// The first non-empty, non-lossy value of a field, with its column.
-    fn take<'f>(&mut self, file: &'f CsvFile<'_>, field: usize) -> Option<(usize, &'f str)> {
-        let cols = self.cols.get(field)?;
-        for &c in cols {
-            let Some(v) = file.get(c) else { continue };
-            if csv_util::is_type_name(v) {
-                self.lossy.note(c, file.line(), v, "");
-                continue;
-            }
-            return Some((c, v));
-        }
-        None
-    }
-
-    fn text(&mut self, file: &CsvFile<'_>, field: usize) -> Option<Text> {
-        self.take(file, field).map(|(_, v)| Text::from(v))
-    }
-
-    /// A parsed value; unparsable ones are tallied as `IN008` and give `None`.
-    fn parsed<T>(
-        &mut self,
-        file: &CsvFile<'_>,
-        field: usize,
-        expected: &'static str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Option<T> {
-        let (c, v) = self.take(file, field)?;
-        let out = parse(v);
-        if out.is_none() {
-            self.invalid.note(c, file.line(), v, expected);
-        }
-        out
-    }
-
-    /// One object from the current row.
-    pub(super) fn map_row(&mut self, file: &CsvFile<'_>, at: SourceRef) -> AdObject {
-        let mut o = AdObject { source: at, ..Default::default() };
-        o.dn = self.text(file, f::DN);
-        o.cn = self.text(file, f::CN);
-        o.class = self
-            .text(file, f::CLASS)
-            .and_then(|v| csv_util::split_multi::<Text>(&v).pop())
-            .map(|c| AdClass::from_ldap(&c))
-            .unwrap_or_else(|| self.default_class.clone());
-        o.object_guid = self.parsed(file, f::GUID, "a GUID", parse_guid);
-        o.object_sid = self.parsed(file, f::SID, "a SID (S-1-5-...)", parse_sid).map(Text::from);
-        o.consistency_guid =
-            self.parsed(file, f::CONSISTENCY, "Base64, GUID text or hex bytes", csv_util::parse_binary);
-        o.upn = self.text(file, f::UPN);
-        o.sam_account_name = self.text(file, f::SAM);
-        o.mail = self.text(file, f::MAIL);
-        o.mail_nickname = self.text(file, f::NICK);
-        o.proxy_addresses = self.text(file, f::PROXY).map(|v| csv_util::split_proxy_addresses(&v)).unwrap_or_default();
-        o.target_address = self.text(file, f::TARGET);
-        o.display_name = self.text(file, f::DISPLAY);
-        o.given_name = self.text(file, f::GIVEN);
-        o.sn = self.text(file, f::SN);
-        o.employee_id = self.text(file, f::EMPLOYEE);
-        o.user_account_control = self.parsed(file, f::UAC, "a number", |v| v.trim().parse::<u32>().ok());
-        o.enabled = self
-            .parsed(file, f::ENABLED, "True or False", csv_util::parse_bool)
-            .or_else(|| o.user_account_control.map(|uac| uac & 0x2 == 0));
-        o.is_critical_system_object = self.parsed(file, f::CRITICAL, "True or False", csv_util::parse_bool);
-        o.ms_exch_recipient_type_details =
-            self.parsed(file, f::RECIPIENT, "a number", |v| v.trim().parse::<i64>().ok());
-        o.ms_exch_hide_from_address_lists = self.parsed(file, f::HIDE, "True or False", csv_util::parse_bool);
-        o.when_created = self.take(file, f::CREATED).map(|(_, v)| Text::from(csv_util::normalize_time(v)));
-        o.when_changed = self.take(file, f::CHANGED).map(|(_, v)| Text::from(csv_util::normalize_time(v)));
-        for (name, cols) in &self.extra {
-            for &c in cols {
-                let Some(v) = file.get(c).map(str::trim).filter(|v| !v.is_empty()) else { continue };
-                if csv_util::is_type_name(v) {
-                    self.lossy.note(c, file.line(), v, "");
-                    continue;
-                }
-                o.extra.push((Text::from(*name), Text::from(v)));
-                break;
-            }
-        }
-        if self.check_qmarks {
-            let names = [&o.display_name, &o.given_name, &o.sn, &o.cn, &o.dn];
-            if names.iter().any(|n| n.as_deref().is_some_and(|s| s.contains('?'))) {
-                let q = self.qmarks.get_or_insert((0, file.line()));
-                q.0 += 1;
-            }
-        }
-        o
-    }
-
-    /// Emits the aggregated issues (`IN001`, `IN008`, `IN006`).
-    pub(super) fn finish(&self, header: &Header, ex: &mut Extract, input: &Input<'_>) {
-        csv_util::report_lossy(ex, input, header, &self.lossy, csv_util::flatten_fix);
-        csv_util::report_invalid(ex, input, header, &self.invalid);
-        if let Some((n, first)) = self.qmarks {
-            ex.issue(
-                input.at(first),
-                codes::ENCODING,
-                format!(
-                    "{} with `?` in a name (first at line {first}): Windows PowerShell 5.1 `Export-Csv` writes ASCII \
-                     by default and replaces every non-ASCII character with `?`; export again with \
-                     `Export-Csv -Encoding UTF8`",
-                    csv_util::rows(n)
-                ),
-            );
-        }
-    }
-
-    /// `IN003` when columns the anchor and matching rules need are missing. Computers need only
-    /// ObjectGUID; groups ObjectGUID and mail/proxyAddresses; users (and unknown classes) everything.
-    pub(super) fn missing_columns(&self) -> Vec<&'static str> {
-        let mut missing = Vec::new();
-        if !self.has(f::GUID) {
-            missing.push("ObjectGUID");
-        }
-        if self.default_class == AdClass::Computer && !self.has(f::CLASS) {
-            return missing;
-        }
-        let group = self.default_class == AdClass::Group && !self.has(f::CLASS);
-        if !group && !self.has(f::CONSISTENCY) {
-            missing.push("mS-DS-ConsistencyGuid");
-        }
-        if !self.has(f::PROXY) && !self.has(f::MAIL) {
-            missing.push("proxyAddresses");
-            missing.push("mail");
-        }
-        if !group && !self.has(f::UPN) {
-            missing.push("UserPrincipalName");
-        }
-        missing
-    }
-}
-
-fn parse_guid(v: &str) -> Option<Guid> {
-    Guid::parse(v).or_else(|| {
-        crate::model::anchor::decode_csvde_hex(v).filter(|b| b.len() == 16).and_then(|b| Guid::from_ad_bytes(&b))
-    })
-}
-
-fn parse_sid(v: &str) -> Option<String> {
-    let t = v.trim();
-    if csv_util::is_sid_text(t) {
-        return Some(t.to_ascii_uppercase());
-    }
-    crate::model::anchor::decode_csvde_hex(t).and_then(|b| csv_util::sid_to_string(&b))
-}
-
-/// The class of rows without an ObjectClass value, and whether it is a guess from no user-ish column.
-pub(super) fn default_class(type_name: Option<&str>, header: &Header) -> (AdClass, bool) {
-    if let Some(c) = type_name.and_then(class_from_type) {
-        return (c, false);
-    }
-    if header.has_any(&["GroupScope", "GroupCategory", "member", "Members"]) {
-        return (AdClass::Group, false);
-    }
-    if header.has_any(&["DNSHostName", "OperatingSystem", "IPv4Address"]) {
-        return (AdClass::Computer, false);
-    }
-    let userish = header.has_any(&[
-        "SamAccountName",
-        "UserPrincipalName",
-        "GivenName",
-        "Surname",
-        "sn",
-        "EmailAddress",
-        "mail",
-        "Enabled",
-        "userAccountControl",
-    ]);
-    (AdClass::User, !userish)
-}
-
 /// Reader.
 pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let mut file = CsvFile::open(input.text)?;
@@ -402,7 +109,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let mut mapper = AdMapper::new(&file.header, class.clone(), file.type_name.is_some());
     let header_at = input.at(file.header_line);
     let mut missing = mapper.missing_columns();
-    if guessed && !mapper.has(f::CLASS) {
+    if guessed && !mapper.has_class_column() {
         ex.issue(
             header_at,
             codes::MISSING_FIELDS,
@@ -454,6 +161,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
 mod tests {
     use super::*;
     use crate::ingest::{Options, Status, detect, read_one};
+    use crate::model::Text;
     use crate::source::FileId;
     use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! Reader: the `.zip` a collector writes (SharpHound CE `<stamp>_BloodHound.zip`, the legacy
 //! AzureHound `<stamp>-azurecollection.zip`): every JSON entry is decoded and read by the text reader
-//! that recognises it ([`super::sharphound`], [`super::azurehound`]); the records of all entries are
-//! merged into the archive's extract.
+//! that recognises it, one of [`super::ARCHIVE_ENTRY_FORMATS`] (the registry's `sharphound` and
+//! `azurehound`); the records of all entries are merged into the archive's extract.
 //!
 //! Records point at the archive with line 0 (a line inside an entry is not a line of the file); issues
 //! name their entry and line. Entries of types tenantlint does not read are listed in one note. The
@@ -25,9 +25,9 @@ fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
 }
 
-/// The text formats an entry may be read as.
+/// The text format an entry is read as: the first of [`super::ARCHIVE_ENTRY_FORMATS`] that claims it.
 fn entry_format(text: &str) -> Option<(&'static super::Format, Sniff)> {
-    for f in [&super::sharphound::FORMAT, &super::azurehound::FORMAT] {
+    for f in super::ARCHIVE_ENTRY_FORMATS {
         match (f.sniff)(text) {
             Sniff::No => continue,
             s => return Some((f, s)),

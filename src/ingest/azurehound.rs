@@ -171,7 +171,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             "AZUser" | "AZGroup" => {
                 let user = kind == "AZUser";
                 let at = input.at(r.line);
-                let mut o = super::graph_json::cloud_object(
+                let mut o = super::cloud_attrs::cloud_object(
                     &mut cx.t,
                     &r,
                     if user { CloudKind::User } else { CloudKind::Group },

@@ -36,8 +36,8 @@ pub const AD_ATTRIBUTES: &[&str] = &[
     "employeeNumber",
 ];
 
-/// The `$select` of a Graph users export (the Graph reader's own list).
-pub const GRAPH_USERS_SELECT: &str = super::graph_json::USERS_SELECT;
+/// The `$select` of a Graph users export: what the Graph reader's `IN003` hint asks for.
+pub const GRAPH_USERS_SELECT: &str = "id,displayName,userPrincipalName,mail,proxyAddresses,onPremisesImmutableId,onPremisesSyncEnabled,onPremisesLastSyncDateTime,onPremisesDistinguishedName,onPremisesSamAccountName,userType,creationType,externalUserState,identities,accountEnabled,assignedLicenses,createdDateTime";
 
 /// `-l` of `csvde` and `ldifde`: every attribute of [`AD_ATTRIBUTES`], comma-separated.
 pub fn ldap_attribute_list() -> String {
@@ -97,8 +97,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_field_the_ad_csv_reader_maps_is_exported() {
-        for aliases in super::super::ad_csv::ALIASES.iter() {
+    fn every_field_the_ad_readers_map_is_exported() {
+        for aliases in super::super::ad_attrs::ALIASES.iter() {
             // `Enabled` is derived from userAccountControl by Get-ADUser; the rest must be asked for by name.
             if aliases.iter().any(|a| a.eq_ignore_ascii_case("Enabled")) {
                 continue;

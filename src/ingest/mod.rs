@@ -7,12 +7,21 @@
 //! it never judges the data and never builds graph edges. File-level failures are [`ReadError`]s
 //! (`path:line: reason`); record-level problems (a junk line, an unparsable value, a lossy column)
 //! are issues that become `input` findings, so nothing is dropped silently.
+//!
+//! A reader never imports another reader. What readers share lives below them: [`ad_attrs`] (the
+//! AD attribute mapping of `ad-csv` and `csvde`), [`csv_kinds`] (which CSV export a header is),
+//! [`cloud_attrs`] (cloud objects from Graph-shaped records), [`csv_util`], [`json_util`], [`text`]
+//! and [`export`] (what to export). The collector `.zip` reader gets its entry formats from
+//! [`ARCHIVE_ENTRY_FORMATS`]; [`group`] and [`manifest`] attribute the extracts afterwards.
 
+pub mod ad_attrs;
 pub mod ad_csv;
 pub mod adfs_json;
 pub mod archive;
 pub mod arm_json;
 pub mod azurehound;
+pub mod cloud_attrs;
+pub mod csv_kinds;
 pub mod csv_util;
 pub mod csvde;
 pub mod export;
@@ -27,6 +36,11 @@ pub mod scubagear;
 pub mod sharphound;
 pub mod text;
 pub mod unsupported;
+
+#[cfg(test)]
+mod layering_tests;
+#[cfg(test)]
+mod sniff_tests;
 
 use crate::model::*;
 use crate::source::{FileId, SourceMap, SourceRef};
@@ -264,6 +278,9 @@ pub struct BinaryFormat {
 
 /// The binary format table, tried in order before any text format.
 pub static BINARY_FORMATS: &[BinaryFormat] = &[roadrecon::FORMAT, archive::FORMAT];
+
+/// The text formats an entry of a collector `.zip` ([`archive`]) may be read as, tried in order.
+pub static ARCHIVE_ENTRY_FORMATS: &[Format] = &[sharphound::FORMAT, azurehound::FORMAT];
 
 /// What happened to one input file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@
 //!   MSOnline-only column (`IsLicensed`, `BlockCredential`, `ValidationStatus`, `LiveId`,
 //!   `LastPasswordChangeTimestamp`...) or a sync column (`ImmutableId`, `LastDirSyncTime`), and no
 //!   AD-only column (`SamAccountName`, `ObjectGUID`, `DistinguishedName`... see
-//!   [`super::ad_csv::AD_MARKERS`]).
+//!   [`super::ad_attrs::AD_MARKERS`]); the test is [`super::csv_kinds::msol_kind`].
 //! - **Sync state**: `sync_fields_exported` is true when an `ImmutableId` or `LastDirSyncTime`
 //!   column exists. `on_prem_sync_enabled` is `Some(true)` when `LastDirSyncTime` is set (only
 //!   synced users have one) and `None` otherwise: MSOnline has no field telling "was synced" from
@@ -23,8 +23,9 @@
 //!   `AccountEnabled`, `OnPremisesImmutableId`... columns) are recognised and reported as
 //!   unsupported, as are other MSOnline types (`Get-MsolGroup`...).
 
-use super::csv_util::{self, CsvFile, Header, SniffedHeader, Tallies};
-use super::{Extract, Format, Input, ReadError, Sniff, ad_csv, codes};
+use super::csv_kinds::{self, MsolKind as Kind};
+use super::csv_util::{self, CsvFile, Header, Tallies};
+use super::{Extract, Format, Input, ReadError, Sniff, codes};
 use crate::model::{CloudKind, CloudObject, Domain, Federation, Text, normalize_guid_text};
 
 /// Registration in [`super::FORMATS`].
@@ -38,94 +39,12 @@ pub const FORMAT: Format = Format {
 /// Row count `Get-MsolUser` stops at without `-All` (or `-MaxResults`).
 const DEFAULT_PAGE: usize = 500;
 
-/// Columns only `Get-MsolUser` objects have.
-const MSOL_USER_ONLY: &[&str] = &[
-    "IsLicensed",
-    "BlockCredential",
-    "ValidationStatus",
-    "LiveId",
-    "OverallProvisioningStatus",
-    "LastPasswordChangeTimestamp",
-    "StrongPasswordRequired",
-    "LicenseReconciliationNeeded",
-    "StsRefreshTokensValidFrom",
-    "SoftDeletionTimestamp",
-    "DirSyncProvisioningErrors",
-];
-
-/// Sync columns of `Get-MsolUser` (also in AzureAD-module exports).
-const SYNC_COLUMNS: &[&str] = &["ImmutableId", "LastDirSyncTime"];
-
-/// Columns of AzureAD-module and Microsoft Graph PowerShell exports, never in MSOnline ones.
-const OTHER_CLOUD_MARKERS: &[&str] =
-    &["ObjectType", "AccountEnabled", "DirSyncEnabled", "OnPremisesImmutableId", "OnPremisesSyncEnabled"];
-
-/// What a sniffed MSOnline file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    /// Get-MsolUser.
-    Users,
-    /// Get-MsolDomain.
-    Domains,
-    /// Get-MsolDomainFederationSettings.
-    Federation,
-}
-
-/// Classifies a sniffed header: `Some(Ok(kind))` for an MSOnline export this reader reads,
-/// `Some(Err(reason))` for a recognised cloud CSV it does not read, `None` for anything else.
-pub(super) fn classify(h: &SniffedHeader<'_>) -> Option<Result<Kind, String>> {
-    let t = h.type_name.unwrap_or("").trim_start_matches("Selected.");
-    if let Some(msol_type) = t.strip_prefix("Microsoft.Online.Administration.") {
-        return Some(match msol_type {
-            "User" => Ok(Kind::Users),
-            "Domain" => Ok(Kind::Domains),
-            "DomainFederationSettings" => Ok(Kind::Federation),
-            other => Err(format!(
-                "MSOnline `{other}` export: tenantlint reads only Get-MsolUser, Get-MsolDomain and \
-                 Get-MsolDomainFederationSettings exports"
-            )),
-        });
-    }
-    if t.starts_with("Microsoft.Open.AzureAD") || t.starts_with("Microsoft.Graph.PowerShell") {
-        return Some(Err(other_cloud_reason()));
-    }
-    let hd = &h.header;
-    // `WhenCreated` is a property of MSOnline users too: only the other AD markers exclude MSOnline.
-    let strong_ad: Vec<&str> =
-        ad_csv::AD_MARKERS.iter().copied().filter(|m| !m.eq_ignore_ascii_case("whenCreated")).collect();
-    if hd.has_any(&strong_ad) {
-        return None;
-    }
-    if hd.has_any(OTHER_CLOUD_MARKERS) {
-        return hd.has_any(&["UserPrincipalName", "ObjectId", "Id", "DisplayName"]).then(|| Err(other_cloud_reason()));
-    }
-    if hd.has("UserPrincipalName") && (hd.has_any(MSOL_USER_ONLY) || hd.has_any(SYNC_COLUMNS)) {
-        return Some(Ok(Kind::Users));
-    }
-    if hd.has("Name")
-        && hd.has("Authentication")
-        && hd.has_any(&["Status", "IsInitial", "IsDefault", "Capabilities", "RootDomain"])
-    {
-        return Some(Ok(Kind::Domains));
-    }
-    if hd.has("IssuerUri") && hd.has_any(&["PassiveLogOnUri", "ActiveLogOnUri", "LogOffUri", "FederationBrandName"]) {
-        return Some(Ok(Kind::Federation));
-    }
-    None
-}
-
-fn other_cloud_reason() -> String {
-    "CSV export of the AzureAD or Microsoft Graph PowerShell module: not read by tenantlint; export the \
-     objects as Microsoft Graph JSON instead (GET /users?$select=id,userPrincipalName,onPremisesImmutableId,...)"
-        .to_string()
-}
-
 /// Content sniffer.
 pub fn sniff(text: &str) -> Sniff {
     let Some(h) = csv_util::sniff_header(text) else {
         return Sniff::No;
     };
-    match classify(&h) {
+    match csv_kinds::msol_kind(&h) {
         Some(Ok(_)) => Sniff::Yes,
         Some(Err(reason)) => Sniff::Unsupported(reason),
         None => Sniff::No,
@@ -137,7 +56,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let Some(h) = csv_util::sniff_header(input.text) else {
         return Err(ReadError::new(1, "no header line: the CSV holds no column names"));
     };
-    let kind = match classify(&h) {
+    let kind = match csv_kinds::msol_kind(&h) {
         Some(Ok(k)) => k,
         Some(Err(reason)) => return Err(ReadError::new(0, reason)),
         None => {
@@ -399,9 +318,9 @@ fn read_federation(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
-    use crate::ingest::{Issue, csvde, detect};
+    use crate::ingest::Issue;
     use crate::model::Guid;
     use crate::source::FileId;
 
@@ -468,7 +387,8 @@ mod tests {
         find(&ex, codes::INVALID_VALUE, "`ObjectId`");
     }
 
-    fn generated_users(n: usize) -> String {
+    /// `n` synced, licensed Get-MsolUser rows (also used by the cross-format sniffer tests).
+    pub(in crate::ingest) fn generated_users(n: usize) -> String {
         let mut t = String::from(
             "UserPrincipalName,ObjectId,ImmutableId,LastDirSyncTime,DisplayName,IsLicensed,ProxyAddresses\n",
         );
@@ -558,57 +478,18 @@ mod tests {
         assert!(matches!(sniff(t), Sniff::Unsupported(r) if r.contains("`Group`")));
         let azuread = "ObjectId,ObjectType,AccountEnabled,DirSyncEnabled,ImmutableId,UserPrincipalName\n";
         assert!(matches!(sniff(azuread), Sniff::Unsupported(r) if r.contains("AzureAD")));
-        assert_eq!(super::super::ad_csv::sniff(azuread), Sniff::No);
         let mg = "Id,DisplayName,UserPrincipalName,OnPremisesImmutableId,OnPremisesSyncEnabled\n";
         assert!(matches!(sniff(mg), Sniff::Unsupported(_)));
         // A Get-ADUser export with a computed ImmutableId column stays AD.
         let ad = "SamAccountName,UserPrincipalName,ImmutableId\nann,ann@contoso.com,j+ryVl8kcUiSmzR2/jzGWA==\n";
         assert_eq!(sniff(ad), Sniff::No);
-        assert_eq!(super::super::ad_csv::sniff(ad), Sniff::Yes);
     }
 
-    /// The three CSV sniffers are mutually exclusive on every fixture (whatever FORMATS' order).
     #[test]
     fn msol_users_with_when_created_column_are_not_ad() {
         let text = "\"UserPrincipalName\",\"DisplayName\",\"ObjectId\",\"ImmutableId\",\"LastDirSyncTime\",\"IsLicensed\",\"WhenCreated\"\n\
             \"ann@fabrikam.com\",\"Ann\",\"978e28f2-4008-4120-8b69-299b280cf74b\",\"f3OgpXpF1kiY73maeC+Q4w==\",\"6/1/2026 1:25:50 AM\",\"True\",\"12/18/2022 11:00:00 AM\"\n";
         assert_eq!(sniff(text), Sniff::Yes);
         assert_eq!(crate::ingest::detect(text).map(|(f, _)| f.name), Some("msol-csv"));
-    }
-
-    #[test]
-    fn sniffers_are_mutually_exclusive() {
-        let ad = |t: &str| super::super::ad_csv::sniff(t);
-        let fixtures: Vec<(&str, String, &str)> = vec![
-            ("ad ps51", include_str!("../../tests/fixtures/ad-csv/ps51-typed-ascii.csv").into(), "ad-csv"),
-            ("ad ps7", include_str!("../../tests/fixtures/ad-csv/ps7-unquoted.csv").into(), "ad-csv"),
-            ("ad groups", include_str!("../../tests/fixtures/ad-csv/usecult-groups.csv").into(), "ad-csv"),
-            ("csvde", include_str!("../../tests/fixtures/csvde/users.csv").into(), "csvde"),
-            ("msol users", USERS.into(), "msol-csv"),
-            ("msol domains", DOMAINS.into(), "msol-csv"),
-            ("msol federation", FEDERATION.into(), "msol-csv"),
-            ("msol 500", generated_users(500), "msol-csv"),
-        ];
-        for (name, text, want) in &fixtures {
-            let verdicts = [("csvde", csvde::sniff(text)), ("msol-csv", sniff(text)), ("ad-csv", ad(text))];
-            let claimed: Vec<&str> = verdicts.iter().filter(|(_, s)| *s != Sniff::No).map(|(n, _)| *n).collect();
-            assert_eq!(claimed, vec![*want], "{name}");
-            assert_eq!(detect(text).map(|(f, _)| f.name), Some(*want), "{name}");
-        }
-        let realdir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/collegeboreal-getaduser-csv");
-        let Ok(entries) = std::fs::read_dir(&realdir) else {
-            eprintln!("skipping: {} not present", realdir.display());
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "csv") {
-                let bytes = std::fs::read(&p).unwrap();
-                let text = crate::ingest::text::decode(&bytes).text.into_owned();
-                assert_eq!(sniff(&text), Sniff::No, "{}", p.display());
-                assert_eq!(csvde::sniff(&text), Sniff::No, "{}", p.display());
-            }
-        }
     }
 }

@@ -12,7 +12,7 @@
 //! The Exchange/Teams views (`accepted_domains`, `federation_configuration`, `org_relationships`...)
 //! and policies are not read. Sections are parsed one by one from raw values, never as one tree.
 
-use super::graph_json;
+use super::cloud_attrs;
 use super::json_util::{self as ju, Doc, Head, HeadKind, Problem, Rec, Shape, Tally};
 use super::{Extract, Format, Input, NamedTenant, ReadError, Sniff};
 use crate::model::*;
@@ -100,7 +100,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             .and_then(|r| ju::record(&doc, &mut t, r, "AADAdditionalData"));
         let tenant = match org {
             Some(o) => {
-                let (mut tenant, id) = graph_json::organization(&mut t, &o, input.at(o.line));
+                let (mut tenant, id) = cloud_attrs::organization(&mut t, &o, input.at(o.line));
                 if let Some(id) = id {
                     let line = o.raw(&["Id"]).map(|r| doc.line_of(r)).unwrap_or(o.line);
                     named(&mut ex, &id, line, "tenant_details.AADAdditionalData.Id");
@@ -133,7 +133,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                 continue;
             };
             r.check_placeholders(&mut t);
-            match graph_json::domain(&mut t, &r, input.at(r.line)) {
+            match cloud_attrs::domain(&mut t, &r, input.at(r.line)) {
                 Some(d) => ex.domains.push(d),
                 None => t.add(Problem::Missing, "domain_settings Id", r.line, ""),
             }
@@ -144,7 +144,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             let Some(r) = ju::record(&doc, &mut t, s, "license_information") else {
                 continue;
             };
-            ex.skus.push(graph_json::sku(&mut t, &r, input.at(r.line)));
+            ex.skus.push(cloud_attrs::sku(&mut t, &r, input.at(r.line)));
         }
     }
 

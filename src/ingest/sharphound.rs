@@ -1,6 +1,6 @@
 //! Reader: SharpHound CE collections (JSON format versions 5 and 6, and SharpHound 4's version 4):
 //! `{"data": [{"ObjectIdentifier": "S-1-5-21-…", "Properties": {…}, …}], "meta": {"type": "users", …}}`,
-//! one file per object type; the `.zip` SharpHound writes is read by [`super::archive`].
+//! one file per object type; the `.zip` SharpHound writes is read by the `collector-zip` reader.
 //!
 //! Users, groups, computers and domains become AD objects keyed by their SID (`ObjectIdentifier`):
 //! `distinguishedname`, `samaccountname`, `displayname`, `email`, `enabled`, `sidhistory`,

@@ -1,0 +1,338 @@
+//! One JSON object read as a record ([`Rec`]) with typed, case-insensitive accessors, and the
+//! [`Tally`] that turns repeated value problems into one issue per field.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Issue tally
+
+/// Kind of a value problem counted by [`Tally`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Problem {
+    /// A GUID field that does not hold a GUID (IN008; the value is kept as exported).
+    NotGuid,
+    /// A date field that does not hold a date (IN008; the value is left empty).
+    BadDate,
+    /// A documentation placeholder such as `"authenticationType-value"` (IN008; left empty).
+    Placeholder,
+    /// A value of the wrong JSON type (IN008; ignored).
+    WrongType(&'static str),
+    /// An array element that is not an object (IN002; skipped).
+    NotObject,
+    /// A record without a field it cannot do without (IN002; skipped).
+    Missing,
+    /// A nested object written as its .NET type name (`ConvertTo-Json` past its `-Depth`; IN001).
+    DepthLimited,
+    /// A key written twice in one object (IN002; the first value is used).
+    DuplicateKey,
+}
+
+#[derive(Debug)]
+pub(super) struct Agg {
+    pub(super) count: usize,
+    pub(super) line: u32,
+    pub(super) example: String,
+}
+
+/// Aggregates repeated value problems into one issue per (problem, field).
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub(super) map: BTreeMap<(Problem, String), Agg>,
+}
+
+impl Tally {
+    /// Counts one problem with `field` at `line`.
+    pub fn add(&mut self, problem: Problem, field: &str, line: u32, example: &str) {
+        let e = self.map.entry((problem, field.to_string())).or_insert_with(|| Agg {
+            count: 0,
+            line,
+            example: example.chars().take(80).collect(),
+        });
+        e.count += 1;
+    }
+    /// Writes the aggregated issues into `ex`.
+    pub fn flush(self, input: &Input<'_>, ex: &mut Extract) {
+        for ((problem, field), a) in self.map {
+            let n = a.count;
+            let recs = if n == 1 { "1 record".to_string() } else { format!("{n} records") };
+            let (code, msg) = match problem {
+                Problem::NotGuid => (
+                    codes::INVALID_VALUE,
+                    format!(
+                        "{field} is not a GUID in {recs} (first: {:?}); the value was kept as exported — check whether the export was edited or anonymised",
+                        a.example
+                    ),
+                ),
+                Problem::BadDate => (
+                    codes::INVALID_VALUE,
+                    format!(
+                        "{field} is not a date in {recs} (first: {:?}); the value was left empty — export dates as ISO-8601 (Graph REST, or ConvertTo-Json of the Graph SDK objects)",
+                        a.example
+                    ),
+                ),
+                Problem::Placeholder => (
+                    codes::INVALID_VALUE,
+                    format!(
+                        "{field} holds the placeholder {:?} in {recs} (a Microsoft documentation sample value, not tenant data); the value was left empty — export from the tenant itself",
+                        a.example
+                    ),
+                ),
+                Problem::WrongType(expected) => (
+                    codes::INVALID_VALUE,
+                    format!("{field} is not {expected} in {recs} (first: {}); the value was ignored", a.example),
+                ),
+                Problem::NotObject => (
+                    codes::UNREADABLE_RECORD,
+                    format!(
+                        "{n} element(s) of {field} are not JSON objects (first: {}); they were skipped — the file was edited or is not a plain export",
+                        a.example
+                    ),
+                ),
+                Problem::DepthLimited => (
+                    codes::LOSSY_COLUMN,
+                    format!(
+                        "{field} holds the type name {:?} instead of values in {recs}: ConvertTo-Json stopped at its default depth (2) and the values are lost; re-export with ConvertTo-Json -Depth 10",
+                        a.example
+                    ),
+                ),
+                Problem::DuplicateKey => (
+                    codes::UNREADABLE_RECORD,
+                    format!(
+                        "key {field:?} appears twice in {recs} (first at line {}); the first value was used — the file was edited by hand or merged from several exports",
+                        a.line
+                    ),
+                ),
+                Problem::Missing => (
+                    codes::UNREADABLE_RECORD,
+                    format!(
+                        "{n} record(s) have no {field} (first at line {}); they were skipped — re-run the export without removing that property",
+                        a.line
+                    ),
+                ),
+            };
+            ex.issue(input.at(a.line), code, msg);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+/// One JSON object being read as a record, with typed, case-insensitive accessors that count
+/// value problems in a [`Tally`].
+pub struct Rec<'a> {
+    /// The members.
+    pub obj: RawObject<'a>,
+    /// Line of the record's first byte.
+    pub line: u32,
+}
+
+impl<'a> Rec<'a> {
+    /// A record over an object at `line`.
+    pub fn new(obj: RawObject<'a>, line: u32) -> Self {
+        Self { obj, line }
+    }
+    /// True when any of `keys` is present (any case).
+    pub fn has(&self, key: &str) -> bool {
+        self.obj.has(key)
+    }
+    /// Raw value of the first present alias.
+    pub fn raw(&self, keys: &[&str]) -> Option<&'a RawValue> {
+        self.obj.get_any(keys).map(|(v, _)| v)
+    }
+    /// A string field (first present alias); null, empty and placeholder values are `None`;
+    /// numbers and booleans are given as written; objects and arrays are counted as wrong type.
+    pub fn str<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {
+        let (raw, i) = self.obj.get_any(keys)?;
+        let key = keys[i];
+        match scalar(raw) {
+            Scalar::Null => None,
+            Scalar::Str(s) => {
+                let s = s.trim();
+                if s.is_empty() || is_placeholder(key, s) { None } else { Some(T::from(s)) }
+            }
+            Scalar::Num(n) => Some(T::from(n)),
+            Scalar::Bool(b) => Some(T::from(if b { "true" } else { "false" })),
+            Scalar::Composite => {
+                t.add(Problem::WrongType("a string"), key, self.line, excerpt(raw.get()));
+                None
+            }
+        }
+    }
+    /// A GUID field: lower-case hyphenated when it is a GUID, else kept as exported with an IN008.
+    pub fn guid<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {
+        let s: T = self.str(t, keys)?;
+        match crate::model::normalize_guid_text(s.as_ref()) {
+            Some(g) => Some(T::from(g)),
+            None => {
+                let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
+                t.add(Problem::NotGuid, key, self.line, s.as_ref());
+                Some(s)
+            }
+        }
+    }
+    /// A boolean field (`"true"`/`"false"` strings accepted).
+    pub fn bool(&self, t: &mut Tally, keys: &[&str]) -> Option<bool> {
+        let (raw, i) = self.obj.get_any(keys)?;
+        match scalar(raw) {
+            Scalar::Null => None,
+            Scalar::Bool(b) => Some(b),
+            Scalar::Str(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
+            Scalar::Str(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+            Scalar::Str(s) if s.trim().is_empty() => None,
+            _ => {
+                t.add(Problem::WrongType("true or false"), keys[i], self.line, excerpt(raw.get()));
+                None
+            }
+        }
+    }
+    /// An integer field (integral numbers or numeric strings).
+    pub fn int(&self, t: &mut Tally, keys: &[&str]) -> Option<i64> {
+        let (raw, i) = self.obj.get_any(keys)?;
+        let parsed = match scalar(raw) {
+            Scalar::Null => return None,
+            Scalar::Num(n) => n
+                .parse::<i64>()
+                .ok()
+                .or_else(|| n.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)),
+            Scalar::Str(s) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            t.add(Problem::WrongType("an integer"), keys[i], self.line, excerpt(raw.get()));
+        }
+        parsed
+    }
+    /// A date field, normalised by [`normalize_date`]; unparsable dates are counted and left empty.
+    pub fn date<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {
+        let s: crate::model::Text = self.str(t, keys)?;
+        match normalize_date(&s) {
+            Some(d) => Some(T::from(d)),
+            None => {
+                let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
+                t.add(Problem::BadDate, key, self.line, &s);
+                None
+            }
+        }
+    }
+    /// A list of strings (a single string is taken as a one-element list, as PowerShell may
+    /// unwrap single-element arrays); nulls and empty strings are left out.
+    pub fn strs<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Vec<T> {
+        let Some((raw, i)) = self.obj.get_any(keys) else {
+            return Vec::new();
+        };
+        match shape(raw) {
+            Shape::Null => Vec::new(),
+            Shape::String => {
+                string(raw).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).map(T::from).into_iter().collect()
+            }
+            Shape::Array => {
+                let items = array(raw).unwrap_or_default();
+                let mut out = Vec::with_capacity(items.len());
+                for it in items {
+                    match scalar(it) {
+                        Scalar::Str(s) => {
+                            let s = s.trim();
+                            if !s.is_empty() {
+                                out.push(T::from(s));
+                            }
+                        }
+                        Scalar::Null => {}
+                        _ => t.add(Problem::WrongType("a list of strings"), keys[i], self.line, excerpt(raw.get())),
+                    }
+                }
+                out
+            }
+            _ => {
+                t.add(Problem::WrongType("a list of strings"), keys[i], self.line, excerpt(raw.get()));
+                Vec::new()
+            }
+        }
+    }
+    /// A nested object field.
+    pub fn obj(&self, keys: &[&str]) -> Option<RawObject<'a>> {
+        self.raw(keys).and_then(object)
+    }
+    /// A nested list field (a single object is taken as a one-element list).
+    pub fn list(&self, keys: &[&str]) -> Vec<&'a RawValue> {
+        match self.raw(keys) {
+            Some(r) => match shape(r) {
+                Shape::Array => array(r).unwrap_or_default(),
+                Shape::Object => vec![r],
+                _ => Vec::new(),
+            },
+            None => Vec::new(),
+        }
+    }
+    /// The objects of a nested list field (a single object counts as one). Elements written as
+    /// strings (a .NET type name: `ConvertTo-Json` past its depth) or other values are counted.
+    pub fn objects(&self, t: &mut Tally, keys: &[&str]) -> Vec<RawObject<'a>> {
+        let Some((raw, i)) = self.obj.get_any(keys) else {
+            return Vec::new();
+        };
+        let items = match shape(raw) {
+            Shape::Array => array(raw).unwrap_or_default(),
+            Shape::Null => return Vec::new(),
+            _ => vec![raw],
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            match shape(it) {
+                Shape::Object => out.extend(object(it)),
+                Shape::Null => {}
+                Shape::String => t.add(Problem::DepthLimited, keys[i], self.line, &string(it).unwrap_or_default()),
+                _ => t.add(Problem::WrongType("a list of objects"), keys[i], self.line, excerpt(it.get())),
+            }
+        }
+        out
+    }
+    /// Counts documentation placeholders (`"<key>-value"`) among the record's string fields.
+    pub fn check_placeholders(&self, t: &mut Tally) {
+        for (k, v) in &self.obj.fields {
+            let r = v.get();
+            if r.len() > 8
+                && r.ends_with("-value\"")
+                && let Some(s) = string(v)
+                && is_placeholder(k, &s)
+            {
+                t.add(Problem::Placeholder, k, self.line, &s);
+            }
+        }
+    }
+}
+
+/// At most 40 characters of a raw value, for messages.
+pub fn excerpt(s: &str) -> &str {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Reads `raw` as a record: `None` (and an IN002 count under `what`) when it is not an object.
+pub fn record<'a>(doc: &Doc<'a>, t: &mut Tally, raw: &'a RawValue, what: &str) -> Option<Rec<'a>> {
+    let line = doc.line_of(raw);
+    match object(raw) {
+        Some(o) => {
+            if let Some(k) = duplicate_key(&o) {
+                t.add(Problem::DuplicateKey, k, line, k);
+            }
+            Some(Rec::new(o, line))
+        }
+        None => {
+            t.add(Problem::NotObject, what, line, &format!("{} at line {line}", excerpt(raw.get())));
+            None
+        }
+    }
+}
+
+/// The first key written twice in an object (exact comparison), if any.
+pub(super) fn duplicate_key<'o>(o: &'o RawObject<'_>) -> Option<&'o str> {
+    let keys = &o.fields;
+    if keys.len() <= 32 {
+        (1..keys.len()).find_map(|i| keys[..i].iter().any(|(k, _)| *k == keys[i].0).then(|| keys[i].0.as_ref()))
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(keys.len());
+        keys.iter().map(|(k, _)| k.as_ref()).find(|k| !seen.insert(*k))
+    }
+}

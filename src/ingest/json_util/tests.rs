@@ -1,0 +1,136 @@
+//! Tests of the JSON helpers.
+
+use super::*;
+
+#[test]
+fn dates() {
+    assert_eq!(normalize_date("/Date(1661362185000)/").as_deref(), Some("2022-08-24T17:29:45Z"));
+    assert_eq!(normalize_date("/Date(1661362185123+0200)/").as_deref(), Some("2022-08-24T17:29:45.123Z"));
+    assert_eq!(normalize_date("2021-08-02T10:30:06Z").as_deref(), Some("2021-08-02T10:30:06Z"));
+    assert_eq!(normalize_date("2021-08-02T12:30:06+02:00").as_deref(), Some("2021-08-02T10:30:06Z"));
+    assert_eq!(normalize_date("2021-08-25T07:44:46.2616778Z").as_deref(), Some("2021-08-25T07:44:46.2616778Z"));
+    assert_eq!(normalize_date("2021-08-02T10:30:06").as_deref(), Some("2021-08-02T10:30:06Z"));
+    assert_eq!(normalize_date("8/24/2022 5:29:45 PM"), None);
+    assert_eq!(normalize_date("/Date(abc)/"), None);
+    assert_eq!(normalize_date("/Date(99999999999999999999)/"), None);
+}
+
+#[test]
+fn lines_both_directions() {
+    let d = Doc::new("a\nb\nc\nd");
+    assert_eq!(d.line_at(6), 4);
+    assert_eq!(d.line_at(2), 2);
+    assert_eq!(d.line_at(0), 1);
+    assert_eq!(d.line_at(100), 4);
+}
+
+#[test]
+fn raw_object_lines_and_case_insensitive_keys() {
+    let text = "{\n \"Value\": [\n  {\"Id\": \"x\"},\n  {\"id\": \"y\"}\n ]\n}";
+    let doc = Doc::new(text);
+    let root = parse_root(text).unwrap();
+    let top = object(root).unwrap();
+    let items = array(top.get("value").unwrap()).unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(doc.line_of(items[0]), 3);
+    assert_eq!(doc.line_of(items[1]), 4);
+    let a = object(items[0]).unwrap();
+    assert_eq!(string(a.get("id").unwrap()).as_deref(), Some("x"));
+    assert!(object(items[1]).unwrap().has("ID"));
+}
+
+#[test]
+fn truncated_json_is_a_read_error_at_its_last_line() {
+    let e = parse_root("{\n \"value\": [\n  {\"id\": 1},\n").unwrap_err();
+    assert_eq!(e.line, 4);
+    assert!(e.reason.contains("truncated"), "{}", e.reason);
+    let e = parse_root("{\n \"a\": 1,,\n}").unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(e.reason.starts_with("invalid JSON"), "{}", e.reason);
+}
+
+#[test]
+fn json_errors_say_what_the_parser_met_and_where() {
+    let reason = |t: &str| {
+        let e = parse_root(t).unwrap_err();
+        (e.line, e.reason)
+    };
+    // A raw NUL inside a string of one-line (compact) JSON: not a truncation.
+    let (line, r) = reason("{\"value\":[{\"displayName\":\"Ana\u{0}Silva\"}]}");
+    assert_eq!(line, 1);
+    assert!(r.starts_with("control character U+0000 (NUL) inside a JSON string at line 1 column 30 "), "{r}");
+    assert!(!r.contains("truncated"), "{r}");
+    // 0x01 on a later line; the column counts characters (é is two bytes).
+    let (line, r) = reason("{\n \"a\": \"é\u{1}\"\n}");
+    assert_eq!(line, 2);
+    assert!(r.starts_with("control character U+0001 inside a JSON string at line 2 column 9 "), "{r}");
+    // A control character between tokens.
+    let (_, r) = reason("{\"a\": \u{2}1}");
+    assert!(r.starts_with("control character U+0002 at line 1 column 7, where JSON allows none"), "{r}");
+    // A file cut off and zero-filled.
+    let (line, r) = reason("{\n \"value\": [\n  {\"id\": \"x\u{0}\u{0}\u{0}\u{0}");
+    assert_eq!(line, 3);
+    assert!(r.contains("the rest of the file is 4 NUL byte(s)") && r.contains("cut off and zero-filled"), "{r}");
+    // A cut inside a string followed by a line break is a truncation, not a control character.
+    let (line, r) = reason("{\n \"value\": [\n  {\"id\": \"11111111-2222-\n");
+    assert_eq!(line, 3);
+    assert!(
+        r.starts_with("the JSON ends before it is complete (the text stops inside a string at line 3 column 25)"),
+        "{r}"
+    );
+    // A raw line break inside a string with more text after it is a damaged value.
+    let (_, r) = reason("{\"a\": \"x\ny\"}");
+    assert!(r.starts_with("control character U+000A inside a JSON string at line 1 column 9 "), "{r}");
+    // The end of the text is still a truncation.
+    let (_, r) = reason("{\"value\": [{\"id\": 1}");
+    assert!(r.starts_with("the JSON ends before it is complete (EOF while parsing a list)"), "{r}");
+    // Other classes, on the last line too.
+    let (_, r) = reason("{\"a\": 1}\n{\"b\": 2}");
+    assert!(
+        r.starts_with("more text after the end of the JSON document at line 2 column 1 (\"{\\\"b\\\": 2}\")"),
+        "{r}"
+    );
+    let (_, r) = reason("{\"a\": [1, 2,]}");
+    assert!(r.starts_with("a comma before a closing bracket at line 1 column 12"), "{r}");
+    let (line, r) = reason("{\n \"a\": 1,\n}");
+    assert_eq!(line, 3, "serde_json's line: where the bracket is");
+    assert!(r.starts_with("a comma before a closing bracket at line 2 column 8"), "{r}");
+    let (_, r) = reason("{\"a\": \"x\\qy\"}");
+    assert!(r.starts_with("invalid escape sequence in a JSON string at line 1 column 10 (invalid escape)"), "{r}");
+    let (_, r) = reason("{\"a\": -x}");
+    assert!(r.starts_with("invalid number at line 1 column"), "{r}");
+    let (_, r) = reason("{\"a\": 1 \"b\": 2}");
+    assert!(r.starts_with("invalid JSON at line 1 column 9 (expected `,` or `}`)"), "{r}");
+    assert!(!r.contains("truncated"), "{r}");
+}
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let root = parse_root(&deep).expect("deep but valid JSON");
+    assert_eq!(shape(root), Shape::Array);
+    let h = Head::scan(&deep).unwrap();
+    assert_eq!(h.root(), Some(HeadKind::Array));
+}
+
+#[test]
+fn placeholders_and_percent_decoding() {
+    assert!(is_placeholder("authenticationType", "authenticationType-value"));
+    assert!(!is_placeholder("authenticationType", "Managed"));
+    assert_eq!(percent_decode("contoso%2Ecom%27"), "contoso.com'");
+    assert_eq!(percent_decode("100%"), "100%");
+}
+
+#[test]
+fn head_scan_paths() {
+    let t = r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[{"id":"1","userPrincipalName":"a@contoso.com"},{"id":"2","other":1}]}"#;
+    let h = Head::scan(t).unwrap();
+    assert_eq!(h.root(), Some(HeadKind::Object));
+    assert_eq!(h.text("@odata.context"), Some("https://graph.microsoft.com/v1.0/$metadata#users"));
+    assert_eq!(h.keys("value/[]"), vec!["id", "userPrincipalName"]);
+    assert!(h.has_all("value/[]", &["ID", "userprincipalname"]));
+    assert!(!h.has_any("value/[]", &["other"]));
+    let h = Head::scan("[\"a\", \"b\"]").unwrap();
+    assert_eq!(h.kind("[]"), Some(HeadKind::String));
+    assert!(Head::scan("hello").is_none());
+}
