@@ -22,7 +22,9 @@ run() { # bin outdir estate extra-args...
     >"$out.stdout" 2>"$out.stderr"
   echo "exit $?" >>"$out.stdout"
   [ -f "$out/report.json" ] && sed -i '/"generated_at"/d' "$out/report.json"
-  find "$out" -type f \( -name '*.ldf' -o -name '*.ps1' \) -exec sed -i '/[Gg]enerated/d' {} +
+  # Wall-clock times: the fix files' run line and SARIF's endTimeUtc.
+  find "$out" -type f \( -name '*.ldf' -o -name '*.ps1' \) -exec sed -i '/[Gg]enerated/d; /^# Run /d' {} +
+  [ -f "$out/report.sarif" ] && sed -i 's/"endTimeUtc": *"[^"]*"/"endTimeUtc": ""/' "$out/report.sarif"
   sed -i "s#$out#OUT#g" "$out.stdout" "$out.stderr"
 }
 i=0

@@ -509,41 +509,6 @@ pub fn build(
     Preview { simulated: simulated.to_vec(), rows: out, counts }
 }
 
-/// `sync-preview.csv`: one row per object and tenant.
-pub fn render_csv(p: &Preview) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    let _ = w.write_record([
-        "forest",
-        "dn",
-        "object_guid",
-        "tenant",
-        "outcome",
-        "matching",
-        "cloud_object_id",
-        "upn_after",
-        "mail_after",
-        "reason",
-        "findings",
-    ]);
-    for r in &p.rows {
-        let fields = [
-            r.forest.as_str(),
-            &r.dn,
-            &r.object_guid,
-            &r.tenant,
-            r.outcome.as_str(),
-            r.matching.unwrap_or(""),
-            &r.cloud_object_id,
-            &r.upn_after,
-            &r.mail_after,
-            &r.reason,
-            &r.findings.join(" "),
-        ];
-        let _ = w.write_record(fields.iter().map(|c| crate::report::csv::cell(c).into_owned()));
-    }
-    w.into_inner().unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

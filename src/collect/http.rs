@@ -119,19 +119,7 @@ pub fn check_url(raw: &str) -> Result<Origin, String> {
     Ok(Origin { scheme: u.scheme().to_string(), host: host.to_string().to_ascii_lowercase(), port: u.port() })
 }
 
-/// `raw` without its query and fragment (for messages: a `$skiptoken` is not worth printing).
-pub fn without_query(raw: &str) -> String {
-    let end = raw.find(['?', '#']).unwrap_or(raw.len());
-    let mut s = raw[..end].to_string();
-    if let Some(at) = s.find('@')
-        && let Some(scheme) = s.find("://")
-        && at > scheme
-        && s[scheme + 3..at].find('/').is_none()
-    {
-        s.replace_range(scheme + 3..=at, "");
-    }
-    s
-}
+pub use crate::ingest::collection::without_query;
 
 /// Checks that `link` (a `nextLink`) points at `origin`, the host the token was issued for.
 pub fn check_pinned(link: &str, origin: &Origin) -> Result<(), String> {

@@ -11,6 +11,7 @@ const READERS: &[&str] = &[
     "archive",
     "arm_json",
     "azurehound",
+    "collection",
     "csvde",
     "graph_json",
     "ldif",

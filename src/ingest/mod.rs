@@ -21,6 +21,7 @@ pub mod archive;
 pub mod arm_json;
 pub mod azurehound;
 pub mod cloud_attrs;
+pub mod collection;
 pub mod csv_kinds;
 pub mod csv_util;
 pub mod csvde;
@@ -256,7 +257,7 @@ pub static FORMATS: &[Format] = &[
     scubagear::FORMAT,
     azurehound::FORMAT,
     sharphound::FORMAT,
-    crate::collect::manifest::FORMAT,
+    collection::FORMAT,
     arm_json::FORMAT,
     adfs_json::FORMAT,
     graph_json::FORMAT,

@@ -12,6 +12,7 @@ pub mod ldif_fix;
 pub mod ps1_fix;
 pub mod pseudonymize;
 pub mod sarif;
+pub mod sync_preview;
 
 use crate::findings::Finding;
 use crate::graph::{Counts, EstateGraph};
@@ -171,7 +172,7 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
                 OutputFormat::IdfixCsv => vec![idfix_csv::render(summary)],
                 OutputFormat::Html => vec![html::render(summary)],
                 OutputFormat::SyncPreview => {
-                    vec![summary.preview.map(crate::preview::render_csv).unwrap_or_default()]
+                    vec![summary.preview.map(sync_preview::render).unwrap_or_default()]
                 }
                 OutputFormat::LdifFix => {
                     vec![
