@@ -131,8 +131,10 @@ pub(super) fn s(v: impl Into<String>) -> Value {
 /// The family entry point.
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let p = Prep::new(ctx);
-    let mut out: Vec<Finding> =
-        (0..p.estate.cloud_objects.len() as u32).into_par_iter().flat_map_iter(|c| values::per_cloud_object(&p, c)).collect();
+    let mut out: Vec<Finding> = (0..p.estate.cloud_objects.len() as u32)
+        .into_par_iter()
+        .flat_map_iter(|c| values::per_cloud_object(&p, c))
+        .collect();
     out.iter_mut().for_each(repair::apply_case);
     out.extend(shared::duplicate_anchors(&p));
     out.extend(

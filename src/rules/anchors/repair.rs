@@ -53,7 +53,12 @@ fn reanchor_steps(c: &CloudObject, ad: Option<&AdObject>, value: &str) -> Vec<St
 
 /// Evidence of an anchor repair: the command, the case (`twin_state`), and for a synchronised twin the
 /// ordered re-anchoring procedure (`steps`) with its outage.
-pub(super) fn set_anchor_evidence(ev: &mut BTreeMap<String, Value>, c: &CloudObject, ad: Option<&AdObject>, value: &str) {
+pub(super) fn set_anchor_evidence(
+    ev: &mut BTreeMap<String, Value>,
+    c: &CloudObject,
+    ad: Option<&AdObject>,
+    value: &str,
+) {
     let case = twin_case(c);
     ev.insert("twin_state".into(), s(case));
     ev.insert("commands".into(), set_anchor_commands(c, value));

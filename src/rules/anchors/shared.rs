@@ -315,4 +315,3 @@ pub(super) fn object_facts(estate: &Estate, c: u32) -> Value {
         "onPremisesSyncEnabled": o.on_prem_sync_enabled,
     })
 }
-

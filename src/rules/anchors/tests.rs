@@ -1,10 +1,10 @@
 //! Tests of the `anchors` family.
 
 use super::*;
+use crate::findings::Severity;
 use crate::graph::EstateGraph;
 use crate::ingest::Ingested;
 use crate::model::*;
-use crate::findings::Severity;
 use crate::rules::RuleOptions;
 use serde_json::json;
 
@@ -271,11 +271,8 @@ fn anchor_attribute_is_decided_by_the_population_not_one_migrated_user() {
     ctx_run(population(40, true), |fs| {
         let d = fs.iter().find(|f| f.rule == "AN010").unwrap();
         assert_eq!(d.evidence["anchor_attribute"], "ms-DS-ConsistencyGuid", "{}", d.title);
-        let above_low: Vec<(String, String)> = fs
-            .iter()
-            .filter(|f| f.severity <= Severity::Medium)
-            .map(|f| (f.rule.clone(), f.title.clone()))
-            .collect();
+        let above_low: Vec<(String, String)> =
+            fs.iter().filter(|f| f.severity <= Severity::Medium).map(|f| (f.rule.clone(), f.title.clone())).collect();
         assert!(above_low.is_empty(), "{above_low:?}");
     });
 }
