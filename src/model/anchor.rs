@@ -5,6 +5,9 @@
 //! The cloud ImmutableId is the Base64 of those raw bytes, so
 //! `35918bc9-196d-40ea-9779-889d79b753f0` ↔ `yYuRNW0Z6kCXeYidebdT8A==`.
 //! The `uuid` crate is big-endian by default; its `_le` functions give the Microsoft layout.
+//!
+//! [`classify`] tells what an ImmutableId value is made of ([`Shape`]: GUID bytes, GUID text, Base64 of
+//! text, UTF-8-mangled bytes…); the `anchors` rule family judges those shapes against the AD twin.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -93,6 +96,91 @@ pub fn decode_connector_space_dn(text: &str) -> Option<String> {
     String::from_utf8(decode_hex(inner)?).ok()
 }
 
+/// What an ImmutableId is made of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Base64 of 16 bytes that are not text: a GUID-derived anchor.
+    GuidBytes([u8; 16]),
+    /// The GUID's text stored as is (36 characters).
+    GuidText(Guid),
+    /// Base64 of the GUID's text (48 characters).
+    Base64GuidText(Guid),
+    /// Base64 of printable text (a UPN, mail, number, name).
+    Base64Text(String),
+    /// Not Base64: the text itself (a name, a number, an address).
+    PlainText(String),
+    /// Contains the UTF-8 replacement character `EF BF BD`: binary bytes decoded as text and re-encoded.
+    Mangled(Vec<u8>),
+    /// Base64 of binary bytes that are not 16 long (a custom binary anchor; not judged).
+    OtherBinary(usize),
+}
+
+impl Shape {
+    /// Short name for evidence.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::GuidBytes(_) => "guid-bytes",
+            Self::GuidText(_) => "guid-text",
+            Self::Base64GuidText(_) => "base64-of-guid-text",
+            Self::Base64Text(_) => "base64-of-text",
+            Self::PlainText(_) => "plain-text",
+            Self::Mangled(_) => "utf8-mangled-bytes",
+            Self::OtherBinary(_) => "other-binary",
+        }
+    }
+}
+
+/// Printable text a person would type (names, addresses, numbers) — what a Base64-encoded mutable
+/// value decodes to. 16 random GUID bytes are all in this set with probability below 1e-9.
+fn is_name_text(bytes: &[u8]) -> bool {
+    !bytes.is_empty()
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || b" .@_-'+#!~^&".contains(b))
+        && bytes.iter().any(u8::is_ascii_alphanumeric)
+}
+
+fn is_printable_utf8(bytes: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    (!s.is_empty() && !s.chars().any(char::is_control)).then(|| s.to_string())
+}
+
+/// Classifies an ImmutableId by content (never by length alone: Base64 of a 16-character UPN also
+/// decodes to 16 bytes).
+pub fn classify(immutable_id: &str) -> Shape {
+    let s = immutable_id.trim();
+    if s.contains('\u{FFFD}') {
+        return Shape::Mangled(s.as_bytes().to_vec());
+    }
+    if let Some(g) = Guid::parse(s) {
+        return Shape::GuidText(g);
+    }
+    if let Some(bytes) = decode_base64(s).filter(|b| !b.is_empty()) {
+        if bytes.windows(3).any(|w| w == [0xEF, 0xBF, 0xBD]) {
+            return Shape::Mangled(bytes);
+        }
+        if bytes.len() == 16 {
+            if is_name_text(&bytes) {
+                return Shape::Base64Text(String::from_utf8_lossy(&bytes).into_owned());
+            }
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&bytes);
+            return Shape::GuidBytes(a);
+        }
+        if let Some(text) = is_printable_utf8(&bytes) {
+            if let Some(g) = Guid::parse(&text) {
+                return Shape::Base64GuidText(g);
+            }
+            return Shape::Base64Text(text);
+        }
+        // A word whose length happens to be a multiple of 4 also "decodes"; without Base64
+        // punctuation and padding it is far more likely a name than a custom binary anchor.
+        if !s.contains(['+', '/', '=']) && is_name_text(s.as_bytes()) {
+            return Shape::PlainText(s.to_string());
+        }
+        return Shape::OtherBinary(bytes.len());
+    }
+    Shape::PlainText(s.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +222,35 @@ mod tests {
         // Base64 of a 16-character UPN also decodes to 16 bytes: length alone cannot tell a GUID
         // anchor from a mutable one (the anchor rules look at the bytes).
         assert!(Guid::from_immutable_id("amRvZUBjb250b3NvLmNvbQ==").is_some());
+    }
+
+    const ANN: &str = "35918bc9-196d-40ea-9779-889d79b753f0";
+
+    #[test]
+    fn classifies_every_anchor_shape_from_known_guids() {
+        let g = Guid::parse(ANN).unwrap();
+        assert_eq!(classify("yYuRNW0Z6kCXeYidebdT8A=="), Shape::GuidBytes(g.to_ad_bytes()));
+        // Big-endian encoding is still 16 GUID bytes: only the AD twin can tell it is wrong.
+        assert!(matches!(classify("NZGLyRltQOqXeYidebdT8A=="), Shape::GuidBytes(_)));
+        assert_eq!(classify(ANN), Shape::GuidText(g));
+        assert_eq!(classify(&ANN.to_uppercase()), Shape::GuidText(g));
+        let b64_text = encode_base64(ANN.as_bytes());
+        assert_eq!(b64_text.len(), 48);
+        assert_eq!(classify(&b64_text), Shape::Base64GuidText(g));
+        // Base64 of a 16-character UPN decodes to 16 bytes: classified by content.
+        assert_eq!(classify("amRvZUBjb250b3NvLmNvbQ=="), Shape::Base64Text("jdoe@contoso.com".into()));
+        assert_eq!(classify("MTAwMjM0"), Shape::Base64Text("100234".into()));
+        assert_eq!(classify("Annonpremuser"), Shape::PlainText("Annonpremuser".into()));
+        assert_eq!(classify("jdoe"), Shape::PlainText("jdoe".into()), "a 4-letter name is not 3 binary bytes");
+        assert_eq!(classify("100234"), Shape::PlainText("100234".into()));
+        assert_eq!(classify("j.doe@contoso.com"), Shape::PlainText("j.doe@contoso.com".into()));
+        match classify("77+9O++/vVEhb3hJ77+9alnvv71oKmlJ") {
+            Shape::Mangled(b) => assert_eq!(b.len(), 24),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            classify(&encode_base64(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])),
+            Shape::OtherBinary(20)
+        );
     }
 }

@@ -1,0 +1,223 @@
+//! Rendering: the askama template struct ([`Page`]) filled from the view model, the embedded style,
+//! script and logo, the Content-Security-Policy, and the escaping of the findings data island.
+
+use super::map::{self, EstateMap};
+use super::score::{SCORE_METHOD, risk_score};
+use super::view::{self, Action, Count, GateView, InputRow, PreviewIssue, PreviewRow, RuleRow};
+use super::{MAX_FINDINGS, MAX_LOGO_BYTES, island};
+use crate::findings::{Category, Severity, Tally};
+use crate::report::RunSummary;
+use askama::Template;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// The page's style and script as askama includes them (it drops the file's final newline); their
+/// hashes go into the Content-Security-Policy, and a test checks they match the rendered page.
+pub(super) const CSS: &str = strip_newline(include_str!("../../../templates/assets/report.css"));
+pub(super) const JS: &str = strip_newline(include_str!("../../../templates/assets/report.js"));
+
+const fn strip_newline(s: &str) -> &str {
+    match s.as_bytes() {
+        [rest @ .., b'\n'] => match std::str::from_utf8(rest) {
+            Ok(r) => r,
+            Err(_) => s,
+        },
+        _ => s,
+    }
+}
+
+/// A logo for the report header, checked to be a raster image of bounded size.
+#[derive(Clone, Debug)]
+pub struct Logo {
+    mime: &'static str,
+    bytes: Vec<u8>,
+}
+
+impl Logo {
+    /// Reads a PNG, JPEG, GIF or WebP file of at most [`MAX_LOGO_BYTES`]. SVG is refused: it can carry
+    /// script and this tool cannot vouch for it.
+    pub fn load(path: &std::path::Path) -> Result<Self, String> {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.len() > MAX_LOGO_BYTES as u64 {
+            return Err(format!(
+                "{}: the logo is {} bytes; at most {MAX_LOGO_BYTES} are embedded",
+                path.display(),
+                meta.len()
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::from_bytes(bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Checks the image type from its first bytes.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, String> {
+        if bytes.len() > MAX_LOGO_BYTES {
+            return Err(format!("the logo is {} bytes; at most {MAX_LOGO_BYTES} are embedded", bytes.len()));
+        }
+        let mime = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            "image/png"
+        } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+            "image/jpeg"
+        } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+            "image/gif"
+        } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            "image/webp"
+        } else {
+            return Err("the logo must be a PNG, JPEG, GIF or WebP image".into());
+        };
+        Ok(Self { mime, bytes })
+    }
+
+    pub(super) fn data_uri(&self) -> String {
+        use base64::Engine;
+        format!("data:{};base64,{}", self.mime, base64::engine::general_purpose::STANDARD.encode(&self.bytes))
+    }
+}
+
+/// JSON made safe for a `<script type="application/json">` element: it contains no `<`, `>` or `&`,
+/// so it can neither close the element nor open a comment. Only [`JsonIsland::new`] builds one, which
+/// is what makes it sound to tell askama the text needs no further escaping.
+struct JsonIsland(String);
+
+impl JsonIsland {
+    fn new(v: &Value) -> Self {
+        let raw = serde_json::to_string(v).expect("JSON serialises");
+        let mut out = String::with_capacity(raw.len() + raw.len() / 16);
+        for c in raw.chars() {
+            match c {
+                '<' => out.push_str("\\u003c"),
+                '>' => out.push_str("\\u003e"),
+                '&' => out.push_str("\\u0026"),
+                '\u{2028}' => out.push_str("\\u2028"),
+                '\u{2029}' => out.push_str("\\u2029"),
+                c => out.push(c),
+            }
+        }
+        Self(out)
+    }
+}
+
+impl fmt::Display for JsonIsland {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+// Sound: the constructor removed every character that is special inside a script data block.
+impl askama::filters::HtmlSafe for JsonIsland {}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct Page {
+    title: String,
+    client: String,
+    author: String,
+    logo: String,
+    generated_at: String,
+    as_of: String,
+    version: &'static str,
+    csp: String,
+    pseudonymized: bool,
+    score: u32,
+    band: &'static str,
+    band_class: &'static str,
+    score_method: String,
+    total: usize,
+    /// Findings folded under a cause (not in `total`).
+    folded: usize,
+    preview_rows: Vec<PreviewRow>,
+    preview_simulated: String,
+    preview_issues: Vec<PreviewIssue>,
+    preview_issues_more: usize,
+    /// Findings in the data island ([`MAX_FINDINGS`] at most) and those left out.
+    held: usize,
+    omitted: usize,
+    open: usize,
+    severities: Vec<Count>,
+    categories: Vec<Count>,
+    actions: Vec<Action>,
+    weak_inputs: Vec<String>,
+    estate_line: String,
+    map: EstateMap,
+    gate: GateView,
+    rules: Vec<RuleRow>,
+    inputs: Vec<InputRow>,
+    tenants: Vec<String>,
+    forests: Vec<String>,
+    category_names: Vec<&'static str>,
+    severity_names: Vec<&'static str>,
+    data: JsonIsland,
+}
+
+pub(super) fn sha256_b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))
+}
+
+/// The page's Content-Security-Policy: nothing external; only the page's own style and script (by hash);
+/// images only as `data:` URIs.
+pub fn csp() -> String {
+    format!(
+        "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}'; img-src data:; base-uri 'none'; form-action 'none'",
+        sha256_b64(CSS),
+        sha256_b64(JS)
+    )
+}
+
+/// Renders the page.
+pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
+    let tally = Tally::of(s.findings);
+    let (score, band) = risk_score(s.findings, &s.gate.suppressions);
+    let open = (0..s.findings.len())
+        .filter(|&i| s.findings[i].caused_by.is_none() && s.gate.suppressions.get(i).is_none_or(|x| x.is_none()))
+        .count();
+    let m = &s.meta;
+    let page = Page {
+        title: m.title.clone().unwrap_or_else(|| "Identity estate audit".into()),
+        client: m.client.clone().unwrap_or_default(),
+        author: m.author.clone().unwrap_or_default(),
+        logo: m.logo.as_ref().map(Logo::data_uri).unwrap_or_default(),
+        generated_at: s.generated_at.clone(),
+        as_of: s.as_of.clone(),
+        version: env!("CARGO_PKG_VERSION"),
+        csp: csp(),
+        pseudonymized: m.pseudonymized,
+        score,
+        band,
+        band_class: match band {
+            "none" | "low" => "band-low",
+            "moderate" => "band-moderate",
+            _ => "band-high",
+        },
+        score_method: SCORE_METHOD.to_string(),
+        total: tally.total,
+        folded: tally.folded,
+        preview_rows: view::preview_rows(s),
+        preview_simulated: s.preview.map(|p| p.simulated.join(", ")).unwrap_or_default(),
+        preview_issues: view::preview_issues(s),
+        preview_issues_more: view::preview_issues_more(s),
+        open,
+        severities: view::severities(&tally),
+        categories: view::categories(&tally),
+        actions: view::actions(s),
+        weak_inputs: view::weak_inputs(s),
+        estate_line: view::estate_line(&s.counts),
+        map: map::estate_map(s),
+        gate: view::gate_view(s),
+        rules: view::rule_rows(s),
+        inputs: view::inputs(s),
+        tenants: s.ingested.estate.tenants.iter().map(|t| t.name.clone()).collect(),
+        forests: s.ingested.estate.forests.iter().map(|f| f.name.clone()).collect(),
+        category_names: Category::ALL.iter().map(|c| c.as_str()).collect(),
+        severity_names: Severity::ALL.iter().map(|s| s.as_str()).collect(),
+        held: tally.total.min(MAX_FINDINGS),
+        omitted: tally.total.saturating_sub(MAX_FINDINGS),
+        data: JsonIsland::new(&island::data(s, MAX_FINDINGS)),
+    };
+    let mut out = page.render().expect("the report template renders").into_bytes();
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    out
+}

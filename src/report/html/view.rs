@@ -1,0 +1,447 @@
+//! The view model: the rows and blocks the template prints (summary counts, action plan, sync preview,
+//! rule table, gate, inputs), built from the run summary. Every string is prepared here; the template
+//! only loops and prints.
+
+use super::{MAX_COMMANDS, MAX_TEXT};
+use crate::findings::{Category, Finding, Severity, Tally};
+use crate::gate::Suppression;
+use crate::ingest::{Status, codes};
+use crate::report::{Counts, RunSummary};
+use crate::rules::catalog;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One count in the summary.
+pub(super) struct Count {
+    pub(super) label: &'static str,
+    pub(super) n: usize,
+    pub(super) class: &'static str,
+}
+
+/// One step of the action plan.
+pub(super) struct Action {
+    pub(super) what: &'static str,
+    pub(super) why: &'static str,
+    pub(super) findings: usize,
+    pub(super) rules: String,
+    pub(super) first_step: String,
+    /// Procedures whose steps must run in order (a finding's evidence `steps`), one per rule.
+    pub(super) procedures: Vec<Procedure>,
+}
+
+/// An ordered procedure of the action plan: the finding it comes from and its steps, in order.
+pub(super) struct Procedure {
+    pub(super) title: String,
+    pub(super) steps: Vec<String>,
+}
+
+pub(super) struct InputRow {
+    pub(super) path: String,
+    pub(super) kind: String,
+    pub(super) status: &'static str,
+    pub(super) reason: String,
+    pub(super) encoding: String,
+    pub(super) bytes: u64,
+    pub(super) records: usize,
+    pub(super) attributed_to: String,
+    pub(super) warnings: Vec<String>,
+}
+
+/// One forest → tenant line of the sync preview.
+pub(super) struct PreviewRow {
+    pub(super) forest: String,
+    pub(super) tenant: String,
+    pub(super) joins: usize,
+    pub(super) creates: usize,
+    pub(super) conflicts: usize,
+    pub(super) quarantined: usize,
+    pub(super) takeovers: usize,
+    pub(super) cloud_only: usize,
+}
+
+/// A conflict or takeover the sync preview predicts.
+pub(super) struct PreviewIssue {
+    pub(super) outcome: &'static str,
+    pub(super) object: String,
+    pub(super) tenant: String,
+    pub(super) reason: String,
+    pub(super) findings: String,
+}
+
+/// At most this many conflicts and takeovers are listed on the page (all are in sync-preview.csv).
+pub(super) const MAX_PREVIEW_ISSUES: usize = 200;
+
+pub(super) struct RuleRow {
+    pub(super) code: String,
+    pub(super) name: String,
+    pub(super) title: String,
+    pub(super) severity: &'static str,
+    /// Top-level findings of the rule.
+    pub(super) count: usize,
+    /// Its findings folded under a cause of another rule.
+    pub(super) folded: usize,
+}
+
+pub(super) struct GateView {
+    pub(super) threshold: String,
+    pub(super) verdict: &'static str,
+    pub(super) class: &'static str,
+    pub(super) failing: usize,
+    pub(super) excepted: usize,
+    pub(super) baselined: usize,
+    pub(super) policy: String,
+    pub(super) baseline: String,
+    pub(super) notes: Vec<String>,
+    pub(super) failing_titles: Vec<String>,
+}
+
+/// The phases of the action plan: what to do first. Inputs first (every other conclusion rests on
+/// them), then the tenant and account structure, then domains and federation, then anchors, then the
+/// per-object values, and synchronisation last.
+fn phase(c: Category) -> (usize, &'static str, &'static str) {
+    match c {
+        Category::Input => (
+            1,
+            "Fix the inputs: re-export lossy, incomplete or unreadable files",
+            "every other conclusion rests on complete exports",
+        ),
+        Category::DuplicateDirectories | Category::MsaAmbiguity | Category::Subscriptions => (
+            2,
+            "Link or consolidate tenants, subscriptions and personal accounts",
+            "objects fixed in a tenant that is later merged away are fixed twice",
+        ),
+        Category::Domains | Category::Federation => {
+            (3, "Settle domains and federation", "UPN suffixes and sign-in depend on which tenant owns which domain")
+        }
+        Category::AnchorIntegrity | Category::MutableAnchors => (
+            4,
+            "Repair sync anchors",
+            "a wrong anchor creates duplicates or takes over the wrong account at the next sync",
+        ),
+        Category::Duplicates | Category::BadCharacters => (
+            5,
+            "Fix duplicate values and characters",
+            "sync rejects these objects; fix them before enabling or widening sync",
+        ),
+        Category::Sync => (6, "Enable or adjust synchronisation", "only once the data above is clean"),
+    }
+}
+
+pub(super) fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max).collect();
+    t.push_str("… (truncated; see report.json)");
+    t
+}
+
+pub(super) fn severity_class(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "sev-critical",
+        Severity::High => "sev-high",
+        Severity::Medium => "sev-medium",
+        Severity::Low => "sev-low",
+        Severity::Info => "sev-info",
+    }
+}
+
+pub(super) fn inputs(s: &RunSummary<'_>) -> Vec<InputRow> {
+    let ing = s.ingested;
+    ing.inputs
+        .iter()
+        .map(|r| {
+            let (status, reason) = match &r.status {
+                Status::Read => ("read", String::new()),
+                Status::Skipped(why) => ("skipped", why.clone()),
+                Status::Failed(e) => {
+                    ("failed", if e.line > 0 { format!("line {}: {}", e.line, e.reason) } else { e.reason.clone() })
+                }
+            };
+            InputRow {
+                path: ing.sources.display(r.file).to_string(),
+                kind: r.kind.clone(),
+                status,
+                reason,
+                encoding: r.encoding.to_string(),
+                bytes: r.bytes,
+                records: r.records,
+                attributed_to: r.attributed_to.clone().unwrap_or_default(),
+                warnings: r
+                    .issues
+                    .iter()
+                    .map(|i| {
+                        if i.at.line > 0 {
+                            format!("{} line {}: {}", i.code, i.at.line, i.message)
+                        } else {
+                            format!("{}: {}", i.code, i.message)
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Inputs whose problems weaken the conclusions (lossy, incomplete, unreadable, unattributed), one line each.
+pub(super) fn weak_inputs(s: &RunSummary<'_>) -> Vec<String> {
+    let weakening = [
+        codes::LOSSY_COLUMN,
+        codes::MISSING_FIELDS,
+        codes::INCOMPLETE_EXPORT,
+        codes::ENCODING,
+        codes::UNATTRIBUTED,
+        codes::TENANT_MISMATCH,
+        codes::EMPTY_EXPORT,
+        codes::UNREADABLE_RECORD,
+    ];
+    let ing = s.ingested;
+    let mut out = Vec::new();
+    for r in &ing.inputs {
+        let path = ing.sources.display(r.file);
+        if let Status::Failed(e) = &r.status {
+            out.push(format!("{path}: unreadable ({})", e.reason));
+        }
+        let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+        for i in r.issues.iter().filter(|i| weakening.contains(&i.code)) {
+            *by_code.entry(i.code).or_default() += 1;
+        }
+        if !by_code.is_empty() {
+            let what: Vec<String> = by_code
+                .iter()
+                .map(|(c, n)| {
+                    let name = catalog::get(c).map(|m| m.name.as_str()).unwrap_or(c);
+                    if *n > 1 { format!("{name} ×{n}") } else { name.to_string() }
+                })
+                .collect();
+            out.push(format!("{path}: {}", what.join(", ")));
+        }
+    }
+    for i in &ing.issues {
+        out.push(format!("{}: {}", ing.sources.display(i.at.file), clip(&i.message, 200)));
+    }
+    out
+}
+
+pub(super) fn actions(s: &RunSummary<'_>) -> Vec<Action> {
+    type Step<'a> = (&'static str, &'static str, usize, BTreeSet<&'a str>, Option<&'a Finding>, Vec<&'a Finding>);
+    let mut by_phase: BTreeMap<usize, Step<'_>> = BTreeMap::new();
+    for (i, f) in s.findings.iter().enumerate() {
+        if s.gate.suppressions.get(i).is_some_and(|x| x.is_some())
+            || f.severity == Severity::Info
+            || f.caused_by.is_some()
+        {
+            continue;
+        }
+        let (p, what, why) = phase(f.category);
+        let e = by_phase.entry(p).or_insert((what, why, 0, BTreeSet::new(), None, Vec::new()));
+        e.2 += 1;
+        e.3.insert(f.rule.as_str());
+        if e.4.is_none_or(|g| f.severity < g.severity) {
+            e.4 = Some(f);
+        }
+        // One ordered procedure per rule: the first (most severe, in report order) finding carrying steps.
+        if f.evidence.get("steps").is_some_and(Value::is_array) && !e.5.iter().any(|g| g.rule == f.rule) {
+            e.5.push(f);
+        }
+    }
+    by_phase
+        .into_iter()
+        .map(|(_, (what, why, count, rules, first, ordered))| Action {
+            what,
+            why,
+            findings: count,
+            rules: rules.into_iter().collect::<Vec<_>>().join(", "),
+            first_step: first
+                .map(|f| {
+                    let para = f.remediation.trim().split("\n\n").next().unwrap_or("");
+                    clip(&para.split_whitespace().collect::<Vec<_>>().join(" "), 300)
+                })
+                .unwrap_or_default(),
+            procedures: ordered
+                .into_iter()
+                .map(|f| Procedure {
+                    title: clip(&format!("{} — {}", f.rule, f.title), 200),
+                    steps: f
+                        .evidence
+                        .get("steps")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .take(MAX_COMMANDS)
+                        .map(|s| clip(s, MAX_TEXT))
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+pub(super) fn gate_view(s: &RunSummary<'_>) -> GateView {
+    let g = s.gate;
+    let excepted = g.suppressions.iter().filter(|x| matches!(x, Some(Suppression::Exception(_)))).count();
+    let baselined = g.suppressions.iter().filter(|x| matches!(x, Some(Suppression::Baseline))).count();
+    let (verdict, class) = match g.fail_on {
+        None => ("report only (no threshold)", "gate-none"),
+        Some(_) if g.passed() => ("passed", "gate-pass"),
+        Some(_) => ("failed", "gate-fail"),
+    };
+    let mut notes = Vec::new();
+    for x in &g.expired {
+        notes.push(format!(
+            "exception for {} (policy line {}) expired on {}: it no longer applies",
+            x.rule, x.line, x.expires
+        ));
+    }
+    for x in &g.stale {
+        notes.push(format!("exception for {} (policy line {}) matches no finding", x.rule, x.line));
+    }
+    if g.baseline_path.is_some() {
+        notes.push(format!("{} finding(s) of the baseline are fixed", g.fixed.len()));
+    }
+    GateView {
+        threshold: g.fail_on.map(|f| f.as_str().to_string()).unwrap_or_else(|| "none".into()),
+        verdict,
+        class,
+        failing: g.failing.len(),
+        excepted,
+        baselined,
+        policy: g.policy_path.clone(),
+        baseline: g.baseline_path.clone().unwrap_or_default(),
+        notes,
+        failing_titles: g
+            .failing
+            .iter()
+            .take(10)
+            .map(|&i| {
+                let f = &s.findings[i];
+                format!("{} {} — {}", f.severity.as_str(), f.rule, clip(&f.title, 200))
+            })
+            .collect(),
+    }
+}
+
+/// One line per forest → tenant pair of the sync preview.
+pub(super) fn preview_rows(s: &RunSummary<'_>) -> Vec<PreviewRow> {
+    s.preview
+        .map(|p| {
+            p.summary()
+                .into_iter()
+                .map(|c| {
+                    let n = |k: &str| c.outcomes.get(k).copied().unwrap_or(0);
+                    PreviewRow {
+                        joins: n("joins"),
+                        creates: n("creates"),
+                        conflicts: n("conflict"),
+                        quarantined: n("quarantined"),
+                        takeovers: n("takeover"),
+                        cloud_only: n("cloud-only"),
+                        forest: c.forest,
+                        tenant: c.tenant,
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The conflicts and takeovers the sync preview predicts, at most [`MAX_PREVIEW_ISSUES`].
+pub(super) fn preview_issues(s: &RunSummary<'_>) -> Vec<PreviewIssue> {
+    s.preview
+        .map(|p| {
+            p.rows
+                .iter()
+                .filter(|r| matches!(r.outcome, crate::preview::Fate::Conflict | crate::preview::Fate::Takeover))
+                .take(MAX_PREVIEW_ISSUES)
+                .map(|r| PreviewIssue {
+                    outcome: r.outcome.as_str(),
+                    object: clip(r.dn.split(',').next().unwrap_or(&r.dn).trim_start_matches("CN="), MAX_TEXT),
+                    tenant: r.tenant.clone(),
+                    reason: clip(&r.reason, MAX_TEXT),
+                    findings: r.findings.iter().map(|f| &f[..8.min(f.len())]).collect::<Vec<_>>().join(", "),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// How many conflicts and takeovers are not listed on the page.
+pub(super) fn preview_issues_more(s: &RunSummary<'_>) -> usize {
+    s.preview
+        .map(|p| {
+            p.rows
+                .iter()
+                .filter(|r| matches!(r.outcome, crate::preview::Fate::Conflict | crate::preview::Fate::Takeover))
+                .count()
+                .saturating_sub(MAX_PREVIEW_ISSUES)
+        })
+        .unwrap_or(0)
+}
+
+/// Findings per severity, every severity.
+pub(super) fn severities(tally: &Tally) -> Vec<Count> {
+    Severity::ALL
+        .iter()
+        .map(|&sv| Count {
+            label: sv.as_str(),
+            n: tally.by_severity.get(sv.as_str()).copied().unwrap_or(0),
+            class: severity_class(sv),
+        })
+        .collect()
+}
+
+/// Findings per category, the categories that have any.
+pub(super) fn categories(tally: &Tally) -> Vec<Count> {
+    Category::ALL
+        .iter()
+        .map(|&ct| Count { label: ct.as_str(), n: tally.by_category.get(ct.as_str()).copied().unwrap_or(0), class: "" })
+        .filter(|x| x.n > 0)
+        .collect()
+}
+
+/// The one-line size of the estate.
+pub(super) fn estate_line(c: &Counts) -> String {
+    format!(
+        "{} forest(s), {} AD objects, {} tenant(s) (+{} foreign), {} cloud objects, {} domains, {} federation settings, {} subscriptions, {} external accounts",
+        c.forests,
+        c.ad_objects,
+        c.tenants,
+        c.foreign_tenants,
+        c.cloud_objects,
+        c.domains,
+        c.federation_settings,
+        c.subscriptions,
+        c.external_accounts
+    )
+}
+
+/// The rule table: per rule its most severe top-level finding, its count and its folded findings.
+pub(super) fn rule_rows(s: &RunSummary<'_>) -> Vec<RuleRow> {
+    let mut per: BTreeMap<&str, (Severity, usize, usize)> = BTreeMap::new();
+    for f in s.findings {
+        let e = per.entry(f.rule.as_str()).or_insert((f.severity, 0, 0));
+        if f.caused_by.is_some() {
+            e.2 += 1;
+            continue;
+        }
+        e.0 = e.0.min(f.severity);
+        e.1 += 1;
+    }
+    let mut rows: Vec<RuleRow> = per
+        .into_iter()
+        .map(|(code, (sev, count, folded))| {
+            let m = catalog::get(code);
+            RuleRow {
+                code: code.to_string(),
+                name: m.map(|m| m.name.clone()).unwrap_or_default(),
+                title: m.map(|m| m.title.clone()).unwrap_or_default(),
+                severity: sev.as_str(),
+                count,
+                folded,
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| (Severity::parse(r.severity), std::cmp::Reverse(r.count), r.code.clone()));
+    rows
+}
