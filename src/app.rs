@@ -8,6 +8,7 @@ use crate::graph::EstateGraph;
 use crate::ingest::{self, Ingested, Status};
 use crate::report::{self, OutputFormat, RunSummary};
 use crate::rules;
+use crate::timing::timing;
 use anyhow::Context as _;
 use clap::Parser;
 use std::io::IsTerminal;
@@ -504,14 +505,6 @@ pub fn analyse(
     rules::causes::fold(&mut a.findings);
     findings::sort(&mut a.findings, &a.ingested.sources);
     Ok(a)
-}
-
-/// With `TENANTLINT_TIMINGS` set, prints how long a stage took on stderr (for profiling at scale).
-pub fn timing(stage: &str, since: std::time::Instant) {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *ON.get_or_init(|| std::env::var_os("TENANTLINT_TIMINGS").is_some()) {
-        eprintln!("timing: {stage:<40} {:>8.3} s", since.elapsed().as_secs_f64());
-    }
 }
 
 fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions, progress: bool) -> Analysis {

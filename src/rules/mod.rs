@@ -194,7 +194,7 @@ pub fn run_with_progress(ctx: &Context<'_>, done: &(dyn Fn(&str) + Sync)) -> Vec
         .flat_map_iter(|(name, family)| {
             let t = std::time::Instant::now();
             let found = family(ctx);
-            crate::app::timing(&format!("rules/{name} ({} findings)", found.len()), t);
+            crate::timing::timing(&format!("rules/{name} ({} findings)", found.len()), t);
             done(name);
             found
         })
