@@ -188,9 +188,13 @@ fn error(msg: impl std::fmt::Display) {
     eprintln!("tenantlint: {msg}");
 }
 
-/// `--rules DIR`: loads, validates and installs another rule catalog; every problem is printed
-/// (`tenantlint: file: reason`) and the run stops with exit code 2.
+/// Checks the embedded rule catalog, then with `--rules DIR` loads, validates and installs another
+/// one; every problem is printed (`tenantlint: file: reason`) and the run stops with exit code 2.
 fn use_catalog(dir: Option<&std::path::Path>) -> Result<(), u8> {
+    if let Err(e) = rules::catalog::try_builtin() {
+        error(format_args!("the embedded rule catalog is invalid: {e}"));
+        return Err(EXIT_ERROR);
+    }
     let Some(dir) = dir else { return Ok(()) };
     let loaded = rules::catalog::load_dir(dir).map_err(|errors| {
         for e in &errors {
@@ -207,6 +211,25 @@ fn use_catalog(dir: Option<&std::path::Path>) -> Result<(), u8> {
         error(e);
         EXIT_ERROR
     })
+}
+
+/// `explain`: each declared parameter (nested tables key by key) with its value in the catalog in use,
+/// its doc line and its expected type.
+fn print_params(declared: &[rules::params::ParamDoc], values: &toml::Table, prefix: &str) {
+    for p in declared {
+        let key = if p.key.contains(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-') {
+            format!("{prefix}{:?}", p.key)
+        } else {
+            format!("{prefix}{}", p.key)
+        };
+        match values.get(p.key) {
+            Some(toml::Value::Table(t)) if !p.fields.is_empty() => print_params(p.fields, t, &format!("{key}.")),
+            v => {
+                say!("{key} = {}", v.map(|v| v.to_string()).unwrap_or_default());
+                say!("    {} ({})", p.doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" "), p.expected);
+            }
+        }
+    }
 }
 
 fn explain(rule: &str) -> u8 {
@@ -228,9 +251,11 @@ fn explain(rule: &str) -> u8 {
             say!("  {l}");
         }
     }
-    if !r.params.is_empty() {
-        say!("\nParameters (params of {}/rule.toml)", r.path);
-        say!("{}", toml::to_string(&r.params).unwrap_or_default().trim_end());
+    let declared = rules::params::described(&r.code);
+    if !declared.is_empty() {
+        // From the typed declaration: key, value in the catalog in use, expected type and doc.
+        say!("\nParameters (params of {}/rule.toml; override in tenantlint.toml [rules.{}.params])", r.path, r.code);
+        print_params(declared, &r.params, "");
     }
     EXIT_OK
 }
@@ -564,6 +589,15 @@ fn scan(args: &ScanArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    let params = match policy.rule_params() {
+        Ok(p) => std::sync::Arc::new(p),
+        Err(errors) => {
+            for e in errors {
+                error(e);
+            }
+            return EXIT_ERROR;
+        }
+    };
     let baseline = match args.baseline.as_deref().map(gate::Baseline::load).transpose() {
         Ok(b) => b,
         Err(e) => {
@@ -670,7 +704,7 @@ fn scan(args: &ScanArgs) -> u8 {
     });
     let rule_opts = rules::RuleOptions {
         as_of: Some(as_of),
-        params: policy.param_overrides(),
+        params: Some(params),
         idfix: args.idfix,
         sync_preview: args.sync_preview.clone(),
         // The preview costs a pass over every object: only when a report shows it.

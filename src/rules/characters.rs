@@ -13,7 +13,9 @@
 //! Scope: [`super::sync_scope::Scope`]. Linear: one parallel pass over the AD objects; the per-forest
 //! and per-file facts (target tenants, domains, which columns a file carried) are computed once.
 
-use super::sync_scope::{TenantDomains, p_list, p_str, p_usize, params};
+use super::params::RuleParams;
+use super::params::types::lower;
+use super::sync_scope::TenantDomains;
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::Finding;
 use crate::model::{AdClass, AdObject, Estate, TenantIdx};
@@ -38,7 +40,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-/// Parameters of the family, read once from the catalog.
+/// Parameters of the family, taken once from the run's typed parameters ([`RuleParams`]).
 struct Params {
     upn_allowed: String,
     upn_documented_invalid: String,
@@ -65,50 +67,35 @@ struct Params {
 }
 
 impl Params {
-    fn load() -> Self {
-        let p2 = params("CH002");
-        let p3 = params("CH003");
-        let p4 = params("CH004");
-        let p7 = params("CH007");
-        let p8 = params("CH008");
-        let p9 = params("CH009");
-        let p10 = params("CH010");
-        let p11 = params("CH011");
-        let p13 = params("CH013");
-        let p16 = params("CH016");
-        let limits = p13.get("limits").and_then(|v| v.as_table()).expect("CH013 params.limits");
+    fn new(p: &RuleParams) -> Self {
+        let limits = &p.ch013.limits;
         Params {
-            upn_allowed: p_str(p2, "allowed_punctuation"),
-            upn_documented_invalid: p_str(p2, "documented_invalid"),
-            upn_bad_endings: p_str(p3, "username_bad_endings"),
-            upn_bad_leading: p_str(p3, "username_bad_leading"),
-            upn_max: p_usize(p4, "max_length"),
-            upn_max_user: p_usize(p4, "max_username"),
-            upn_max_domain: p_usize(p4, "max_domain"),
-            proxy_max: p_usize(p7, "max_length"),
-            proxy_smtp_invalid: p_str(p7, "smtp_invalid"),
-            proxy_other_invalid: p_str(p7, "other_invalid"),
-            proxy_control_only_types: p_list(p7, "control_characters_only_types")
-                .into_iter()
-                .map(|s| s.to_lowercase())
-                .collect(),
-            target_max: p_usize(p8, "max_length"),
-            target_invalid: p_str(p8, "invalid"),
-            mail_max: p_usize(p9, "max_length"),
-            mail_invalid: p_str(p9, "invalid"),
-            nick_max: p_usize(p10, "max_length"),
-            nick_allowed: p_str(p10, "allowed_punctuation"),
-            sam_max_user: p_usize(p11, "max_length_user"),
-            sam_max_other: p_usize(p11, "max_length_other"),
-            sam_invalid: p_str(p11, "invalid"),
-            name_limits: ["displayName", "givenName", "sn"]
-                .iter()
-                .map(|k| (k.to_string(), limits.get(*k).and_then(|v| v.as_integer()).expect("limit") as usize))
-                .collect(),
-            confusable_scripts: p_list(p16, "scripts")
-                .iter()
-                .map(|s| Script::from_full_name(s).unwrap_or_else(|| panic!("CH016: unknown script {s}")))
-                .collect(),
+            upn_allowed: p.ch002.allowed_punctuation.clone(),
+            upn_documented_invalid: p.ch002.documented_invalid.clone(),
+            upn_bad_endings: p.ch003.username_bad_endings.clone(),
+            upn_bad_leading: p.ch003.username_bad_leading.clone(),
+            upn_max: p.ch004.max_length,
+            upn_max_user: p.ch004.max_username,
+            upn_max_domain: p.ch004.max_domain,
+            proxy_max: p.ch007.max_length,
+            proxy_smtp_invalid: p.ch007.smtp_invalid.clone(),
+            proxy_other_invalid: p.ch007.other_invalid.clone(),
+            proxy_control_only_types: lower(&p.ch007.control_characters_only_types),
+            target_max: p.ch008.max_length,
+            target_invalid: p.ch008.invalid.clone(),
+            mail_max: p.ch009.max_length,
+            mail_invalid: p.ch009.invalid.clone(),
+            nick_max: p.ch010.max_length,
+            nick_allowed: p.ch010.allowed_punctuation.clone(),
+            sam_max_user: p.ch011.max_length_user,
+            sam_max_other: p.ch011.max_length_other,
+            sam_invalid: p.ch011.invalid.clone(),
+            name_limits: vec![
+                ("displayName".to_string(), limits.display_name),
+                ("givenName".to_string(), limits.given_name),
+                ("sn".to_string(), limits.sn),
+            ],
+            confusable_scripts: p.ch016.scripts.iter().map(|s| s.0).collect(),
         }
     }
 }
@@ -186,13 +173,13 @@ impl<'a> Cx<'a> {
             .collect();
         Cx {
             ctx,
-            p: Params::load(),
+            p: Params::new(ctx.params()),
             domains,
             suggested_suffix,
             file_has_display,
             file_has_upn,
             routable,
-            typo_tlds: super::tenancy::list_param("CH006", "typo_tlds"),
+            typo_tlds: lower(&ctx.params().ch006.typo_tlds),
         }
     }
 
@@ -1370,7 +1357,7 @@ mod tests {
 
     #[test]
     fn mixed_script_flags_cyrillic_a_in_latin_word_only() {
-        let scripts = Params::load().confusable_scripts;
+        let scripts = Params::new(RuleParams::catalog_in_use()).confusable_scripts;
         let m = mixed_script("M\u{0430}ria Lopez", &scripts).expect("Cyrillic а in Maria");
         assert_eq!(m.scripts, vec!["Cyrillic", "Latin"]);
         assert_eq!(m.proposed.as_deref(), Some("Maria"));
@@ -1381,7 +1368,7 @@ mod tests {
 
     #[test]
     fn address_checks_and_fixes() {
-        let p = Params::load();
+        let p = Params::new(RuleParams::catalog_in_use());
         let f = Fixer { p: &p, suffix: None };
         assert!(check_address("d.fischer @contoso.com", &p.proxy_smtp_invalid, true).bad.contains(&' '));
         assert_eq!(f.address("<k.osei@contoso.com>", &p.proxy_smtp_invalid), "k.osei@contoso.com");

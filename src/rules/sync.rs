@@ -6,7 +6,7 @@
 
 use super::anchors::{AnchorAttr, expected_anchor};
 use super::matching::{Outcome, Pair, predict};
-use super::{Context, ad_subject, catalog, cloud_subject, evidence, finding, finding_case, tenant_subject};
+use super::{Context, ad_subject, cloud_subject, evidence, finding, finding_case, tenant_subject};
 use crate::findings::{Finding, Severity, Subject};
 use crate::graph::{AnchorSource, Edge, Node, SoftKey};
 use crate::model::{AdClass, AdObject, CloudKind, CloudObject, Estate, ProvisioningError, SyncSettings};
@@ -190,14 +190,10 @@ pub fn parse_time(v: &str) -> Option<time::OffsetDateTime> {
     Some(time::PrimitiveDateTime::new(date, t).assume_utc())
 }
 
-fn param_i64(code: &str, key: &str, default: i64) -> i64 {
-    catalog::get(code).and_then(|m| m.params.get(key)).and_then(|v| v.as_integer()).unwrap_or(default)
-}
-
 /// SY001: the organization says sync is on, but the last sync is older than `max_age_days`.
 fn stale_sync(ctx: &Context<'_>) -> Vec<Finding> {
     let estate = ctx.estate();
-    let max_days = param_i64(STALE, "max_age_days", 7);
+    let max_days = ctx.params().sy001.max_age_days;
     let as_of = ctx.options.as_of();
     let mut out = Vec::new();
     for (i, t) in estate.tenants.iter().enumerate() {
@@ -232,7 +228,7 @@ fn stale_sync(ctx: &Context<'_>) -> Vec<Finding> {
             ("steps", json!(restart_steps(days))),
         ]);
         let mut f = finding(STALE, title, vec![tenant_subject(estate, i as u32)], ev, "");
-        if days > param_i64(STALE, "high_after_days", 30) {
+        if days > ctx.params().sy001.high_after_days {
             f.severity = Severity::High;
         }
         out.push(f);
@@ -643,7 +639,7 @@ fn local_part(upn: &str) -> Option<(&str, &str)> {
 fn quarantined(ctx: &Context<'_>) -> Vec<Finding> {
     let estate = ctx.estate();
     let graph = ctx.graph;
-    let digits = param_i64(QUARANTINED, "suffix_digits", 4) as usize;
+    let digits = ctx.params().sy006.suffix_digits;
     // Initial (*.onmicrosoft.com) domains per tenant.
     let mut initial: HashMap<u32, BTreeSet<String>> = HashMap::new();
     for (i, t) in estate.tenants.iter().enumerate() {
