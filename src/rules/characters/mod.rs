@@ -7,7 +7,8 @@
 //!
 //! Every finding carries `attribute`, `value`, what failed (`invalid_characters`, `problems`,
 //! `limit`...), and `proposed_value` + `action` (`EDIT`/`REMOVE`). The proposed value of an address
-//! is the whole attribute fixed at once ([`Fixer`]), so several findings on one attribute agree.
+//! is the whole attribute fixed at once (`Fixer`, in `address.rs`), so several findings on one
+//! attribute agree.
 //!
 //! Characters outside ASCII are reported only by CH014/CH015 (never twice by the per-attribute rules).
 //! Scope: [`super::sync_scope::Scope`]. Linear: one parallel pass over the AD objects; the per-forest

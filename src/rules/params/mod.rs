@@ -107,7 +107,10 @@ macro_rules! rule_params {
                 pub fn decode(t: &toml::Table, at: &str, errors: &mut Vec<String>) -> Option<Self> {
                     let before = errors.len();
                     $crate::rules::params::unknown_keys(t, Self::DOCS, at, errors);
-                    $(let $field = $crate::rules::params::field::<$ty>(t, $crate::rules::params::key_of!($field $($key)?), at, errors);)*
+                    $(
+                        let key = $crate::rules::params::key_of!($field $($key)?);
+                        let $field = $crate::rules::params::field::<$ty>(t, key, at, errors);
+                    )*
                     if errors.len() > before {
                         return None;
                     }
@@ -143,7 +146,10 @@ macro_rules! rule_params {
             $(let $slot = match table($code) {
                 Some((t, at)) => $name::decode(&t, &at, errors),
                 None => {
-                    errors.push(format!("rule {} is not in the rule catalog (its parameters are read by this build)", $code));
+                    errors.push(format!(
+                        "rule {} is not in the rule catalog (its parameters are read by this build)",
+                        $code
+                    ));
                     None
                 }
             };)*
