@@ -213,25 +213,6 @@ fn use_catalog(dir: Option<&std::path::Path>) -> Result<(), u8> {
     })
 }
 
-/// `explain`: each declared parameter (nested tables key by key) with its value in the catalog in use,
-/// its doc line and its expected type.
-fn print_params(declared: &[rules::params::ParamDoc], values: &toml::Table, prefix: &str) {
-    for p in declared {
-        let key = if p.key.contains(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-') {
-            format!("{prefix}{:?}", p.key)
-        } else {
-            format!("{prefix}{}", p.key)
-        };
-        match values.get(p.key) {
-            Some(toml::Value::Table(t)) if !p.fields.is_empty() => print_params(p.fields, t, &format!("{key}.")),
-            v => {
-                say!("{key} = {}", v.map(|v| v.to_string()).unwrap_or_default());
-                say!("    {} ({})", p.doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" "), p.expected);
-            }
-        }
-    }
-}
-
 fn explain(rule: &str) -> u8 {
     let Some(r) = rules::catalog::get(rule) else {
         error(format_args!("unknown rule {rule:?} (see `tenantlint rules`)"));
@@ -255,7 +236,9 @@ fn explain(rule: &str) -> u8 {
     if !declared.is_empty() {
         // From the typed declaration: key, value in the catalog in use, expected type and doc.
         say!("\nParameters (params of {}/rule.toml; override in tenantlint.toml [rules.{}.params])", r.path, r.code);
-        print_params(declared, &r.params, "");
+        for line in rules::params::explained(declared, &r.params) {
+            say!("{line}");
+        }
     }
     EXIT_OK
 }

@@ -6,7 +6,8 @@
 //!
 //! - `mod.rs` (here): [`RuleParams::load`] (catalog ⊕ overrides → typed, or every error naming the
 //!   file, the key and the expected type), [`check_catalog`] (`--rules DIR`), [`check_override`]
-//!   (policy file), [`described`] (`explain CODE`) and the `rule_params!` / `param_table!` macros;
+//!   (policy file), [`described`] and [`explained`] (`explain CODE`) and the `rule_params!` /
+//!   `param_table!` macros;
 //! - [`declared`]: the declarations, one struct per rule (values are never repeated in Rust: the
 //!   `rule.toml` files hold them);
 //! - [`types`]: the value types ([`types::ParamType`] says how each reads in messages).
@@ -284,6 +285,32 @@ pub fn check_override(meta: &RuleMeta, over: &toml::Table, at: &str) -> Vec<Stri
 /// The declared parameters of rule `code` (empty when it has none), for `explain`.
 pub fn described(code: &str) -> &'static [ParamDoc] {
     DECLARED.iter().find(|(c, _)| *c == code).map(|(_, d)| *d).unwrap_or(&[])
+}
+
+/// The lines `explain` prints for declared parameters: each key (nested tables key by key) with its
+/// value in `values` (the catalog in use), then its doc line and expected type, indented.
+pub fn explained(declared: &[ParamDoc], values: &toml::Table) -> Vec<String> {
+    let mut out = Vec::new();
+    explain_into(declared, values, "", &mut out);
+    out
+}
+
+fn explain_into(declared: &[ParamDoc], values: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+    for p in declared {
+        let key = if p.key.contains(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-') {
+            format!("{prefix}{:?}", p.key)
+        } else {
+            format!("{prefix}{}", p.key)
+        };
+        match values.get(p.key) {
+            Some(toml::Value::Table(t)) if !p.fields.is_empty() => explain_into(p.fields, t, &format!("{key}."), out),
+            v => {
+                out.push(format!("{key} = {}", v.map(|v| v.to_string()).unwrap_or_default()));
+                let doc: Vec<&str> = p.doc.iter().map(|l| l.trim()).collect();
+                out.push(format!("    {} ({})", doc.join(" "), p.expected));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

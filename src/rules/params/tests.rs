@@ -65,3 +65,12 @@ fn an_invalid_catalog_is_an_error_naming_the_file_not_a_panic() {
     let e = RuleParams::load(&rules, &BTreeMap::new(), "p.toml").unwrap_err();
     assert!(e.iter().any(|x| x.contains("SY001 is not in the rule catalog")), "{e:#?}");
 }
+
+#[test]
+fn explain_lines_come_from_the_declaration() {
+    let ch013 = catalog::get("CH013").unwrap();
+    let lines = explained(described("CH013"), &ch013.params);
+    assert_eq!(lines[0], "limits.displayName = 256");
+    assert_eq!(lines[1], "    Longest displayName. (a non-negative integer)");
+    assert_eq!(lines.len(), 6);
+}
