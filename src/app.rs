@@ -196,7 +196,7 @@ fn use_catalog(dir: Option<&std::path::Path>) -> Result<(), u8> {
         return Err(EXIT_ERROR);
     }
     let Some(dir) = dir else { return Ok(()) };
-    let loaded = rules::catalog::load_dir(dir).map_err(|errors| {
+    let loaded = rules::load_catalog_dir(dir).map_err(|errors| {
         for e in &errors {
             error(e);
         }
