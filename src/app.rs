@@ -751,6 +751,7 @@ fn scan(args: &ScanArgs) -> u8 {
             author: args.author.clone(),
             logo,
             pseudonymized: args.pseudonymize,
+            fix_opt_ins: args.fix_policy.iter().chain(&policy.fix_opt_ins).copied().collect(),
         },
         scan_paths: args.paths.clone(),
         preview: preview.as_ref(),

@@ -115,6 +115,12 @@ pub struct AdObject {
     pub employee_id: Option<Text>,
     /// userAccountControl.
     pub user_account_control: Option<u32>,
+    /// Number of servicePrincipalName values (the SPNs themselves are not kept): an account with an SPN
+    /// runs a service, and renaming it breaks Kerberos to that service.
+    pub spn_count: u32,
+    /// adminCount (`1`: the account is or was a member of a protected group and AdminSDHolder guards
+    /// it — a privileged account).
+    pub admin_count: Option<i32>,
     /// Enabled (Get-ADUser) — derived from userAccountControl when only that is present.
     pub enabled: Option<bool>,
     /// isCriticalSystemObject.
