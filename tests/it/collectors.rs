@@ -175,6 +175,8 @@ fn a_forest_known_only_from_sharphound_yields_no_anchor_verdicts_and_says_so() {
     let an010 = findings_with_rule(&report, "AN010");
     assert!(an010[0]["title"].as_str().unwrap().contains("not decidable"), "{:#?}", an010[0]);
     assert!(!report["coverage"].as_array().unwrap().is_empty());
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("What these exports could not show") && html.contains("AN005, AN008"), "coverage section");
 }
 
 #[test]
