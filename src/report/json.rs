@@ -8,7 +8,8 @@
 //! `unreadable_inputs[]` (false / the files when inputs failed under `--keep-going`), `inputs[]` (every file
 //! seen: path, kind, status, encoding, bytes, records, attributed_to, reason, warnings[]), `estate`
 //! (counts per node kind, `edges` per edge kind, `tenants[]`, `forests[]`), `summary` (findings per
-//! severity and category), `gate` (policy, fail_on, passed, failing findings, exceptions, baseline) and
+//! severity and category), `coverage[]` (per forest/tenant: objects some rules could not judge because
+//! the source did not collect what they need — [`crate::rules::coverage`]), `gate` (policy, fail_on, passed, failing findings, exceptions, baseline) and
 //! `findings[]` (rule, rule_name, category, severity, title, subjects[] with source {path, line},
 //! evidence, remediation, fingerprint, suppressed).
 
@@ -22,7 +23,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the report format.
-pub const SCHEMA_VERSION: &str = "1.3.0";
+pub const SCHEMA_VERSION: &str = "1.4.0";
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -35,6 +36,7 @@ struct Report<'a> {
     inputs: Vec<InputJson<'a>>,
     estate: EstateJson<'a>,
     summary: Tally,
+    coverage: Vec<crate::rules::coverage::Gap>,
     gate: GateJson<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sync_preview: Option<PreviewJson<'a>>,
@@ -353,6 +355,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         inputs: inputs(ing),
         estate: estate(ing, &s.counts),
         summary: Tally::of(s.findings),
+        coverage: crate::rules::coverage::gaps(&ing.estate, s.graph),
         gate: gate(s),
         sync_preview: s.preview.map(|p| PreviewJson {
             simulated: &p.simulated,

@@ -19,6 +19,7 @@ pub mod anchors;
 pub mod catalog;
 pub mod causes;
 pub mod characters;
+pub mod coverage;
 pub mod directories;
 pub mod domains;
 pub mod duplicates;
