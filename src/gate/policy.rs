@@ -90,7 +90,7 @@ pub struct Policy {
     /// Exceptions.
     pub exceptions: Vec<Exception>,
     /// The `[fix]` opt-ins set to `true`.
-    pub fix_opt_ins: Vec<crate::report::fix::OptIn>,
+    pub fix_opt_ins: Vec<OptIn>,
 }
 
 /// Override of one rule.
@@ -294,7 +294,7 @@ impl Policy {
         }
         for (key, v) in &raw.fix {
             let line = line_of(text, v.span().start);
-            let known = crate::report::fix::OptIn::ALL;
+            let known = OptIn::ALL;
             match (known.iter().find(|o| o.policy_key() == *key), v.get_ref().as_bool()) {
                 (Some(o), Some(on)) => {
                     if on {
@@ -337,6 +337,35 @@ impl Policy {
     }
 }
 
+/// A change the fix files ([`crate::report::fix`]) make only when the user opts in (`--fix-policy`,
+/// `[fix]` of the policy file): a business decision rather than a mechanical fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum OptIn {
+    /// Move a UPN to another suffix (`@fabrikam.local` → `@fabrikam.com`).
+    MoveUpnSuffix,
+}
+
+impl OptIn {
+    /// Every opt-in.
+    pub const ALL: &'static [OptIn] = &[OptIn::MoveUpnSuffix];
+    /// The `--fix-policy` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OptIn::MoveUpnSuffix => "move-upn-suffix",
+        }
+    }
+    /// The key in the policy file's `[fix]` table.
+    pub fn policy_key(self) -> String {
+        self.as_str().replace('-', "_")
+    }
+    /// What it lets the fix files do.
+    pub fn describe(self) -> &'static str {
+        match self {
+            OptIn::MoveUpnSuffix => "UPNs moved to another suffix are applied (a business decision)",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,7 +401,7 @@ mod tests {
     #[test]
     fn fix_opt_ins_are_read_and_checked() {
         let p = Policy::parse("[fix]\nmove_upn_suffix = true\n", "t.toml").unwrap();
-        assert_eq!(p.fix_opt_ins, vec![crate::report::fix::OptIn::MoveUpnSuffix]);
+        assert_eq!(p.fix_opt_ins, vec![OptIn::MoveUpnSuffix]);
         assert!(Policy::parse("[fix]\nmove_upn_suffix = false\n", "t.toml").unwrap().fix_opt_ins.is_empty());
         let e = Policy::parse("fail_on = \"high\"\n[fix]\nmove_upn_suffix = \"yes\"\nrename_sam = true\n", "t.toml")
             .unwrap_err();

@@ -63,34 +63,8 @@ use resolve::{Scope, resolve_single, resolve_values};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// A change the fix files make only when the user opts in (`--fix-policy`, `[fix]` of the policy
-/// file): a business decision rather than a mechanical fix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
-pub enum OptIn {
-    /// Move a UPN to another suffix (`@fabrikam.local` → `@fabrikam.com`).
-    MoveUpnSuffix,
-}
-
-impl OptIn {
-    /// Every opt-in.
-    pub const ALL: &'static [OptIn] = &[OptIn::MoveUpnSuffix];
-    /// The `--fix-policy` value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OptIn::MoveUpnSuffix => "move-upn-suffix",
-        }
-    }
-    /// The key in the policy file's `[fix]` table.
-    pub fn policy_key(self) -> String {
-        self.as_str().replace('-', "_")
-    }
-    /// What it lets the fix files do.
-    pub fn describe(self) -> &'static str {
-        match self {
-            OptIn::MoveUpnSuffix => "UPNs moved to another suffix are applied (a business decision)",
-        }
-    }
-}
+/// A change the fix files make only when the user opts in (declared with the policy that grants it).
+pub use crate::gate::policy::OptIn;
 
 /// Attributes a fix may change, in the order changes are written. `true` = multi-valued.
 pub const ATTRIBUTES: &[(&str, bool)] = &[
