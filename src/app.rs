@@ -733,6 +733,7 @@ fn scan(args: &ScanArgs) -> u8 {
         findings: &found,
         generated_at,
         as_of: as_of.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        as_of_given: args.as_of.is_some(),
         gate: &verdict,
         graph: &graph,
         meta: report::ReportMeta {

@@ -115,6 +115,7 @@ impl Session<'_> {
                     http_status: None,
                     error: None,
                     note: None,
+                    collected: None,
                     files: vec![],
                 });
                 self.manifest.collections.len() - 1
@@ -135,6 +136,9 @@ impl Session<'_> {
         e.http_status = None;
         e.error = None;
         e.note = None;
+        if !continuing {
+            e.collected = None;
+        }
         let mut url = e.next_link.clone().unwrap_or_else(|| e.endpoint.clone());
         loop {
             if let Err(why) = http::check_pinned(&url, &self.origin) {
@@ -156,6 +160,9 @@ impl Session<'_> {
                     let name = format!("{}.{:04}.json", e.file, e.pages + 1);
                     write_atomic(&self.dir.join(&name), f.body.as_bytes())?;
                     e.files.push(name);
+                    // The service's clock when it answered (the data's "as of"), else ours.
+                    let at = f.date.unwrap_or_else(time::OffsetDateTime::now_utc);
+                    e.collected = at.format(&time::format_description::well_known::Rfc3339).ok();
                     e.pages += 1;
                     e.records += n;
                     self.progress.page(&e.name, e.pages, e.records);
@@ -273,6 +280,7 @@ mod tests {
             http_status: None,
             error: None,
             note: None,
+            collected: Some("2026-11-20T09:00:00Z".into()),
             files: vec!["users.0001.json".into()],
         });
         write_atomic(&dir.path().join(manifest::FILE_NAME), serde_json::to_string(&m).unwrap().as_bytes()).unwrap();

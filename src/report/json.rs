@@ -6,8 +6,9 @@
 //!
 //! Top-level keys: `schema_version`, `tool` {name, version}, `generated_at`, `as_of`, `complete` and
 //! `unreadable_inputs[]` (false / the files when inputs failed under `--keep-going`), `inputs[]` (every file
-//! seen: path, kind, status, encoding, bytes, records, attributed_to, reason, warnings[]), `estate`
-//! (counts per node kind, `edges` per edge kind, `tenants[]`, `forests[]`), `summary` (findings per
+//! seen: path, kind, status, encoding, bytes, records, attributed_to, exported_at, exported_at_source, reason,
+//! warnings[]), `estate` (counts per node kind, `edges` per edge kind, `tenant_list[]`, `forest_list[]`, each
+//! with its `data_date`), `summary` (findings per
 //! severity and category), `gate` (policy, fail_on, passed, failing findings, exceptions, baseline) and
 //! `findings[]` (rule, rule_name, category, severity, title, subjects[] with source {path, line},
 //! evidence, remediation, fingerprint, suppressed).
@@ -22,7 +23,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the report format.
-pub const SCHEMA_VERSION: &str = "1.3.0";
+pub const SCHEMA_VERSION: &str = "1.4.0";
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -129,6 +130,10 @@ struct InputJson<'a> {
     bytes: u64,
     records: usize,
     attributed_to: Option<&'a str>,
+    /// When the file's data was exported (RFC 3339), since 1.4.
+    exported_at: Option<String>,
+    /// Where `exported_at` comes from ([`crate::model::ExportSource::as_str`]), since 1.4.
+    exported_at_source: Option<&'static str>,
     warnings: Vec<WarningJson<'a>>,
 }
 
@@ -154,6 +159,31 @@ struct TenantJson<'a> {
     attributed_by: &'a str,
     cloud_objects: usize,
     domains: usize,
+    data_date: Option<DataDateJson<'a>>,
+}
+
+/// A tenant's or forest's data date (since 1.4).
+#[derive(Serialize)]
+struct DataDateJson<'a> {
+    exported_at: String,
+    source: &'static str,
+    detail: &'a str,
+    earliest: Option<String>,
+    inputs: usize,
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+fn data_date(d: Option<&crate::model::DataDate>) -> Option<DataDateJson<'_>> {
+    d.map(|d| DataDateJson {
+        exported_at: rfc3339(d.latest.at),
+        source: d.latest.source.as_str(),
+        detail: &d.latest.detail,
+        earliest: d.earliest.map(rfc3339),
+        inputs: d.inputs,
+    })
 }
 
 #[derive(Serialize)]
@@ -165,6 +195,7 @@ struct ForestJson<'a> {
     anchor_attribute: Option<&'a str>,
     syncs_to: Vec<&'a str>,
     attributed_by: &'a str,
+    data_date: Option<DataDateJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -232,6 +263,8 @@ fn inputs(ing: &Ingested) -> Vec<InputJson<'_>> {
                 bytes: r.bytes,
                 records: r.records,
                 attributed_to: r.attributed_to.as_deref(),
+                exported_at: r.exported_at.as_ref().map(|t| rfc3339(t.at)),
+                exported_at_source: r.exported_at.as_ref().map(|t| t.source.as_str()),
                 warnings: r
                     .issues
                     .iter()
@@ -272,6 +305,7 @@ fn estate<'a>(ing: &'a Ingested, counts: &'a Counts) -> EstateJson<'a> {
                 attributed_by: &t.attributed_by,
                 cloud_objects: cloud[i],
                 domains: doms[i],
+                data_date: data_date(t.data_date.as_ref()),
             })
             .collect(),
         forest_list: e
@@ -286,6 +320,7 @@ fn estate<'a>(ing: &'a Ingested, counts: &'a Counts) -> EstateJson<'a> {
                 anchor_attribute: f.anchor_attribute.as_deref(),
                 syncs_to: f.syncs_to.iter().map(|&t| e.tenants[t as usize].name.as_str()).collect(),
                 attributed_by: &f.attributed_by,
+                data_date: data_date(f.data_date.as_ref()),
             })
             .collect(),
     }
