@@ -8,6 +8,7 @@ use crate::graph::EstateGraph;
 use crate::ingest::{self, Ingested, Status};
 use crate::report::{self, OutputFormat, RunSummary};
 use crate::rules;
+use crate::timing::timing;
 use anyhow::Context as _;
 use clap::Parser;
 use std::io::IsTerminal;
@@ -187,9 +188,13 @@ fn error(msg: impl std::fmt::Display) {
     eprintln!("tenantlint: {msg}");
 }
 
-/// `--rules DIR`: loads, validates and installs another rule catalog; every problem is printed
-/// (`tenantlint: file: reason`) and the run stops with exit code 2.
+/// Checks the embedded rule catalog, then with `--rules DIR` loads, validates and installs another
+/// one; every problem is printed (`tenantlint: file: reason`) and the run stops with exit code 2.
 fn use_catalog(dir: Option<&std::path::Path>) -> Result<(), u8> {
+    if let Err(e) = rules::catalog::try_builtin() {
+        error(format_args!("the embedded rule catalog is invalid: {e}"));
+        return Err(EXIT_ERROR);
+    }
     let Some(dir) = dir else { return Ok(()) };
     let loaded = rules::catalog::load_dir(dir).map_err(|errors| {
         for e in &errors {
@@ -227,9 +232,13 @@ fn explain(rule: &str) -> u8 {
             say!("  {l}");
         }
     }
-    if !r.params.is_empty() {
-        say!("\nParameters (params of {}/rule.toml)", r.path);
-        say!("{}", toml::to_string(&r.params).unwrap_or_default().trim_end());
+    let declared = rules::params::described(&r.code);
+    if !declared.is_empty() {
+        // From the typed declaration: key, value in the catalog in use, expected type and doc.
+        say!("\nParameters (params of {}/rule.toml; override in tenantlint.toml [rules.{}.params])", r.path, r.code);
+        for line in rules::params::explained(declared, &r.params) {
+            say!("{line}");
+        }
     }
     EXIT_OK
 }
@@ -506,14 +515,6 @@ pub fn analyse(
     Ok(a)
 }
 
-/// With `TENANTLINT_TIMINGS` set, prints how long a stage took on stderr (for profiling at scale).
-pub fn timing(stage: &str, since: std::time::Instant) {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *ON.get_or_init(|| std::env::var_os("TENANTLINT_TIMINGS").is_some()) {
-        eprintln!("timing: {stage:<40} {:>8.3} s", since.elapsed().as_secs_f64());
-    }
-}
-
 fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions, progress: bool) -> Analysis {
     let t = std::time::Instant::now();
     let graph = EstateGraph::build(&ingested.estate);
@@ -567,6 +568,15 @@ fn scan(args: &ScanArgs) -> u8 {
         Err(e) => {
             for line in e.lines() {
                 error(line);
+            }
+            return EXIT_ERROR;
+        }
+    };
+    let params = match policy.rule_params() {
+        Ok(p) => std::sync::Arc::new(p),
+        Err(errors) => {
+            for e in errors {
+                error(e);
             }
             return EXIT_ERROR;
         }
@@ -677,7 +687,7 @@ fn scan(args: &ScanArgs) -> u8 {
     });
     let rule_opts = rules::RuleOptions {
         as_of: Some(as_of),
-        params: policy.param_overrides(),
+        params: Some(params),
         idfix: args.idfix,
         sync_preview: args.sync_preview.clone(),
         // The preview costs a pass over every object: only when a report shows it.

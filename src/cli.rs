@@ -47,7 +47,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
-    /// Print one rule of the catalog in full.
+    /// Print one rule of the catalog in full, with its parameters (value, type and meaning).
     Explain {
         /// Rule code or name (e.g. IN001 or lossy-export-column).
         rule: String,

@@ -17,7 +17,8 @@
 //!
 //! [`init`] writes a starter `estate.toml`; [`manual`] generates shell completions and man pages.
 //!
-//! [`app`] wires the stages together for the command line ([`cli`]).
+//! [`app`] wires the stages together for the command line ([`cli`]); [`timing`] (stage timings) sits
+//! below every stage, so that no stage imports `app`.
 #![warn(missing_docs)]
 
 pub mod accuracy;
@@ -37,3 +38,4 @@ pub mod preview;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod timing;

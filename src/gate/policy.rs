@@ -9,7 +9,7 @@
 //! [rules.unattributed-files]
 //! enabled = false
 //! [rules.SY001.params]                  # merged over the catalog's params of that rule
-//! max_days_since_sync = 14
+//! max_age_days = 14
 //!
 //! [[exception]]
 //! rule = "IN001"
@@ -21,7 +21,9 @@
 //!
 //! The file is read as raw TOML with positions, then validated into a [`Policy`]; every problem is
 //! reported as `path:line: reason` (unknown keys, unknown rule codes with the nearest real one, an
-//! exception without reason, owner or expiry).
+//! exception without reason, owner or expiry, a parameter override of the wrong type — checked against
+//! the rule's typed declaration in [`crate::rules::params`]). Every rule honours the overrides: they
+//! are decoded with the catalog's values into the run's typed parameters ([`Policy::rule_params`]).
 
 use crate::findings::Severity;
 use crate::rules::catalog;
@@ -206,6 +208,7 @@ impl Policy {
             };
             let params = rr.params.clone().unwrap_or_default();
             if let Some(meta) = catalog::get(&code) {
+                let before = errors.len();
                 for k in params.keys() {
                     if !meta.params.contains_key(k) {
                         let known: Vec<&String> = meta.params.keys().collect();
@@ -218,6 +221,11 @@ impl Policy {
                             }
                         ));
                     }
+                }
+                if errors.len() == before && !params.is_empty() {
+                    // The typed check: the override merged over the catalog's values must decode.
+                    let at = format!("{display}:{line}: [rules.{name}.params]: ");
+                    errors.extend(crate::rules::params::check_override(meta, &params, &at));
                 }
             }
             policy.rules.insert(code, RuleOverride { severity, enabled: rr.enabled.unwrap_or(true), params });
@@ -293,9 +301,16 @@ impl Policy {
         Policy::parse(&text, &display)
     }
 
-    /// Parameter overrides per rule code, for the rule context.
+    /// Parameter overrides per rule code (`[rules.CODE.params]`).
     pub fn param_overrides(&self) -> BTreeMap<String, toml::Table> {
         self.rules.iter().filter(|(_, r)| !r.params.is_empty()).map(|(c, r)| (c.clone(), r.params.clone())).collect()
+    }
+
+    /// The typed rule parameters of a run: the catalog in use with this policy's overrides merged
+    /// over it ([`crate::rules::params::RuleParams::load`]); `Err` lists every problem, each naming
+    /// the file, the key and the expected type.
+    pub fn rule_params(&self) -> Result<crate::rules::params::RuleParams, Vec<String>> {
+        crate::rules::params::RuleParams::load(catalog::all(), &self.param_overrides(), &self.path)
     }
 }
 
@@ -337,5 +352,9 @@ mod tests {
         assert!(e.starts_with("t.toml:2:") && e.contains("fial"), "{e}");
         let e = Policy::parse("[rules.IN001.params]\nnope = 3\n", "t.toml").unwrap_err();
         assert!(e.contains("has no parameter \"nope\""), "{e}");
+        let e = Policy::parse("[rules.upn-too-long.params]\nmax_length = \"long\"\n", "t.toml").unwrap_err();
+        assert_eq!(e, "t.toml:1: [rules.upn-too-long.params]: max_length is a string, expected a non-negative integer");
+        let p = Policy::parse("[rules.CH004.params]\nmax_length = 50\n", "t.toml").unwrap();
+        assert_eq!(p.rule_params().unwrap().ch004.max_length, 50);
     }
 }

@@ -42,8 +42,8 @@ pub struct RuleMeta {
     /// Documentation links.
     #[serde(default)]
     pub references: Vec<String>,
-    /// Parameters (character sets, lengths, exclusions...), read by the rule's logic; each rule
-    /// documents its own keys.
+    /// Parameters (character sets, lengths, exclusions...): the values of the rule's typed
+    /// parameters, declared (with their docs) in [`super::params::declared`].
     #[serde(default)]
     pub params: toml::Table,
     /// Folder of the rule relative to the crate root (set when loaded).
@@ -89,10 +89,19 @@ pub fn parse(sources: &[(&str, &str)]) -> Result<Vec<RuleMeta>, String> {
     Ok(rules)
 }
 
-/// The embedded catalog.
+/// The embedded catalog, or why it does not parse (checked by the tests; the command line stops with
+/// exit code 2 on it before anything else).
+pub fn try_builtin() -> Result<&'static [RuleMeta], &'static str> {
+    static CATALOG: OnceLock<Result<Vec<RuleMeta>, String>> = OnceLock::new();
+    match CATALOG.get_or_init(|| parse(embedded::SOURCES)) {
+        Ok(rules) => Ok(rules),
+        Err(e) => Err(e),
+    }
+}
+
+/// The embedded catalog (empty when it does not parse: see [`try_builtin`]).
 pub fn builtin() -> &'static [RuleMeta] {
-    static CATALOG: OnceLock<Vec<RuleMeta>> = OnceLock::new();
-    CATALOG.get_or_init(|| parse(embedded::SOURCES).expect("embedded rule catalog is valid (checked by tests)"))
+    try_builtin().unwrap_or(&[])
 }
 
 /// A catalog loaded with `--rules DIR` ([`install`]), used instead of the embedded one.
@@ -168,6 +177,14 @@ pub fn load_dir(dir: &Path) -> Result<Vec<RuleMeta>, Vec<String>> {
             .into_iter()
             .filter(|e| !unreadable.iter().any(|c| e.contains(&format!(" rule {c} (")))),
     );
+    // The typed parameters (values the structural check cannot judge: a negative length, an unknown
+    // script name), for the files that passed it.
+    let clean: Vec<RuleMeta> = rules
+        .iter()
+        .filter(|r| !errors.iter().any(|e| e.starts_with(&format!("{}/rule.toml:", r.path))))
+        .cloned()
+        .collect();
+    super::params::check_catalog(&clean, &mut errors);
     if errors.is_empty() { Ok(rules) } else { Err(errors) }
 }
 
@@ -265,7 +282,8 @@ pub fn validate(rules: &[RuleMeta], logic: &[RuleMeta], dir: &str) -> Vec<String
     errors
 }
 
-fn type_name(v: &toml::Value) -> String {
+/// How a TOML value's type reads in an error message ("a string", "an array of integers").
+pub(crate) fn type_name(v: &toml::Value) -> String {
     match v {
         toml::Value::String(_) => "a string".into(),
         toml::Value::Integer(_) => "an integer".into(),

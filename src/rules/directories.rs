@@ -11,6 +11,8 @@
 //! Every key is hashed once (no pairwise comparison of objects); pairs are formed only among the few
 //! tenants that share a key.
 
+use super::params::Dd001;
+use super::params::types::lower;
 use super::tenancy::{self, DomainTable};
 use super::{Context, cloud_subject, evidence, finding, tenant_subject};
 use crate::findings::{Finding, Subject};
@@ -88,12 +90,6 @@ pub struct Rank {
     pub domains: usize,
 }
 
-const CODE: &str = "DD001";
-
-fn weight(key: &str) -> i64 {
-    tenancy::int_param(CODE, key)
-}
-
 fn key(a: TenantIdx, b: TenantIdx) -> (TenantIdx, TenantIdx) {
     if a < b { (a, b) } else { (b, a) }
 }
@@ -106,14 +102,15 @@ pub fn analyse(ctx: &Context<'_>) -> Analysis {
     if n < 2 {
         return an;
     }
-    let max = tenancy::int_param(CODE, "max_subjects_per_evidence") as usize;
+    let dd = &ctx.params().dd001;
+    let max = dd.max_subjects_per_evidence;
     let domains = DomainTable::new(estate);
-    domain_evidence(estate, &domains, ctx.domain_usage(), max, &mut an.pairs);
+    domain_evidence(estate, &domains, ctx.domain_usage(), (max, dd), &mut an.pairs);
     people_evidence(ctx, max, &mut an.pairs);
-    name_evidence(estate, &mut an.pairs);
+    name_evidence(estate, dd, &mut an.pairs);
     forest_evidence(ctx, &mut an.pairs);
     subscription_evidence(estate, ctx, max, &mut an.pairs);
-    guest_evidence(estate, max, &mut an.pairs);
+    guest_evidence(estate, (max, dd), &mut an.pairs);
     for p in an.pairs.values_mut() {
         p.items.sort_by(|a, b| b.weight.cmp(&a.weight).then(a.kind.cmp(b.kind)).then(a.detail.cmp(&b.detail)));
     }
@@ -131,7 +128,7 @@ pub fn analyse(ctx: &Context<'_>) -> Analysis {
     }
 
     // Union-find over pairs at or above the threshold.
-    let threshold = weight("threshold");
+    let threshold = dd.threshold;
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], x: usize) -> usize {
         let mut r = x;
@@ -207,7 +204,7 @@ fn domain_evidence(
     estate: &Estate,
     domains: &DomainTable,
     usage: &super::addresses::DomainUsage,
-    max: usize,
+    (max, dd): (usize, &Dd001),
     pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>,
 ) {
     // domain → tenant → member objects using it.
@@ -221,8 +218,8 @@ fn domain_evidence(
             }
         }
     }
-    let w = weight("weight_domain_verified_elsewhere");
-    let w_split = weight("weight_split_domain");
+    let w = dd.weight_domain_verified_elsewhere;
+    let w_split = dd.weight_split_domain;
     for (name, recs) in &listed {
         for &(a, ai) in recs.iter().filter(|(_, i)| estate.domains[*i as usize].is_verified == Some(true)) {
             let mut others: BTreeMap<TenantIdx, (Option<u32>, &[u32])> = BTreeMap::new();
@@ -320,6 +317,7 @@ fn domain_evidence(
 
 /// The same people (anchor, address, display name + surname) and the same administrators.
 fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>) {
+    let dd = &ctx.params().dd001;
     use crate::hash::hash_one as hash;
     use rayon::prelude::*;
     let estate = ctx.estate();
@@ -371,7 +369,7 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
         }
     };
     // Keys shared by many objects (a generic mailbox name, a common name) are capped to stay linear.
-    let cap = tenancy::int_param(CODE, "max_objects_per_key") as usize;
+    let cap = dd.max_objects_per_key;
     for v in by_anchor.iter().filter(|v| v.len() <= cap) {
         add(v, 3);
     }
@@ -389,9 +387,9 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
             admins.insert(c);
         }
     }
-    let (w_person, cap_people) = (weight("weight_same_person"), weight("cap_same_people"));
-    let (w_name, cap_name) = (weight("weight_same_name"), weight("cap_same_name"));
-    let w_admin = weight("weight_same_admin");
+    let (w_person, cap_people) = (dd.weight_same_person, dd.cap_same_people);
+    let (w_name, cap_name) = (dd.weight_same_name, dd.cap_same_name);
+    let w_admin = dd.weight_same_admin;
     for ((a, b), mut m) in matched {
         // Synchronised twins of one AD object in both tenants are the forest's sync, counted once as
         // `same_forest`; not again as the same people.
@@ -466,8 +464,8 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
 }
 
 /// Similar organisation names: the same first significant word (legal suffixes ignored).
-fn name_evidence(estate: &Estate, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>) {
-    let ignored = tenancy::list_param(CODE, "name_words_ignored");
+fn name_evidence(estate: &Estate, dd: &Dd001, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>) {
+    let ignored = lower(&dd.name_words_ignored);
     let mut by_word: BTreeMap<String, Vec<TenantIdx>> = BTreeMap::new();
     for (i, t) in estate.tenants.iter().enumerate() {
         if t.attributed_by == "folder" || t.id.as_deref() == Some(t.name.as_str()) {
@@ -482,7 +480,7 @@ fn name_evidence(estate: &Estate, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), P
             by_word.entry(w).or_default().push(i as TenantIdx);
         }
     }
-    let w = weight("weight_similar_name");
+    let w = dd.weight_similar_name;
     for (word, ts) in by_word {
         for (x, &a) in ts.iter().enumerate() {
             for &b in &ts[x + 1..] {
@@ -508,6 +506,7 @@ fn name_evidence(estate: &Estate, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), P
 
 /// The same forest feeding both tenants (declared `syncs_to`, or objects hard-matched in both).
 fn forest_evidence(ctx: &Context<'_>, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>) {
+    let dd = &ctx.params().dd001;
     let estate = ctx.estate();
     let mut fed: Vec<BTreeMap<TenantIdx, (bool, usize)>> = vec![BTreeMap::new(); estate.forests.len()];
     for (i, f) in estate.forests.iter().enumerate() {
@@ -531,7 +530,7 @@ fn forest_evidence(ctx: &Context<'_>, pairs: &mut BTreeMap<(TenantIdx, TenantIdx
             }
         }
     }
-    let w = weight("weight_same_forest");
+    let w = dd.weight_same_forest;
     for (i, m) in fed.iter().enumerate() {
         let ts: Vec<(&TenantIdx, &(bool, usize))> = m.iter().collect();
         for (x, (a, (da, na))) in ts.iter().enumerate() {
@@ -571,6 +570,7 @@ fn subscription_evidence(
     max: usize,
     pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>,
 ) {
+    let dd = &ctx.params().dd001;
     let by_id = &ctx.graph.indexes.tenant_by_id;
     let tenant_of = |id: &str| by_id.get(&id.trim().to_lowercase()).copied();
     let mut by_account: BTreeMap<String, BTreeMap<TenantIdx, Vec<u32>>> = BTreeMap::new();
@@ -586,7 +586,7 @@ fn subscription_evidence(
             }
         }
     }
-    let w = weight("weight_same_azure_account");
+    let w = dd.weight_same_azure_account;
     for (account, tenants) in by_account {
         let ts: Vec<(&TenantIdx, &Vec<u32>)> = tenants.iter().collect();
         for (x, (a, sa)) in ts.iter().enumerate() {
@@ -615,7 +615,7 @@ fn subscription_evidence(
             }
         }
     }
-    let w = weight("weight_lighthouse_delegation");
+    let w = dd.weight_lighthouse_delegation;
     for ((manager, home), subs) in delegations {
         push(
             pairs,
@@ -641,7 +641,11 @@ fn subscription_evidence(
 }
 
 /// The same personal Microsoft account invited as guest into both tenants.
-fn guest_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>) {
+fn guest_evidence(
+    estate: &Estate,
+    (max, dd): (usize, &Dd001),
+    pairs: &mut BTreeMap<(TenantIdx, TenantIdx), PairEvidence>,
+) {
     let mut by_account: BTreeMap<String, BTreeMap<TenantIdx, u32>> = BTreeMap::new();
     for (i, o) in estate.cloud_objects.iter().enumerate() {
         if let Some(acct) = external::account_of(o).filter(|a| a.kind == AccountKind::Personal) {
@@ -657,7 +661,7 @@ fn guest_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx, 
             }
         }
     }
-    let (w, cap) = (weight("weight_same_personal_guest"), weight("cap_same_personal_guests"));
+    let (w, cap) = (dd.weight_same_personal_guest, dd.cap_same_personal_guests);
     for ((a, b), objs) in shared {
         push(
             pairs,
@@ -685,6 +689,7 @@ fn guest_evidence(estate: &Estate, max: usize, pairs: &mut BTreeMap<(TenantIdx, 
 
 /// The family entry point.
 pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let dd = &ctx.params().dd001;
     let estate = ctx.estate();
     let an = ctx.directories();
     let mut out = Vec::new();
@@ -711,8 +716,8 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 ("declaration", json!(what)),
                 ("other_tenant", json!(nb)),
                 ("score", json!(ev.score())),
-                ("threshold", json!(weight("threshold"))),
-                ("would_cluster", json!(ev.score() >= weight("threshold"))),
+                ("threshold", json!(dd.threshold)),
+                ("would_cluster", json!(ev.score() >= dd.threshold)),
                 ("evidence", ev.json()),
             ]),
             what,
@@ -722,6 +727,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 fn cluster_finding(ctx: &Context<'_>, an: &Analysis, c: &Cluster) -> Finding {
+    let dd = &ctx.params().dd001;
     let estate = ctx.estate();
     let primary = c.tenants[0];
     let members: BTreeSet<TenantIdx> = c.tenants.iter().copied().collect();
@@ -777,7 +783,7 @@ fn cluster_finding(ctx: &Context<'_>, an: &Analysis, c: &Cluster) -> Finding {
             ),
             ("ranking", json!(ranks)),
             ("pairs", json!(pairs_json)),
-            ("threshold", json!(weight("threshold"))),
+            ("threshold", json!(dd.threshold)),
             ("consolidation_plan", plan),
         ]),
         tenancy::tenant_key(estate, primary),
@@ -787,10 +793,11 @@ fn cluster_finding(ctx: &Context<'_>, an: &Analysis, c: &Cluster) -> Finding {
 /// The consolidation plan: per secondary tenant, the subscriptions to move, the forests to re-point,
 /// the duplicate users and the domains to move.
 fn plan(ctx: &Context<'_>, an: &Analysis, c: &Cluster) -> Value {
+    let dd = &ctx.params().dd001;
     let estate = ctx.estate();
     let primary = c.tenants[0];
     let pname = tenancy::tenant_name(estate, primary);
-    let immovable = tenancy::list_param(CODE, "quota_ids_that_cannot_change_directory");
+    let immovable = lower(&dd.quota_ids_that_cannot_change_directory);
     let mut secondaries = Vec::new();
     for &t in &c.tenants[1..] {
         let tname = tenancy::tenant_name(estate, t);

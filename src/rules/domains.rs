@@ -2,6 +2,7 @@
 //! verified in another, UPN suffixes the target tenant has not verified or that cannot be verified,
 //! and subdomains that do not follow their parent's federation. Facts: identity-facts.md §3 and §4.
 
+use super::params::types::lower;
 use super::tenancy::{self, DomainTable, Management};
 use super::{Context, ad_subject, cloud_subject, evidence, finding, tenant_subject};
 use crate::findings::{Finding, Subject};
@@ -18,7 +19,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let usage = ctx.domain_usage();
     let mut out = Vec::new();
     viral_tenants(estate, &mgmt, &ev_users, &mut out);
-    verified_elsewhere(estate, &domains, &mgmt, usage, &mut out);
+    verified_elsewhere(estate, &domains, &mgmt, usage, ctx.params().do005.max_user_subjects, &mut out);
     verified_twice(estate, &domains, &mut out);
     upn_suffixes(ctx, &domains, &mut out);
     subdomain_federation(estate, &domains, &mut out);
@@ -97,9 +98,9 @@ fn verified_elsewhere(
     domains: &DomainTable,
     mgmt: &[Management],
     usage: &super::addresses::DomainUsage,
+    max_subjects: usize,
     out: &mut Vec<Finding>,
 ) {
-    let max_subjects = tenancy::int_param("DO005", "max_user_subjects") as usize;
     for (a, map) in domains.by_tenant.iter().enumerate() {
         let a = a as TenantIdx;
         for (name, &di) in map {
@@ -249,9 +250,9 @@ fn verified_twice(estate: &Estate, domains: &DomainTable, out: &mut Vec<Finding>
 /// can never be verified: non-routable or single-label).
 fn upn_suffixes(ctx: &Context<'_>, domains: &DomainTable, out: &mut Vec<Finding>) {
     let estate = ctx.estate();
-    let non_routable = tenancy::list_param("DO007", "non_routable_tlds");
-    let max_subjects = tenancy::int_param("DO006", "max_object_subjects") as usize;
-    let typo_tlds = tenancy::list_param("CH006", "typo_tlds");
+    let non_routable = lower(&ctx.params().do007.non_routable_tlds);
+    let max_subjects = ctx.params().do006.max_object_subjects;
+    let typo_tlds = lower(&ctx.params().ch006.typo_tlds);
     let tenant_domains = super::sync_scope::TenantDomains::of_estate(estate);
     // Each user's own target tenants (per object: where it is hard-linked, else its forest's primary).
     let targets = ctx.targets();

@@ -7,6 +7,8 @@
 
 pub mod adfs;
 
+use super::params::Fe004;
+use super::params::types::lower;
 use super::tenancy::{self, DomainTable};
 use super::{Context, cloud_subject, evidence, finding};
 use crate::findings::Finding;
@@ -43,11 +45,12 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     issuer_names_other_domain(estate, &domains, &firsts, &reused, &mut out);
     subdomain_issuer(estate, &domains, &firsts, &mut out);
     let as_of = ctx.options.as_of();
+    let delegated = lower(&ctx.params().fe010.delegating_behaviors);
     for &i in &records {
         let f = &estate.federations[i as usize];
-        certificates(estate, f, &records, as_of, &mut out);
+        certificates(estate, f, &records, (as_of, &ctx.params().fe004), &mut out);
         endpoints(estate, f, &mut out);
-        mfa(estate, f, &mut out);
+        mfa(estate, f, &delegated, &mut out);
     }
     users_without_anchor(estate, &domains, &mut out);
     adfs::run(ctx, &mut out);
@@ -354,10 +357,16 @@ fn rollover_steps(farm: Option<&str>, domains: &[String], others: &[(String, Str
     (steps, commands)
 }
 
-/// FE004–FE007: the token-signing certificate and its successor, judged at `as_of`. `records` are the
-/// federation records of the run (for the domains of the same farm).
-fn certificates(estate: &Estate, f: &Federation, records: &[u32], as_of: OffsetDateTime, out: &mut Vec<Finding>) {
-    let window = time::Duration::days(tenancy::int_param("FE004", "window_days"));
+/// FE004–FE007: the token-signing certificate and its successor, judged at `as_of` with FE004's
+/// parameters. `records` are the federation records of the run (for the domains of the same farm).
+fn certificates(
+    estate: &Estate,
+    f: &Federation,
+    records: &[u32],
+    (as_of, p): (OffsetDateTime, &Fe004),
+    out: &mut Vec<Finding>,
+) {
+    let window = time::Duration::days(p.window_days);
     let dom = f.domain.clone().unwrap_or_else(|| "(unknown domain)".into());
     let subject = || vec![tenancy::federation_subject(estate, f)];
     let present = |c: &Option<String>| c.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
@@ -442,7 +451,7 @@ fn certificates(estate: &Estate, f: &Federation, records: &[u32], as_of: OffsetD
         }
         None => {
             ordered(&mut ev);
-            let critical = tenancy::int_param("FE004", "critical_within_days");
+            let critical = p.critical_within_days;
             ev.insert("critical_within_days".into(), json!(critical));
             let mut f = finding(
                 "FE004",
@@ -495,9 +504,8 @@ fn endpoints(estate: &Estate, f: &Federation, out: &mut Vec<Finding>) {
     ));
 }
 
-/// FE010: MFA delegated to the federated identity provider.
-fn mfa(estate: &Estate, f: &Federation, out: &mut Vec<Finding>) {
-    let delegated = tenancy::list_param("FE010", "delegating_behaviors");
+/// FE010: MFA delegated to the federated identity provider (`delegated`: FE010's behaviours, lower case).
+fn mfa(estate: &Estate, f: &Federation, delegated: &[String], out: &mut Vec<Finding>) {
     let Some(b) = f.federated_idp_mfa_behavior.as_deref() else { return };
     if !delegated.contains(&b.trim().to_lowercase()) {
         return;

@@ -1,7 +1,9 @@
 //! Stage 3 — rules: detections over the model and the graph.
 //!
 //! Rule metadata is declared once as data in `rules/<family>/<CODE>-<name>/rule.toml` ([`catalog`]);
-//! the logic lives here, one module per family. Rules never read files, the policy or the command
+//! the logic lives here, one module per family. Rule parameters are typed ([`params`]): declared once
+//! per rule, decoded once per run from the catalog in use and the policy's overrides, and read
+//! through [`Context::params`]. Rules never read files, the policy or the command
 //! line: they get the estate, the graph and the ingest account through a [`Context`], and return
 //! findings built with [`finding`] (which takes category, default severity and remediation from the
 //! catalog, so they are declared once).
@@ -25,6 +27,7 @@ pub mod idfix;
 pub mod input;
 pub mod matching;
 pub mod msa;
+pub mod params;
 pub mod subscriptions;
 pub mod sync;
 pub mod sync_scope;
@@ -47,8 +50,10 @@ pub struct RuleOptions {
     /// The date the estate is judged at (certificate expiry, stale sync...): `--as-of`, else the
     /// run's timestamp. `None` means "now".
     pub as_of: Option<time::OffsetDateTime>,
-    /// Parameter overrides per rule code (policy file `[rules.CODE.params]`), merged over the catalog's.
-    pub params: BTreeMap<String, toml::Table>,
+    /// The typed rule parameters of the run: the catalog in use with the policy file's
+    /// `[rules.CODE.params]` merged over it, decoded once by [`params::RuleParams::load`]. `None`: the
+    /// catalog in use's own ([`params::RuleParams::catalog_in_use`]).
+    pub params: Option<std::sync::Arc<params::RuleParams>>,
     /// IdFix parity mode (`--idfix`): run the IdFix rule set chosen (family `idfix`).
     pub idfix: Option<IdfixMode>,
     /// `--sync-preview FOREST=TENANT`: simulate syncing (or re-pointing) a whole forest into a tenant in
@@ -117,10 +122,10 @@ impl<'a> Context<'a> {
         self.domain_usage.get_or_init(|| addresses::DomainUsage::new(self.estate(), self.addresses()))
     }
     /// For each AD object (estate order), whether Entra Connect's default rules would export it
-    /// ([`sync_scope::Scope::builtin`]), decided once in parallel.
+    /// ([`sync_scope::Scope`], from CH001's `scope` parameter), decided once in parallel.
     pub fn in_sync_scope(&self) -> &[bool] {
         self.in_sync_scope.get_or_init(|| {
-            let scope = sync_scope::Scope::builtin();
+            let scope = sync_scope::Scope::new(&self.params().ch001.scope);
             self.estate().ad_objects.par_iter().map(|o| scope.includes(o)).collect()
         })
     }
@@ -136,13 +141,12 @@ impl<'a> Context<'a> {
     pub fn estate(&self) -> &Estate {
         &self.ingested.estate
     }
-    /// Parameter `key` of rule `code`: the policy's override, else the catalog's value.
-    pub fn param(&self, code: &str, key: &str) -> Option<&toml::Value> {
-        self.options
-            .params
-            .get(code)
-            .and_then(|t| t.get(key))
-            .or_else(|| catalog::get(code).and_then(|m| m.params.get(key)))
+    /// The typed rule parameters of the run (catalog in use ⊕ policy overrides; [`params`]).
+    pub fn params(&self) -> &params::RuleParams {
+        match &self.options.params {
+            Some(p) => p,
+            None => params::RuleParams::catalog_in_use(),
+        }
     }
 }
 
@@ -167,7 +171,7 @@ pub const FAMILIES: &[(&str, Family)] = &[
 /// The `idfix` family runs only in IdFix parity mode ([`RuleOptions::idfix`]).
 fn idfix_family(ctx: &Context<'_>) -> Vec<Finding> {
     match ctx.options.idfix {
-        Some(mode) => idfix::findings(&ctx.ingested.estate, mode),
+        Some(mode) => idfix::findings_with(&ctx.ingested.estate, mode, &idfix::config::Config::new(ctx.params())),
         None => Vec::new(),
     }
 }
@@ -194,7 +198,7 @@ pub fn run_with_progress(ctx: &Context<'_>, done: &(dyn Fn(&str) + Sync)) -> Vec
         .flat_map_iter(|(name, family)| {
             let t = std::time::Instant::now();
             let found = family(ctx);
-            crate::app::timing(&format!("rules/{name} ({} findings)", found.len()), t);
+            crate::timing::timing(&format!("rules/{name} ({} findings)", found.len()), t);
             done(name);
             found
         })

@@ -7,7 +7,9 @@
 //! One account seen in several tenants is one node, so every rule is a pass over those nodes plus
 //! hash lookups — never a pairwise comparison.
 
-use super::{catalog, cloud_subject, evidence, finding};
+use super::params::types::lower;
+use super::params::{Ms001, Ms002, Ms006};
+use super::{cloud_subject, evidence, finding};
 use crate::findings::{Finding, Severity, Subject};
 use crate::graph::external::{self, AccountKind};
 use crate::graph::{Edge, EstateGraph, Node};
@@ -30,8 +32,8 @@ pub fn run(ctx: &super::Context<'_>) -> Vec<Finding> {
     let accounts = personal_accounts(ctx.graph);
     let tenants = TenantNames::new(estate, ctx.graph);
     let mut out = Vec::new();
-    out.extend(several_tenants(estate, &accounts, &tenants));
-    out.extend(directory_roles(estate, ctx.graph));
+    out.extend(several_tenants(estate, &accounts, &tenants, &ctx.params().ms001));
+    out.extend(directory_roles(estate, ctx.graph, &ctx.params().ms002));
     out.extend(subscription_access(estate, &accounts, &tenants));
     out.extend(personal_and_work(estate, &accounts));
     out.extend(estate_domain_personal(estate, &accounts));
@@ -39,7 +41,7 @@ pub fn run(ctx: &super::Context<'_>) -> Vec<Finding> {
         *m.entry(f.rule.clone()).or_default() += 1;
         m
     });
-    out.extend(app_audiences(estate, &fired));
+    out.extend(app_audiences(estate, &fired, &ctx.params().ms006));
     out
 }
 
@@ -204,14 +206,6 @@ fn az_tenant(s: &crate::model::Subscription) -> Option<&str> {
     s.tenant_id.as_deref().or(s.home_tenant_id.as_deref())
 }
 
-fn str_list(params: &toml::Table, key: &str) -> Vec<String> {
-    params
-        .get(key)
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-        .unwrap_or_default()
-}
-
 fn names_joined(names: &[String]) -> String {
     match names {
         [] => String::new(),
@@ -221,22 +215,9 @@ fn names_joined(names: &[String]) -> String {
 }
 
 /// MS001: one personal account in two or more tenants (guest objects and `az` sign-ins).
-fn several_tenants(estate: &Estate, accounts: &[Personal<'_>], tenants: &TenantNames<'_>) -> Vec<Finding> {
-    let meta = catalog::get(SEVERAL_TENANTS).expect("MS001 in catalog");
-    let min = meta.params.get("min_tenants").and_then(|v| v.as_integer()).unwrap_or(2).max(2) as usize;
-    let errors: Vec<Value> = meta
-        .params
-        .get("errors")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| {
-                    let t = e.as_table()?;
-                    Some(json!({"code": t.get("code")?.as_str()?, "meaning": t.get("meaning")?.as_str()?}))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+fn several_tenants(estate: &Estate, accounts: &[Personal<'_>], tenants: &TenantNames<'_>, p: &Ms001) -> Vec<Finding> {
+    let min = p.min_tenants.max(2);
+    let errors: Vec<Value> = p.errors.iter().map(|e| json!({"code": e.code, "meaning": e.meaning})).collect();
     let mut out = Vec::new();
     for a in accounts {
         let mut presence: BTreeMap<TenantKey, BTreeSet<&str>> = BTreeMap::new();
@@ -330,12 +311,9 @@ fn several_tenants(estate: &Estate, accounts: &[Personal<'_>], tenants: &TenantN
 }
 
 /// MS002: a personal account holds a directory role.
-fn directory_roles(estate: &Estate, g: &EstateGraph) -> Vec<Finding> {
-    let meta = catalog::get(DIRECTORY_ROLE).expect("MS002 in catalog");
-    let ignored: BTreeSet<String> =
-        str_list(&meta.params, "non_admin_roles").iter().map(|r| r.to_lowercase()).collect();
-    let critical: BTreeSet<String> =
-        str_list(&meta.params, "critical_roles").iter().map(|r| r.to_lowercase()).collect();
+fn directory_roles(estate: &Estate, g: &EstateGraph, p: &Ms002) -> Vec<Finding> {
+    let ignored: BTreeSet<String> = lower(&p.non_admin_roles).into_iter().collect();
+    let critical: BTreeSet<String> = lower(&p.critical_roles).into_iter().collect();
     let mut out = Vec::new();
     for r in &estate.role_grants {
         if ignored.contains(&r.role.to_lowercase()) {
@@ -685,16 +663,15 @@ fn estate_domain_personal(estate: &Estate, accounts: &[Personal<'_>]) -> Vec<Fin
 
 /// MS006: app registrations admitting personal accounts or any organisation, in an estate where
 /// other rules of this family fired.
-fn app_audiences(estate: &Estate, fired: &BTreeMap<String, usize>) -> Vec<Finding> {
-    let meta = catalog::get(APP_AUDIENCE).expect("MS006 in catalog");
+fn app_audiences(estate: &Estate, fired: &BTreeMap<String, usize>, p: &Ms006) -> Vec<Finding> {
     let triggers: BTreeMap<String, usize> =
-        str_list(&meta.params, "when_rules_fired").into_iter().filter_map(|r| fired.get(&r).map(|&n| (r, n))).collect();
+        p.when_rules_fired.iter().filter_map(|r| fired.get(r).map(|&n| (r.clone(), n))).collect();
     if triggers.is_empty() {
         return Vec::new();
     }
-    let audiences = str_list(&meta.params, "audiences");
-    let personal = str_list(&meta.params, "personal_audiences");
-    let consumer = meta.params.get("consumer_tenant_id").and_then(|v| v.as_str()).unwrap_or_default();
+    let audiences = &p.audiences;
+    let personal = &p.personal_audiences;
+    let consumer = p.consumer_tenant_id.as_str();
     let estate_ids: Vec<&str> = estate.tenants.iter().filter_map(|t| t.id.as_deref()).collect();
     let mut out = Vec::new();
     for app in estate.applications.iter().filter(|a| a.kind == "application") {

@@ -6,6 +6,7 @@
 //! One subscription often appears in several exports (ARM `/subscriptions`, `az account list` run
 //! from several tenants); records are grouped by subscription id, the ARM record first.
 
+use super::params::types::lower;
 use super::tenancy;
 use super::{Context, evidence, finding};
 use crate::findings::{Finding, Subject};
@@ -49,9 +50,9 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         .filter_map(|t| Some((t.tenant_id.trim().to_lowercase(), t.display_name.clone()?)))
         .collect();
     let an = ctx.directories();
-    let immovable = tenancy::list_param("SU002", "quota_ids_that_cannot_change_directory");
-    let inactive = tenancy::list_param("SU005", "states");
-    let legacy = tenancy::list_param("SU004", "quota_ids");
+    let immovable = lower(&ctx.params().su002.quota_ids_that_cannot_change_directory);
+    let inactive = lower(&ctx.params().su005.states);
+    let legacy = lower(&ctx.params().su004.quota_ids);
     let mut out = Vec::new();
     for (id, recs) in grouped(estate) {
         let sname = name(&recs);

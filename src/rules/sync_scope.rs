@@ -6,33 +6,9 @@
 //! - the tenants each object synchronises into are decided per object in [`super::targets`].
 //! - [`TenantDomains`]: the verified / registered domains of a tenant, when the tenant was exported.
 
+use super::params::SyncScopeParams;
 use crate::model::{AdClass, AdObject, CloudKind, Estate};
 use std::collections::HashSet;
-
-/// Reads a string list parameter.
-pub fn p_list(t: &toml::Table, key: &str) -> Vec<String> {
-    t.get(key)
-        .and_then(|v| v.as_array())
-        .unwrap_or_else(|| panic!("rule parameter {key} (list of strings) missing"))
-        .iter()
-        .map(|v| v.as_str().expect("string list").to_string())
-        .collect()
-}
-
-/// Reads a string parameter.
-pub fn p_str(t: &toml::Table, key: &str) -> String {
-    t.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("rule parameter {key} (string) missing")).to_string()
-}
-
-/// Reads an integer parameter.
-pub fn p_usize(t: &toml::Table, key: &str) -> usize {
-    t.get(key).and_then(|v| v.as_integer()).unwrap_or_else(|| panic!("rule parameter {key} (integer) missing")) as usize
-}
-
-/// The params table of a catalog rule (panics when the rule is missing: a programming error caught by tests).
-pub fn params(code: &str) -> &'static toml::Table {
-    &super::catalog::get(code).unwrap_or_else(|| panic!("rule {code} is not in the catalog")).params
-}
 
 /// Which AD objects would be exported to Entra ID.
 #[derive(Debug, Clone)]
@@ -43,25 +19,14 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The scope declared in CH001's `[params.scope]`.
-    pub fn builtin() -> Self {
-        let t = params("CH001").get("scope").and_then(|v| v.as_table()).expect("CH001 params.scope");
-        Self::from_params(t)
-    }
-
-    /// From a `[params.scope]` table: `exact_names`, `name_prefixes` (compared case-insensitively with
-    /// sAMAccountName and cn) and `system_recipient_type_details` (decimal msExchRecipientTypeDetails).
-    pub fn from_params(t: &toml::Table) -> Self {
+    /// The scope declared in CH001's `[params.scope]`: `exact_names`, `name_prefixes` (compared
+    /// case-insensitively with sAMAccountName and cn) and `system_recipient_type_details` (decimal
+    /// msExchRecipientTypeDetails).
+    pub fn new(p: &SyncScopeParams) -> Self {
         Scope {
-            exact: p_list(t, "exact_names").into_iter().map(|s| s.to_lowercase()).collect(),
-            prefixes: p_list(t, "name_prefixes").into_iter().map(|s| s.to_lowercase()).collect(),
-            recipient_types: t
-                .get("system_recipient_type_details")
-                .and_then(|v| v.as_array())
-                .expect("system_recipient_type_details")
-                .iter()
-                .filter_map(|v| v.as_integer())
-                .collect(),
+            exact: p.exact_names.iter().map(|s| s.to_lowercase()).collect(),
+            prefixes: p.name_prefixes.iter().map(|s| s.to_lowercase()).collect(),
+            recipient_types: p.system_recipient_type_details.iter().copied().collect(),
         }
     }
 
@@ -186,7 +151,7 @@ mod tests {
 
     #[test]
     fn scope_skips_system_conflict_and_dollar_accounts_but_not_people_named_guest() {
-        let s = Scope::builtin();
+        let s = Scope::new(&crate::rules::params::RuleParams::catalog_in_use().ch001.scope);
         let u = |sam: &str| AdObject { sam_account_name: Some(sam.into()), cn: Some(sam.into()), ..Default::default() };
         assert!(s.includes(&u("jdoe")));
         assert!(s.includes(&u("guestrelations")), "only the exact built-in Guest is skipped");

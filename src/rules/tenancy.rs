@@ -1,34 +1,10 @@
 //! Helpers shared by the tenant-level families (`directories`, `domains`, `subscriptions`,
 //! `federation`): subjects for domains, federation settings and subscriptions, address and domain
-//! parsing, per-tenant domain tables, rule parameters, and whether a tenant is unmanaged.
+//! parsing, per-tenant domain tables, and whether a tenant is unmanaged.
 
-use super::catalog;
 use crate::findings::Subject;
 use crate::model::{CloudKind, CloudObject, Domain, Estate, Federation, Subscription, TenantIdx};
 use std::collections::BTreeMap;
-
-/// Integer parameter `key` of rule `code` (declared in its rule.toml; a missing key is a programming error).
-pub fn int_param(code: &str, key: &str) -> i64 {
-    param(code, key).as_integer().unwrap_or_else(|| panic!("{code}: param {key} must be an integer"))
-}
-
-/// String-list parameter `key` of rule `code`, lower-cased.
-pub fn list_param(code: &str, key: &str) -> Vec<String> {
-    param(code, key)
-        .as_array()
-        .unwrap_or_else(|| panic!("{code}: param {key} must be a list"))
-        .iter()
-        .map(|v| v.as_str().unwrap_or_else(|| panic!("{code}: param {key} must list strings")).to_lowercase())
-        .collect()
-}
-
-fn param(code: &str, key: &str) -> &'static toml::Value {
-    catalog::get(code)
-        .unwrap_or_else(|| panic!("rule {code} is not in the catalog"))
-        .params
-        .get(key)
-        .unwrap_or_else(|| panic!("{code}: param {key} is not declared in rule.toml"))
-}
 
 /// The lower-cased domain of an address (`SMTP:a@Contoso.com` → `contoso.com`), if it has one.
 pub fn domain_of(address: &str) -> Option<String> {

@@ -250,3 +250,43 @@ fn diff_reports_new_fixed_and_unchanged() {
     assert_eq!(folded.len(), 2, "{}", r.stdout);
     assert!(folded.iter().any(|l| l.contains("DU002")) && folded.iter().any(|l| l.contains("SY003")));
 }
+
+/// `[rules.CODE.params]` in the policy file: every rule honours the override (here CH004's
+/// max_username), and a badly typed value stops the run with the file, the key and the expected type.
+#[test]
+fn policy_parameter_overrides_change_results_and_bad_types_exit_2() {
+    let estate = crate_root().join("tests/fixtures/fix/estate");
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    let run = |text: &str| {
+        std::fs::write(&policy, text).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let r = tenantlint(&[
+            "scan",
+            estate.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        let report = std::fs::read_to_string(out.path().join("report.json"))
+            .map(|t| serde_json::from_str(&t).unwrap())
+            .unwrap_or(serde_json::Value::Null);
+        (r, report)
+    };
+    let (r, report) = run("fail_on = \"none\"\n");
+    assert_code(&r, 0);
+    assert_eq!(findings_with_rule(&report, "CH004").len(), 0);
+    let (r, report) = run("fail_on = \"none\"\n[rules.upn-too-long.params]\nmax_username = 8\n");
+    assert_code(&r, 0);
+    assert!(findings_with_rule(&report, "CH004").len() >= 3, "the override is honoured");
+
+    let (r, report) = run("fail_on = \"none\"\n\n[rules.CH004.params]\nmax_username = \"8\"\n");
+    assert_code(&r, 2);
+    let want = format!(
+        "{}:3: [rules.CH004.params]: max_username is a string, expected a non-negative integer",
+        policy.display()
+    );
+    assert!(r.stderr.contains(&want), "{want:?} not in\n{}", r.stderr);
+    assert_eq!(report, serde_json::Value::Null, "no report when the policy is invalid");
+}

@@ -21,6 +21,7 @@
 use super::super::{Context, ad_subject, evidence, finding};
 use crate::findings::{Finding, Subject};
 use crate::model::{AdClass, AdObject, AdfsClaimRules, AdfsClaimsProvider, AdfsRelyingParty, Estate};
+use crate::rules::params::types::lower;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -37,14 +38,6 @@ pub fn run(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         social(ctx, cp, rps, out);
     }
     links(ctx, estate, &cps, out);
-}
-
-/// A string-list parameter, lower-cased (policy override, else the catalog's).
-fn list(ctx: &Context<'_>, code: &str, key: &str) -> Vec<String> {
-    ctx.param(code, key)
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_str()).map(str::to_lowercase).collect())
-        .unwrap_or_default()
 }
 
 /// Enabled external claims providers (not Active Directory), one per name (the first in source order).
@@ -66,8 +59,8 @@ fn claims_providers(estate: &Estate) -> Vec<&AdfsClaimsProvider> {
 
 /// True for an enabled Office 365 relying party (FE011 params).
 fn is_office365(ctx: &Context<'_>, rp: &AdfsRelyingParty) -> bool {
-    let ids = list(ctx, "FE011", "office365_identifiers");
-    let names = list(ctx, "FE011", "office365_names");
+    let ids = lower(&ctx.params().fe011.office365_identifiers);
+    let names = lower(&ctx.params().fe011.office365_names);
     rp.enabled != Some(false)
         && (rp.identifiers.iter().any(|i| ids.contains(&i.trim().to_lowercase()))
             || names.iter().any(|n| rp.name.to_lowercase().contains(n.as_str())))
@@ -122,16 +115,7 @@ fn rp_names(rps: &[&AdfsRelyingParty]) -> Vec<String> {
 /// FE011: a claims provider chained for Office 365 whose acceptance rules let out neither (or only one of)
 /// AuthenticationMethod and AuthenticationInstant. Heuristic.
 fn missing_claims(ctx: &Context<'_>, cp: &AdfsClaimsProvider, rps: &[&AdfsRelyingParty], out: &mut Vec<Finding>) {
-    let required: Vec<Vec<String>> = ctx
-        .param("FE011", "required_claims")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|spellings| spellings.as_array())
-                .map(|s| s.iter().filter_map(|x| x.as_str()).map(str::to_lowercase).collect())
-                .collect()
-        })
-        .unwrap_or_default();
+    let required: Vec<Vec<String>> = ctx.params().fe011.required_claims.iter().map(|s| lower(s)).collect();
     let rules = &cp.acceptance_rules;
     let missing: Vec<&str> = required
         .iter()
@@ -200,9 +184,9 @@ fn host(uri: &str) -> Option<String> {
 /// FE012: a social identity provider chained for Office 365 (host of identifier, metadata or endpoint in
 /// the `social_idp_domains` list, or a `social_idp_markers` substring; `enterprise_markers` exclude).
 fn social(ctx: &Context<'_>, cp: &AdfsClaimsProvider, rps: &[&AdfsRelyingParty], out: &mut Vec<Finding>) {
-    let domains = list(ctx, "FE012", "social_idp_domains");
-    let markers = list(ctx, "FE012", "social_idp_markers");
-    let enterprise = list(ctx, "FE012", "enterprise_markers");
+    let domains = lower(&ctx.params().fe012.social_idp_domains);
+    let markers = lower(&ctx.params().fe012.social_idp_markers);
+    let enterprise = lower(&ctx.params().fe012.enterprise_markers);
     let urls: Vec<&str> =
         cp.identifiers.iter().chain(&cp.metadata_url).chain(&cp.endpoints).map(String::as_str).collect();
     if urls.iter().any(|u| enterprise.iter().any(|m| u.to_lowercase().contains(m.as_str()))) {
@@ -284,7 +268,7 @@ fn is_account(o: &AdObject) -> bool {
 
 /// FE013 and FE014: duplicate account links and links to nothing.
 fn links(ctx: &Context<'_>, estate: &Estate, cps: &[&AdfsClaimsProvider], out: &mut Vec<Finding>) {
-    let attrs = list(ctx, "FE013", "link_attributes");
+    let attrs = lower(&ctx.params().fe013.link_attributes);
     let mut rules: Vec<Link<'_>> = Vec::new();
     for cp in cps {
         for (rule, claim_type, attribute) in link_lookups(&cp.acceptance_rules, &attrs) {

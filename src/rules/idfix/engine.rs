@@ -15,7 +15,7 @@
 //! string per duplicate-checked value plus the rows.
 
 use super::charset::{CharSet, contains_ascii_ci, fold, fold_str, starts_with_ci};
-use super::config::{BlankSpec, Config, ModeConfig};
+use super::config::{BlankSpec, Config, char_set};
 use super::scope::{cn_of, in_scope, skipped};
 use super::{Action, IdfixMode, flags};
 use crate::model::AdObject;
@@ -158,54 +158,61 @@ impl Chain {
 pub fn chains(mode: IdfixMode, cfg: &Config) -> Vec<Chain> {
     use Attr::*;
     use Step::*;
-    let c: &ModeConfig = cfg.mode(mode);
     match mode {
         IdfixMode::MultiTenant => {
-            let blank = c.blank("displayName");
+            let c = &cfg.multi_tenant;
+            let blank = BlankSpec::new(&c.blanks.display_name);
             vec![
                 Chain {
                     absent: Some((blank.clone(), BlankFix::Cn)),
-                    ..Chain::new(DisplayName, vec![MaxLen(c.len("displayName")), Blank(blank, BlankFix::Cn)])
+                    ..Chain::new(DisplayName, vec![MaxLen(c.lengths.display_name), Blank(blank, BlankFix::Cn)])
                 },
-                Chain::new(GivenName, vec![MaxLen(c.len("givenName"))]),
-                Chain::new(Mail, vec![MaxLen(c.len("mail")), Duplicate]),
-                Chain::new(MailNickname, vec![MaxLen(c.len("mailnickname")), LeadingPeriods, Duplicate]),
+                Chain::new(GivenName, vec![MaxLen(c.lengths.given_name)]),
+                Chain::new(Mail, vec![MaxLen(c.lengths.mail), Duplicate]),
+                Chain::new(MailNickname, vec![MaxLen(c.lengths.mailnickname), LeadingPeriods, Duplicate]),
                 Chain {
                     typed: Some(Typed {
-                        smtp: vec![Chars(c.set("proxyAddresses:smtp")), Rfc2822],
-                        x400: vec![Chars(c.set("proxyAddresses:x400"))],
-                        x500: vec![Chars(c.set("proxyAddresses:x500"))],
-                        other: vec![Chars(c.set("proxyAddresses:other"))],
+                        smtp: vec![Chars(char_set(&c.sets.proxy_smtp)), Rfc2822],
+                        x400: vec![Chars(char_set(&c.sets.proxy_x400))],
+                        x500: vec![Chars(char_set(&c.sets.proxy_x500))],
+                        other: vec![Chars(char_set(&c.sets.proxy_other))],
                     }),
-                    ..Chain::new(ProxyAddresses, vec![MaxLen(c.len("proxyAddresses")), ColonSuffix, Duplicate])
+                    ..Chain::new(ProxyAddresses, vec![MaxLen(c.lengths.proxy_addresses), ColonSuffix, Duplicate])
                 },
                 Chain::new(
                     SamAccountName,
                     vec![
-                        SamMaxLen { user: c.len("sAMAccountName"), other: c.len("sAMAccountName:other") },
-                        Chars(c.set("sAMAccountName")),
+                        SamMaxLen { user: c.lengths.sam_account_name, other: c.lengths.sam_account_name_other },
+                        Chars(char_set(&c.sets.sam_account_name)),
                         SamDuplicate,
                     ],
                 ),
                 Chain {
                     typed: Some(Typed {
-                        smtp: vec![Chars(c.set("targetAddress:smtp")), Rfc2822],
-                        x400: vec![Chars(c.set("targetAddress:other"))],
-                        x500: vec![Chars(c.set("targetAddress:other"))],
-                        other: vec![Chars(c.set("targetAddress:other"))],
+                        smtp: vec![Chars(char_set(&c.sets.target_smtp)), Rfc2822],
+                        x400: vec![Chars(char_set(&c.sets.target_other))],
+                        x500: vec![Chars(char_set(&c.sets.target_other))],
+                        other: vec![Chars(char_set(&c.sets.target_other))],
                     }),
-                    ..Chain::new(TargetAddress, vec![MaxLen(c.len("targetAddress")), ColonSuffix, Duplicate])
+                    ..Chain::new(TargetAddress, vec![MaxLen(c.lengths.target_address), ColonSuffix, Duplicate])
                 },
                 Chain::new(
                     UserPrincipalName,
-                    vec![MaxLen(c.len("userPrincipalName")), Chars(c.set("userPrincipalName")), Rfc2822, Duplicate],
+                    vec![
+                        MaxLen(c.lengths.user_principal_name),
+                        Chars(char_set(&c.sets.user_principal_name)),
+                        Rfc2822,
+                        Duplicate,
+                    ],
                 ),
             ]
         }
         IdfixMode::Dedicated => {
-            let display = (c.blank("displayName"), BlankFix::CnMax(c.blank_limit("displayName_fix_max")));
-            let nick = (c.blank("mailnickname"), BlankFix::NicknameFromNames);
-            let target = (c.blank("targetAddress"), BlankFix::SmtpMail(c.blank_limit("targetAddress_fix_max")));
+            let c = &cfg.dedicated;
+            let display = (BlankSpec::new(&c.blanks.display_name), BlankFix::CnMax(c.blanks.display_name_fix_max));
+            let nick = (BlankSpec::new(&c.blanks.mailnickname), BlankFix::NicknameFromNames);
+            let target =
+                (BlankSpec::new(&c.blanks.target_address), BlankFix::SmtpMail(c.blanks.target_address_fix_max));
             let smtp_only =
                 |smtp: Vec<Step>| Some(Typed { smtp, x400: Vec::new(), x500: Vec::new(), other: Vec::new() });
             vec![
@@ -213,17 +220,17 @@ pub fn chains(mode: IdfixMode, cfg: &Config) -> Vec<Chain> {
                     absent: Some(display.clone()),
                     ..Chain::new(
                         DisplayName,
-                        vec![MaxLen(c.len("displayName")), TrimWhitespace, Blank(display.0, display.1)],
+                        vec![MaxLen(c.lengths.display_name), TrimWhitespace, Blank(display.0, display.1)],
                     )
                 },
-                Chain::new(Mail, vec![MaxLen(c.len("mail")), Chars(c.set("mail")), Rfc2822, Duplicate]),
+                Chain::new(Mail, vec![MaxLen(c.lengths.mail), Chars(char_set(&c.sets.mail)), Rfc2822, Duplicate]),
                 Chain {
                     absent: Some(nick.clone()),
                     ..Chain::new(
                         MailNickname,
                         vec![
-                            MaxLen(c.len("mailnickname")),
-                            Chars(c.set("mailnickname")),
+                            MaxLen(c.lengths.mailnickname),
+                            Chars(char_set(&c.sets.mailnickname)),
                             Duplicate,
                             Blank(nick.0, nick.1),
                             DeadPeriods,
@@ -232,12 +239,12 @@ pub fn chains(mode: IdfixMode, cfg: &Config) -> Vec<Chain> {
                 },
                 Chain {
                     typed: smtp_only(vec![Rfc2822]),
-                    ..Chain::new(ProxyAddresses, vec![MaxLen(c.len("proxyAddresses")), ColonSuffix, Duplicate])
+                    ..Chain::new(ProxyAddresses, vec![MaxLen(c.lengths.proxy_addresses), ColonSuffix, Duplicate])
                 },
                 Chain {
                     typed: smtp_only(vec![Rfc2822]),
                     absent: Some(target.clone()),
-                    ..Chain::new(TargetAddress, vec![MaxLen(c.len("targetAddress")), Blank(target.0, target.1)])
+                    ..Chain::new(TargetAddress, vec![MaxLen(c.lengths.target_address), Blank(target.0, target.1)])
                 },
             ]
         }

@@ -16,7 +16,8 @@
 //!
 //! # Data
 //! Character sets, lengths, blank rules, top-level domains, RFC 2822 classes and the scope and skip
-//! rules are parameters in the catalog (`rules/idfix/*/rule.toml`), read once by [`config`]; the
+//! rules are parameters in the catalog (`rules/idfix/*/rule.toml`), typed in [`crate::rules::params`] and
+//! gathered by [`config`]; the
 //! chain structure (which sub-rule follows which) is code, in [`engine::chains`].
 //!
 //! # Determinism and cost
@@ -161,7 +162,7 @@ pub mod codes {
     pub const BLANK: &str = "IF008";
 }
 
-/// IdFix's rows for `objects` under `mode` (see [`engine::evaluate`]).
+/// IdFix's rows for `objects` under `mode` (see [`engine::evaluate`]), with the catalog's parameters.
 pub fn rows(objects: &[AdObject], mode: IdfixMode) -> Vec<Row> {
     engine::evaluate(objects, mode, config::get())
 }
@@ -194,10 +195,17 @@ fn remediation(row: &Row, code: &str) -> String {
     format!("{what} See `tenantlint explain {code}`.")
 }
 
-/// The findings of a rule set over the estate's AD objects: one per IdFix row and distinct flag.
+/// The findings of a rule set over the estate's AD objects, with the catalog's parameters
+/// ([`findings_with`]).
 pub fn findings(estate: &Estate, mode: IdfixMode) -> Vec<Finding> {
+    findings_with(estate, mode, config::get())
+}
+
+/// The findings of a rule set over the estate's AD objects under the configuration of a run's
+/// parameters ([`config::Config::new`]): one per IdFix row and distinct flag.
+pub fn findings_with(estate: &Estate, mode: IdfixMode, cfg: &config::Config) -> Vec<Finding> {
     let objects = &estate.ad_objects;
-    let rows = rows(objects, mode);
+    let rows = engine::evaluate(objects, mode, cfg);
     rows.par_iter()
         .enumerate()
         .flat_map_iter(|(n, row)| {

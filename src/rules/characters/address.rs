@@ -1,0 +1,149 @@
+use super::*;
+
+/// Result of checking an address's ASCII characters and form.
+#[derive(Default, Clone)]
+pub(super) struct AddrCheck {
+    pub(super) bad: BTreeSet<char>,
+    pub(super) problems: Vec<String>,
+}
+
+impl AddrCheck {
+    pub(super) fn is_clean(&self) -> bool {
+        self.bad.is_empty() && self.problems.is_empty()
+    }
+    pub(super) fn chars(&self) -> Vec<String> {
+        self.bad.iter().map(|c| c.to_string()).collect()
+    }
+    pub(super) fn summary(&self, problems: &[String]) -> String {
+        let mut parts = Vec::new();
+        if !self.bad.is_empty() {
+            parts.push(format!(
+                "invalid characters {}",
+                self.bad
+                    .iter()
+                    .map(|c| if c.is_whitespace() { "space".to_string() } else { format!("`{c}`") })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+        }
+        parts.extend(problems.iter().cloned());
+        parts.join("; ")
+    }
+}
+
+/// Checks an address: whitespace and characters of `invalid` (ASCII only; non-ASCII is CH014's), and
+/// when `smtp` the form `local@domain` (one `@`, no stray `:`, no empty labels, dots not at the ends).
+pub(super) fn check_address(a: &str, invalid: &str, smtp: bool) -> AddrCheck {
+    // Called for every address of every object: ASCII characters are looked up in a bit set.
+    let (mut ascii, mut other) = (0u128, false);
+    for c in invalid.chars() {
+        if c.is_ascii() {
+            ascii |= 1 << (c as u32);
+        } else {
+            other = true;
+        }
+    }
+    let is_bad = |c: char| {
+        c.is_whitespace()
+            || c.is_control()
+            || if c.is_ascii() { ascii >> (c as u32) & 1 == 1 } else { other && invalid.contains(c) }
+    };
+    let mut r = AddrCheck { bad: a.chars().filter(|&c| is_bad(c)).collect(), ..Default::default() };
+    if !smtp {
+        return r;
+    }
+    let core: std::borrow::Cow<str> =
+        if r.bad.is_empty() { a.into() } else { a.chars().filter(|c| !r.bad.contains(c)).collect::<String>().into() };
+    if core.contains(':') {
+        r.problems.push("`:` inside the address (only the type prefix may end with `:`)".into());
+    }
+    let ats = core.matches('@').count();
+    if ats != 1 {
+        r.problems.push(if ats == 0 { "no `@`".into() } else { format!("{ats} `@`") });
+        return r;
+    }
+    let (l, d) = core.split_once('@').unwrap_or_default();
+    if l.is_empty() {
+        r.problems.push("empty local part".into());
+    } else if l.starts_with('.') || l.ends_with('.') || l.contains("..") {
+        r.problems.push("local part begins or ends with `.` or contains `..`".into());
+    }
+    if d.is_empty() || !d.contains('.') {
+        r.problems.push(format!("domain `{d}` is not a fully qualified name"));
+    } else if d.split('.').any(|lab| {
+        lab.is_empty()
+            || lab.starts_with('-')
+            || lab.ends_with('-')
+            || lab.chars().any(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-'))
+    }) {
+        r.problems.push(format!("domain `{d}` has an empty or invalid label"));
+    }
+    r
+}
+
+/// Builds the proposed value of an attribute: transliterates non-ASCII, drops invalid characters and
+/// fixes the form, in one go (so every finding on one attribute proposes the same value).
+pub(super) struct Fixer<'a> {
+    pub(super) p: &'a Params,
+    /// Replacement for an unusable UPN suffix.
+    pub(super) suffix: Option<String>,
+}
+
+impl Fixer<'_> {
+    /// A UPN username: allowed characters only, no bad leading/trailing characters, no `..`.
+    pub(super) fn upn_local(&self, l: &str) -> String {
+        let mut s: String = translit_compact(l)
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || (self.p.upn_allowed.contains(*c)))
+            .collect();
+        while s.contains("..") {
+            s = s.replace("..", ".");
+        }
+        let s = s.trim_start_matches(|c| self.p.upn_bad_leading.contains(c));
+        let s = s.trim_end_matches(|c| self.p.upn_bad_endings.contains(c));
+        s.chars().take(self.p.upn_max_user).collect()
+    }
+
+    pub(super) fn domain(&self, d: &str) -> String {
+        if let Some(s) = &self.suffix {
+            return s.clone();
+        }
+        let d: String =
+            translit_compact(d).chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
+        let mut d = d.trim_matches('.').to_string();
+        while d.contains("..") {
+            d = d.replace("..", ".");
+        }
+        d
+    }
+
+    pub(super) fn upn(&self, upn: &str) -> String {
+        let (l, d) = match upn.rsplit_once('@') {
+            Some((l, d)) => (l, d),
+            None => (upn, ""),
+        };
+        let local = self.upn_local(l);
+        let dom = self.domain(d);
+        let mut out = if dom.is_empty() { local } else { format!("{local}@{dom}") };
+        if out.chars().count() > self.p.upn_max {
+            let keep = self.p.upn_max.saturating_sub(dom.chars().count() + 1);
+            out = format!("{}@{dom}", out.chars().take(keep).collect::<String>());
+        }
+        out
+    }
+
+    /// An SMTP address: transliterated, whitespace and `invalid` removed, extra `@`/`:` removed,
+    /// dots at the ends of the local part removed.
+    pub(super) fn address(&self, a: &str, invalid: &str) -> String {
+        let t: String = translit_compact(a)
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control() && !invalid.contains(*c) && *c != ':')
+            .collect();
+        let Some((l, d)) = t.rsplit_once('@') else { return t };
+        let mut l: String = l.replace('@', "");
+        while l.contains("..") {
+            l = l.replace("..", ".");
+        }
+        format!("{}@{}", l.trim_matches('.'), self.domain(d))
+    }
+}
