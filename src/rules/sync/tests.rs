@@ -12,6 +12,20 @@ fn run_on(e: Estate, as_of: &str) -> Vec<Finding> {
     run(&ctx)
 }
 
+/// Runs the family with the run's own time `now` and no `--as-of`: staleness is judged at the data dates.
+fn run_today(e: Estate, now: &str) -> Vec<Finding> {
+    let g = EstateGraph::build(&e);
+    let ing = Ingested { estate: e, ..Default::default() };
+    let opts = RuleOptions { now: Some(crate::cli::parse_date(now).unwrap()), ..Default::default() };
+    let ctx = Context::new(&opts, &ing, &g);
+    run(&ctx)
+}
+
+fn exported(date: &str) -> Option<DataDate> {
+    let at = crate::cli::parse_date(date).unwrap();
+    DataDate::over([&ExportTime::new(at, ExportSource::Manifest, "estate.toml [[tenant]] \"Contoso\" exported")])
+}
+
 fn base() -> Estate {
     let mut e = Estate::default();
     e.forests.push(Forest {
@@ -77,6 +91,41 @@ fn stale_sync_uses_as_of_and_threshold() {
     assert_eq!(f.severity, Severity::High);
     e.tenants[0].on_prem_sync_enabled = None;
     assert!(run_on(e, "2026-11-23").iter().all(|f| f.rule != STALE), "never synced");
+}
+
+#[test]
+fn stale_sync_is_judged_at_the_data_date_not_the_day_of_the_scan() {
+    let mut e = base();
+    e.tenants[0].on_prem_last_sync = Some("2026-11-01T06:00:00Z".into());
+    // Exported four days after the last sync and scanned five weeks later: the sync was fine at the export.
+    e.tenants[0].data_date = exported("2026-11-05");
+    assert!(run_today(e.clone(), "2026-12-06").iter().all(|f| f.rule != STALE), "4 days at the export");
+    // Exported 19 days after it: stale, whatever day the scan runs.
+    e.tenants[0].data_date = exported("2026-11-20");
+    for now in ["2026-11-21", "2027-03-01"] {
+        let fs = run_today(e.clone(), now);
+        let f = fs.iter().find(|f| f.rule == STALE).unwrap_or_else(|| panic!("stale at the export, scanned {now}"));
+        assert_eq!((f.evidence["age_days"].as_i64(), f.severity), (Some(18), Severity::Medium));
+        assert_eq!(f.evidence["judged_at"], "2026-11-20");
+        assert!(
+            f.evidence["judged_at_source"].as_str().unwrap().contains("estate.toml"),
+            "{}",
+            f.evidence["judged_at_source"]
+        );
+    }
+    // --as-of replaces the data date.
+    let fs = run_on(e.clone(), "2026-11-05");
+    assert!(fs.iter().all(|f| f.rule != STALE), "--as-of 2026-11-05: 4 days");
+    let fs = run_on(e.clone(), "2026-12-06");
+    let f = fs.iter().find(|f| f.rule == STALE).unwrap();
+    assert_eq!(
+        (f.evidence["judged_at"].as_str(), f.evidence["judged_at_source"].as_str()),
+        (Some("2026-12-06"), Some("--as-of"))
+    );
+    // Nothing dates the tenant: the run's date.
+    e.tenants[0].data_date = None;
+    let fs = run_today(e, "2026-11-05");
+    assert!(fs.iter().all(|f| f.rule != STALE), "no data date: judged at the run's date, 4 days");
 }
 
 #[test]
