@@ -351,6 +351,8 @@ pub struct CloudObject {
     pub provisioning_errors: Vec<ProvisioningError>,
     /// createdDateTime (ISO-8601).
     pub created: Option<Text>,
+    /// employeeId (set by HR provisioning on accounts created ahead of their AD twin).
+    pub employee_id: Option<Text>,
     /// Whether the export carried the on-premises sync fields at all (Graph `$select`); when false,
     /// `immutable_id == None` means "not exported", not "cloud-only".
     pub sync_fields_exported: bool,

@@ -421,7 +421,8 @@ fn subscription(id: &str, name: &str) -> Value {
         "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "EnterpriseAgreement_2014-09-01", "spendingLimit": "Off"}})
 }
 
-/// The same tenant exported by hand: one file per collection, every page merged, no nextLink.
+/// The same tenant exported by hand: one file per collection, every page merged, no nextLink, and an
+/// estate.toml giving the export date.
 fn hand_made(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let ctx = |what: &str| format!("https://graph.microsoft.com/v1.0/$metadata#{what}");
@@ -451,6 +452,11 @@ fn hand_made(dir: &Path) {
     for (name, v) in files {
         std::fs::write(dir.join(name), serde_json::to_string_pretty(&v).unwrap()).unwrap();
     }
+    // The date it was exported, which the collector records by itself (the stub's Date): the same data clock.
+    let manifest = format!(
+        "[[tenant]]\nname = \"Contoso\"\nid = \"{TENANT}\"\npaths = [\".\"]\nexported = 2026-11-20T09:04:10Z\n"
+    );
+    std::fs::write(dir.join("estate.toml"), manifest).unwrap();
 }
 
 /// Findings as comparable keys: rule and the non-file subjects (file names differ between layouts).

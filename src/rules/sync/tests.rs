@@ -129,6 +129,46 @@ fn stale_sync_is_judged_at_the_data_date_not_the_day_of_the_scan() {
 }
 
 #[test]
+fn a_new_starters_soft_match_is_low_on_both_sides_of_the_threshold() {
+    // Nadia's cloud account and AD account, in a tenant exported 2026-11-20; the scan runs much later.
+    let case = |cloud_created: &str, ad_created: Option<&str>, ids: (Option<&str>, Option<&str>)| {
+        let mut e = base();
+        e.tenants[0].data_date = exported("2026-11-20");
+        let mut a = ad("18f14edc-7469-4b7e-8daf-a7ad383397dc", "nadia@contoso.com");
+        a.when_created = ad_created.map(Into::into);
+        a.employee_id = ids.0.map(Into::into);
+        e.ad_objects.push(a);
+        let mut c = cloud("c1", "nadia@contoso.com");
+        c.created = Some(cloud_created.into());
+        c.employee_id = ids.1.map(Into::into);
+        e.cloud_objects.push(c);
+        let fs = run_today(e, "2027-02-01");
+        let f = fs.into_iter().find(|f| f.rule == SOFT_MERGE).expect("SY002 fires either way");
+        (f.severity, f.evidence.contains_key("new_starter"), f)
+    };
+    // Both created in the 30 days before the export (whenCreated as AD CSV writes it): low, confirm intent.
+    let (sev, ns, f) = case("2026-11-05T09:00:00Z", Some("11/18/2026 7:58:03 AM"), (None, None));
+    assert_eq!((sev, ns), (Severity::Low, true));
+    assert!(f.remediation.starts_with("Confirm with HR"), "{}", f.remediation);
+    assert!(f.title.contains("new starter"), "{}", f.title);
+    assert_eq!(f.evidence["new_starter"]["cloud_created_days_before"], 14);
+    assert_eq!(f.evidence["new_starter"]["judged_at"], "2026-11-20");
+    // The threshold: 30 days before the data date is still new, 31 is not.
+    assert_eq!(case("2026-10-21T00:00:00Z", Some("2026-11-19T00:00:00Z"), (None, None)).0, Severity::Low);
+    assert_eq!(case("2026-10-20T00:00:00Z", Some("2026-11-19T00:00:00Z"), (None, None)).0, Severity::Medium);
+    assert_eq!(case("2026-11-05T00:00:00Z", Some("2026-10-21T00:00:00Z"), (None, None)).0, Severity::Low);
+    assert_eq!(case("2026-11-05T00:00:00Z", Some("2026-10-20T00:00:00Z"), (None, None)).0, Severity::Medium);
+    // An old AD account, or none known: only the same employeeId makes it a new starter.
+    assert_eq!(case("2026-11-05T00:00:00Z", None, (Some("100349"), None)).0, Severity::Medium);
+    assert_eq!(case("2026-11-05T00:00:00Z", None, (Some("100349"), Some("200001"))).0, Severity::Medium);
+    let (sev, _, f) = case("2026-11-05T00:00:00Z", Some("2019-01-01T00:00:00Z"), (Some("100349"), Some("100349")));
+    assert_eq!(sev, Severity::Low);
+    assert_eq!(f.evidence["new_starter"]["employee_id_agrees"], true);
+    // A recent AD account matching an old cloud account is a real account being overwritten.
+    assert_eq!(case("2025-03-01T00:00:00Z", Some("2026-11-18T00:00:00Z"), (Some("1"), Some("1"))).0, Severity::Medium);
+}
+
+#[test]
 fn soft_match_merge_invalid_and_admin_conflict() {
     let mut e = base();
     e.ad_objects.push(ad("18f14edc-7469-4b7e-8daf-a7ad383397dc", "nadia@contoso.com"));
