@@ -15,10 +15,13 @@ fn sync_findings_match_expected_md() {
     let f = one("SY001", "tenants/fabrikam/organization.json", 4);
     assert_eq!(f["evidence"]["onPremisesLastSyncDateTime"], "2026-06-02T03:14:07Z");
     assert_eq!(findings_with_rule(&r, "SY001").len(), 1, "SY-06: Contoso fresh, Contoso Marketing never synced");
-    // SY-02 Nadia Haddad will be merged; high because blockSoftMatchEnabled is off (SY-04).
+    // SY-02 Nadia Haddad will be merged; blockSoftMatchEnabled is off (SY-04), but she is a new starter whose
+    // cloud account HR created three days before the export with her employeeId: low, confirm intent.
     let f = one("SY002", "ad/contoso/users.csv", 55);
     assert!(locations(f).contains(&("tenants/contoso/users-page2.json".into(), 4)));
-    assert_eq!(f["severity"], "high");
+    assert_eq!(f["severity"], "low");
+    assert_eq!(f["evidence"]["new_starter"]["employee_id_agrees"], true);
+    assert!(f["remediation"].as_str().unwrap().starts_with("Confirm with HR"), "{}", f["remediation"]);
     assert_eq!(findings_with_rule(&r, "SY002").len(), 1, "SY-07/SY-08: nobody else is listed as will be merged");
     // SY-03 Marek Ostrowski: cloud-only Global Administrator with an AD twin.
     let f = one("SY004", "ad/contoso/users.csv", 54);
