@@ -94,9 +94,35 @@ pub fn apply_collections(sources: &SourceMap, results: &mut [(InputReport, Extra
     }
 }
 
-/// After attribution: dates the remaining inputs that were read by the manifest's `exported`, else their
-/// file time, and sets every tenant's and forest's data date.
+/// After attribution: dates the remaining inputs that were read by the manifest's `exported` (of the
+/// tenant or forest whose `paths` cover the file, else of the declared one it was attributed to), else
+/// their file time, and sets every tenant's and forest's data date.
 pub fn finish(ing: &mut Ingested, manifest: Option<&Manifest>) {
+    // The manifest's date of each tenant and forest it declares (declared tenants come first, in order).
+    let tenant_decl: Vec<Option<ExportTime>> = ing
+        .estate
+        .tenants
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let m = manifest?;
+            let d = m.tenants.get(i).filter(|d| d.name == t.name)?;
+            Some(ExportTime::new(d.exported?, ExportSource::Manifest, decl_detail(m, "tenant", &d.name)))
+        })
+        .collect();
+    let forest_decl: Vec<Option<ExportTime>> = ing
+        .estate
+        .forests
+        .iter()
+        .map(|f| {
+            let m = manifest?;
+            if f.attributed_by != format!("manifest {}", m.display) {
+                return None;
+            }
+            let d = m.forests.iter().find(|d| d.name == f.name)?;
+            Some(ExportTime::new(d.exported?, ExportSource::Manifest, decl_detail(m, "forest", &d.name)))
+        })
+        .collect();
     for rep in &mut ing.inputs {
         // Files not read hold no data to date.
         if rep.status != Status::Read {
@@ -107,26 +133,31 @@ pub fn finish(ing: &mut Ingested, manifest: Option<&Manifest>) {
             continue;
         }
         let path = ing.sources.path(rep.file);
-        rep.exported_at =
-            manifest.and_then(|m| declared(m, path, rep.forest.is_some())).or_else(|| file_time(rep.modified));
+        let of = |decl: &[Option<ExportTime>], i: Option<u32>| i.and_then(|i| decl.get(i as usize)?.clone());
+        rep.exported_at = manifest
+            .and_then(|m| declared(m, path, rep.forest.is_some()))
+            .or_else(|| of(&forest_decl, rep.forest))
+            .or_else(|| of(&tenant_decl, rep.tenant))
+            .or_else(|| file_time(rep.modified));
     }
-    let read = |rep: &&InputReport| rep.status == Status::Read;
+    let read: Vec<&InputReport> = ing.inputs.iter().filter(|r| r.status == Status::Read).collect();
     for (i, t) in ing.estate.tenants.iter_mut().enumerate() {
-        let i = Some(i as u32);
-        let own = ing.inputs.iter().filter(read).filter(|r| r.tenant == i).filter_map(|r| r.exported_at.as_ref());
-        t.data_date = DataDate::over(own).or_else(|| {
-            // A declared tenant without files: its manifest date alone (declared tenants come first, in order).
-            let m = manifest?;
-            let d = m.tenants.get(i? as usize).filter(|d| d.name == t.name)?;
-            let at = d.exported?;
-            DataDate::over([&ExportTime::new(at, ExportSource::Manifest, decl_detail(m, "tenant", &d.name))])
-        });
+        let own = read.iter().filter(|r| r.tenant == Some(i as u32)).filter_map(|r| r.exported_at.as_ref());
+        // A declared tenant without files: its manifest date alone.
+        t.data_date = data_date(own).or_else(|| DataDate::over(tenant_decl[i].as_ref()));
     }
     for (i, f) in ing.estate.forests.iter_mut().enumerate() {
-        let i = Some(i as u32);
-        let own = ing.inputs.iter().filter(read).filter(|r| r.forest == i).filter_map(|r| r.exported_at.as_ref());
-        f.data_date = DataDate::over(own);
+        f.data_date =
+            data_date(read.iter().filter(|r| r.forest == Some(i as u32)).filter_map(|r| r.exported_at.as_ref()));
     }
+}
+
+/// The data date over the export times of a tenant's or forest's inputs. File times count only when
+/// nothing better dates any of them: a copy's file time is later than the real export and would win.
+fn data_date<'a>(times: impl Iterator<Item = &'a ExportTime>) -> Option<DataDate> {
+    let times: Vec<&ExportTime> = times.collect();
+    let known: Vec<&ExportTime> = times.iter().copied().filter(|t| t.source != ExportSource::FileTime).collect();
+    DataDate::over(if known.is_empty() { times } else { known })
 }
 
 /// The manifest's `exported` of the `[[forest]]` or `[[tenant]]` covering `path` (forests first for a

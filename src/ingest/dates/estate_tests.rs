@@ -118,3 +118,45 @@ fn without_better_evidence_the_file_time_and_an_old_collection_json_its_run() {
     assert!(loose.at > datetime!(2026-01-01 00:00 UTC), "the file was just written: {}", loose.at);
     assert!(dated(&ing, "notes.txt").is_none(), "a file not read has no data to date");
 }
+
+#[test]
+fn a_declared_date_reaches_the_tenants_files_outside_its_paths_and_file_times_never_outvote_it() {
+    let d = tempfile::tempdir().unwrap();
+    // The organization export names the declared tenant's id; users.json lies outside its paths and is
+    // attributed by folder to the same tenant.
+    write(d.path(), "t/organization.json", ORG);
+    write(d.path(), "t/more/users.json", USERS);
+    write(d.path(), "ad/a/users.csv", CSV);
+    write(d.path(), "ad/b/users.csv", CSV);
+    write(
+        d.path(),
+        "estate.toml",
+        "[[tenant]]\nname = 'Contoso'\nid = 'bab6cf19-4a02-459b-a96d-5ba492ac1715'\npaths = ['t/organization.json']\nexported = 2026-11-10\n\n[[forest]]\nname = 'corp.contoso.com'\npaths = ['ad/a']\nexported = 2026-11-09\n",
+    );
+    let ing = scan(d.path());
+    let users = dated(&ing, "more/users.json").unwrap();
+    assert_eq!((users.at, users.source), (datetime!(2026-11-10 00:00 UTC), ExportSource::Manifest));
+    let t = ing.estate.tenants[0].data_date.as_ref().unwrap();
+    assert_eq!((t.latest.at, t.inputs), (datetime!(2026-11-10 00:00 UTC), 2));
+    // ad/b is a forest of its own (by folder), dated by its file time; ad/a's forest keeps the manifest's date.
+    let by = |how: &str| {
+        let f = ing.estate.forests.iter().find(|f| f.attributed_by.starts_with(how)).unwrap();
+        f.data_date.clone().unwrap().latest
+    };
+    assert_eq!((by("manifest").at, by("manifest").source), (datetime!(2026-11-09 00:00 UTC), ExportSource::Manifest));
+    assert_eq!(by("folder").source, ExportSource::FileTime);
+}
+
+#[test]
+fn file_times_count_only_when_nothing_better_dates_a_tenant() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "t/collection.json", &collection(Some("2026-11-20T09:04:10Z")));
+    write(d.path(), "t/organization.0001.json", ORG);
+    write(d.path(), "t/users.0001.json", USERS);
+    // A file added by hand to the collected folder: dated by its file time (today), which must not win.
+    write(d.path(), "t/extra-users.json", USERS);
+    let ing = scan(d.path());
+    assert_eq!(dated(&ing, "extra-users.json").unwrap().source, ExportSource::FileTime);
+    let t = ing.estate.tenants[0].data_date.as_ref().unwrap();
+    assert_eq!((t.latest.at, t.latest.source), (datetime!(2026-11-20 09:05 UTC), ExportSource::Collection));
+}
