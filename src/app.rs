@@ -196,7 +196,7 @@ fn use_catalog(dir: Option<&std::path::Path>) -> Result<(), u8> {
         return Err(EXIT_ERROR);
     }
     let Some(dir) = dir else { return Ok(()) };
-    let loaded = rules::catalog::load_dir(dir).map_err(|errors| {
+    let loaded = rules::load_catalog_dir(dir).map_err(|errors| {
         for e in &errors {
             error(e);
         }
@@ -753,6 +753,7 @@ fn scan(args: &ScanArgs) -> u8 {
             author: args.author.clone(),
             logo,
             pseudonymized: args.pseudonymize,
+            fix_opt_ins: args.fix_policy.iter().chain(&policy.fix_opt_ins).copied().collect(),
         },
         scan_paths: args.paths.clone(),
         preview: preview.as_ref(),

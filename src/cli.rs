@@ -326,6 +326,11 @@ pub struct ScanArgs {
     )]
     pub format: Vec<OutputFormat>,
 
+    /// Let the fix files (ldif-fix, ps1-fix) make business decisions, comma-separated: move-upn-suffix
+    /// (move UPNs to another suffix). Also `[fix]` in the policy file; the files' header lists what was used.
+    #[arg(long, value_name = "OPT-INS", value_delimiter = ',', help_heading = "Output")]
+    pub fix_policy: Vec<crate::gate::policy::OptIn>,
+
     /// Do not print the summary on stderr (errors are still printed).
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,

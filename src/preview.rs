@@ -120,15 +120,8 @@ pub struct Preview {
     pub counts: Vec<PairCounts>,
 }
 
-/// Which rows a preview keeps (the counts always cover every object).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Detail {
-    /// Every row (`--format sync-preview`).
-    #[default]
-    Full,
-    /// Only conflicts and takeovers (the HTML report lists them): a million joins need no strings.
-    Issues,
-}
+/// Which rows a preview keeps (declared with the rule options, which carry it).
+pub use crate::rules::PreviewDetail as Detail;
 
 /// Counts per forest → tenant.
 #[derive(Clone, Debug, Serialize)]

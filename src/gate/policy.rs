@@ -17,6 +17,9 @@
 //! reason = "legacy admin export, replaced in Q1"
 //! owner = "it-identity@contoso.com"
 //! expires = 2027-03-31
+//!
+//! [fix]                                 # business decisions the fix files may make (--fix-policy)
+//! move_upn_suffix = true
 //! ```
 //!
 //! The file is read as raw TOML with positions, then validated into a [`Policy`]; every problem is
@@ -44,6 +47,8 @@ struct RawPolicy {
     rules: BTreeMap<String, Spanned<RawRule>>,
     #[serde(default)]
     exception: Vec<Spanned<RawException>>,
+    #[serde(default)]
+    fix: BTreeMap<String, Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +89,8 @@ pub struct Policy {
     pub rules: BTreeMap<String, RuleOverride>,
     /// Exceptions.
     pub exceptions: Vec<Exception>,
+    /// The `[fix]` opt-ins set to `true`.
+    pub fix_opt_ins: Vec<OptIn>,
 }
 
 /// Override of one rule.
@@ -285,6 +292,22 @@ impl Policy {
                 expires,
             });
         }
+        for (key, v) in &raw.fix {
+            let line = line_of(text, v.span().start);
+            let known = OptIn::ALL;
+            match (known.iter().find(|o| o.policy_key() == *key), v.get_ref().as_bool()) {
+                (Some(o), Some(on)) => {
+                    if on {
+                        policy.fix_opt_ins.push(*o);
+                    }
+                }
+                (Some(_), None) => errors.push(format!("{display}:{line}: [fix] {key}: expected true or false")),
+                (None, _) => errors.push(format!(
+                    "{display}:{line}: [fix]: unknown setting {key:?} (known: {})",
+                    known.iter().map(|o| o.policy_key()).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
         if errors.is_empty() { Ok(policy) } else { Err(errors.join("\n")) }
     }
 
@@ -311,6 +334,35 @@ impl Policy {
     /// the file, the key and the expected type.
     pub fn rule_params(&self) -> Result<crate::rules::params::RuleParams, Vec<String>> {
         crate::rules::params::RuleParams::load(catalog::all(), &self.param_overrides(), &self.path)
+    }
+}
+
+/// A change the fix files ([`crate::report::fix`]) make only when the user opts in (`--fix-policy`,
+/// `[fix]` of the policy file): a business decision rather than a mechanical fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum OptIn {
+    /// Move a UPN to another suffix (`@fabrikam.local` → `@fabrikam.com`).
+    MoveUpnSuffix,
+}
+
+impl OptIn {
+    /// Every opt-in.
+    pub const ALL: &'static [OptIn] = &[OptIn::MoveUpnSuffix];
+    /// The `--fix-policy` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OptIn::MoveUpnSuffix => "move-upn-suffix",
+        }
+    }
+    /// The key in the policy file's `[fix]` table.
+    pub fn policy_key(self) -> String {
+        self.as_str().replace('-', "_")
+    }
+    /// What it lets the fix files do.
+    pub fn describe(self) -> &'static str {
+        match self {
+            OptIn::MoveUpnSuffix => "UPNs moved to another suffix are applied (a business decision)",
+        }
     }
 }
 
@@ -344,6 +396,22 @@ mod tests {
         assert!(lines[0].starts_with("t.toml:1: fail_on:"), "{e}");
         assert!(lines[1].starts_with("t.toml:2:") && lines[1].contains("did you mean \"IN001\""), "{e}");
         assert!(lines[2].starts_with("t.toml:4: exception for IN001 needs a reason"), "{e}");
+    }
+
+    #[test]
+    fn fix_opt_ins_are_read_and_checked() {
+        let p = Policy::parse("[fix]\nmove_upn_suffix = true\n", "t.toml").unwrap();
+        assert_eq!(p.fix_opt_ins, vec![OptIn::MoveUpnSuffix]);
+        assert!(Policy::parse("[fix]\nmove_upn_suffix = false\n", "t.toml").unwrap().fix_opt_ins.is_empty());
+        let e = Policy::parse("fail_on = \"high\"\n[fix]\nmove_upn_suffix = \"yes\"\nrename_sam = true\n", "t.toml")
+            .unwrap_err();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(lines[0].starts_with("t.toml:3: [fix] move_upn_suffix: expected true or false"), "{e}");
+        assert!(
+            lines[1].starts_with("t.toml:4: [fix]: unknown setting \"rename_sam\" (known: move_upn_suffix)"),
+            "{e}"
+        );
     }
 
     #[test]

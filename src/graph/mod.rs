@@ -340,7 +340,10 @@ impl EstateGraph {
                         out.extend(targets.iter().map(|&c| (i as u32, c, Edge::AnchoredTo(src))));
                     }
                 }
-                let hard = out.len();
+                // Without anchor material (SharpHound, an export without objectGUID) a link by the object's
+                // own SID is how it is known to be synchronised already: like a hard match, it is not a
+                // soft-match candidate of that cloud object.
+                let no_anchor = guid_anchor.is_none() && cg_anchor.is_none();
                 let own = o.object_sid.as_deref().and_then(normalize_sid).map(|s| (s, SidSource::ObjectSid));
                 let history = o.sid_history.iter().filter_map(|s| normalize_sid(s)).map(|s| (s, SidSource::SidHistory));
                 for (sid, src) in own.into_iter().chain(history) {
@@ -348,6 +351,15 @@ impl EstateGraph {
                         out.extend(targets.iter().map(|&c| (i as u32, c, Edge::SidLinkedTo(src))));
                     }
                 }
+                let linked: Vec<u32> = out
+                    .iter()
+                    .filter(|h| match h.2 {
+                        Edge::AnchoredTo(_) => true,
+                        Edge::SidLinkedTo(SidSource::ObjectSid) => no_anchor,
+                        _ => false,
+                    })
+                    .map(|h| h.1)
+                    .collect();
                 let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(str::to_lowercase);
                 let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(str::to_lowercase);
                 for (key, kind, index) in
@@ -355,7 +367,7 @@ impl EstateGraph {
                 {
                     let Some(targets) = key.and_then(|k| index.get(&k)) else { continue };
                     for &c in targets {
-                        if !out[..hard].iter().any(|h| h.1 == c) {
+                        if !linked.contains(&c) {
                             out.push((i as u32, c, Edge::SoftMatchCandidate(kind)));
                         }
                     }

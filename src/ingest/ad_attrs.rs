@@ -66,7 +66,9 @@ mod f {
     pub const CREATED: usize = 20;
     pub const CHANGED: usize = 21;
     pub const CONSISTENCY: usize = 22;
-    pub const COUNT: usize = 23;
+    pub const SPN: usize = 23;
+    pub const ADMIN_COUNT: usize = 24;
+    pub const COUNT: usize = 25;
 }
 
 /// Column names of each field, preferred first (matched ignoring case; csvde's LDAP names included).
@@ -94,6 +96,8 @@ pub(super) const ALIASES: [&[&str]; f::COUNT] = [
     &["whenCreated", "Created", "createTimeStamp"],
     &["whenChanged", "Modified", "modifyTimeStamp"],
     &["mS-DS-ConsistencyGuid", "msDS-ConsistencyGuid"],
+    &["servicePrincipalName", "ServicePrincipalNames"],
+    &["adminCount"],
 ];
 
 /// Maps rows of an AD export (Export-Csv or csvde) to [`AdObject`]s, tallying lossy and bad values.
@@ -194,6 +198,11 @@ impl AdMapper {
         o.given_name = self.text(file, f::GIVEN);
         o.sn = self.text(file, f::SN);
         o.employee_id = self.text(file, f::EMPLOYEE);
+        // The SPNs are only counted; `-join ';'` (or a space-separated `"$(...)"`) separates them.
+        o.spn_count = self
+            .text(file, f::SPN)
+            .map_or(0, |v| v.split(|c: char| c == ';' || c.is_whitespace()).filter(|s| !s.is_empty()).count() as u32);
+        o.admin_count = self.parsed(file, f::ADMIN_COUNT, "a number", |v| v.trim().parse::<i32>().ok());
         o.user_account_control = self.parsed(file, f::UAC, "a number", |v| v.trim().parse::<u32>().ok());
         o.enabled = self
             .parsed(file, f::ENABLED, "True or False", csv_util::parse_bool)

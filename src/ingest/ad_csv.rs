@@ -314,6 +314,23 @@ mod tests {
     }
 
     #[test]
+    fn spns_are_counted_admin_count_read_and_an_unjoined_collection_is_lossy() {
+        let ex = read_text(
+            "\"SamAccountName\",\"ObjectGUID\",\"servicePrincipalName\",\"adminCount\"\r\n\
+             \"sqlsvc\",\"eb4082b7-5811-436e-b720-66be77325413\",\"MSSQLSvc/sql01.corp.contoso.com:1433;MSSQLSvc/sql01:1433\",\"\"\r\n\
+             \"adm-ann\",\"7f3a9c1e-2b4d-4e5f-8a6b-9c0d1e2f3a4b\",\"\",\"1\"\r\n\
+             \"ben\",\"0b2c1d7e-4f3a-4e5f-8a6b-9c0d1e2f3a4c\",\"Microsoft.ActiveDirectory.Management.ADPropertyValueCollection\",\"\"\r\n",
+        );
+        let [sql, adm, ben] = [0, 1, 2].map(|i| &ex.ad_objects[i]);
+        assert_eq!((sql.spn_count, sql.admin_count), (2, None));
+        assert_eq!((adm.spn_count, adm.admin_count), (0, Some(1)));
+        assert_eq!(ben.spn_count, 0);
+        let lossy = issue(&ex, codes::LOSSY_COLUMN, "servicePrincipalName");
+        assert_eq!(lossy.at.line, 4);
+        assert!(lossy.message.contains("$_.servicePrincipalName -join ';'"), "{}", lossy.message);
+    }
+
+    #[test]
     fn header_only_export_is_read_with_in009() {
         let ex =
             read_text("#TYPE Microsoft.ActiveDirectory.Management.ADUser\r\n\"DistinguishedName\",\"ObjectGUID\"\r\n");

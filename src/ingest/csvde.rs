@@ -158,6 +158,15 @@ mod tests {
     }
 
     #[test]
+    fn spn_count_and_admin_count() {
+        let ex = read_text(
+            "DN,objectClass,objectGUID,servicePrincipalName,adminCount\n\
+             \"CN=svc-web,OU=Service,DC=corp,DC=contoso,DC=com\",user,X'c98b91356d19ea409779889d79b753f0',HTTP/web.contoso.com;HTTP/web,1\n",
+        );
+        assert_eq!((ex.ad_objects[0].spn_count, ex.ad_objects[0].admin_count), (2, Some(1)));
+    }
+
+    #[test]
     fn header_only_and_sniff_edges() {
         let ex = read_text("DN,objectClass,objectGUID\r\n");
         assert_eq!(ex.records, 0);

@@ -29,6 +29,9 @@ pub const AD_ATTRIBUTES: &[&str] = &[
     "msExchHideFromAddressLists",
     "groupType",
     "homeMDB",
+    // Service and privileged accounts: the fix files never rename them (SPNs, AdminSDHolder).
+    "servicePrincipalName",
+    "adminCount",
     // Candidate AD FS account-link attributes (federation rules FE013/FE014; `--attrs` adds others).
     "comment",
     "info",
@@ -47,7 +50,7 @@ pub fn ldap_attribute_list() -> String {
 /// One `Select-Object` column: multi-valued and binary attributes as text the CSV reader understands.
 fn select_column(attr: &str) -> String {
     match attr {
-        "proxyAddresses" => "@{n='proxyAddresses';e={$_.proxyAddresses -join ';'}}".to_string(),
+        "proxyAddresses" | "servicePrincipalName" => format!("@{{n='{attr}';e={{$_.{attr} -join ';'}}}}"),
         "mS-DS-ConsistencyGuid" => "@{n='mS-DS-ConsistencyGuid';e={if($_.'mS-DS-ConsistencyGuid'){[Convert]::ToBase64String($_.'mS-DS-ConsistencyGuid')}}}".to_string(),
         a => a.to_string(),
     }

@@ -103,7 +103,14 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             continue;
         };
         let props = r.obj(&["Properties"]).map(|o| Rec::new(o, r.line));
-        let mut o = AdObject { source: input.at(r.line), class: class.clone(), ..Default::default() };
+        // What SharpHound leaves out is not collected, not empty.
+        let mut o = AdObject {
+            source: input.at(r.line),
+            class: class.clone(),
+            not_collected: NotCollected::ANCHOR,
+            ..Default::default()
+        };
+        o.not_collected.add(NotCollected::ADDRESSES);
         match normalize_sid(&oid) {
             Some(sid) => o.object_sid = Some(sid.into()),
             None if oid.contains("-S-1-") => well_known += 1,
@@ -133,6 +140,12 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             }
         } else {
             t.add(Problem::Missing, "Properties", r.line, "");
+        }
+        if o.display_name.is_none() {
+            o.not_collected.add(NotCollected::DISPLAY_NAME);
+        }
+        if o.upn.is_none() {
+            o.not_collected.add(NotCollected::UPN);
         }
         ex.ad_objects.push(o);
     }

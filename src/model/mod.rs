@@ -95,6 +95,9 @@ pub struct AdObject {
     pub object_sid: Option<Text>,
     /// sIDHistory (SIDs the object held in the domains it was migrated from), `S-1-5-...` form.
     pub sid_history: Vec<Text>,
+    /// What the source did not collect for this object (security tools' collections such as
+    /// SharpHound): there an absent value means "not collected", never "empty" or "missing".
+    pub not_collected: NotCollected,
     /// userPrincipalName.
     pub upn: Option<Text>,
     /// sAMAccountName.
@@ -117,6 +120,12 @@ pub struct AdObject {
     pub employee_id: Option<Text>,
     /// userAccountControl.
     pub user_account_control: Option<u32>,
+    /// Number of servicePrincipalName values (the SPNs themselves are not kept): an account with an SPN
+    /// runs a service, and renaming it breaks Kerberos to that service.
+    pub spn_count: u32,
+    /// adminCount (`1`: the account is or was a member of a protected group and AdminSDHolder guards
+    /// it — a privileged account).
+    pub admin_count: Option<i32>,
     /// Enabled (Get-ADUser) — derived from userAccountControl when only that is present.
     pub enabled: Option<bool>,
     /// isCriticalSystemObject.
@@ -137,6 +146,43 @@ pub struct AdObject {
     /// `extensionAttribute1`–`15`, `employeeNumber`: see [`EXTRA_ATTRIBUTES`]), as `(LDAP name, value)`
     /// with the name spelled as in [`EXTRA_ATTRIBUTES`]; empty values are left out.
     pub extra: Vec<(Text, Text)>,
+}
+
+/// Attribute groups a source did not collect for an AD object ([`AdObject::not_collected`]). Rules
+/// that judge an absent value (a missing UPN, a blank displayName, no anchor) skip objects whose
+/// source did not collect it, and the report lists what could not be judged
+/// ([`crate::rules::coverage`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NotCollected(u8);
+
+impl NotCollected {
+    /// objectGUID and ms-DS-ConsistencyGuid: no anchor can be computed.
+    pub const ANCHOR: Self = Self(1);
+    /// proxyAddresses, mailNickname and targetAddress.
+    pub const ADDRESSES: Self = Self(2);
+    /// displayName.
+    pub const DISPLAY_NAME: Self = Self(4);
+    /// userPrincipalName.
+    pub const UPN: Self = Self(8);
+    /// Every group, with its name (for messages).
+    pub const ALL: [(Self, &'static str); 4] = [
+        (Self::ANCHOR, "objectGUID / ms-DS-ConsistencyGuid"),
+        (Self::ADDRESSES, "proxyAddresses, mailNickname, targetAddress"),
+        (Self::DISPLAY_NAME, "displayName"),
+        (Self::UPN, "userPrincipalName"),
+    ];
+    /// Adds `other`.
+    pub fn add(&mut self, other: Self) {
+        self.0 |= other.0;
+    }
+    /// Whether every group of `other` was not collected.
+    pub fn has(self, other: Self) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+    /// Whether everything was collected.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
 }
 
 /// Attributes that readers keep in [`AdObject::extra`] (matched case-insensitively). Free-text

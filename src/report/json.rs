@@ -9,7 +9,8 @@
 //! seen: path, kind, status, encoding, bytes, records, attributed_to, exported_at, exported_at_source, reason,
 //! warnings[]), `estate` (counts per node kind, `edges` per edge kind, `tenant_list[]`, `forest_list[]`, each
 //! with its `data_date`), `summary` (findings per
-//! severity and category), `gate` (policy, fail_on, passed, failing findings, exceptions, baseline) and
+//! severity and category), `coverage[]` (per forest/tenant: objects some rules could not judge because
+//! the source did not collect what they need — [`crate::rules::coverage`]), `gate` (policy, fail_on, passed, failing findings, exceptions, baseline) and
 //! `findings[]` (rule, rule_name, category, severity, title, subjects[] with source {path, line},
 //! evidence, remediation, fingerprint, suppressed).
 
@@ -23,7 +24,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the report format.
-pub const SCHEMA_VERSION: &str = "1.4.0";
+pub const SCHEMA_VERSION: &str = "1.5.0";
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -36,6 +37,7 @@ struct Report<'a> {
     inputs: Vec<InputJson<'a>>,
     estate: EstateJson<'a>,
     summary: Tally,
+    coverage: Vec<crate::rules::coverage::Gap>,
     gate: GateJson<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sync_preview: Option<PreviewJson<'a>>,
@@ -130,9 +132,9 @@ struct InputJson<'a> {
     bytes: u64,
     records: usize,
     attributed_to: Option<&'a str>,
-    /// When the file's data was exported (RFC 3339), since 1.4.
+    /// When the file's data was exported (RFC 3339), since 1.5.
     exported_at: Option<String>,
-    /// Where `exported_at` comes from ([`crate::model::ExportSource::as_str`]), since 1.4.
+    /// Where `exported_at` comes from ([`crate::model::ExportSource::as_str`]), since 1.5.
     exported_at_source: Option<&'static str>,
     warnings: Vec<WarningJson<'a>>,
 }
@@ -162,7 +164,7 @@ struct TenantJson<'a> {
     data_date: Option<DataDateJson<'a>>,
 }
 
-/// A tenant's or forest's data date (since 1.4).
+/// A tenant's or forest's data date (since 1.5).
 #[derive(Serialize)]
 struct DataDateJson<'a> {
     exported_at: String,
@@ -388,6 +390,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         inputs: inputs(ing),
         estate: estate(ing, &s.counts),
         summary: Tally::of(s.findings),
+        coverage: crate::rules::coverage::gaps(&ing.estate, s.graph),
         gate: gate(s),
         sync_preview: s.preview.map(|p| PreviewJson {
             simulated: &p.simulated,

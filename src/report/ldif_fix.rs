@@ -93,6 +93,9 @@ fn header(out: &mut String, plan: &Plan, generated_at: &str, undo: bool) {
             plan.informational
         ),
     );
+    for l in opt_in_lines(plan) {
+        write_comment(out, &l);
+    }
     if !undo {
         let skipped: Vec<&ObjectPlan> = plan.objects.iter().filter(|o| !o.notes.is_empty()).collect();
         if !skipped.is_empty() || !plan.notes.is_empty() {
@@ -106,8 +109,38 @@ fn header(out: &mut String, plan: &Plan, generated_at: &str, undo: bool) {
                 }
             }
         }
+        for l in adjusted_lines(plan) {
+            write_comment(out, &l);
+        }
     }
     out.push('\n');
+}
+
+/// One header line per opt-in of the run: what it allowed and how many changes it made.
+pub fn opt_in_lines(plan: &Plan) -> Vec<String> {
+    plan.opt_ins
+        .iter()
+        .map(|(o, n)| {
+            format!(
+                "Opt-in used (--fix-policy or [fix] of the policy file): {} - {}; {n} change(s) made because of it.",
+                o.as_str(),
+                o.describe()
+            )
+        })
+        .collect()
+}
+
+/// The "Applied with another value" header section: the proposals the plan changed, and why.
+pub fn adjusted_lines(plan: &Plan) -> Vec<String> {
+    let mut lines: Vec<String> = plan
+        .objects
+        .iter()
+        .flat_map(|o| o.adjusted.iter().map(move |n| format!("  {} ({}): {n}", o.dn, o.label)))
+        .collect();
+    if !lines.is_empty() {
+        lines.insert(0, "Applied with another value than proposed:".into());
+    }
+    lines
 }
 
 fn object_comment(out: &mut String, o: &ObjectPlan, undo: bool) {
@@ -249,6 +282,7 @@ pub(crate) mod tests {
         let dn1 = "CN=José Núñez,OU=Staff,DC=corp,DC=contoso,DC=com".to_string();
         let dn2 = "CN=O'Brien\\, Jo,OU=Staff,DC=corp,DC=contoso,DC=com".to_string();
         let obj = |dn: &str, changes: Vec<Change>| ObjectPlan {
+            adjusted: Vec::new(),
             dn: dn.to_string(),
             guid: Some("6a1f0c3e-41d2-4b8e-9a77-0c5d2e8f1a02".into()),
             class: AdClass::User,

@@ -86,7 +86,7 @@ pub struct RunSummary<'a> {
     pub preview: Option<&'a crate::preview::Preview>,
 }
 
-/// Consultant options that label a report; only the HTML report shows all of them.
+/// Consultant options that label a report (only the HTML report shows all of them), and the fix files' opt-ins.
 #[derive(Clone, Debug, Default)]
 pub struct ReportMeta {
     /// Report title (`--title`).
@@ -99,6 +99,8 @@ pub struct ReportMeta {
     pub logo: Option<html::Logo>,
     /// Personal values were replaced by tokens before any report was written (`--pseudonymize`).
     pub pseudonymized: bool,
+    /// Business decisions the fix files may make (`--fix-policy`, `[fix]` of the policy file).
+    pub fix_opt_ins: Vec<fix::OptIn>,
 }
 
 /// Errors writing reports.

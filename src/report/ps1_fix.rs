@@ -214,6 +214,9 @@ fn render(plan: &Plan, generated_at: &str, undo: bool) -> Vec<u8> {
             plan.informational
         ),
     );
+    for l in super::ldif_fix::opt_in_lines(plan) {
+        comment(&mut out, &l);
+    }
     if !undo && (!plan.notes.is_empty() || plan.objects.iter().any(|o| !o.notes.is_empty())) {
         comment(&mut out, "Not applied (fix by hand):");
         for n in &plan.notes {
@@ -223,6 +226,11 @@ fn render(plan: &Plan, generated_at: &str, undo: bool) -> Vec<u8> {
             for n in &o.notes {
                 comment(&mut out, &format!("  {} ({}): {n}", o.dn, o.label));
             }
+        }
+    }
+    if !undo {
+        for l in super::ldif_fix::adjusted_lines(plan) {
+            comment(&mut out, &l);
         }
     }
     out.push_str(PROLOGUE);

@@ -124,9 +124,11 @@ pub fn get(code_or_name: &str) -> Option<&'static RuleMeta> {
 }
 
 /// Reads a catalog folder laid out like `rules/` (`<family>/<CODE>-<name>/rule.toml`) and
-/// validates it against the logic of this build ([`validate`]). `Err` holds one message per
-/// problem, each starting with the file (or folder) it is about.
-pub fn load_dir(dir: &Path) -> Result<Vec<RuleMeta>, Vec<String>> {
+/// validates it against the logic of this build ([`validate`]), then with `typed` (the typed
+/// parameter check, [`crate::rules::load_catalog_dir`] passes it: the catalog does not know the
+/// parameter declarations). `Err` holds one message per problem, each starting with the file (or
+/// folder) it is about.
+pub fn load_dir(dir: &Path, typed: impl Fn(&[RuleMeta], &mut Vec<String>)) -> Result<Vec<RuleMeta>, Vec<String>> {
     let shown = dir.display().to_string().replace('\\', "/");
     let shown = shown.trim_end_matches('/');
     if !dir.is_dir() {
@@ -184,7 +186,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<RuleMeta>, Vec<String>> {
         .filter(|r| !errors.iter().any(|e| e.starts_with(&format!("{}/rule.toml:", r.path))))
         .cloned()
         .collect();
-    super::params::check_catalog(&clean, &mut errors);
+    typed(&clean, &mut errors);
     if errors.is_empty() { Ok(rules) } else { Err(errors) }
 }
 
@@ -378,7 +380,7 @@ mod tests {
     #[test]
     fn the_repository_folder_loads_as_the_embedded_catalog() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-        let loaded = load_dir(&dir).unwrap_or_else(|e| panic!("{}", e.join("\n")));
+        let loaded = crate::rules::load_catalog_dir(&dir).unwrap_or_else(|e| panic!("{}", e.join("\n")));
         assert_eq!(loaded.len(), builtin().len());
         assert!(validate(builtin(), builtin(), "rules").is_empty());
     }

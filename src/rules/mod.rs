@@ -19,6 +19,7 @@ pub mod anchors;
 pub mod catalog;
 pub mod causes;
 pub mod characters;
+pub mod coverage;
 pub mod directories;
 pub mod domains;
 pub mod duplicates;
@@ -44,6 +45,12 @@ use std::collections::BTreeMap;
 
 pub use idfix::IdfixMode;
 
+/// Reads a `--rules DIR` catalog ([`catalog::load_dir`]) and checks its parameters against the typed
+/// declarations ([`params::check_catalog`]).
+pub fn load_catalog_dir(dir: &std::path::Path) -> Result<Vec<catalog::RuleMeta>, Vec<String>> {
+    catalog::load_dir(dir, params::check_catalog)
+}
+
 /// Options that change how rules run (from the command line or, later, the policy file).
 #[derive(Debug, Clone, Default)]
 pub struct RuleOptions {
@@ -64,7 +71,17 @@ pub struct RuleOptions {
     pub sync_preview: Vec<String>,
     /// Whether to compute the sync preview and which rows to keep (`None`: not computed — a JSON-only CI
     /// run pays nothing for it).
-    pub preview: Option<crate::preview::Detail>,
+    pub preview: Option<PreviewDetail>,
+}
+
+/// Which rows the sync preview ([`crate::preview`]) keeps (the counts always cover every object).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PreviewDetail {
+    /// Every row (`--format sync-preview`).
+    #[default]
+    Full,
+    /// Only conflicts and takeovers (the HTML report lists them): a million joins need no strings.
+    Issues,
 }
 
 impl RuleOptions {

@@ -8,7 +8,9 @@
 //! 1. An object hard-linked by anchor to **synced** cloud objects (`onPremisesSyncEnabled = true`;
 //!    anchors copied onto cloud-only objects are not sync) targets the tenants where it is linked,
 //!    minus the forest's *stray* tenants (below). When every such tenant is stray, the object targets
-//!    them anyway: it is synchronised there, whatever else the forest does.
+//!    them anyway: it is synchronised there, whatever else the forest does. An object exported
+//!    without anchor material (SharpHound: no objectGUID, no ms-DS-ConsistencyGuid) is linked by its
+//!    own SID instead (objectSid = onPremisesSecurityIdentifier, a cloud object not marked unsynced).
 //! 2. An object without such a link targets the forest's **primary** tenants: the manifest's
 //!    `syncs_to`, else the tenant holding most of the forest's synced hard-linked objects (ties: all
 //!    of them), else none (unknown).
@@ -143,12 +145,25 @@ impl SyncTargets {
     /// Decides every forest's and object's targets (one parallel pass over the AD objects' edges).
     pub fn new(estate: &Estate, graph: &EstateGraph) -> Self {
         let synced_links = |i: usize| -> Vec<TenantIdx> {
+            let o = &estate.ad_objects[i];
             let mut ts: Vec<TenantIdx> = graph
                 .anchored_cloud_objects(i as u32)
                 .map(|(c, _)| &estate.cloud_objects[c as usize])
                 .filter(|c| c.on_prem_sync_enabled == Some(true))
                 .map(|c| c.tenant)
                 .collect();
+            // Without anchor material (SharpHound), the object's own SID is its link: a cloud object whose
+            // onPremisesSecurityIdentifier it is was synchronised from it (unless since converted).
+            if o.object_guid.is_none() && o.consistency_guid.is_none() {
+                ts.extend(
+                    graph
+                        .sid_linked_cloud_objects(i as u32)
+                        .filter(|(_, src)| *src == crate::graph::SidSource::ObjectSid)
+                        .map(|(c, _)| &estate.cloud_objects[c as usize])
+                        .filter(|c| c.on_prem_sync_enabled != Some(false))
+                        .map(|c| c.tenant),
+                );
+            }
             ts.sort_unstable();
             ts.dedup();
             ts

@@ -120,6 +120,65 @@ fn roadrecon_and_sharphound_link_by_sid_and_an011_fires_on_the_relinked_account(
     assert_eq!(f["evidence"]["on_premises_security_identifier"], format!("{DOMAIN_SID}-1305"));
 }
 
+/// Rules of the findings (top-level and folded) of a report.
+fn rules_of(report: &serde_json::Value) -> Vec<String> {
+    report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn an_account_seen_by_sharphound_and_ldifde_is_one_account_and_a_sid_link_is_a_sync_link() {
+    let dir = estate();
+    let out = tempfile::tempdir().unwrap();
+    let r = tenantlint(&["scan", "-q", dir.path().to_str().unwrap(), "--out", out.path().to_str().unwrap()]);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let report = read_report(out.path());
+    let rules = rules_of(&report);
+    // Ann Lee is in both AD exports (same objectSid) and synced (anchor and SID agree): not a duplicate
+    // of herself, and the SharpHound copy (no anchor, linked by SID) is not a pending soft match.
+    assert!(!rules.iter().any(|r| r == "DU001"), "{rules:?}");
+    let sy003: Vec<&serde_json::Value> = findings_with_rule(&report, "SY003");
+    assert!(
+        sy003.iter().all(|f| f["subjects"][0]["source"]["path"].as_str().unwrap().ends_with("users.ldf")),
+        "{sy003:#?}"
+    );
+    // SharpHound collects no group displayName: not "missing".
+    assert!(!rules.iter().any(|r| r == "CH012"), "{rules:?}");
+    // The coverage list says what could not be judged on the SharpHound forest.
+    let cov = report["coverage"].as_array().unwrap();
+    let anchor = cov
+        .iter()
+        .find(|g| g["scope"] == "forest" && g["missing"].as_str().unwrap().contains("objectGUID"))
+        .expect("anchor gap");
+    assert_eq!(anchor["name"], "corp.contoso.com (SharpHound)");
+    assert_eq!((anchor["objects"].as_u64(), anchor["linked_by_sid"].as_u64()), (Some(5), Some(3)));
+    assert!(anchor["rules"].as_array().unwrap().iter().any(|r| r == "AN005"));
+    assert!(!cov.iter().any(|g| g["name"] == "corp.contoso.com (ldifde)"), "{cov:#?}");
+}
+
+#[test]
+fn a_forest_known_only_from_sharphound_yields_no_anchor_verdicts_and_says_so() {
+    let dir = estate();
+    std::fs::remove_dir_all(dir.path().join("ad/corp-ldif")).unwrap();
+    let manifest = std::fs::read_to_string(dir.path().join("estate.toml")).unwrap();
+    let cut = manifest.find("[[forest]]\nname = \"corp.contoso.com (ldifde)\"").unwrap();
+    std::fs::write(dir.path().join("estate.toml"), &manifest[..cut]).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let r = tenantlint(&["scan", "-q", dir.path().to_str().unwrap(), "--out", out.path().to_str().unwrap()]);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let report = read_report(out.path());
+    assert_schema_valid(&report);
+    let rules = rules_of(&report);
+    // Without objectGUIDs nothing can be an orphan, a collision or a pending soft match of a synced account.
+    for absent in ["AN005", "AN009", "AN011", "DU001", "SY003", "CH012"] {
+        assert!(!rules.iter().any(|r| r == absent), "{absent} in {rules:?}");
+    }
+    let an010 = findings_with_rule(&report, "AN010");
+    assert!(an010[0]["title"].as_str().unwrap().contains("not decidable"), "{:#?}", an010[0]);
+    assert!(!report["coverage"].as_array().unwrap().is_empty());
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("What these exports could not show") && html.contains("AN005, AN008"), "coverage section");
+}
+
 #[test]
 fn roadrecon_database_and_its_folder_are_left_untouched_even_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,6 +4,7 @@ mod util;
 
 mod accuracy;
 mod anchors;
+mod architecture;
 mod catalog;
 mod causes;
 mod characters;

@@ -41,6 +41,8 @@ pub(super) enum Field {
     HomeMdb,
     WhenCreated,
     WhenChanged,
+    Spn,
+    AdminCount,
 }
 
 /// LDAP names of the mapped attributes (matched case-insensitively).
@@ -69,6 +71,8 @@ pub(super) const FIELDS: &[(&str, Field)] = &[
     ("homeMDB", Field::HomeMdb),
     ("whenCreated", Field::WhenCreated),
     ("whenChanged", Field::WhenChanged),
+    ("servicePrincipalName", Field::Spn),
+    ("adminCount", Field::AdminCount),
 ];
 
 pub(super) fn field_of(name: &str) -> Option<(&'static str, Field)> {
@@ -267,6 +271,8 @@ impl<'i> Reader<'i> {
                     Ok(v) => o.proxy_addresses.push(v.into()),
                     Err(why) => self.invalid(name, a.line, || why),
                 },
+                // Only counted: the fix files leave accounts with SPNs alone.
+                Field::Spn => o.spn_count = o.spn_count.saturating_add(1),
                 Field::SidHistory => match a.bytes() {
                     Ok(b) => match sid_value(&b) {
                         Some(sid) => o.sid_history.push(sid.into()),
@@ -368,6 +374,12 @@ impl<'i> Reader<'i> {
                     Field::RecipientTypeDetails => {
                         o.ms_exch_recipient_type_details = v.trim().parse().ok();
                         if o.ms_exch_recipient_type_details.is_none() {
+                            self.invalid(name, line, || bad("a decimal number"));
+                        }
+                    }
+                    Field::AdminCount => {
+                        o.admin_count = v.trim().parse().ok();
+                        if o.admin_count.is_none() {
                             self.invalid(name, line, || bad("a decimal number"));
                         }
                     }

@@ -22,6 +22,19 @@ fn by_dn<'a>(ex: &'a Extract, dn: &str) -> &'a AdObject {
 }
 
 #[test]
+fn spns_are_counted_and_admin_count_parsed() {
+    let text = "dn: CN=svc-sql,OU=Service,DC=fabrikam,DC=com\nobjectClass: user\n\
+                servicePrincipalName: MSSQLSvc/sql01.fabrikam.com:1433\nservicePrincipalName:: TVNTUUxTdmMvc3FsMDE=\n\
+                adminCount: 1\n\ndn: CN=Ann,OU=Users,DC=fabrikam,DC=com\nobjectClass: user\nadminCount: yes\n\n";
+    let ex = run(text).unwrap();
+    assert_eq!((ex.ad_objects[0].spn_count, ex.ad_objects[0].admin_count), (2, Some(1)));
+    assert_eq!((ex.ad_objects[1].spn_count, ex.ad_objects[1].admin_count), (0, None));
+    let bad = issues(&ex, codes::INVALID_VALUE);
+    assert_eq!(bad.len(), 1, "{:?}", ex.issues);
+    assert!(bad[0].message.contains("adminCount"), "{}", bad[0].message);
+}
+
+#[test]
 fn extra_link_attributes_are_kept_first_plain_value_wins() {
     let text = "dn: CN=Ann Lee,OU=Users,DC=fabrikam,DC=com\nobjectClass: user\ncomment;lang-en: tagged\n\
                     Comment: ann.lee@tailspintoys.com\ncomment: second\nextensionAttribute7:: w6lsw6k=\ninfo: \n\

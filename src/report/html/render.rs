@@ -147,6 +147,7 @@ struct Page {
     inputs: Vec<InputRow>,
     /// Data date of every tenant and forest, one line each.
     data_dates: Vec<String>,
+    coverage: Vec<crate::rules::coverage::Gap>,
     tenants: Vec<String>,
     forests: Vec<String>,
     category_names: Vec<&'static str>,
@@ -213,6 +214,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         rules: view::rule_rows(s),
         inputs: view::inputs(s),
         data_dates: view::data_dates(s),
+        coverage: crate::rules::coverage::gaps(&s.ingested.estate, s.graph),
         tenants: s.ingested.estate.tenants.iter().map(|t| t.name.clone()).collect(),
         forests: s.ingested.estate.forests.iter().map(|f| f.name.clone()).collect(),
         category_names: Category::ALL.iter().map(|c| c.as_str()).collect(),

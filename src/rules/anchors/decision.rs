@@ -48,6 +48,9 @@ pub struct AnchorDecision {
     pub linked_users: usize,
     /// Of those, users carrying a 16-byte ms-DS-ConsistencyGuid.
     pub users_with_consistency_guid: usize,
+    /// True when the forest has users in the export but none with objectGUID or ms-DS-ConsistencyGuid
+    /// (a SharpHound collection): no anchor of this forest can be computed or compared.
+    pub no_anchor_material: bool,
 }
 
 /// Users (and inetOrgPersons) are the only objects whose anchor can be ms-DS-ConsistencyGuid.
@@ -135,11 +138,20 @@ pub fn anchor_decisions(estate: &Estate, graph: &EstateGraph) -> Vec<AnchorDecis
             t.twin_cg += v.twin_cg;
         }
     }
+    // Per forest: users, and users with anchor material.
+    let (mut users, mut material) = (vec![0usize; estate.forests.len()], vec![0usize; estate.forests.len()]);
+    for o in estate.ad_objects.iter().filter(|o| is_user(o)) {
+        if let Some(n) = users.get_mut(o.forest as usize) {
+            *n += 1;
+            material[o.forest as usize] += usize::from(o.object_guid.is_some() || o.consistency_guid.is_some());
+        }
+    }
     estate
         .forests
         .iter()
         .zip(votes)
-        .map(|(f, v)| {
+        .enumerate()
+        .map(|(fi, (f, v))| {
             let declared = f.anchor_attribute.as_deref().and_then(|a| {
                 let a = a.to_ascii_lowercase().replace(['-', '_'], "");
                 if a == "objectguid" {
@@ -159,6 +171,14 @@ pub fn anchor_decisions(estate: &Estate, graph: &EstateGraph) -> Vec<AnchorDecis
             );
             let (attr, how) = if let Some(a) = declared {
                 (a, format!("declared in the manifest (anchor = \"{}\"); {counts}", a.as_str()))
+            } else if linked == 0 && material[fi] == 0 && users[fi] > 0 {
+                (
+                    AnchorAttr::ObjectGuid,
+                    "not decidable: none of the forest's users was exported with objectGUID or ms-DS-ConsistencyGuid \
+                     (a SharpHound collection links by SID only), so the anchor rules cannot judge this forest \
+                     (report.json coverage[]); objectGUID is assumed for the sync preview"
+                        .to_string(),
+                )
             } else if linked == 0 {
                 (
                     AnchorAttr::ObjectGuid,
@@ -204,6 +224,7 @@ pub fn anchor_decisions(estate: &Estate, graph: &EstateGraph) -> Vec<AnchorDecis
                 votes_consistency_guid: c,
                 linked_users: linked,
                 users_with_consistency_guid: with_cg,
+                no_anchor_material: material[fi] == 0 && users[fi] > 0,
             }
         })
         .collect()

@@ -19,7 +19,10 @@ pub(super) fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Findin
         return None;
     }
     let (forests, declared) = p.forests_for_tenant(c.tenant);
-    if forests.is_empty() {
+    // No feeding forest was exported with anchor material (SharpHound): "matches no object" means
+    // nothing (report.json coverage[] lists what could not be judged).
+    if forests.is_empty() || forests.iter().all(|&f| p.decisions.get(f as usize).is_some_and(|d| d.no_anchor_material))
+    {
         return None;
     }
     // Definite only when the forests are declared to feed the tenant and declared complete.

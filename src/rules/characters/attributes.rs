@@ -51,8 +51,10 @@ impl Cx<'_> {
         if o.display_name.as_deref().is_some_and(|d| !d.trim().is_empty()) {
             return;
         }
-        if !self.file_has_display.get(o.source.file.0 as usize).copied().unwrap_or(false) {
-            return; // the export did not carry displayName at all
+        if !self.file_has_display.get(o.source.file.0 as usize).copied().unwrap_or(false)
+            || o.not_collected.has(crate::model::NotCollected::DISPLAY_NAME)
+        {
+            return; // the export did not carry displayName at all (or its source never collects it)
         }
         let proposed =
             o.cn.as_deref()

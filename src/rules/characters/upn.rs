@@ -6,7 +6,9 @@ impl Cx<'_> {
         let upn = match o.upn.as_deref() {
             Some(u) if !u.trim().is_empty() => u,
             _ => {
-                if self.file_has_upn.get(o.source.file.0 as usize).copied().unwrap_or(false) {
+                if self.file_has_upn.get(o.source.file.0 as usize).copied().unwrap_or(false)
+                    && !o.not_collected.has(crate::model::NotCollected::UPN)
+                {
                     let sam = o.sam_account_name.as_deref().unwrap_or("");
                     let proposed = self.suggested_suffix[o.forest as usize]
                         .as_ref()
