@@ -414,7 +414,8 @@ fn certificates(
     if let Some(d) = estate.tenants.get(f.tenant as usize).and_then(|t| t.data_date.as_ref()) {
         // The same deadline as the export showed it: what the tenant's owners saw when the data was taken.
         ev.insert("exported_at".into(), json!(rfc3339(d.latest.at)));
-        ev.insert("exported_at_source".into(), json!(d.latest.detail));
+        ev.insert("exported_at_source".into(), json!(d.latest.source.as_str()));
+        ev.insert("data_date".into(), json!(d.describe()));
         ev.insert("days_left_at_export".into(), json!((not_after - d.latest.at).whole_days()));
     }
     let (farm, others) = farm_domains(estate, f, records);

@@ -261,7 +261,8 @@ fn certificate_deadlines_count_from_today_and_show_the_days_left_at_the_export()
     assert_eq!(f.evidence["as_of"], "2026-12-03T00:00:00Z");
     assert_eq!(f.evidence["days_left_at_export"], 21);
     assert_eq!(f.evidence["exported_at"], "2026-11-19T00:00:00Z");
-    assert!(f.evidence["exported_at_source"].as_str().unwrap().contains("[[tenant]] \"Fabrikam\" exported"));
+    assert_eq!(f.evidence["exported_at_source"], "manifest");
+    assert!(f.evidence["data_date"].as_str().unwrap().contains("[[tenant]] \"Fabrikam\" exported"));
 }
 
 #[test]
