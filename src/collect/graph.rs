@@ -32,6 +32,7 @@ pub fn users_select() -> String {
         "onPremisesUserPrincipalName",
         "onPremisesSecurityIdentifier",
         "onPremisesProvisioningErrors",
+        "employeeId",
     ] {
         if !fields.contains(&extra) {
             fields.push(extra);

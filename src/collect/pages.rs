@@ -122,6 +122,7 @@ impl Session<'_> {
                     http_status: None,
                     error: None,
                     note: None,
+                    collected: None,
                     files: vec![],
                 });
                 self.manifest.collections.len() - 1
@@ -142,6 +143,9 @@ impl Session<'_> {
         e.http_status = None;
         e.error = None;
         e.note = None;
+        if !continuing {
+            e.collected = None;
+        }
         let mut url = e.next_link.clone().unwrap_or_else(|| e.endpoint.clone());
         let mut renewed_for_this_request = false;
         loop {
@@ -165,6 +169,9 @@ impl Session<'_> {
                     let name = format!("{}.{:04}.json", e.file, e.pages + 1);
                     write_atomic(&self.dir.join(&name), f.body.as_bytes())?;
                     e.files.push(name);
+                    // The service's clock when it answered (the data's "as of"), else ours.
+                    let at = f.date.unwrap_or_else(time::OffsetDateTime::now_utc);
+                    e.collected = at.format(&time::format_description::well_known::Rfc3339).ok();
                     e.pages += 1;
                     e.records += n;
                     self.progress.page(&e.name, e.pages, e.records);
@@ -308,6 +315,7 @@ mod tests {
             http_status: None,
             error: None,
             note: None,
+            collected: Some("2026-11-20T09:00:00Z".into()),
             files: vec!["users.0001.json".into()],
         });
         write_atomic(&dir.path().join(manifest::FILE_NAME), serde_json::to_string(&m).unwrap().as_bytes()).unwrap();

@@ -20,6 +20,9 @@ const CLIENT_ID: &str = "3c9e5b7a-1d2f-4e6a-8b0c-9d8e7f6a5b4c";
 const SECRET: &str = "s3cr3t~Contoso.ClientValue_98765";
 const TOKEN: &str = "eyJ0eXAiOiJKV1QifQ.tenantlint-stand-in-token.c2lnbmF0dXJl";
 
+/// The `Date` header of every stub answer.
+const STUB_DATE: &str = "Fri, 20 Nov 2026 09:04:10 GMT";
+
 /// One request as the stand-in saw it.
 #[derive(Debug, Clone)]
 struct Seen {
@@ -99,7 +102,7 @@ impl Stub {
                 s2.lock().unwrap().push(req.clone());
                 let (status, extra, body) = answer(&req, &b2, &mut f2.lock().unwrap());
                 let mut head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nDate: {STUB_DATE}\r\n",
                     body.len()
                 );
                 for (k, v) in extra {
@@ -430,7 +433,8 @@ fn subscription(id: &str, name: &str) -> Value {
         "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "EnterpriseAgreement_2014-09-01", "spendingLimit": "Off"}})
 }
 
-/// The same tenant exported by hand: one file per collection, every page merged, no nextLink.
+/// The same tenant exported by hand: one file per collection, every page merged, no nextLink, and an
+/// estate.toml giving the export date.
 fn hand_made(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let ctx = |what: &str| format!("https://graph.microsoft.com/v1.0/$metadata#{what}");
@@ -460,6 +464,11 @@ fn hand_made(dir: &Path) {
     for (name, v) in files {
         std::fs::write(dir.join(name), serde_json::to_string_pretty(&v).unwrap()).unwrap();
     }
+    // The date it was exported, which the collector records by itself (the stub's Date): the same data clock.
+    let manifest = format!(
+        "[[tenant]]\nname = \"Contoso\"\nid = \"{TENANT}\"\npaths = [\".\"]\nexported = 2026-11-20T09:04:10Z\n"
+    );
+    std::fs::write(dir.join("estate.toml"), manifest).unwrap();
 }
 
 /// Findings as comparable keys: rule and the non-file subjects (file names differ between layouts).
@@ -601,6 +610,15 @@ fn client_secret_collection_pages_throttling_and_the_same_findings_as_a_hand_mad
     assert!(fab["note"].as_str().unwrap().contains("404"));
     assert_eq!(m["runs"][0]["auth"], "client-secret");
     assert!(m["collections"].as_array().unwrap().iter().all(|c| c["status"] == "complete"), "{m}");
+    // Each collection records the service's clock when it answered its last page (the response Date),
+    // and scan dates the pages by it.
+    assert_eq!(users["collected"], "2026-11-20T09:04:10Z");
+    let collected = read_report(&tmp.path().join("scan-collected"));
+    let page = crate::util::input(&collected, "users.0002.json");
+    assert_eq!(
+        (page["exported_at"].as_str(), page["exported_at_source"].as_str()),
+        (Some("2026-11-20T09:04:10Z"), Some("collection"))
+    );
 
     // The pages scan exactly like the same data exported by hand.
     let hand = tmp.path().join("hand");

@@ -116,6 +116,8 @@ struct Page {
     logo: String,
     generated_at: String,
     as_of: String,
+    /// `as_of` is `--as-of`: it replaced the data dates.
+    as_of_given: bool,
     version: &'static str,
     csp: String,
     pseudonymized: bool,
@@ -143,6 +145,8 @@ struct Page {
     gate: GateView,
     rules: Vec<RuleRow>,
     inputs: Vec<InputRow>,
+    /// Data date of every tenant and forest, one line each.
+    data_dates: Vec<String>,
     coverage: Vec<crate::rules::coverage::Gap>,
     tenants: Vec<String>,
     forests: Vec<String>,
@@ -181,6 +185,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         logo: m.logo.as_ref().map(Logo::data_uri).unwrap_or_default(),
         generated_at: s.generated_at.clone(),
         as_of: s.as_of.clone(),
+        as_of_given: s.as_of_given,
         version: env!("CARGO_PKG_VERSION"),
         csp: csp(),
         pseudonymized: m.pseudonymized,
@@ -208,6 +213,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         gate: view::gate_view(s),
         rules: view::rule_rows(s),
         inputs: view::inputs(s),
+        data_dates: view::data_dates(s),
         coverage: crate::rules::coverage::gaps(&s.ingested.estate, s.graph),
         tenants: s.ingested.estate.tenants.iter().map(|t| t.name.clone()).collect(),
         forests: s.ingested.estate.forests.iter().map(|f| f.name.clone()).collect(),

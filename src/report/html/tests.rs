@@ -43,6 +43,7 @@ fn render_with(findings: &[Finding], meta: super::super::ReportMeta) -> String {
         findings,
         generated_at: "2026-11-23T00:00:00Z".into(),
         as_of: "2026-11-23T00:00:00Z".into(),
+        as_of_given: false,
         gate: &gate,
         graph: &graph,
         meta,
