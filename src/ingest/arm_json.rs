@@ -83,7 +83,7 @@ pub fn sniff(text: &str) -> Sniff {
             let empty_arm_list = h.kind(value) == Some(HeadKind::Array)
                 && h.kind(first).is_none()
                 && h.kind(if wrapper { "responses/200/body/count" } else { "count" }) == Some(HeadKind::Object)
-                && h.keys(if wrapper { "responses/200/body/count" } else { "count" }).iter().any(|k| *k == "type");
+                && h.keys(if wrapper { "responses/200/body/count" } else { "count" }).contains(&"type");
             match (found, wrapper) {
                 (Some(_), _) => Sniff::Yes,
                 (None, _) if empty_arm_list => Sniff::Yes,
