@@ -367,7 +367,16 @@ impl EstateGraph {
                 {
                     let Some(targets) = key.and_then(|k| index.get(&k)) else { continue };
                     for &c in targets {
-                        if !linked.contains(&c) {
+                        // Without anchor material nothing tells whether a cloud object's ImmutableId is this
+                        // object's own anchor (already synchronised) or another's: no soft-match verdict
+                        // (report.json coverage[] says so).
+                        let anchored_elsewhere = || {
+                            estate.cloud_objects[c as usize]
+                                .immutable_id
+                                .as_deref()
+                                .is_some_and(|a| !a.trim().is_empty())
+                        };
+                        if !(linked.contains(&c) || (no_anchor && anchored_elsewhere())) {
                             out.push((i as u32, c, Edge::SoftMatchCandidate(kind)));
                         }
                     }
@@ -469,6 +478,27 @@ impl EstateGraph {
             external_accounts: self.external_accounts.len(),
             edges,
         }
+    }
+
+    /// AD objects exported without anchor material (no objectGUID, no ms-DS-ConsistencyGuid: SharpHound)
+    /// whose own SID is cloud object `cloud`'s onPremisesSecurityIdentifier: where the anchor was not
+    /// collected, the SID link stands in for it.
+    pub fn sid_twins_without_anchor<'a>(&'a self, estate: &'a Estate, cloud: u32) -> impl Iterator<Item = u32> + 'a {
+        self.graph.edges_directed(self.cloud_objects[cloud as usize], petgraph::Direction::Incoming).filter_map(
+            move |e| match (e.weight(), self.graph[e.source()]) {
+                (Edge::SidLinkedTo(SidSource::ObjectSid), Node::AdObject(a)) => {
+                    let o = &estate.ad_objects[a as usize];
+                    (o.object_guid.is_none() && o.consistency_guid.is_none()).then_some(a)
+                }
+                _ => None,
+            },
+        )
+    }
+
+    /// Whether cloud object `cloud` comes from an exported AD object: hard-linked by anchor, or linked
+    /// by SID to an object exported without anchor material ([`Self::sid_twins_without_anchor`]).
+    pub fn is_sourced_cloud_object(&self, estate: &Estate, cloud: u32) -> bool {
+        self.is_anchored_cloud_object(cloud) || self.sid_twins_without_anchor(estate, cloud).next().is_some()
     }
 
     /// Whether cloud object `cloud` is hard-linked by anchor to some AD object.

@@ -34,6 +34,7 @@ pub mod ldif;
 pub mod manifest;
 pub mod msol_csv;
 pub mod roadrecon;
+pub mod same_account;
 pub mod scubagear;
 pub mod sharphound;
 pub mod text;
@@ -71,6 +72,8 @@ pub mod codes {
     pub const EMPTY_EXPORT: &str = "IN009";
     /// A file could not be read at all (recorded with `--keep-going`).
     pub const UNREADABLE_FILE: &str = "IN010";
+    /// Accounts seen in two exports (a SharpHound view beside the directory's export) read once.
+    pub const MERGED_ACCOUNTS: &str = "IN013";
 }
 
 /// The decoded content of one file, handed to a reader.
@@ -865,6 +868,7 @@ pub fn ingest(paths: &[PathBuf], opts: &Options, progress: &(dyn Fn(u64) + Sync)
     let (sources, mut results) = read_all(paths, opts, progress)?;
     dates::apply_collections(&sources, &mut results);
     let mut ingested = group::attribute(sources, results, manifest.as_ref());
+    same_account::merge(&mut ingested);
     dates::finish(&mut ingested, manifest.as_ref());
     Ok(ingested)
 }
@@ -878,6 +882,7 @@ pub fn ingest_without_manifest(
     let (sources, mut results) = read_all(paths, opts, progress)?;
     dates::apply_collections(&sources, &mut results);
     let mut ingested = group::attribute(sources, results, None);
+    same_account::merge(&mut ingested);
     dates::finish(&mut ingested, None);
     Ok(ingested)
 }

@@ -97,7 +97,8 @@ pub fn cloud_holdings(e: &Estate, c: u32) -> (Vec<String>, String) {
 enum TwinBy {
     Anchor,
     /// The AD object has no anchor material (SharpHound, an export without objectGUID) and its own
-    /// SID is the cloud object's onPremisesSecurityIdentifier.
+    /// SID is the cloud object's onPremisesSecurityIdentifier, or the cloud object carries an anchor
+    /// and the same primary SMTP address or UPN (it may be its twin: not judged).
     Sid,
     SyncedSameAddress,
     SoftMatch,
@@ -223,6 +224,23 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             }
         }
         let kind = cloud_kind(&o.class);
+        // Without anchor material (SharpHound) a synced cloud object with the same primary SMTP address or
+        // UPN may be this object's own twin or another's: not a second holder (coverage[] says what was
+        // not judged).
+        if o.object_guid.is_none() && o.consistency_guid.is_none() {
+            let keys = [o.primary_smtp().map(str::to_lowercase), o.upn.as_deref().map(str::to_lowercase)];
+            for (key, index) in keys.iter().zip([&g.indexes.cloud_by_smtp, &g.indexes.cloud_by_upn]) {
+                for &c in key.as_ref().and_then(|k| index.get(k)).into_iter().flatten() {
+                    let co = &e.cloud_objects[c as usize];
+                    if twin_of[c as usize].is_none()
+                        && ns.contains(&co.tenant)
+                        && co.immutable_id.as_deref().is_some_and(|a| !a.trim().is_empty())
+                    {
+                        twin_of[c as usize] = Some((i as u32, TwinBy::Sid));
+                    }
+                }
+            }
+        }
         for (c, k) in soft {
             let co = &e.cloud_objects[c as usize];
             if !ns.contains(&co.tenant) || Some(co.kind) != kind || twin_of[c as usize].is_some() {

@@ -92,7 +92,7 @@ fn unexported_forests(ctx: &super::Context<'_>) -> Vec<Finding> {
             continue;
         }
         let Some(why) = targets.unexported_source(c) else { continue };
-        if ctx.graph.is_anchored_cloud_object(i as u32) {
+        if ctx.graph.is_sourced_cloud_object(estate, i as u32) {
             continue;
         }
         let partial = why == Unexported::PartialExport;

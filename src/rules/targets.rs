@@ -258,7 +258,7 @@ impl SyncTargets {
                 c.on_prem_sync_enabled == Some(true) && c.immutable_id.as_deref().is_some_and(|a| !a.trim().is_empty())
             })
             .filter_map(|(i, c)| {
-                let anchored = graph.is_anchored_cloud_object(i as u32);
+                let anchored = graph.is_sourced_cloud_object(estate, i as u32);
                 (anchored || targets.unexported_source(c).is_none()).then_some((c.tenant, anchored))
             })
             .collect();

@@ -107,9 +107,10 @@ fn roadrecon_and_sharphound_link_by_sid_and_an011_fires_on_the_relinked_account(
     assert_eq!(db["attributed_to"], "tenant Contoso");
     let zip = input(&report, "20261120_BloodHound.zip");
     assert_eq!((zip["kind"].as_str(), zip["records"].as_u64()), (Some("sharphound-zip"), Some(6)));
-    // SID links: SharpHound Ann, Finance Staff and Lena (by SID history) to ROADrecon; the LDIF's Ann and the
-    // re-created Sam. The well-known group and the old Sam have no cloud object with their SID.
-    assert_eq!(report["estate"]["edges"]["sid_linked_to"], 5, "{}", report["estate"]["edges"]);
+    // SID links: Finance Staff and Lena (by SID history) from SharpHound to ROADrecon; the LDIF's Ann (SharpHound's
+    // Ann is the same account, merged into it: IN013) and the re-created Sam. The well-known group and the old Sam
+    // have no cloud object with their SID.
+    assert_eq!(report["estate"]["edges"]["sid_linked_to"], 4, "{}", report["estate"]["edges"]);
     let an011 = findings_with_rule(&report, "AN011");
     assert_eq!(an011.len(), 1, "{an011:#?}");
     let f = an011[0];
@@ -150,7 +151,12 @@ fn an_account_seen_by_sharphound_and_ldifde_is_one_account_and_a_sid_link_is_a_s
         .find(|g| g["scope"] == "forest" && g["missing"].as_str().unwrap().contains("objectGUID"))
         .expect("anchor gap");
     assert_eq!(anchor["name"], "corp.contoso.com (SharpHound)");
-    assert_eq!((anchor["objects"].as_u64(), anchor["linked_by_sid"].as_u64()), (Some(5), Some(3)));
+    // Ann Lee and the old Sam Ortiz are in the ldifde export too (same objectSid): merged into those
+    // (IN013); Lena Berg, Finance Staff and the well-known Administrators group remain SharpHound's own.
+    assert_eq!((anchor["objects"].as_u64(), anchor["linked_by_sid"].as_u64()), (Some(3), Some(2)));
+    let merged = findings_with_rule(&report, "IN013");
+    assert_eq!(merged.len(), 1, "{merged:#?}");
+    assert!(merged[0]["title"].as_str().unwrap().contains("2 object(s)"), "{:#?}", merged[0]);
     assert!(anchor["rules"].as_array().unwrap().iter().any(|r| r == "AN005"));
     assert!(!cov.iter().any(|g| g["name"] == "corp.contoso.com (ldifde)"), "{cov:#?}");
 }

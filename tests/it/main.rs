@@ -33,5 +33,6 @@ mod report;
 mod roles;
 mod rules;
 mod samples;
+mod sid_only;
 mod sync;
 mod tenants;

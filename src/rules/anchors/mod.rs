@@ -102,6 +102,8 @@ impl<'a> Prep<'a> {
                 }
             }
         }
+        // Where the anchor was not collected, the SID link stands in for it.
+        hard.extend(self.graph.sid_twins_without_anchor(self.estate, c));
         hard.sort_unstable();
         hard.dedup();
         soft.sort_unstable();
