@@ -30,11 +30,14 @@ pub enum Node {
     ForeignTenant(u32),
     /// [`Estate::cloud_objects`]
     CloudObject(u32),
-    /// [`Estate::domains`]
+    /// [`Estate::domains`]: the first record of a domain; the other exports of the same tenant that list
+    /// the same name share the node ([`EstateGraph::domains`] maps every record to it).
     Domain(u32),
     /// [`Estate::federations`]
     Federation(u32),
-    /// [`Estate::subscriptions`]
+    /// [`Estate::subscriptions`]: the first record of a subscription id; the other exports of the same
+    /// subscription (ARM `/subscriptions`, `az account list` from several tenants) share the node
+    /// ([`EstateGraph::subscriptions`] maps every record to it).
     Subscription(u32),
     /// [`EstateGraph::external_accounts`]
     ExternalAccount(u32),
@@ -183,6 +186,11 @@ impl Indexes {
     }
 }
 
+/// Number of distinct nodes in a record → node table.
+fn distinct(nodes: &[NodeIndex]) -> usize {
+    nodes.iter().collect::<std::collections::BTreeSet<_>>().len()
+}
+
 /// The estate graph with node handles for every record.
 #[derive(Debug, Default)]
 pub struct EstateGraph {
@@ -196,11 +204,11 @@ pub struct EstateGraph {
     pub tenants: Vec<NodeIndex>,
     /// Node of each cloud object.
     pub cloud_objects: Vec<NodeIndex>,
-    /// Node of each domain.
+    /// Node of each domain record (records of one name in one tenant share a node).
     pub domains: Vec<NodeIndex>,
     /// Node of each federation setting.
     pub federations: Vec<NodeIndex>,
-    /// Node of each subscription.
+    /// Node of each subscription record (records of one subscription id share a node).
     pub subscriptions: Vec<NodeIndex>,
     /// Node of each application.
     pub applications: Vec<NodeIndex>,
@@ -225,11 +233,12 @@ pub struct Counts {
     pub foreign_tenants: usize,
     /// Cloud users, groups, contacts.
     pub cloud_objects: usize,
-    /// Domains.
+    /// Domains: distinct names per tenant (the same domain in several exports of a tenant counts once;
+    /// one name registered in two tenants counts twice).
     pub domains: usize,
     /// Federation settings.
     pub federation_settings: usize,
-    /// Subscriptions.
+    /// Subscriptions: distinct subscription ids (the same subscription in several exports counts once).
     pub subscriptions: usize,
     /// Subscribed SKUs.
     pub skus: usize,
@@ -289,13 +298,20 @@ impl EstateGraph {
         }
         // Domains and their federation settings.
         let mut domain_by_key: HashMap<(u32, String), NodeIndex> = HashMap::default();
+        // One node per domain name and tenant: Graph `/domains`, `Get-MsolDomain`, ScubaGear and ROADrecon
+        // exports of one tenant describe the same domain. Verified when any of its records says so.
         for (i, d) in estate.domains.iter().enumerate() {
-            let n = g.graph.add_node(Node::Domain(i as u32));
+            let key = (d.tenant, d.name.to_lowercase());
+            let n = *domain_by_key.entry(key).or_insert_with(|| g.graph.add_node(Node::Domain(i as u32)));
             g.domains.push(n);
-            domain_by_key.insert((d.tenant, d.name.to_lowercase()), n);
-            if let Some(&t) = g.tenants.get(d.tenant as usize) {
-                let e = if d.is_verified == Some(true) { Edge::Verifies } else { Edge::Registers };
-                g.graph.add_edge(t, n, e);
+        }
+        let mut verified: BTreeMap<NodeIndex, (u32, bool)> = BTreeMap::new();
+        for (d, &n) in estate.domains.iter().zip(&g.domains) {
+            verified.entry(n).or_insert((d.tenant, false)).1 |= d.is_verified == Some(true);
+        }
+        for (n, (tenant, verified)) in verified {
+            if let Some(&t) = g.tenants.get(tenant as usize) {
+                g.graph.add_edge(t, n, if verified { Edge::Verifies } else { Edge::Registers });
             }
         }
         for (i, f) in estate.federations.iter().enumerate() {
@@ -403,17 +419,29 @@ impl EstateGraph {
     }
 
     fn link_subscriptions(&mut self, estate: &Estate) {
+        // One node per subscription id: the ARM export and `az account list` (from one or several tenants)
+        // describe the same subscription. Its edges are the union of its records' (each once).
+        let mut by_id: HashMap<String, NodeIndex> = HashMap::default();
         for (i, s) in estate.subscriptions.iter().enumerate() {
-            let n = self.graph.add_node(Node::Subscription(i as u32));
+            let n = *by_id
+                .entry(s.id.trim().to_lowercase())
+                .or_insert_with(|| self.graph.add_node(Node::Subscription(i as u32)));
             self.subscriptions.push(n);
             if let Some(t) = s.trusted_tenant() {
                 let tn = self.tenant_node(t);
-                self.graph.add_edge(n, tn, Edge::Trusts);
+                self.add_edge_once(n, tn, Edge::Trusts);
             }
             for m in &s.managed_by_tenants {
                 let tn = self.tenant_node(m);
-                self.graph.add_edge(n, tn, Edge::ManagedBy);
+                self.add_edge_once(n, tn, Edge::ManagedBy);
             }
+        }
+    }
+
+    /// Adds edge `a → b` of kind `e` unless the same edge is already there.
+    fn add_edge_once(&mut self, a: NodeIndex, b: NodeIndex, e: Edge) {
+        if !self.graph.edges_connecting(a, b).any(|x| *x.weight() == e) {
+            self.graph.add_edge(a, b, e);
         }
     }
 
@@ -443,7 +471,7 @@ impl EstateGraph {
             let Some(acct) = s.user_name.as_deref().and_then(external::account_of_az_user) else { continue };
             let n = intern(self, acct);
             let sn = self.subscriptions[i];
-            self.graph.add_edge(n, sn, Edge::Administers);
+            self.add_edge_once(n, sn, Edge::Administers);
         }
     }
 
@@ -469,9 +497,9 @@ impl EstateGraph {
             tenants: estate.tenants.len(),
             foreign_tenants: self.foreign_tenants.len(),
             cloud_objects: estate.cloud_objects.len(),
-            domains: estate.domains.len(),
+            domains: distinct(&self.domains),
             federation_settings: estate.federations.len(),
-            subscriptions: estate.subscriptions.len(),
+            subscriptions: distinct(&self.subscriptions),
             skus: estate.skus.len(),
             applications: estate.applications.len(),
             role_grants: estate.role_grants.len(),
@@ -620,6 +648,33 @@ mod tests {
         assert_eq!(c.edges.get("has_role"), Some(&1));
         assert_eq!(c.foreign_tenants, 1);
         assert_eq!(c.edges.get("sid_linked_to"), None);
+    }
+
+    #[test]
+    fn one_object_in_several_exports_is_one_node() {
+        let mut e = estate();
+        // The same subscription from ARM (upper-case id) and from `az account list`.
+        e.subscriptions.push(Subscription {
+            id: "S1".into(),
+            tenant_id: Some("22222222-2222-2222-2222-222222222222".into()),
+            ..Default::default()
+        });
+        // One domain in Graph /domains (unverified flag absent) and Get-MsolDomain (verified), and the same
+        // name registered in another tenant.
+        e.tenants.push(Tenant { name: "Other".into(), ..Default::default() });
+        e.domains.push(Domain { name: "contoso.com".into(), ..Default::default() });
+        e.domains.push(Domain { name: "Contoso.com".into(), is_verified: Some(true), ..Default::default() });
+        e.domains.push(Domain { name: "contoso.com".into(), tenant: 1, ..Default::default() });
+        let g = EstateGraph::build(&e);
+        let c = g.counts(&e);
+        assert_eq!(c.subscriptions, 1);
+        assert_eq!(g.subscriptions[0], g.subscriptions[1]);
+        assert_eq!(c.edges.get("trusts"), Some(&1));
+        assert_eq!(c.edges.get("administers"), Some(&1));
+        assert_eq!(c.domains, 2, "one per tenant");
+        assert_eq!(g.domains[0], g.domains[1]);
+        assert_eq!(c.edges.get("verifies"), Some(&1), "verified when any export says so");
+        assert_eq!(c.edges.get("registers"), Some(&1));
     }
 
     #[test]

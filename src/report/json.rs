@@ -8,7 +8,8 @@
 //! `unreadable_inputs[]` (false / the files when inputs failed under `--keep-going`), `inputs[]` (every file
 //! seen: path, kind, status, encoding, bytes, records, attributed_to, exported_at, exported_at_source, reason,
 //! warnings[]), `estate` (counts per node kind, `edges` per edge kind, `tenant_list[]`, `forest_list[]`, each
-//! with its `data_date`), `summary` (findings per
+//! with its `data_date`, `subscription_list[]` — each subscription once with every export that lists it),
+//! `summary` (findings per
 //! severity and category), `coverage[]` (per forest/tenant: objects some rules could not judge because
 //! the source did not collect what they need — [`crate::rules::coverage`]), `gate` (policy, fail_on, passed, failing findings, exceptions, baseline) and
 //! `findings[]` (rule, rule_name, category, severity, title, subjects[] with source {path, line},
@@ -24,7 +25,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the report format.
-pub const SCHEMA_VERSION: &str = "1.5.0";
+pub const SCHEMA_VERSION: &str = "1.6.0";
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -152,6 +153,16 @@ struct EstateJson<'a> {
     counts: &'a Counts,
     tenant_list: Vec<TenantJson<'a>>,
     forest_list: Vec<ForestJson<'a>>,
+    subscription_list: Vec<SubscriptionJson<'a>>,
+}
+
+/// One subscription (a graph node), with every export record that lists it.
+#[derive(Serialize)]
+struct SubscriptionJson<'a> {
+    id: &'a str,
+    name: Option<&'a str>,
+    trusted_tenant: Option<&'a str>,
+    sources: Vec<SourceJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -281,15 +292,39 @@ fn inputs(ing: &Ingested) -> Vec<InputJson<'_>> {
         .collect()
 }
 
-fn estate<'a>(ing: &'a Ingested, counts: &'a Counts) -> EstateJson<'a> {
+fn estate<'a>(ing: &'a Ingested, counts: &'a Counts, graph: &crate::graph::EstateGraph) -> EstateJson<'a> {
     let e = &ing.estate;
+    let mut subs: Vec<(petgraph::stable_graph::NodeIndex, Vec<usize>)> = Vec::new();
+    let mut at: BTreeMap<petgraph::stable_graph::NodeIndex, usize> = BTreeMap::new();
+    for (i, &n) in graph.subscriptions.iter().enumerate() {
+        let k = *at.entry(n).or_insert_with(|| {
+            subs.push((n, Vec::new()));
+            subs.len() - 1
+        });
+        subs[k].1.push(i);
+    }
+    let subscription_list = subs
+        .iter()
+        .map(|(_, records)| {
+            let rec = records.iter().map(|&r| &e.subscriptions[r]);
+            SubscriptionJson {
+                id: &e.subscriptions[records[0]].id,
+                name: rec.clone().find_map(|s| s.display_name.as_deref()),
+                trusted_tenant: rec.clone().find_map(|s| s.trusted_tenant()),
+                sources: rec.map(|s| source(&ing.sources, s.source)).collect(),
+            }
+        })
+        .collect();
     let mut cloud = vec![0usize; e.tenants.len()];
     for o in &e.cloud_objects {
         cloud[o.tenant as usize] += 1;
     }
+    // Distinct names per tenant: several exports of one tenant list the same domain.
     let mut doms = vec![0usize; e.tenants.len()];
-    for d in &e.domains {
-        doms[d.tenant as usize] += 1;
+    let names: std::collections::BTreeSet<(u32, String)> =
+        e.domains.iter().map(|d| (d.tenant, d.name.to_lowercase())).collect();
+    for (t, _) in names {
+        doms[t as usize] += 1;
     }
     let mut ad = vec![0usize; e.forests.len()];
     for o in &e.ad_objects {
@@ -325,6 +360,7 @@ fn estate<'a>(ing: &'a Ingested, counts: &'a Counts) -> EstateJson<'a> {
                 data_date: data_date(f.data_date.as_ref()),
             })
             .collect(),
+        subscription_list,
     }
 }
 
@@ -388,7 +424,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         complete: unreadable.is_empty(),
         unreadable_inputs: unreadable,
         inputs: inputs(ing),
-        estate: estate(ing, &s.counts),
+        estate: estate(ing, &s.counts, s.graph),
         summary: Tally::of(s.findings),
         coverage: crate::rules::coverage::gaps(&ing.estate, s.graph),
         gate: gate(s),

@@ -28,8 +28,11 @@ pub enum OutputFormat {
     Sarif,
     /// `report.junit.xml`: JUnit XML, one test case per rule.
     Junit,
-    /// `findings.csv`: one row per finding × subject.
+    /// `findings.csv`: the backlog, one row per root cause (owner role, due date, status, remediation,
+    /// proposed values, affected objects), ready to import into a ticketing system.
     Csv,
+    /// `findings-objects.csv`: one row per finding × subject, with the export file and line of each.
+    FindingsObjectsCsv,
     /// `idfix.csv`: IdFix's CSV columns, one row per IdFix row (needs `--idfix`).
     IdfixCsv,
     /// `report.html`: one self-contained page for people (summary, estate map, findings, inputs).
@@ -50,6 +53,7 @@ impl OutputFormat {
             Self::Sarif => &["report.sarif"],
             Self::Junit => &["report.junit.xml"],
             Self::Csv => &["findings.csv"],
+            Self::FindingsObjectsCsv => &["findings-objects.csv"],
             Self::IdfixCsv => &["idfix.csv"],
             Self::LdifFix => &["fix.ldf", "undo.ldf"],
             Self::Ps1Fix => &["fix.ps1", "undo.ps1"],
@@ -174,6 +178,7 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
                 OutputFormat::Sarif => vec![sarif::render(summary)],
                 OutputFormat::Junit => vec![junit::render(summary)],
                 OutputFormat::Csv => vec![csv::render(summary)],
+                OutputFormat::FindingsObjectsCsv => vec![csv::render_objects(summary)],
                 OutputFormat::IdfixCsv => vec![idfix_csv::render(summary)],
                 OutputFormat::Html => vec![html::render(summary)],
                 OutputFormat::SyncPreview => {

@@ -29,7 +29,7 @@ const APP_AUDIENCE: &str = "MS006";
 /// The family entry point.
 pub fn run(ctx: &super::Context<'_>) -> Vec<Finding> {
     let estate = ctx.estate();
-    let accounts = personal_accounts(ctx.graph);
+    let accounts = personal_accounts(ctx.graph, estate);
     let tenants = TenantNames::new(estate, ctx.graph);
     let mut out = Vec::new();
     out.extend(several_tenants(estate, &accounts, &tenants, &ctx.params().ms001));
@@ -56,8 +56,8 @@ struct Personal<'a> {
 }
 
 /// Personal accounts of the graph, in address order.
-fn personal_accounts(g: &EstateGraph) -> Vec<Personal<'_>> {
-    let mut out: Vec<Personal<'_>> = g
+fn personal_accounts<'g>(g: &'g EstateGraph, estate: &Estate) -> Vec<Personal<'g>> {
+    let mut out: Vec<Personal<'g>> = g
         .external_accounts
         .iter()
         .filter(|(a, _)| a.kind == AccountKind::Personal)
@@ -70,14 +70,22 @@ fn personal_accounts(g: &EstateGraph) -> Vec<Personal<'_>> {
                     _ => None,
                 })
                 .collect();
-            let mut subscriptions: Vec<u32> = g
-                .graph
-                .edges_directed(*n, Direction::Outgoing)
-                .filter_map(|e| match (e.weight(), g.graph[e.target()]) {
-                    (Edge::Administers, Node::Subscription(s)) => Some(s),
-                    _ => None,
-                })
-                .collect();
+            // The account's own `az account list` records: a subscription's node stands for all its
+            // exports, and only the records listed for this account carry its user name and tenant.
+            let mut subscriptions: Vec<u32> =
+                if g.graph.edges_directed(*n, Direction::Outgoing).any(|e| matches!(e.weight(), Edge::Administers)) {
+                    estate
+                        .subscriptions
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| {
+                            s.user_name.as_deref().and_then(external::account_of_az_user).as_ref() == Some(a)
+                        })
+                        .map(|(i, _)| i as u32)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
             objects.sort_unstable();
             objects.dedup();
             subscriptions.sort_unstable();

@@ -51,10 +51,11 @@ fn any_cell(rows: &[Vec<String>], want: &str) -> bool {
 fn findings_csv_json_sarif_and_junit_are_inert() {
     let out = tempfile::tempdir().unwrap();
     let o = out.path().to_str().unwrap();
-    let run = tenantlint(&["scan", "-q", ESTATE, "--format", "json,sarif,junit,csv", "--out", o]);
+    let run = tenantlint(&["scan", "-q", ESTATE, "--format", "json,sarif,junit,csv,findings-objects-csv", "--out", o]);
     assert_code(&run, 0);
 
-    let rows = assert_csv_inert(&out.path().join("findings.csv"));
+    assert_csv_inert(&out.path().join("findings.csv"));
+    let rows = assert_csv_inert(&out.path().join("findings-objects.csv"));
     // The formula-looking names are kept, behind a leading apostrophe; harmless ones unchanged.
     assert!(any_cell(&rows, "'=cmd|' /C calc'!A0"), "neutralised =cmd cell missing");
     assert!(any_cell(&rows, "'-2+3+cmd|' /C calc'!A0"), "neutralised -2+3 cell missing");

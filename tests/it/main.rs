@@ -9,6 +9,7 @@ mod catalog;
 mod causes;
 mod characters;
 mod cli;
+mod client_view;
 mod collect_cloud;
 mod collectors;
 mod consistency;

@@ -105,7 +105,21 @@ fn decoded(dir: &Path, file: &str) -> String {
                 .headers()
                 .unwrap()
                 .iter()
-                .map(|h| !["rule", "rule_name", "severity", "category", "subject_kind", "fingerprint"].contains(&h))
+                .map(|h| {
+                    ![
+                        "id",
+                        "rule",
+                        "rule_name",
+                        "severity",
+                        "category",
+                        "owner_role",
+                        "status",
+                        "subject_kind",
+                        "affected_kinds",
+                        "fingerprint",
+                    ]
+                    .contains(&h)
+                })
                 .collect();
             for rec in rdr.records() {
                 let rec = rec.unwrap();

@@ -120,7 +120,7 @@ fn every_format_in_one_run_sarif_validates_junit_and_csv_parse() {
         "scan",
         "samples/contoso-merger",
         "--format",
-        "json,sarif,junit,csv",
+        "json,sarif,junit,csv,findings-objects-csv",
         "--out",
         out.path().to_str().unwrap(),
         "--policy",
@@ -129,7 +129,7 @@ fn every_format_in_one_run_sarif_validates_junit_and_csv_parse() {
         "medium",
     ]);
     assert_code(&r, 1);
-    for f in ["report.json", "report.sarif", "report.junit.xml", "findings.csv"] {
+    for f in ["report.json", "report.sarif", "report.junit.xml", "findings.csv", "findings-objects.csv"] {
         assert!(out.path().join(f).is_file(), "{f} written");
     }
     let report = read_report(out.path());
@@ -201,8 +201,8 @@ fn every_format_in_one_run_sarif_validates_junit_and_csv_parse() {
         assert!(!report["gate"]["failing_fingerprints"].as_array().unwrap().contains(&f["fingerprint"]));
     }
 
-    // CSV: RFC 4180, one row per top-level finding × subject; a cause names its folded consequences.
-    let mut rdr = csv::Reader::from_path(out.path().join("findings.csv")).unwrap();
+    // Per-object CSV: RFC 4180, one row per top-level finding × subject; a cause names its folded consequences.
+    let mut rdr = csv::Reader::from_path(out.path().join("findings-objects.csv")).unwrap();
     assert_eq!(rdr.headers().unwrap().get(0), Some("rule"));
     assert_eq!(rdr.headers().unwrap().get(13), Some("consequences"));
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
@@ -217,6 +217,36 @@ fn every_format_in_one_run_sarif_validates_junit_and_csv_parse() {
         }
     }
     assert!(rows.iter().any(|r| r.get(11).unwrap().starts_with("exception: ")));
+
+    // The backlog (findings.csv) imports: one row per top-level finding, every row as wide as the header,
+    // an owner on every row, the status from the gate (the due date: tests/it/client_view.rs).
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_path(out.path().join("findings.csv")).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), top.len(), "one row per root cause");
+    for (row, f) in rows.iter().zip(&top) {
+        assert_eq!(row.len(), header.len(), "{row:?}");
+        assert_eq!(&row[col("id")], f["fingerprint"].as_str().unwrap());
+        assert!(!row[col("owner_role")].is_empty(), "{row:?}");
+        let status = if f["suppressed"].is_null() {
+            "open"
+        } else if f["suppressed"]["by"] == "exception" {
+            "excepted"
+        } else {
+            "baselined"
+        };
+        assert_eq!(&row[col("status")], status, "{row:?}");
+        let n: usize = row[col("affected_count")].parse().unwrap();
+        assert!(n >= 1 && n <= f["subjects"].as_array().unwrap().len(), "{row:?}");
+        for c in f["consequences"].as_array().unwrap() {
+            assert!(row[col("consequences")].contains(c["fingerprint"].as_str().unwrap()), "{row:?}");
+        }
+    }
+    assert!(rows.iter().any(|r| &r[col("status")] == "excepted"));
+    // A subscription seen in three exports is one affected object.
+    let su002 = rows.iter().find(|r| &r[col("rule")] == "SU002").unwrap();
+    assert_eq!(&su002[col("affected_count")], "1", "{su002:?}");
 }
 
 /// The SARIF log of a scan of `paths` run in `cwd`, checked against the OASIS 2.1.0 schema.

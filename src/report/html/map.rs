@@ -5,7 +5,10 @@ use super::MAX_MAP_NODES;
 use crate::findings::Category;
 use crate::graph::{Edge, Node};
 use crate::report::RunSummary;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The rule whose findings name the tenants of one duplicate-directory cluster.
+const CLUSTER_RULE: &str = "DD001";
 
 /// A node of the estate map.
 pub(super) struct MapNode {
@@ -68,18 +71,24 @@ pub(super) fn estate_map(s: &RunSummary<'_>) -> EstateMap {
     let mut edges = Vec::new();
     let mut headings = Vec::new();
     let mut clusters = Vec::new();
-    // Clusters: tenants named together by a duplicate-directories finding.
+    // Clusters: tenants named together by a duplicate-directories finding (DD001). DD002 names tenants
+    // declared separate in estate.toml: they are never boxed together, nor is any pair declared separate.
     let tenant_by_id: HashMap<String, usize> =
         e.tenants.iter().enumerate().filter_map(|(i, t)| t.id.as_ref().map(|id| (id.to_lowercase(), i))).collect();
+    let separate = |a: usize, b: usize| {
+        e.tenants[a].separate_from.contains(&(b as u32)) || e.tenants[b].separate_from.contains(&(a as u32))
+    };
     let mut cluster_of: Vec<Option<usize>> = vec![None; e.tenants.len()];
     let mut n_clusters = 0;
-    for f in s.findings.iter().filter(|f| f.category == Category::DuplicateDirectories) {
-        let members: Vec<usize> = f
-            .subjects
-            .iter()
-            .filter(|x| x.kind == "tenant")
-            .filter_map(|x| tenant_by_id.get(&x.id.to_lowercase()).copied())
-            .collect();
+    for f in s.findings.iter().filter(|f| f.category == Category::DuplicateDirectories && f.rule == CLUSTER_RULE) {
+        let mut members: Vec<usize> = Vec::new();
+        for m in f.subjects.iter().filter(|x| x.kind == "tenant") {
+            if let Some(&t) = tenant_by_id.get(&m.id.to_lowercase())
+                && !members.iter().any(|&o| o == t || separate(o, t))
+            {
+                members.push(t);
+            }
+        }
         if members.len() < 2 {
             continue;
         }
@@ -163,20 +172,35 @@ pub(super) fn estate_map(s: &RunSummary<'_>) -> EstateMap {
         }
         y += ROW;
     }
+    // One box per subscription (graph node), whatever the number of exports that list it.
     let mut sub_y: HashMap<u32, i32> = HashMap::new();
-    if !e.subscriptions.is_empty() {
+    let mut subs: Vec<(u32, Vec<usize>)> = Vec::new();
+    let mut at: HashMap<u32, usize> = HashMap::new();
+    for (i, n) in g.subscriptions.iter().enumerate() {
+        if let Node::Subscription(first) = g.graph[*n] {
+            let k = *at.entry(first).or_insert_with(|| {
+                subs.push((first, Vec::new()));
+                subs.len() - 1
+            });
+            subs[k].1.push(i);
+        }
+    }
+    if !subs.is_empty() {
         y += 10;
         headings.push(MapHeading { x: COL_X[0], y, label: "Subscriptions" });
         y += 20;
-        for (k, sub) in e.subscriptions.iter().enumerate() {
+        for (k, (first, records)) in subs.iter().enumerate() {
             if k == MAX_MAP_NODES {
-                nodes.push(more_node(COL_X[0], y, e.subscriptions.len() - k));
+                nodes.push(more_node(COL_X[0], y, subs.len() - k));
                 y += ROW;
                 break;
             }
-            let name = sub.display_name.clone().unwrap_or_else(|| sub.id.clone());
-            nodes.push(node(COL_X[0], y, &name, format!("{name} ({})", sub.id), "node-subscription"));
-            sub_y.insert(k as u32, y);
+            let sub = &e.subscriptions[*first as usize];
+            let name =
+                records.iter().find_map(|&r| e.subscriptions[r].display_name.clone()).unwrap_or_else(|| sub.id.clone());
+            let seen = if records.len() > 1 { format!(", in {} exports", records.len()) } else { String::new() };
+            nodes.push(node(COL_X[0], y, &name, format!("{name} ({}{seen})", sub.id), "node-subscription"));
+            sub_y.insert(*first, y);
             y += ROW;
         }
     }
@@ -203,43 +227,61 @@ pub(super) fn estate_map(s: &RunSummary<'_>) -> EstateMap {
             edges.push(edge(COL_X[0] + NODE_W, sy, COL_X[1], ty, class));
         }
     }
-    // Right: domains grouped by tenant order.
+    // Right: one box per domain name, in tenant order, with an edge from every tenant that lists it (a
+    // name registered in two tenants, or listed by several exports of one tenant, is drawn once).
     let federated: BTreeSet<(u32, String)> =
         e.federations.iter().filter_map(|f| f.domain.as_ref().map(|d| (f.tenant, d.to_lowercase()))).collect();
-    let mut doms: Vec<usize> = (0..e.domains.len()).collect();
     let rank: HashMap<usize, usize> = order.iter().enumerate().map(|(r, &t)| (t, r)).collect();
-    doms.sort_by_key(|&d| {
-        (rank.get(&(e.domains[d].tenant as usize)).copied().unwrap_or(usize::MAX), e.domains[d].name.clone())
-    });
+    // name → (tenant → verified by any record), ordered by the first tenant's rank.
+    let mut by_name: BTreeMap<String, BTreeMap<u32, bool>> = BTreeMap::new();
+    for dom in &e.domains {
+        let verified = by_name.entry(dom.name.to_lowercase()).or_default().entry(dom.tenant).or_insert(false);
+        *verified |= dom.is_verified != Some(false);
+    }
+    let tenant_rank = |t: u32| rank.get(&(t as usize)).copied().unwrap_or(usize::MAX);
+    let mut doms: Vec<(String, BTreeMap<u32, bool>)> = by_name.into_iter().collect();
+    doms.sort_by_key(|(name, tenants)| (tenants.keys().map(|&t| tenant_rank(t)).min(), name.clone()));
     let mut y = 50;
     headings.push(MapHeading { x: COL_X[2], y: 30, label: "Domains" });
-    for (k, &d) in doms.iter().enumerate() {
+    for (k, (name, tenants)) in doms.iter().enumerate() {
         if k == MAX_MAP_NODES {
             nodes.push(more_node(COL_X[2], y, doms.len() - k));
             y += ROW;
             break;
         }
-        let dom = &e.domains[d];
-        let fed = federated.contains(&(dom.tenant, dom.name.to_lowercase()))
-            || dom.authentication_type.as_deref().is_some_and(|a| a.eq_ignore_ascii_case("federated"));
-        let verified = dom.is_verified != Some(false);
+        let fed = tenants.keys().any(|&t| federated.contains(&(t, name.clone())))
+            || e.domains.iter().any(|d| {
+                d.name.eq_ignore_ascii_case(name)
+                    && d.authentication_type.as_deref().is_some_and(|a| a.eq_ignore_ascii_case("federated"))
+            });
         let class = if fed { "node-domain node-federated" } else { "node-domain" };
-        let shown = if fed { format!("{} ⇄ federated", dom.name) } else { dom.name.clone() };
+        let shown = if fed { format!("{name} ⇄ federated") } else { name.clone() };
+        let status: Vec<String> = if tenants.len() > 1 {
+            tenants
+                .iter()
+                .map(|(&t, &v)| {
+                    format!("{} in {}", if v { "verified" } else { "not verified" }, e.tenants[t as usize].name)
+                })
+                .collect()
+        } else {
+            tenants.values().filter(|v| !**v).map(|_| "not verified".to_string()).collect()
+        };
         let full = format!(
-            "{}{}{}",
-            dom.name,
+            "{name}{}{}",
             if fed { ", federated" } else { "" },
-            if verified { "" } else { ", not verified" }
+            status.iter().map(|x| format!(", {x}")).collect::<String>()
         );
         nodes.push(node(COL_X[2], y, &shown, full, class));
-        if let Some(&ty) = tenant_y.get(&(dom.tenant as usize)) {
-            edges.push(edge(
-                COL_X[1] + NODE_W,
-                ty,
-                COL_X[2],
-                y,
-                if verified { "edge-verified" } else { "edge-unverified" },
-            ));
+        for (&t, &verified) in tenants {
+            if let Some(&ty) = tenant_y.get(&(t as usize)) {
+                edges.push(edge(
+                    COL_X[1] + NODE_W,
+                    ty,
+                    COL_X[2],
+                    y,
+                    if verified { "edge-verified" } else { "edge-unverified" },
+                ));
+            }
         }
         y += ROW;
     }

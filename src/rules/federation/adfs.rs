@@ -157,7 +157,7 @@ fn missing_claims(ctx: &Context<'_>, cp: &AdfsClaimsProvider, rps: &[&AdfsRelyin
             (
                 "heuristic",
                 json!(
-                    "no Microsoft page lists the claims the Office 365 relying party needs from a chained claims provider; AD FS requires an authentication method claim from authentication providers, and a provider that omitted AuthenticationMethod and AuthenticationInstant made AD FS issue SAML without an AuthnStatement (identity-facts.md §3)"
+                    "no Microsoft page lists the claims the Office 365 relying party needs from a chained claims provider; AD FS requires an authentication method claim from authentication providers, and a provider that omitted AuthenticationMethod and AuthenticationInstant made AD FS issue SAML without an AuthnStatement"
                 ),
             ),
             ("proposed_rules", json!(proposed)),
