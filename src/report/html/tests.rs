@@ -117,12 +117,36 @@ fn evidence_and_subjects_are_capped() {
 }
 
 #[test]
-fn risk_score_counts_each_rule_once_with_log_growth() {
+fn the_rating_counts_kinds_of_root_cause_not_findings() {
     let one = [finding(1, "a")]; // high
-    assert_eq!(risk_score(&one, &[]), (10, "moderate"));
-    let many: Vec<Finding> = (0..10).map(|_| finding(1, "a")).collect();
-    assert_eq!(risk_score(&many, &[]).0, 20);
-    assert_eq!(risk_score(&one, &[Some(Suppression::Baseline)]), (0, "none"));
+    assert_eq!(risk_score(&one, &[]), Rating { level: "messy", points: 3, kinds: [0, 1, 0, 0, 0] });
+    // A thousand findings of one rule are still one kind of root cause.
+    let many: Vec<Finding> = (0..1000).map(|_| finding(1, "a")).collect();
+    assert_eq!(risk_score(&many, &[]).points, 3);
+    assert_eq!(risk_score(&one, &[Some(Suppression::Baseline)]).level, "healthy");
+    // Two kinds of medium problem are healthy; a third is messy.
+    let medium = |rule: &str| {
+        let mut f = finding(2, "m");
+        f.rule = rule.into();
+        f
+    };
+    assert_eq!(risk_score(&[medium("CH007"), medium("CH012")], &[]).level, "healthy");
+    assert_eq!(risk_score(&[medium("CH007"), medium("CH012"), medium("CH014")], &[]).level, "messy");
+    // Any critical root cause is dangerous; so are about a dozen kinds of high ones.
+    assert_eq!(risk_score(&[finding(0, "c")], &[]).level, "dangerous");
+    let highs: Vec<Finding> = (0..14)
+        .map(|k| {
+            let mut f = finding(1, "h");
+            f.rule = format!("AN{k:03}");
+            f
+        })
+        .collect();
+    assert_eq!(risk_score(&highs[..13], &[]).level, "messy");
+    assert_eq!(risk_score(&highs, &[]), Rating { level: "dangerous", points: 42, kinds: [0, 14, 0, 0, 0] });
+    // A consequence folded under its cause is not counted again.
+    let mut folded = finding(0, "c");
+    folded.caused_by = Some("x".into());
+    assert_eq!(risk_score(&[folded], &[]).level, "healthy");
 }
 
 #[test]
