@@ -33,9 +33,12 @@ fn finding(n: usize, display: &str) -> Finding {
 }
 
 fn render_with(findings: &[Finding], meta: super::super::ReportMeta) -> String {
+    render_gated(findings, meta, GateResult::default())
+}
+
+fn render_gated(findings: &[Finding], meta: super::super::ReportMeta, gate: GateResult) -> String {
     let mut ing = Ingested::default();
     ing.sources.add("exports/users.csv".into(), "exports/users.csv".into());
-    let gate = GateResult::default();
     let graph = EstateGraph::default();
     let s = RunSummary {
         ingested: &ing,
@@ -147,6 +150,26 @@ fn the_rating_counts_kinds_of_root_cause_not_findings() {
     let mut folded = finding(0, "c");
     folded.caused_by = Some("x".into());
     assert_eq!(risk_score(&[folded], &[]).level, "healthy");
+}
+
+#[test]
+fn ci_terms_only_with_a_policy_or_a_baseline() {
+    let f = [finding(1, "a")];
+    let plain = render_with(&f, Default::default());
+    assert!(!plain.contains("id=\"gate\"") && plain.contains("\"ci\":false"), "no CI section without a policy");
+    let gate = GateResult { baseline_path: Some("/home/ci/work/baseline.json".into()), ..Default::default() };
+    let ci = render_gated(&f, Default::default(), gate);
+    assert!(ci.contains("id=\"gate\"") && ci.contains("\"ci\":true"));
+    assert!(ci.contains("Baseline: baseline.json.") && !ci.contains("/home/ci"), "the file's name, not its path");
+}
+
+#[test]
+fn the_plan_names_owners_and_no_rule_codes() {
+    let html = render_with(&[finding(1, "a")], Default::default());
+    let plan = &html[html.find("<section id=\"plan\">").unwrap()..];
+    let plan = &plan[..plan.find("</section>").unwrap()];
+    assert!(plan.contains("Owner: AD team / M365 admin (re-export)"), "{plan}");
+    assert!(!plan.contains("IN002") && !plan.contains("truncated"), "{plan}");
 }
 
 #[test]
