@@ -686,7 +686,8 @@ fn scan(args: &ScanArgs) -> u8 {
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
     });
     let rule_opts = rules::RuleOptions {
-        as_of: Some(as_of),
+        as_of: args.as_of,
+        now: Some(as_of),
         params: Some(params),
         idfix: args.idfix,
         sync_preview: args.sync_preview.clone(),
@@ -743,6 +744,7 @@ fn scan(args: &ScanArgs) -> u8 {
         findings: &found,
         generated_at,
         as_of: as_of.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        as_of_given: args.as_of.is_some(),
         gate: &verdict,
         graph: &graph,
         meta: report::ReportMeta {

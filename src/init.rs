@@ -144,6 +144,7 @@ fn build(dir: &Path, ing: &Ingested) -> Starter {
             }
         }
         writeln!(out, "paths = {}", list(&paths[&Owner::Tenant(i)])).unwrap();
+        exported_line(&mut out, t.data_date.as_ref());
     }
 
     let mut forest_order: Vec<usize> =
@@ -154,6 +155,7 @@ fn build(dir: &Path, ing: &Ingested) -> Starter {
         out.push_str("\n[[forest]]\n");
         writeln!(out, "name = {}", quote(&forest.name)).unwrap();
         writeln!(out, "paths = {}", list(&paths[&Owner::Forest(f)])).unwrap();
+        exported_line(&mut out, forest.data_date.as_ref());
         out.push_str(
             "# complete = true   # set only when these files hold the WHOLE forest (every domain and OU in sync scope):\n",
         );
@@ -209,6 +211,28 @@ fn build(dir: &Path, ing: &Ingested) -> Starter {
         );
     }
     Starter { text: out, tenants: tenant_order.len(), forests: forest_order.len(), files_read, files_not_read }
+}
+
+/// The `exported` line of a tenant or forest: commented out, with what the files say. Staleness is judged
+/// at the export date; files dated only by their modification time need it written.
+fn exported_line(out: &mut String, d: Option<&crate::model::DataDate>) {
+    use crate::model::ExportSource;
+    match d {
+        Some(d) if d.latest.source == ExportSource::FileTime => writeln!(
+            out,
+            "# exported = {}   # when these files were exported (staleness is judged at it): the files do not say, so\n#                         # this is their modification time, which copying resets — write the real date",
+            d.latest.at.date()
+        )
+        .unwrap(),
+        Some(d) => writeln!(
+            out,
+            "# exported: not needed, the files record it: {} ({})",
+            d.latest.at.date(),
+            d.latest.detail
+        )
+        .unwrap(),
+        None => out.push_str("# exported = 2026-11-20   # when these files were exported: staleness is judged at it\n"),
+    }
 }
 
 /// Anchor links of one forest: distinct AD objects per tenant of the synced cloud objects they are linked to.

@@ -88,6 +88,28 @@ fn jwt_exp(token: &str) -> Option<i64> {
     v.get("exp")?.as_i64()
 }
 
+/// The `aud` claim of a JWT access token, when it can be read.
+fn jwt_aud(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("aud")?.as_str().map(str::to_string)
+}
+
+/// Which API an audience or resource names: `graph`, `arm`, or `None` (unknown: not judged). Tokens
+/// carry the resource URL (`https://graph.microsoft.com`, `https://management.core.windows.net/`,
+/// national clouds alike) or the resource's application id.
+fn api_of(aud: &str) -> Option<&'static str> {
+    let a = aud.trim().trim_end_matches('/').to_ascii_lowercase();
+    if a == "00000003-0000-0000-c000-000000000000" || a.contains("graph.microsoft") || a.contains("microsoftgraph.") {
+        Some("graph")
+    } else if a == "797f4846-ba00-4fd7-ba43-dac1f8f63013" || a.contains("://management.") {
+        Some("arm")
+    } else {
+        None
+    }
+}
+
 fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -127,6 +149,16 @@ impl SignIn<'_> {
                 {
                     return Err(format!(
                         "the token in {var} has expired (or expires within a minute); get a new one (az account get-access-token --resource {resource}) — a borrowed token cannot be refreshed"
+                    ));
+                }
+                // One token has one audience: a Graph token sent to ARM (or the reverse) is refused on
+                // every request; say so before the first one.
+                if let Some(aud) = jwt_aud(&t)
+                    && let (Some(has), Some(wants)) = (api_of(&aud), api_of(resource))
+                    && has != wants
+                {
+                    return Err(format!(
+                        "the token in {var} is for {aud} ({has}), not for {resource}: get one for this API (az account get-access-token --resource {resource})"
                     ));
                 }
                 Ok(Secret(t))
@@ -366,6 +398,37 @@ fn b64(b: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_borrowed_token_for_the_other_api_is_refused_before_any_request() {
+        assert_eq!(api_of("https://graph.microsoft.com"), Some("graph"));
+        assert_eq!(api_of("00000003-0000-0000-c000-000000000000"), Some("graph"));
+        assert_eq!(api_of("https://management.core.windows.net/"), Some("arm"));
+        assert_eq!(api_of("https://management.usgovcloudapi.net"), Some("arm"));
+        assert_eq!(api_of("http://127.0.0.1:8080"), None);
+        let b64 = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let exp = now_unix() + 3600;
+        let graph_token = format!(
+            "{}.{}.c2ln",
+            b64(r#"{"typ":"JWT"}"#),
+            b64(&format!(r#"{{"aud":"https://graph.microsoft.com","exp":{exp}}}"#))
+        );
+        // SAFETY of the test: a variable name no other test uses.
+        unsafe { std::env::set_var("TL_AUD_TEST_TOKEN", &graph_token) };
+        let client = Client::new(crate::collect::http::RetryPolicy::default(), &crate::collect::http::Silent);
+        let sign_in = SignIn {
+            client: &client,
+            login: "https://login.microsoftonline.com",
+            tenant: "contoso.com",
+            tell: &|_| {},
+            sleep: &|_| {},
+        };
+        let m = Method::TokenEnv("TL_AUD_TEST_TOKEN".into());
+        let e = sign_in.token(&m, "https://management.azure.com").unwrap_err();
+        assert!(e.contains("is for https://graph.microsoft.com (graph), not for https://management.azure.com"), "{e}");
+        assert!(!e.contains(&graph_token), "the token is never printed");
+        assert!(sign_in.token(&m, "https://graph.microsoft.com").is_ok());
+    }
     use super::*;
     use std::cell::RefCell;
 

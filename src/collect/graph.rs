@@ -32,6 +32,7 @@ pub fn users_select() -> String {
         "onPremisesUserPrincipalName",
         "onPremisesSecurityIdentifier",
         "onPremisesProvisioningErrors",
+        "employeeId",
     ] {
         if !fields.contains(&extra) {
             fields.push(extra);
@@ -176,11 +177,22 @@ pub fn collect(
         "client_id": client_id, "resume": req.resume, "started": started,
     }));
     let origin = http::check_url(resource)?;
+    // A borrowed token cannot be renewed; the others sign in again (device code: the user is asked again).
+    let renew_fn = || -> Result<crate::collect::auth::Secret, String> {
+        tell("The access token expired during the collection: signing in again.");
+        sign_in.token(&req.auth, resource)
+    };
+    let renew: Option<&dyn Fn() -> Result<crate::collect::auth::Secret, String>> = match req.auth {
+        Method::TokenEnv(_) => None,
+        _ => Some(&renew_fn),
+    };
     let mut s = Session {
         dir: req.out.clone(),
         manifest,
         client: &client,
-        token: token.expose(),
+        token,
+        renew,
+        renewed: 0,
         origin,
         api: api_name,
         next_key,
@@ -213,8 +225,12 @@ pub fn collect(
             }
         }
     }
+    let renewed = s.renewed;
     if let Some(run) = s.manifest.runs.last_mut() {
         run["finished"] = serde_json::Value::String(now());
+        if renewed > 0 {
+            run["token_renewals"] = serde_json::json!(renewed);
+        }
     }
     s.save().map_err(|e| e.0)?;
     Ok(Outcome { entries })

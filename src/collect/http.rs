@@ -141,12 +141,18 @@ pub fn parse_retry_after(v: &str, now: time::OffsetDateTime) -> Option<Duration>
     if let Ok(n) = v.parse::<u64>() {
         return Some(Duration::from_secs(n));
     }
+    let at = parse_http_date(v)?;
+    let secs = (at - now).whole_seconds().max(0) as u64;
+    Some(Duration::from_secs(secs))
+}
+
+/// Parses an HTTP date (`Sun, 06 Dec 2026 17:16:26 GMT`, RFC 9110 §5.6.7): the `Date` and
+/// `Retry-After` headers.
+pub fn parse_http_date(v: &str) -> Option<time::OffsetDateTime> {
     let fmt = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    let at = time::PrimitiveDateTime::parse(v, &fmt).ok()?.assume_utc();
-    let secs = (at - now).whole_seconds().max(0) as u64;
-    Some(Duration::from_secs(secs))
+    Some(time::PrimitiveDateTime::parse(v.trim(), &fmt).ok()?.assume_utc())
 }
 
 /// Backoff before retry number `attempt` (0-based): `base · 2^attempt`, scaled by a random factor in
@@ -199,6 +205,8 @@ pub struct Fetched {
     pub body: String,
     /// Retries it took.
     pub retries: u32,
+    /// The response's `Date` header (when the service answered), if it sent a valid one.
+    pub date: Option<time::OffsetDateTime>,
 }
 
 /// The client: one agent, one retry policy.
@@ -227,11 +235,11 @@ impl<'o> Client<'o> {
     pub fn get(&self, url: &str, token: &str) -> Result<Fetched, Failure> {
         check_url(url).map_err(Failure::Refused)?;
         let auth = format!("Bearer {token}");
-        let (status, body, retries) = self.run(url, || {
+        let (status, body, retries, date) = self.run(url, || {
             self.agent.get(url).header("Authorization", &auth).header("Accept", "application/json").call()
         })?;
         if (200..300).contains(&status) {
-            return Ok(Fetched { body, retries });
+            return Ok(Fetched { body, retries, date });
         }
         let mut detail = error_detail(&body);
         if detail.is_empty() && status < 500 && !body.trim().is_empty() && body.len() < 1024 && !body.contains('<') {
@@ -247,18 +255,19 @@ impl<'o> Client<'o> {
     /// Returns the status and body of any final answer (the OAuth flows read their error bodies).
     pub fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<(u16, String), Failure> {
         check_url(url).map_err(Failure::Refused)?;
-        let (status, body, _) =
+        let (status, body, _, _) =
             self.run(url, || self.agent.post(url).header("Accept", "application/json").send_form(form.to_vec()))?;
         Ok((status, body))
     }
 
     /// Sends until a final answer: retries network errors, 429 and 5xx (bounded). Returns the status,
-    /// the body and the number of retries.
+    /// the body, the number of retries and the response's `Date`.
+    #[allow(clippy::type_complexity)]
     fn run(
         &self,
         url: &str,
         send: impl Fn() -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> Result<(u16, String, u32), Failure> {
+    ) -> Result<(u16, String, u32, Option<time::OffsetDateTime>), Failure> {
         let shown = without_query(url);
         let mut attempt = 0u32;
         loop {
@@ -277,11 +286,12 @@ impl<'o> Client<'o> {
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, time::OffsetDateTime::now_utc()));
+                    let date = resp.headers().get("date").and_then(|v| v.to_str().ok()).and_then(parse_http_date);
                     let body = resp.body_mut().with_config().limit(BODY_LIMIT).read_to_string();
                     let transient = matches!(status, 429 | 500 | 502 | 503 | 504);
                     match body {
                         Ok(body) if !transient || attempt >= self.policy.max_retries => {
-                            return Ok((status, body, attempt));
+                            return Ok((status, body, attempt, date));
                         }
                         Err(e) if attempt >= self.policy.max_retries => {
                             return Err(Failure::Network(format!(
@@ -349,6 +359,11 @@ mod tests {
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("Mon, 23 Nov 2026 12:00:30 GMT", now), Some(Duration::from_secs(30)));
         assert_eq!(parse_retry_after("Mon, 23 Nov 2026 11:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_http_date("Mon, 23 Nov 2026 12:00:30 GMT"),
+            Some(time::macros::datetime!(2026-11-23 12:00:30 UTC))
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
     }
 
     #[test]

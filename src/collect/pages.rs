@@ -4,6 +4,7 @@
 //! `collection.json`, so that an interrupted run continues from the last good next-page link with
 //! `--resume`.
 
+use super::auth::Secret;
 use super::http::{self, Client, Failure, Origin};
 use super::manifest::{self, Entry, Manifest, State};
 use std::io::Write as _;
@@ -41,7 +42,13 @@ pub struct Session<'a> {
     /// HTTP client.
     pub client: &'a Client<'a>,
     /// Bearer token.
-    pub token: &'a str,
+    pub token: Secret,
+    /// Gets a new token when the service answers 401 mid-run (an access token lives about an hour, a
+    /// large tenant takes longer): the request is retried once with it. `None` when the token cannot
+    /// be renewed (`--access-token-env`: a borrowed token).
+    pub renew: Option<&'a dyn Fn() -> Result<Secret, String>>,
+    /// Tokens renewed so far (recorded in the run's entry of collection.json).
+    pub renewed: u32,
     /// The host the token is for.
     pub origin: Origin,
     /// `graph` or `arm`.
@@ -115,6 +122,7 @@ impl Session<'_> {
                     http_status: None,
                     error: None,
                     note: None,
+                    collected: None,
                     files: vec![],
                 });
                 self.manifest.collections.len() - 1
@@ -135,15 +143,20 @@ impl Session<'_> {
         e.http_status = None;
         e.error = None;
         e.note = None;
+        if !continuing {
+            e.collected = None;
+        }
         let mut url = e.next_link.clone().unwrap_or_else(|| e.endpoint.clone());
+        let mut renewed_for_this_request = false;
         loop {
             if let Err(why) = http::check_pinned(&url, &self.origin) {
                 e.status = State::Failed;
                 e.error = Some(why);
                 break;
             }
-            match self.client.get(&url, self.token) {
+            match self.client.get(&url, self.token.expose()) {
                 Ok(f) => {
+                    renewed_for_this_request = false;
                     e.retries += f.retries;
                     let (n, next) = match page_facts(&f.body, self.next_key) {
                         Ok(x) => x,
@@ -156,6 +169,9 @@ impl Session<'_> {
                     let name = format!("{}.{:04}.json", e.file, e.pages + 1);
                     write_atomic(&self.dir.join(&name), f.body.as_bytes())?;
                     e.files.push(name);
+                    // The service's clock when it answered (the data's "as of"), else ours.
+                    let at = f.date.unwrap_or_else(time::OffsetDateTime::now_utc);
+                    e.collected = at.format(&time::format_description::well_known::Rfc3339).ok();
                     e.pages += 1;
                     e.records += n;
                     self.progress.page(&e.name, e.pages, e.records);
@@ -185,6 +201,26 @@ impl Session<'_> {
                     e.note = plan.not_found_is_empty.map(str::to_string);
                     break;
                 }
+                Err(Failure::Status { status: 401, .. }) if !renewed_for_this_request && self.renew.is_some() => {
+                    // Expired mid-run: one new token, then the same request again.
+                    renewed_for_this_request = true;
+                    match self.renew.map(|renew| renew()) {
+                        Some(Ok(t)) => {
+                            self.token = t;
+                            self.renewed += 1;
+                        }
+                        Some(Err(why)) => {
+                            e.status = State::Failed;
+                            e.http_status = Some(401);
+                            e.error = Some(format!(
+                                "the token expired mid-run and could not be renewed ({why}); continue with --resume"
+                            ));
+                            break;
+                        }
+                        None => {}
+                    }
+                    continue;
+                }
                 Err(Failure::Status { status, detail }) => {
                     e.status = match status {
                         401 | 403 => State::Forbidden,
@@ -192,7 +228,13 @@ impl Session<'_> {
                         _ => State::Failed,
                     };
                     e.http_status = Some(status);
-                    e.error = Some(if detail.is_empty() { format!("HTTP {status}") } else { detail });
+                    let mut why = if detail.is_empty() { format!("HTTP {status}") } else { detail };
+                    if status == 401 && self.renew.is_none() {
+                        why.push_str(
+                            " (a borrowed token cannot be renewed: if it expired, get a new one and continue with --resume)",
+                        );
+                    }
+                    e.error = Some(why);
                     break;
                 }
                 Err(f) => {
@@ -273,6 +315,7 @@ mod tests {
             http_status: None,
             error: None,
             note: None,
+            collected: Some("2026-11-20T09:00:00Z".into()),
             files: vec!["users.0001.json".into()],
         });
         write_atomic(&dir.path().join(manifest::FILE_NAME), serde_json::to_string(&m).unwrap().as_bytes()).unwrap();

@@ -78,8 +78,15 @@ pub fn sniff(text: &str) -> Sniff {
                 Some(HeadKind::Array) => head_classify(&h, first),
                 _ => head_classify(&h, body),
             };
+            // An empty ARM list (`collect arm` of an identity that sees no subscription) still carries
+            // ARM's `count` object ({"type": "Total", "value": 0}); Graph's count is `@odata.count`.
+            let empty_arm_list = h.kind(value) == Some(HeadKind::Array)
+                && h.kind(first).is_none()
+                && h.kind(if wrapper { "responses/200/body/count" } else { "count" }) == Some(HeadKind::Object)
+                && h.keys(if wrapper { "responses/200/body/count" } else { "count" }).iter().any(|k| *k == "type");
             match (found, wrapper) {
                 (Some(_), _) => Sniff::Yes,
+                (None, _) if empty_arm_list => Sniff::Yes,
                 (None, true) => Sniff::Unsupported(
                     "Azure REST API example of an operation tenantlint does not read (it reads Subscriptions_List/Get and Tenants_List)"
                         .into(),
@@ -335,6 +342,17 @@ mod tests {
         c.sort();
         assert_eq!(c, vec![(codes::INCOMPLETE_EXPORT, 2), (codes::INVALID_VALUE, 1)]);
         assert_eq!(ex.subscriptions[0].id, "not-a-guid");
+    }
+
+    #[test]
+    fn an_empty_arm_list_is_read_as_an_empty_export_not_skipped() {
+        let text = r#"{"value": [], "count": {"type": "Total", "value": 0}}"#;
+        assert_eq!(sniff(text), Sniff::Yes);
+        let ex = read_text(text).unwrap();
+        assert!(ex.issues.iter().any(|i| i.code == codes::EMPTY_EXPORT), "{:?}", ex.issues);
+        // Without ARM's count object an empty list could be anything.
+        assert_eq!(sniff(r#"{"value": []}"#), Sniff::No);
+        assert_eq!(sniff(r#"{"value": [], "@odata.count": 0}"#), Sniff::No);
     }
 
     #[test]

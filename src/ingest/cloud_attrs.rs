@@ -80,6 +80,7 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
         is_licensed,
         provisioning_errors,
         created: r.date(t, &["createdDateTime"]),
+        employee_id: r.str(t, &["employeeId"]),
         sync_fields_exported: has_sync_keys(r),
         ..Default::default()
     }

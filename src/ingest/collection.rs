@@ -75,6 +75,10 @@ pub struct Entry {
     /// A note (e.g. why a 404 is a normal answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// When the last page written was answered (RFC 3339): the response `Date`, else the collector's
+    /// clock. It dates the page files when `scan` reads them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected: Option<String>,
     /// Page files written, in order.
     pub files: Vec<String>,
 }
@@ -128,6 +132,7 @@ fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let m: Manifest = serde_json::from_str(input.text)
         .map_err(|e| ReadError::new(e.line() as u32, format!("not a tenantlint collection.json: {e}")))?;
     let mut ex = Extract::new("tenantlint-collection");
+    date_pages(&m, &mut ex);
     let line_of = |name: &str| -> u32 {
         let needle = format!("\"name\": {}", serde_json::Value::String(name.to_string()));
         input.text.find(&needle).map(|p| input.text[..p].lines().count() as u32 + 1).unwrap_or(0)
@@ -165,6 +170,28 @@ fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     Ok(ex)
 }
 
+/// The export time of each page file: its collection's `collected`, else the time the last run
+/// finished (or started) — collection.json files written before `collected` existed.
+fn date_pages(m: &Manifest, ex: &mut Extract) {
+    use crate::model::{ExportSource, ExportTime};
+    use time::format_description::well_known::Rfc3339;
+    let parse = |v: &str| time::OffsetDateTime::parse(v.trim(), &Rfc3339).ok();
+    let run = m.runs.iter().rev().find_map(|r| {
+        let (key, at) = ["finished", "started"].into_iter().find_map(|k| Some((k, parse(r.get(k)?.as_str()?)?)))?;
+        Some(ExportTime::new(at, ExportSource::Collection, format!("{FILE_NAME}: the run's \"{key}\" time")))
+    });
+    for e in &m.collections {
+        let at = match e.collected.as_deref().and_then(parse) {
+            Some(at) => ExportTime::new(at, ExportSource::Collection, format!("{FILE_NAME}: {} \"collected\"", e.name)),
+            None => match &run {
+                Some(r) => r.clone(),
+                None => continue,
+            },
+        };
+        ex.dated_files.extend(e.files.iter().map(|f| (f.clone(), at.clone())));
+    }
+}
+
 /// `raw` without its query and fragment (for messages: a `$skiptoken` is not worth printing).
 pub fn without_query(raw: &str) -> String {
     let end = raw.find(['?', '#']).unwrap_or(raw.len());
@@ -199,6 +226,7 @@ mod tests {
             http_status: (status == State::Forbidden).then_some(403),
             error: (status == State::Forbidden).then(|| "Authorization_RequestDenied: Insufficient privileges".into()),
             note: None,
+            collected: None,
             files: vec![],
         }
     }
@@ -224,5 +252,27 @@ mod tests {
         assert!(ex.issues[0].at.line > 1);
         let back: Manifest = serde_json::from_str(&text).unwrap();
         assert_eq!(back, m);
+    }
+
+    #[test]
+    fn pages_are_dated_by_collected_else_by_the_run() {
+        let mut m = Manifest::new(None, "global");
+        m.runs.push(
+            serde_json::json!({"api": "graph", "started": "2026-11-20T09:00:00Z", "finished": "2026-11-20T09:05:00Z"}),
+        );
+        let mut users = entry("users", State::Complete, false);
+        users.files = vec!["users.0001.json".into(), "users.0002.json".into()];
+        users.collected = Some("2026-11-20T09:04:10Z".into());
+        let mut groups = entry("groups", State::Complete, false);
+        groups.files = vec!["groups.0001.json".into()];
+        m.collections.extend([users, groups]);
+        let text = serde_json::to_string_pretty(&m).unwrap();
+        let ex = read(&Input { file: FileId(0), text: &text }).unwrap();
+        let got: Vec<(&str, String, &str)> =
+            ex.dated_files.iter().map(|(f, t)| (f.as_str(), t.at.to_string(), t.detail.as_str())).collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].0, "users.0001.json");
+        assert!(got[1].1.starts_with("2026-11-20 9:04:10") && got[1].2.contains("users \"collected\""), "{got:?}");
+        assert!(got[2].1.starts_with("2026-11-20 9:05:00") && got[2].2.contains("\"finished\""), "{got:?}");
     }
 }

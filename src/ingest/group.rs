@@ -184,6 +184,7 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
                 merge_tenant(&mut estate.tenants[idx as usize], t);
             }
             rep.attributed_to = Some(estate.tenants[idx as usize].name.clone());
+            rep.tenant = Some(idx);
             for o in &mut ex.cloud_objects {
                 o.tenant = idx;
             }
@@ -257,6 +258,7 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
                 }
             }
             rep.attributed_to = Some(format!("forest#{idx}"));
+            rep.forest = Some(idx);
         }
 
         estate.ad_objects.append(&mut ex.ad_objects);
@@ -573,6 +575,10 @@ mod tests {
             bytes: 1,
             issues: vec![],
             attributed_to: None,
+            tenant: None,
+            forest: None,
+            modified: None,
+            exported_at: None,
         }
     }
 

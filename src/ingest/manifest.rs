@@ -12,6 +12,8 @@
 //! name = "Contoso"                                   # shown in reports
 //! id = "8f0c1b4e-2a7d-4c55-9e61-3b2d7a9c0e11"        # optional; checked against organization exports
 //! paths = ["tenants/contoso"]                        # files or folders, relative to this file
+//! exported = 2026-11-20                              # optional: when these files were exported (a date, or
+//!                                                    # a date and time with offset) — when they do not say so
 //!
 //! [[tenant]]
 //! name = "Fabrikam"
@@ -26,10 +28,13 @@
 //! complete = true                                    # the export covers the whole forest
 //! anchor = "objectGUID"                              # or "ms-DS-ConsistencyGuid"
 //! syncs_to = ["Contoso"]                             # tenants (names or ids) this forest is synced into
+//! exported = 2026-11-20T14:30:00Z                    # optional, as for a tenant
 //! ```
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+use toml::Spanned;
 
 /// File name looked for in each scanned folder.
 pub const FILE_NAME: &str = "estate.toml";
@@ -75,6 +80,13 @@ pub struct TenantDecl {
     /// multi-tenant organization: linked on purpose, never reported as duplicate directories of it.
     #[serde(default)]
     pub cross_tenant_sync: Vec<String>,
+    /// `exported` as written (validated by [`Manifest::parse`] into [`TenantDecl::exported`]).
+    #[serde(default, rename = "exported")]
+    exported_raw: Option<Spanned<toml::Value>>,
+    /// When the tenant's files were exported (`exported = 2026-11-20`): the export time of those of its
+    /// files that do not record one themselves.
+    #[serde(skip)]
+    pub exported: Option<OffsetDateTime>,
 }
 
 /// A `[[forest]]` entry.
@@ -95,6 +107,12 @@ pub struct ForestDecl {
     /// Tenants (declared names or ids) the forest is synchronised into.
     #[serde(default)]
     pub syncs_to: Vec<String>,
+    /// `exported` as written (validated by [`Manifest::parse`] into [`ForestDecl::exported`]).
+    #[serde(default, rename = "exported")]
+    exported_raw: Option<Spanned<toml::Value>>,
+    /// When the forest's files were exported (`exported = 2026-11-20`), as for a tenant.
+    #[serde(skip)]
+    pub exported: Option<OffsetDateTime>,
 }
 
 impl Manifest {
@@ -103,6 +121,13 @@ impl Manifest {
         let mut m: Manifest = toml::from_str(text).map_err(|e| format!("{display}: {}", one_line(&e.to_string())))?;
         m.dir = dir.to_path_buf();
         m.display = display.to_string();
+        let now = OffsetDateTime::now_utc();
+        for t in &mut m.tenants {
+            t.exported = exported(text, display, "tenant", &t.name, t.exported_raw.as_ref(), now)?;
+        }
+        for f in &mut m.forests {
+            f.exported = exported(text, display, "forest", &f.name, f.exported_raw.as_ref(), now)?;
+        }
         for t in &m.tenants {
             if let Some(id) = &t.id
                 && crate::model::normalize_guid_text(id).is_none()
@@ -163,6 +188,48 @@ impl Manifest {
     pub fn resolve(&self, rel: &str) -> PathBuf {
         if cfg!(windows) { self.dir.join(rel) } else { self.dir.join(rel.replace('\\', "/")) }
     }
+}
+
+/// Validates an `exported` value: a TOML date (`2026-11-20`, midnight UTC), a date and time with an offset
+/// (`2026-11-20T14:30:00Z`), or the same written as a string; not later than `now`. Errors are
+/// `file:line: …`.
+fn exported(
+    text: &str,
+    display: &str,
+    what: &str,
+    name: &str,
+    raw: Option<&Spanned<toml::Value>>,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    let line = 1 + text.as_bytes()[..raw.span().start.min(text.len())].iter().filter(|&&b| b == b'\n').count();
+    let written = match raw.get_ref() {
+        toml::Value::String(s) => s.trim().to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+        other => other.to_string(),
+    };
+    let at = parse_exported(&written).ok_or_else(|| {
+        format!(
+            "{display}:{line}: {what} {name:?}: exported = {} is not a date: write a date (exported = 2026-11-20) or a date and time with its offset (exported = 2026-11-20T14:30:00Z)",
+            raw.get_ref()
+        )
+    })?;
+    if at > now {
+        return Err(format!(
+            "{display}:{line}: {what} {name:?}: exported = {written} is in the future: it is when the files were exported"
+        ));
+    }
+    Ok(Some(at))
+}
+
+/// `2026-11-20` (midnight UTC) or an RFC 3339 date and time with offset.
+pub fn parse_exported(s: &str) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(at) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(at.to_offset(time::UtcOffset::UTC));
+    }
+    let date = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    Some(date.midnight().assume_utc())
 }
 
 fn one_line(s: &str) -> String {
@@ -245,6 +312,29 @@ mod tests {
         assert_eq!(m.tenant_position(&m.tenants[1].separate_from[0]), Some(0));
         let e = Manifest::parse("[[tenant]]\nnam='A'\n", Path::new("x"), "x/estate.toml").unwrap_err();
         assert!(e.starts_with("x/estate.toml:") && e.contains("nam"), "{e}");
+    }
+
+    #[test]
+    fn exported_is_a_date_or_a_date_and_time_with_offset() {
+        let m = Manifest::parse(
+            "[[tenant]]\nname='A'\nexported=2026-11-20\n[[tenant]]\nname='B'\nexported='2026-11-20T14:30:00+02:00'\n[[forest]]\nname='corp'\nexported=2026-11-19T08:00:00Z\n",
+            Path::new("x"),
+            "x/estate.toml",
+        )
+        .unwrap();
+        assert_eq!(m.tenants[0].exported, Some(time::macros::datetime!(2026-11-20 00:00 UTC)));
+        assert_eq!(m.tenants[1].exported, Some(time::macros::datetime!(2026-11-20 12:30 UTC)));
+        assert_eq!(m.forests[0].exported, Some(time::macros::datetime!(2026-11-19 08:00 UTC)));
+        let e = Manifest::parse("[[tenant]]\nname='A'\n\nexported='last week'\n", Path::new("x"), "x/estate.toml")
+            .unwrap_err();
+        assert!(e.starts_with("x/estate.toml:4: tenant \"A\": exported = \"last week\" is not a date"), "{e}");
+        let e =
+            Manifest::parse("[[forest]]\nname='corp'\nexported=2026-11-20T10:00:00\n", Path::new("x"), "x/estate.toml")
+                .unwrap_err();
+        assert!(e.starts_with("x/estate.toml:3: forest \"corp\""), "{e}");
+        let e = Manifest::parse("[[forest]]\nname='corp'\nexported=2999-01-01\n", Path::new("x"), "x/estate.toml")
+            .unwrap_err();
+        assert!(e.contains("is in the future"), "{e}");
     }
 
     #[test]

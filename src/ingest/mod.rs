@@ -11,7 +11,7 @@
 //! A reader never imports another reader. What readers share lives below them: [`ad_attrs`] (the
 //! AD attribute mapping of `ad-csv` and `csvde`), [`csv_kinds`] (which CSV export a header is),
 //! [`cloud_attrs`] (cloud objects from Graph-shaped records), [`csv_util`], [`json_util`], [`text`]
-//! and [`export`] (what to export). The collector `.zip` reader gets its entry formats from
+//! [`export`] (what to export) and [`dates`] (when a file was exported). The collector `.zip` reader gets its entry formats from
 //! [`ARCHIVE_ENTRY_FORMATS`]; [`group`] and [`manifest`] attribute the extracts afterwards.
 
 pub mod ad_attrs;
@@ -25,6 +25,7 @@ pub mod collection;
 pub mod csv_kinds;
 pub mod csv_util;
 pub mod csvde;
+pub mod dates;
 pub mod export;
 pub mod graph_json;
 pub mod group;
@@ -184,6 +185,11 @@ pub struct Extract {
     /// For one page of a paged collection response (Graph `value` array): its size and the total
     /// it declares, checked over all pages of the collection by grouping.
     pub page: Option<Page>,
+    /// When the file says it was exported (a collector's header, ScubaGear's timestamp).
+    pub exported_at: Option<ExportTime>,
+    /// Export times of other files, named relative to this file's folder (`collection.json` lists the
+    /// page files of each collection with the time they were collected).
+    pub dated_files: Vec<(String, ExportTime)>,
 }
 
 /// One page of a collection response: how many elements it holds and, when the export asked for
@@ -313,6 +319,14 @@ pub struct InputReport {
     pub issues: Vec<Issue>,
     /// Tenant or forest the file was attributed to (name), filled by grouping.
     pub attributed_to: Option<String>,
+    /// Tenant the file's cloud records were attributed to, filled by grouping.
+    pub tenant: Option<TenantIdx>,
+    /// Forest the file's AD objects were attributed to, filled by grouping.
+    pub forest: Option<ForestIdx>,
+    /// The file's modification time, when the file system gives one.
+    pub modified: Option<time::OffsetDateTime>,
+    /// When the file's data was exported and how that is known ([`dates`]).
+    pub exported_at: Option<ExportTime>,
 }
 
 /// Default of [`Options::max_file_size`] and `--max-file-size`: 16 GiB.
@@ -484,6 +498,13 @@ pub fn detect(text: &str) -> Option<(&'static Format, Sniff)> {
 
 /// Reads and parses one file. Never panics on input; all failures land in the report's status.
 pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extract) {
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(time::OffsetDateTime::from);
+    let (mut report, ex) = read_one_file(file, path, opts);
+    report.modified = modified;
+    (report, ex)
+}
+
+fn read_one_file(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extract) {
     match read_limited(path, opts.max_file_size) {
         Ok(bytes) => read_bytes(file, &bytes, opts),
         Err(e) => {
@@ -589,6 +610,10 @@ fn new_report(file: FileId) -> InputReport {
         bytes: 0,
         issues: Vec::new(),
         attributed_to: None,
+        tenant: None,
+        forest: None,
+        modified: None,
+        exported_at: None,
     }
 }
 
@@ -667,6 +692,10 @@ pub fn read_bytes(file: FileId, bytes: &[u8], opts: &Options) -> (InputReport, E
             }
             report.kind = ex.kind.clone();
             report.records = ex.records;
+            if ex.exported_at.is_none() {
+                ex.exported_at = dates::from_header(format.name, text);
+            }
+            report.exported_at = ex.exported_at.clone();
             if let Some(note) = decoded.note {
                 report.issues.push(Issue { at: SourceRef::file(file), code: codes::ENCODING, message: note });
             }
@@ -709,6 +738,7 @@ fn read_binary(file: FileId, bytes: &[u8], opts: &Options, report: &mut InputRep
                 }
                 report.kind = ex.kind.clone();
                 report.records = ex.records;
+                report.exported_at = ex.exported_at.clone();
                 report.issues.append(&mut ex.issues);
                 return Some((report.clone(), ex));
             }
@@ -832,8 +862,11 @@ fn first_line_excerpt(text: &str) -> String {
 /// Runs the whole ingest stage: collect files, read them in parallel, attribute records.
 pub fn ingest(paths: &[PathBuf], opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Ingested, Error> {
     let manifest = manifest::find(paths, opts.manifest.as_deref()).map_err(Error::Manifest)?;
-    let (sources, results) = read_all(paths, opts, progress)?;
-    Ok(group::attribute(sources, results, manifest.as_ref()))
+    let (sources, mut results) = read_all(paths, opts, progress)?;
+    dates::apply_collections(&sources, &mut results);
+    let mut ingested = group::attribute(sources, results, manifest.as_ref());
+    dates::finish(&mut ingested, manifest.as_ref());
+    Ok(ingested)
 }
 
 /// The ingest stage without a manifest, whether or not one exists: what `tenantlint init` looks at.
@@ -842,8 +875,11 @@ pub fn ingest_without_manifest(
     opts: &Options,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Ingested, Error> {
-    let (sources, results) = read_all(paths, opts, progress)?;
-    Ok(group::attribute(sources, results, None))
+    let (sources, mut results) = read_all(paths, opts, progress)?;
+    dates::apply_collections(&sources, &mut results);
+    let mut ingested = group::attribute(sources, results, None);
+    dates::finish(&mut ingested, None);
+    Ok(ingested)
 }
 
 /// Collects the files under `paths` (settings files left out) and reads them in parallel.

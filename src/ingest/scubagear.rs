@@ -76,6 +76,8 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let doc = Doc::new(text);
     let mut t = Tally::default();
     let mut ex = Extract::new("scubagear");
+    let top_str = |k: &str| top.get(k).and_then(|r| serde_json::from_str::<String>(r.get()).ok());
+    ex.exported_at = super::dates::scubagear_date(top_str("timestamp_zulu").as_deref(), top_str("date").as_deref());
     let named = |ex: &mut Extract, id: &str, line: u32, field: &str| {
         if let Some(g) = normalize_guid_text(id) {
             ex.tenant_ids.push(NamedTenant { id: g, at: input.at(line), field: field.to_string() });

@@ -4,7 +4,8 @@
 //!
 //! Users, groups, computers and domains become AD objects keyed by their SID (`ObjectIdentifier`):
 //! `distinguishedname`, `samaccountname`, `displayname`, `email`, `enabled`, `sidhistory`,
-//! `whencreated` (Unix seconds) and, when present, `userprincipalname`. SharpHound collects no
+//! `whencreated` (Unix seconds), `serviceprincipalnames` (counted) and `admincount` and, when present,
+//! `userprincipalname`. SharpHound collects no
 //! objectGUID, ms-DS-ConsistencyGuid or proxyAddresses: its objects link to cloud objects by SID only,
 //! and an `IN003` note says which rules cannot run on them. Well-known principals written with a
 //! domain prefix (`CONTOSO.COM-S-1-5-32-544`) have no SID of their own and keep none. Other types
@@ -123,6 +124,9 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
             o.mail = p.str(&mut t, &["email"]);
             o.upn = p.str(&mut t, &["userprincipalname"]);
             o.enabled = p.bool(&mut t, &["enabled"]);
+            // Service and privileged accounts (the fix files never rename them).
+            o.spn_count = p.strs::<String>(&mut t, &["serviceprincipalnames"]).len() as u32;
+            o.admin_count = p.bool(&mut t, &["admincount"]).map(i32::from);
             if o.cn.is_none() {
                 o.cn = o.dn.as_deref().and_then(first_rdn_value).map(Into::into);
             }
@@ -216,6 +220,16 @@ mod tests {
         let off = ex.ad_objects.iter().find(|o| o.enabled == Some(false)).unwrap();
         assert_eq!(off.sam_account_name.as_deref(), Some("sortiz.old"));
         assert!(ex.issues.iter().any(|i| i.code == codes::MISSING_FIELDS && i.message.contains("objectGUID")));
+    }
+
+    #[test]
+    fn service_accounts_and_uncollected_attributes_are_marked() {
+        let text = r#"{"data":[{"ObjectIdentifier":"S-1-5-21-1-2-3-1500","Properties":{"samaccountname":"svc-sql","serviceprincipalnames":["MSSQLSvc/sql01.contoso.com:1433","MSSQLSvc/sql01.contoso.com"],"admincount":true,"displayname":"SQL service"}}],"meta":{"methods":1,"type":"users","count":1,"version":6}}"#;
+        let o = &read_text(text).unwrap().ad_objects[0];
+        assert_eq!((o.spn_count, o.admin_count), (2, Some(1)));
+        assert!(o.not_collected.has(NotCollected::ANCHOR) && o.not_collected.has(NotCollected::ADDRESSES));
+        assert!(o.not_collected.has(NotCollected::UPN), "no userprincipalname: not collected");
+        assert!(!o.not_collected.has(NotCollected::DISPLAY_NAME));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! as an index into [`Estate::tenants`] / [`Estate::forests`].
 
 pub mod anchor;
+pub mod dates;
 pub mod roles;
 
 use crate::source::SourceRef;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub use anchor::Guid;
+pub use dates::{DataDate, ExportSource, ExportTime};
 
 /// The string type of per-object attributes: 24 bytes like `String`, but values of up to 24 bytes
 /// (most names, nicknames, timestamps, ImmutableIds) live inline instead of in a heap allocation of
@@ -395,6 +397,8 @@ pub struct CloudObject {
     pub provisioning_errors: Vec<ProvisioningError>,
     /// createdDateTime (ISO-8601).
     pub created: Option<Text>,
+    /// employeeId (set by HR provisioning on accounts created ahead of their AD twin).
+    pub employee_id: Option<Text>,
     /// Whether the export carried the on-premises sync fields at all (Graph `$select`); when false,
     /// `immutable_id == None` means "not exported", not "cloud-only".
     pub sync_fields_exported: bool,
@@ -469,6 +473,9 @@ pub struct Tenant {
     /// Tenants declared linked to this one by cross-tenant sync or a multi-tenant organization
     /// (manifest `cross_tenant_sync`).
     pub cross_tenant_sync: Vec<TenantIdx>,
+    /// When the tenant's data was exported (the latest export time of its inputs, else the manifest's
+    /// `exported`); the clock staleness is judged at. `None` when nothing dates it.
+    pub data_date: Option<DataDate>,
 }
 
 /// A domain registered in a tenant (Graph `/domains`, `Get-MsolDomain`).
@@ -783,6 +790,9 @@ pub struct Forest {
     pub attributed_by: String,
     /// Tenants the forest is declared to sync into (manifest `syncs_to`); empty when not declared.
     pub syncs_to: Vec<TenantIdx>,
+    /// When the forest's data was exported (the latest export time of its inputs, else the manifest's
+    /// `exported`). `None` when nothing dates it.
+    pub data_date: Option<DataDate>,
 }
 
 /// Everything read in a run, normalized and attributed to tenants and forests.

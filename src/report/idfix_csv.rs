@@ -84,6 +84,7 @@ mod tests {
             findings: &found,
             generated_at: String::new(),
             as_of: String::new(),
+            as_of_given: false,
             gate: &gate,
             graph: &graph,
             meta: Default::default(),

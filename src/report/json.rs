@@ -6,8 +6,9 @@
 //!
 //! Top-level keys: `schema_version`, `tool` {name, version}, `generated_at`, `as_of`, `complete` and
 //! `unreadable_inputs[]` (false / the files when inputs failed under `--keep-going`), `inputs[]` (every file
-//! seen: path, kind, status, encoding, bytes, records, attributed_to, reason, warnings[]), `estate`
-//! (counts per node kind, `edges` per edge kind, `tenants[]`, `forests[]`), `summary` (findings per
+//! seen: path, kind, status, encoding, bytes, records, attributed_to, exported_at, exported_at_source, reason,
+//! warnings[]), `estate` (counts per node kind, `edges` per edge kind, `tenant_list[]`, `forest_list[]`, each
+//! with its `data_date`), `summary` (findings per
 //! severity and category), `coverage[]` (per forest/tenant: objects some rules could not judge because
 //! the source did not collect what they need — [`crate::rules::coverage`]), `gate` (policy, fail_on, passed, failing findings, exceptions, baseline) and
 //! `findings[]` (rule, rule_name, category, severity, title, subjects[] with source {path, line},
@@ -23,7 +24,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the report format.
-pub const SCHEMA_VERSION: &str = "1.4.0";
+pub const SCHEMA_VERSION: &str = "1.5.0";
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -131,6 +132,10 @@ struct InputJson<'a> {
     bytes: u64,
     records: usize,
     attributed_to: Option<&'a str>,
+    /// When the file's data was exported (RFC 3339), since 1.5.
+    exported_at: Option<String>,
+    /// Where `exported_at` comes from ([`crate::model::ExportSource::as_str`]), since 1.5.
+    exported_at_source: Option<&'static str>,
     warnings: Vec<WarningJson<'a>>,
 }
 
@@ -156,6 +161,31 @@ struct TenantJson<'a> {
     attributed_by: &'a str,
     cloud_objects: usize,
     domains: usize,
+    data_date: Option<DataDateJson<'a>>,
+}
+
+/// A tenant's or forest's data date (since 1.5).
+#[derive(Serialize)]
+struct DataDateJson<'a> {
+    exported_at: String,
+    source: &'static str,
+    detail: &'a str,
+    earliest: Option<String>,
+    inputs: usize,
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+fn data_date(d: Option<&crate::model::DataDate>) -> Option<DataDateJson<'_>> {
+    d.map(|d| DataDateJson {
+        exported_at: rfc3339(d.latest.at),
+        source: d.latest.source.as_str(),
+        detail: &d.latest.detail,
+        earliest: d.earliest.map(rfc3339),
+        inputs: d.inputs,
+    })
 }
 
 #[derive(Serialize)]
@@ -167,6 +197,7 @@ struct ForestJson<'a> {
     anchor_attribute: Option<&'a str>,
     syncs_to: Vec<&'a str>,
     attributed_by: &'a str,
+    data_date: Option<DataDateJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -234,6 +265,8 @@ fn inputs(ing: &Ingested) -> Vec<InputJson<'_>> {
                 bytes: r.bytes,
                 records: r.records,
                 attributed_to: r.attributed_to.as_deref(),
+                exported_at: r.exported_at.as_ref().map(|t| rfc3339(t.at)),
+                exported_at_source: r.exported_at.as_ref().map(|t| t.source.as_str()),
                 warnings: r
                     .issues
                     .iter()
@@ -274,6 +307,7 @@ fn estate<'a>(ing: &'a Ingested, counts: &'a Counts) -> EstateJson<'a> {
                 attributed_by: &t.attributed_by,
                 cloud_objects: cloud[i],
                 domains: doms[i],
+                data_date: data_date(t.data_date.as_ref()),
             })
             .collect(),
         forest_list: e
@@ -288,6 +322,7 @@ fn estate<'a>(ing: &'a Ingested, counts: &'a Counts) -> EstateJson<'a> {
                 anchor_attribute: f.anchor_attribute.as_deref(),
                 syncs_to: f.syncs_to.iter().map(|&t| e.tenants[t as usize].name.as_str()).collect(),
                 attributed_by: &f.attributed_by,
+                data_date: data_date(f.data_date.as_ref()),
             })
             .collect(),
     }

@@ -69,8 +69,11 @@ pub struct RunSummary<'a> {
     pub findings: &'a [Finding],
     /// Timestamp of the run (RFC 3339, UTC).
     pub generated_at: String,
-    /// The date time-dependent rules judged the estate at (RFC 3339).
+    /// "Today" for time-dependent rules (RFC 3339): `--as-of`, else the run's timestamp. Deadlines are
+    /// counted from it; staleness is judged at each tenant's data date unless `--as-of` was given.
     pub as_of: String,
+    /// Whether `as_of` is `--as-of` (which then also replaces every tenant's and forest's data date).
+    pub as_of_given: bool,
     /// The gate's verdict (suppressions are parallel to `findings`).
     pub gate: &'a crate::gate::GateResult,
     /// The estate graph (the HTML report draws its map from it).

@@ -357,8 +357,10 @@ fn rollover_steps(farm: Option<&str>, domains: &[String], others: &[(String, Str
     (steps, commands)
 }
 
-/// FE004–FE007: the token-signing certificate and its successor, judged at `as_of` with FE004's
-/// parameters. `records` are the federation records of the run (for the domains of the same farm).
+/// FE004–FE007: the token-signing certificate and its successor, judged at `as_of` (today: the deadline
+/// is counted from the run's date, or `--as-of`) with FE004's parameters; the evidence also gives the days
+/// left at the export of the tenant's data (its data date). `records` are the federation records of the
+/// run (for the domains of the same farm).
 fn certificates(
     estate: &Estate,
     f: &Federation,
@@ -409,6 +411,13 @@ fn certificates(
             }),
         ),
     ]);
+    if let Some(d) = estate.tenants.get(f.tenant as usize).and_then(|t| t.data_date.as_ref()) {
+        // The same deadline as the export showed it: what the tenant's owners saw when the data was taken.
+        ev.insert("exported_at".into(), json!(rfc3339(d.latest.at)));
+        ev.insert("exported_at_source".into(), json!(d.latest.source.as_str()));
+        ev.insert("data_date".into(), json!(d.describe()));
+        ev.insert("days_left_at_export".into(), json!((not_after - d.latest.at).whole_days()));
+    }
     let (farm, others) = farm_domains(estate, f, records);
     let farm_host = f.passive_sign_in_uri.as_deref().and_then(host_of);
     let (steps, commands) = rollover_steps(farm_host.as_deref(), &farm, &others);

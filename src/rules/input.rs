@@ -11,7 +11,66 @@ use std::collections::BTreeMap;
 pub fn run(ctx: &super::Context<'_>) -> Vec<Finding> {
     let mut out = findings(&ctx.ingested.inputs, &ctx.ingested.issues, &ctx.ingested.sources);
     out.extend(unexported_forests(ctx));
+    out.extend(dated_by_file_time(ctx));
     out
+}
+
+/// IN012: tenants and forests whose data date — the clock their staleness is judged at — comes from the
+/// modification time of their files, which copying or unzipping resets. One finding per run listing those
+/// files; none under `--as-of`, which replaces every data date.
+fn dated_by_file_time(ctx: &super::Context<'_>) -> Option<Finding> {
+    use crate::model::{DataDate, ExportSource};
+    use serde_json::json;
+    if ctx.options.as_of.is_some() {
+        return None;
+    }
+    let (estate, ing) = (ctx.estate(), ctx.ingested);
+    let guessed = |d: &Option<DataDate>| d.as_ref().is_some_and(|d| d.latest.source == ExportSource::FileTime);
+    let tenants: Vec<usize> = (0..estate.tenants.len()).filter(|&i| guessed(&estate.tenants[i].data_date)).collect();
+    let forests: Vec<usize> = (0..estate.forests.len()).filter(|&i| guessed(&estate.forests[i].data_date)).collect();
+    let files: Vec<&InputReport> = ing
+        .inputs
+        .iter()
+        .filter(|r| r.exported_at.as_ref().is_some_and(|t| t.source == ExportSource::FileTime))
+        .filter(|r| {
+            r.tenant.is_some_and(|t| tenants.contains(&(t as usize)))
+                || r.forest.is_some_and(|f| forests.contains(&(f as usize)))
+        })
+        .collect();
+    if files.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = tenants
+        .iter()
+        .map(|&i| format!("tenant {}", estate.tenants[i].name))
+        .chain(forests.iter().map(|&i| format!("forest {}", estate.forests[i].name)))
+        .collect();
+    let dates: Vec<serde_json::Value> = tenants
+        .iter()
+        .map(|&i| ("tenant", &estate.tenants[i].name, &estate.tenants[i].data_date))
+        .chain(forests.iter().map(|&i| ("forest", &estate.forests[i].name, &estate.forests[i].data_date)))
+        .map(|(kind, name, d)| json!({kind: name, "data_date": d.as_ref().map(|d| d.latest.at.date().to_string())}))
+        .collect();
+    let title = format!(
+        "{} input file(s) record no export time: the data date of {} is their file modification time, a guess",
+        files.len(),
+        names.join(", ")
+    );
+    let subjects = files
+        .iter()
+        .map(|r| Subject {
+            kind: "file".into(),
+            id: ing.sources.stable(r.file).to_string(),
+            display: ing.sources.display(r.file).to_string(),
+            source: Some(SourceRef::file(r.file)),
+        })
+        .collect();
+    let evidence = super::evidence([
+        ("files", json!(files.iter().map(|r| ing.sources.display(r.file)).collect::<Vec<_>>())),
+        ("data_dates", json!(dates)),
+        ("why", json!("staleness (SY001) and new starters (SY002) are judged at the data date")),
+    ]);
+    Some(super::finding("IN012", title, subjects, evidence, ""))
 }
 
 /// Titles name at most this many objects; the subjects and evidence list all of them.

@@ -54,9 +54,12 @@ pub fn load_catalog_dir(dir: &std::path::Path) -> Result<Vec<catalog::RuleMeta>,
 /// Options that change how rules run (from the command line or, later, the policy file).
 #[derive(Debug, Clone, Default)]
 pub struct RuleOptions {
-    /// The date the estate is judged at (certificate expiry, stale sync...): `--as-of`, else the
-    /// run's timestamp. `None` means "now".
+    /// `--as-of`: the instant the whole estate is judged at — it is "today" for deadlines (certificate
+    /// expiry) and replaces every tenant's data date for staleness. `None`: today is [`RuleOptions::now`]
+    /// and staleness is judged at each tenant's data date ([`RuleOptions::data_clock`]).
     pub as_of: Option<time::OffsetDateTime>,
+    /// The run's own time, "today" when `as_of` is not given (`None`: the system clock when asked).
+    pub now: Option<time::OffsetDateTime>,
     /// The typed rule parameters of the run: the catalog in use with the policy file's
     /// `[rules.CODE.params]` merged over it, decoded once by [`params::RuleParams::load`]. `None`: the
     /// catalog in use's own ([`params::RuleParams::catalog_in_use`]).
@@ -82,10 +85,30 @@ pub enum PreviewDetail {
 }
 
 impl RuleOptions {
-    /// The date the estate is judged at.
+    /// Today, the clock deadlines are counted from: `--as-of`, else the run's time.
     pub fn as_of(&self) -> time::OffsetDateTime {
-        self.as_of.unwrap_or_else(time::OffsetDateTime::now_utc)
+        self.as_of.or(self.now).unwrap_or_else(time::OffsetDateTime::now_utc)
     }
+
+    /// The data clock of a tenant or forest with data date `date`: the instant its staleness is judged at
+    /// — `--as-of` when given, else when its data was exported, else (nothing dates it) today.
+    pub fn data_clock(&self, date: Option<&crate::model::DataDate>) -> DataClock {
+        match (self.as_of, date) {
+            (Some(at), _) => DataClock { at, from: "--as-of".into() },
+            (None, Some(d)) => DataClock { at: d.latest.at, from: d.describe() },
+            (None, None) => DataClock { at: self.as_of(), from: "the run's date (no input dates it)".into() },
+        }
+    }
+}
+
+/// The instant a tenant's or forest's data is judged at, and where it comes from (evidence `judged_at` and
+/// `judged_at_source`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataClock {
+    /// The instant.
+    pub at: time::OffsetDateTime,
+    /// Where it comes from: `--as-of`, or the data date with its source (`2026-11-20 (estate.toml …)`).
+    pub from: String,
 }
 
 /// Everything a rule may look at.

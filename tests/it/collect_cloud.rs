@@ -20,6 +20,9 @@ const CLIENT_ID: &str = "3c9e5b7a-1d2f-4e6a-8b0c-9d8e7f6a5b4c";
 const SECRET: &str = "s3cr3t~Contoso.ClientValue_98765";
 const TOKEN: &str = "eyJ0eXAiOiJKV1QifQ.tenantlint-stand-in-token.c2lnbmF0dXJl";
 
+/// The `Date` header of every stub answer.
+const STUB_DATE: &str = "Fri, 20 Nov 2026 09:04:10 GMT";
+
 /// One request as the stand-in saw it.
 #[derive(Debug, Clone)]
 struct Seen {
@@ -43,7 +46,15 @@ struct Faults {
     foreign_next: bool,
     /// Device-code polls answered `authorization_pending` before success.
     pending_polls: u32,
+    /// The first token expires after this many GETs: it is answered 401, and the sign-in endpoint then
+    /// grants [`TOKEN2`] (an access token lives about an hour; a large tenant takes longer).
+    expire_after: Option<u32>,
+    /// GETs answered so far (for `expire_after`).
+    gets: u32,
 }
+
+/// The token granted after the first one expired (`Faults::expire_after`).
+const TOKEN2: &str = "eyJ0eXAiOiJKV1QifQ.tenantlint-stand-in-token-renewed.c2lnbmF0dXJl";
 
 struct Stub {
     base: String,
@@ -91,7 +102,7 @@ impl Stub {
                 s2.lock().unwrap().push(req.clone());
                 let (status, extra, body) = answer(&req, &b2, &mut f2.lock().unwrap());
                 let mut head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nDate: {STUB_DATE}\r\n",
                     body.len()
                 );
                 for (k, v) in extra {
@@ -121,7 +132,8 @@ impl Stub {
                 && (s.target.ends_with("/oauth2/v2.0/token") || s.target.ends_with("/oauth2/v2.0/devicecode"));
             assert!(s.method == "GET" || token_post, "unexpected request {} {}", s.method, s.target);
             if s.method == "GET" {
-                assert_eq!(s.auth.as_deref(), Some(format!("Bearer {TOKEN}").as_str()), "{}", s.target);
+                let auth = s.auth.as_deref().unwrap_or_default();
+                assert!(auth == format!("Bearer {TOKEN}") || auth == format!("Bearer {TOKEN2}"), "{}", s.target);
             }
         }
     }
@@ -209,8 +221,9 @@ fn answer(req: &Seen, base: &str, f: &mut Faults) -> Answer {
     }
     if req.method == "POST" && path == token_path {
         let p = form(&req.body);
-        let granted =
-            ok(json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": TOKEN}));
+        let expired = f.expire_after.is_some_and(|n| f.gets >= n);
+        let granted = ok(json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+            "access_token": if expired { TOKEN2 } else { TOKEN }}));
         let refused = |code: &str, desc: &str| -> Answer {
             (400, vec![], json!({"error": code, "error_description": desc, "error_codes": [7000215]}).to_string())
         };
@@ -237,9 +250,11 @@ fn answer(req: &Seen, base: &str, f: &mut Faults) -> Answer {
             _ => refused("unsupported_grant_type", "AADSTS70003"),
         };
     }
-    if req.auth.as_deref() != Some(&format!("Bearer {TOKEN}")) {
-        return graph_error(401, "InvalidAuthenticationToken", "Access token is empty.");
+    let current = if f.expire_after.is_some_and(|n| f.gets >= n) { TOKEN2 } else { TOKEN };
+    if req.auth.as_deref() != Some(&format!("Bearer {current}")) {
+        return graph_error(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.");
     }
+    f.gets += 1;
     if let Some(list) = f.before.get_mut(&req.target)
         && !list.is_empty()
     {
@@ -418,7 +433,8 @@ fn subscription(id: &str, name: &str) -> Value {
         "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "EnterpriseAgreement_2014-09-01", "spendingLimit": "Off"}})
 }
 
-/// The same tenant exported by hand: one file per collection, every page merged, no nextLink.
+/// The same tenant exported by hand: one file per collection, every page merged, no nextLink, and an
+/// estate.toml giving the export date.
 fn hand_made(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let ctx = |what: &str| format!("https://graph.microsoft.com/v1.0/$metadata#{what}");
@@ -448,6 +464,11 @@ fn hand_made(dir: &Path) {
     for (name, v) in files {
         std::fs::write(dir.join(name), serde_json::to_string_pretty(&v).unwrap()).unwrap();
     }
+    // The date it was exported, which the collector records by itself (the stub's Date): the same data clock.
+    let manifest = format!(
+        "[[tenant]]\nname = \"Contoso\"\nid = \"{TENANT}\"\npaths = [\".\"]\nexported = 2026-11-20T09:04:10Z\n"
+    );
+    std::fs::write(dir.join("estate.toml"), manifest).unwrap();
 }
 
 /// Findings as comparable keys: rule and the non-file subjects (file names differ between layouts).
@@ -589,6 +610,15 @@ fn client_secret_collection_pages_throttling_and_the_same_findings_as_a_hand_mad
     assert!(fab["note"].as_str().unwrap().contains("404"));
     assert_eq!(m["runs"][0]["auth"], "client-secret");
     assert!(m["collections"].as_array().unwrap().iter().all(|c| c["status"] == "complete"), "{m}");
+    // Each collection records the service's clock when it answered its last page (the response Date),
+    // and scan dates the pages by it.
+    assert_eq!(users["collected"], "2026-11-20T09:04:10Z");
+    let collected = read_report(&tmp.path().join("scan-collected"));
+    let page = crate::util::input(&collected, "users.0002.json");
+    assert_eq!(
+        (page["exported_at"].as_str(), page["exported_at_source"].as_str()),
+        (Some("2026-11-20T09:04:10Z"), Some("collection"))
+    );
 
     // The pages scan exactly like the same data exported by hand.
     let hand = tmp.path().join("hand");
@@ -612,6 +642,43 @@ fn client_secret_collection_pages_throttling_and_the_same_findings_as_a_hand_mad
     let posts: Vec<Seen> = stub.seen().into_iter().filter(|s| s.body.contains("client_secret")).collect();
     assert_eq!(posts.len(), 1);
     assert!(stub.seen().iter().all(|s| !s.target.contains("s3cr3t")));
+}
+
+#[test]
+fn a_token_that_expires_mid_run_is_renewed_and_the_page_fetched_again() {
+    let faults = Faults { expire_after: Some(2), ..Default::default() };
+    let stub = Stub::start(faults);
+    let tmp = tempfile::tempdir().unwrap();
+    let args = ["--auth", "client-secret", "--client-id", CLIENT_ID, "--client-secret-env", "TL_TEST_SECRET"];
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--out", "contoso"]);
+    let r = collect(tmp.path(), &stub, &all, &[("TL_TEST_SECRET", SECRET)]);
+    assert_code(&r, 0);
+    assert!(r.stderr.contains("expired during the collection: signing in again"), "{}", r.stderr);
+    let m = manifest(&tmp.path().join("contoso"));
+    assert!(m["collections"].as_array().unwrap().iter().all(|c| c["status"] == "complete"), "{m}");
+    assert_eq!(m["runs"][0]["token_renewals"], 1, "{m}");
+    // The refused request was sent again with the new token; nothing but GETs and token POSTs.
+    let seen = stub.seen();
+    let refused = seen.iter().position(|s| {
+        s.method == "GET"
+            && s.auth.as_deref() == Some(&format!("Bearer {TOKEN}"))
+            && seen.iter().filter(|x| x.target == s.target).count() == 2
+    });
+    assert!(refused.is_some(), "one request was retried after the renewal");
+    assert_eq!(seen.iter().filter(|s| s.target.ends_with("/oauth2/v2.0/token")).count(), 2);
+    stub.assert_read_only();
+
+    // A borrowed token cannot be renewed: the collection stops as refused, saying what to do.
+    let stub = Stub::start(Faults { expire_after: Some(2), ..Default::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let r = collect(tmp.path(), &stub, &["--access-token-env", "TL_TOKEN", "--out", "c", "-q"], &[("TL_TOKEN", TOKEN)]);
+    assert_code(&r, 2);
+    let m = manifest(&tmp.path().join("c"));
+    let refused: Vec<&Value> =
+        m["collections"].as_array().unwrap().iter().filter(|c| c["http_status"] == 401).collect();
+    assert!(!refused.is_empty(), "{m}");
+    assert!(refused[0]["error"].as_str().unwrap().contains("continue with --resume"), "{m}");
 }
 
 #[test]

@@ -245,6 +245,27 @@ fn certificate_severity_turns_critical_within_seven_days() {
 }
 
 #[test]
+fn certificate_deadlines_count_from_today_and_show_the_days_left_at_the_export() {
+    // Fabrikam's files were exported 2026-11-19 (estate.toml); the run is on 2026-12-03, without --as-of:
+    // the deadline counts from the run (7 days: critical), not from the export (21 days then).
+    let sample = crate_root().join("samples/contoso-merger");
+    let opts = tenantlint::rules::RuleOptions {
+        now: Some(tenantlint::cli::parse_date("2026-12-03").unwrap()),
+        ..Default::default()
+    };
+    let r = tenantlint::app::analyse(std::slice::from_ref(&sample), &tenantlint::ingest::Options::default(), &opts)
+        .unwrap();
+    let f = r.findings.iter().find(|f| f.rule == "FE004").expect("FE004");
+    assert_eq!(f.severity, tenantlint::findings::Severity::Critical);
+    assert_eq!(f.evidence["days_left"], 7);
+    assert_eq!(f.evidence["as_of"], "2026-12-03T00:00:00Z");
+    assert_eq!(f.evidence["days_left_at_export"], 21);
+    assert_eq!(f.evidence["exported_at"], "2026-11-19T00:00:00Z");
+    assert_eq!(f.evidence["exported_at_source"], "manifest");
+    assert!(f.evidence["data_date"].as_str().unwrap().contains("[[tenant]] \"Fabrikam\" exported"));
+}
+
+#[test]
 fn takeover_protection_comes_after_the_hard_match_repairs() {
     let report = sample_report();
     let sy005 = crate::util::findings_with_rule(&report, "SY005");

@@ -371,3 +371,67 @@ fn an_unwritable_out_folder_names_the_file_and_the_reason_with_exit_2() {
         assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "nothing written");
     }
 }
+
+#[test]
+fn every_input_tenant_and_forest_carries_its_data_date() {
+    let out = tempfile::tempdir().unwrap();
+    let sample = crate_root().join("samples/contoso-merger");
+    let r = tenantlint(&[
+        "scan",
+        sample.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "-q",
+        "--format",
+        "json,html",
+    ]);
+    assert_code(&r, 0);
+    let report = read_report(out.path());
+    assert_schema_valid(&report);
+    // The HTML report's inputs table shows each file's export time and where it comes from, and the data
+    // date of every tenant and forest.
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("<th>exported</th>"), "no exported column");
+    assert!(html.contains("2026-11-20 09:30 UTC<br><span class=\"why\">"), "no data date of an input");
+    assert!(
+        html.contains("estate.toml [[tenant]] &#34;Contoso&#34; exported</span>"),
+        "no source of an input's data date"
+    );
+    assert!(html.contains("<li>tenant Fabrikam: 2026-11-19 ("), "no data date of a tenant");
+    assert!(html.contains("staleness judged at each tenant"), "the two clocks are not explained");
+    // The sample's files do not say when they were exported: estate.toml does.
+    let users = input(&report, "tenants/contoso/users.json");
+    assert_eq!(
+        (users["exported_at"].as_str(), users["exported_at_source"].as_str()),
+        (Some("2026-11-20T09:30:00Z"), Some("manifest"))
+    );
+    let ldf = input(&report, "ad/fabrikam/fabrikam.ldf");
+    assert_eq!(
+        (ldf["exported_at"].as_str(), ldf["exported_at_source"].as_str()),
+        (Some("2026-11-19T00:00:00Z"), Some("manifest"))
+    );
+    // Files not read have nothing to date; estate-wide files (AD FS) fall back to their file time.
+    assert!(input(&report, "EXPECTED.md")["exported_at"].is_null());
+    assert_eq!(input(&report, "adfs/claims-provider-trusts.json")["exported_at_source"], "file-time");
+    let tenant = |name: &str| {
+        report["estate"]["tenant_list"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap().clone()
+    };
+    let fabrikam = tenant("Fabrikam");
+    assert_eq!(fabrikam["data_date"]["exported_at"], "2026-11-19T00:00:00Z");
+    assert_eq!(fabrikam["data_date"]["source"], "manifest");
+    assert!(fabrikam["data_date"]["earliest"].is_null());
+    let forest = &report["estate"]["forest_list"][0];
+    assert_eq!(forest["data_date"]["exported_at"], "2026-11-20T00:00:00Z");
+
+    // ScubaGear records when it ran.
+    let out = tempfile::tempdir().unwrap();
+    let r = tenantlint(&["scan", "tests/fixtures/scubagear", "--out", out.path().to_str().unwrap(), "-q"]);
+    assert_code(&r, 0);
+    let report = read_report(out.path());
+    let s = input(&report, "ProviderSettingsExport.json");
+    assert_eq!(
+        (s["exported_at"].as_str(), s["exported_at_source"].as_str()),
+        (Some("2026-05-04T17:15:48Z"), Some("export"))
+    );
+    assert_eq!(report["estate"]["tenant_list"][0]["data_date"]["detail"], "ScubaGear \"date\"");
+}

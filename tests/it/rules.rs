@@ -21,11 +21,13 @@ use tenantlint::rules::{IdfixMode, RuleOptions};
 struct FixtureOptions {
     idfix: Option<String>,
     as_of: Option<String>,
+    now: Option<String>,
 }
 
 /// The rule options of a fixture case folder: `options.toml` (or `fixture.toml`) may set
 /// `idfix = "multi-tenant" | "dedicated"` and `as_of = "YYYY-MM-DD"` (for time-dependent rules; default
-/// 2026-11-23, so fixtures never depend on the day the tests run).
+/// 2026-11-23, so fixtures never depend on the day the tests run), or `now = "YYYY-MM-DD"`: the run's date
+/// without `--as-of`, so that staleness is judged at the data dates (IN012).
 fn rule_options(case: &Path) -> RuleOptions {
     let mut o = FixtureOptions::default();
     for name in ["options.toml", "fixture.toml"] {
@@ -34,11 +36,16 @@ fn rule_options(case: &Path) -> RuleOptions {
             let f: FixtureOptions = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             o.idfix = o.idfix.or(f.idfix);
             o.as_of = o.as_of.or(f.as_of);
+            o.now = o.now.or(f.now);
         }
     }
     RuleOptions {
         idfix: o.idfix.map(|m| m.parse::<IdfixMode>().unwrap_or_else(|e| panic!("{}: {e}", case.display()))),
-        as_of: Some(tenantlint::cli::parse_date(o.as_of.as_deref().unwrap_or("2026-11-23")).expect("as_of date")),
+        as_of: match &o.now {
+            Some(_) => None,
+            None => Some(tenantlint::cli::parse_date(o.as_of.as_deref().unwrap_or("2026-11-23")).expect("as_of date")),
+        },
+        now: o.now.as_deref().map(|d| tenantlint::cli::parse_date(d).expect("now date")),
         ..Default::default()
     }
 }

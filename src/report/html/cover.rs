@@ -3,10 +3,11 @@
 //! per-tenant and per-forest sections.
 
 use super::scopes::Scopes;
-use super::text::{Rich, clip};
+use super::text::{RelPaths, Rich, clip};
 use super::view::severity_class;
 use crate::findings::Severity;
 use crate::ingest::Status;
+use crate::model::{DataDate, ExportTime};
 use crate::report::RunSummary;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,12 +26,15 @@ pub(super) struct ScopeView {
 }
 
 /// The data date of one source (a tenant's or a forest's exports, or unattributed files).
-pub(super) struct DataDate {
+pub(super) struct SourceDate {
     pub(super) source: String,
     pub(super) kinds: String,
     pub(super) files: usize,
-    /// When the source was exported; empty when the exports do not record it.
+    /// When the source was exported (`2026-11-20`, or `2026-11-18 to 2026-11-20` when its inputs
+    /// differ); empty when no input dates it.
     pub(super) exported: String,
+    /// How that is known (`LDIF header "collected:"`, `file modification time`...).
+    pub(super) how: String,
 }
 
 /// A tenant's or a forest's findings.
@@ -132,9 +136,11 @@ pub(super) fn scope(s: &RunSummary<'_>) -> ScopeView {
     ScopeView { tenants, forests, subscriptions, not_covered }
 }
 
-/// The data dates per source: the files read per tenant or forest, their kinds and when they were exported.
-pub(super) fn data_dates(s: &RunSummary<'_>) -> Vec<DataDate> {
-    let mut per: BTreeMap<String, (BTreeSet<&str>, usize)> = BTreeMap::new();
+/// The data dates per source: the files read per tenant or forest, their kinds and when they were
+/// exported (the tenant's or forest's data date; for unattributed files, the dates of the files).
+pub(super) fn source_dates(s: &RunSummary<'_>, rel: &RelPaths) -> Vec<SourceDate> {
+    type Acc<'a> = (BTreeSet<&'a str>, usize, Vec<&'a ExportTime>);
+    let mut per: BTreeMap<String, Acc<'_>> = BTreeMap::new();
     for r in &s.ingested.inputs {
         if !matches!(r.status, Status::Read) {
             continue;
@@ -143,14 +149,36 @@ pub(super) fn data_dates(s: &RunSummary<'_>) -> Vec<DataDate> {
         let e = per.entry(source).or_default();
         e.0.insert(r.kind.as_str());
         e.1 += 1;
+        e.2.extend(r.exported_at.as_ref());
     }
+    let e = &s.ingested.estate;
     per.into_iter()
-        .map(|(source, (kinds, files))| DataDate {
-            source,
-            kinds: clip(&kinds.into_iter().collect::<Vec<_>>().join(", "), 160),
-            files,
-            // TODO(issue 26): the export date per input (branch wt-clock adds `exported_at`) goes here.
-            exported: String::new(),
+        .map(|(source, (kinds, files, times))| {
+            let declared = if let Some(name) = source.strip_prefix("tenant ") {
+                e.tenants.iter().find(|t| t.name == name).and_then(|t| t.data_date.clone())
+            } else if let Some(name) = source.strip_prefix("forest ") {
+                e.forests.iter().find(|f| f.name == name).and_then(|f| f.data_date.clone())
+            } else {
+                None
+            };
+            let date = declared.or_else(|| DataDate::over(times));
+            let (exported, how) = match date {
+                Some(d) => (
+                    match d.earliest {
+                        Some(from) => format!("{} to {}", from.date(), d.latest.at.date()),
+                        None => d.latest.at.date().to_string(),
+                    },
+                    rel.text(&d.latest.detail),
+                ),
+                None => (String::new(), String::new()),
+            };
+            SourceDate {
+                source,
+                kinds: clip(&kinds.into_iter().collect::<Vec<_>>().join(", "), 160),
+                files,
+                exported,
+                how,
+            }
         })
         .collect()
 }
@@ -161,10 +189,17 @@ pub(super) fn limitations(s: &RunSummary<'_>, coverage: &[crate::rules::coverage
         "Read-only analysis of offline exports: nothing was read from or changed in the live directories, and \
          what changed after the exports were taken is not reflected.",
     )];
-    out.push(Rich::new(&format!(
-        "Time-dependent checks (certificate expiry, last synchronisation) are judged as of {}.",
-        s.as_of.get(..10).unwrap_or(&s.as_of)
-    )));
+    let day = s.as_of.get(..10).unwrap_or(&s.as_of);
+    out.push(Rich::new(&if s.as_of_given {
+        format!(
+            "Every time-dependent check (certificate expiry, last synchronisation) is judged as of {day}, as asked."
+        )
+    } else {
+        format!(
+            "Deadlines (certificate expiry) are counted from {day}, the day of this report; staleness (last \
+             synchronisation) is judged at each source's data date."
+        )
+    }));
     for g in coverage.iter().take(4) {
         out.push(Rich::new(&format!(
             "{} {}: {} not collected for {} — {}.",

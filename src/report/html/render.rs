@@ -1,7 +1,7 @@
 //! Rendering: the askama template struct ([`Page`]) filled from the view model, the embedded style,
 //! script and logo, the Content-Security-Policy, and the escaping of the findings data island.
 
-use super::cover::{self, DataDate, ScopeSection, ScopeView};
+use super::cover::{self, ScopeSection, ScopeView, SourceDate};
 use super::map::{self, EstateMap};
 use super::plan::{self, Phase, Risk};
 use super::score::{SCORE_METHOD, risk_score};
@@ -119,6 +119,8 @@ struct Page {
     logo: String,
     generated_at: String,
     as_of: String,
+    /// `as_of` is `--as-of`: it replaced the data dates.
+    as_of_given: bool,
     version: &'static str,
     csp: String,
     pseudonymized: bool,
@@ -128,7 +130,8 @@ struct Page {
     kinds: String,
     score_method: String,
     scope: ScopeView,
-    data_dates: Vec<DataDate>,
+    /// The data date per source (tenant, forest, unattributed files), on the first page.
+    source_dates: Vec<SourceDate>,
     limitations: Vec<Rich>,
     top_risks: Vec<Risk>,
     scope_sections: Vec<ScopeSection>,
@@ -154,6 +157,8 @@ struct Page {
     gate: GateView,
     rules: Vec<RuleRow>,
     inputs: Vec<InputRow>,
+    /// Data date of every tenant and forest, one line each.
+    data_dates: Vec<String>,
     coverage: Vec<crate::rules::coverage::Gap>,
     tenants: Vec<String>,
     forests: Vec<String>,
@@ -201,6 +206,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         logo: m.logo.as_ref().map(Logo::data_uri).unwrap_or_default(),
         generated_at: s.generated_at.clone(),
         as_of: s.as_of.clone(),
+        as_of_given: s.as_of_given,
         version: env!("CARGO_PKG_VERSION"),
         csp: csp(),
         pseudonymized: m.pseudonymized,
@@ -209,7 +215,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         kinds: if kinds.is_empty() { "none".into() } else { kinds },
         score_method: SCORE_METHOD.to_string(),
         scope: cover::scope(s),
-        data_dates: cover::data_dates(s),
+        source_dates: cover::source_dates(s, &rel),
         limitations: cover::limitations(s, &coverage),
         top_risks: plan::top_risks(s),
         scope_sections: cover::scope_sections(s, &rel),
@@ -230,6 +236,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         gate: view::gate_view(s),
         rules: view::rule_rows(s),
         inputs: view::inputs(s),
+        data_dates: view::data_dates(s),
         coverage,
         tenants: s.ingested.estate.tenants.iter().map(|t| t.name.clone()).collect(),
         forests: s.ingested.estate.forests.iter().map(|f| f.name.clone()).collect(),

@@ -46,6 +46,7 @@ fn render_gated(findings: &[Finding], meta: super::super::ReportMeta, gate: Gate
         findings,
         generated_at: "2026-11-23T00:00:00Z".into(),
         as_of: "2026-11-23T00:00:00Z".into(),
+        as_of_given: false,
         gate: &gate,
         graph: &graph,
         meta,

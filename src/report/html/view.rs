@@ -27,6 +27,10 @@ pub(super) struct InputRow {
     pub(super) bytes: u64,
     pub(super) records: usize,
     pub(super) attributed_to: String,
+    /// When the file's data was exported (`2026-11-20 09:15 UTC`), empty when nothing dates it.
+    pub(super) exported: String,
+    /// Where that comes from (`LDIF header "collected:"`, `file modification time`...).
+    pub(super) exported_source: String,
     pub(super) warnings: Vec<Rich>,
 }
 
@@ -116,6 +120,8 @@ pub(super) fn inputs(s: &RunSummary<'_>) -> Vec<InputRow> {
                 bytes: r.bytes,
                 records: r.records,
                 attributed_to: r.attributed_to.clone().unwrap_or_default(),
+                exported: r.exported_at.as_ref().map(|t| minute(t.at)).unwrap_or_default(),
+                exported_source: r.exported_at.as_ref().map(|t| rel.text(&t.detail)).unwrap_or_default(),
                 warnings: r
                     .issues
                     .iter()
@@ -129,6 +135,27 @@ pub(super) fn inputs(s: &RunSummary<'_>) -> Vec<InputRow> {
                     .collect(),
             }
         })
+        .collect()
+}
+
+/// A time to the minute, UTC: `2026-11-20 09:15 UTC`.
+fn minute(at: time::OffsetDateTime) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.format(&f).unwrap_or_default()
+}
+
+/// The data date of every tenant and forest, one line each: `tenant Contoso: 2026-11-20 (…)`.
+pub(super) fn data_dates(s: &RunSummary<'_>) -> Vec<String> {
+    let e = &s.ingested.estate;
+    let rel = RelPaths::new(&s.scan_paths);
+    let line = |what: &str, name: &str, d: Option<&crate::model::DataDate>| match d {
+        Some(d) => format!("{what} {name}: {}", rel.text(&d.describe())),
+        None => format!("{what} {name}: no input dates it"),
+    };
+    e.tenants
+        .iter()
+        .map(|t| line("tenant", &t.name, t.data_date.as_ref()))
+        .chain(e.forests.iter().map(|f| line("forest", &f.name, f.data_date.as_ref())))
         .collect()
 }
 

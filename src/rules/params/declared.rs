@@ -430,6 +430,12 @@ rule_params! {
         /// Days after which the finding is high.
         high_after_days: i64,
     }
+    /// SY002 cloud-only-object-will-be-soft-matched.
+    "SY002" sy002: Sy002 {
+        /// Days before the tenant's data date within which a cloud-only account (and its AD twin) counts as a
+        /// new starter's: the soft match is then the intended onboarding path (low, confirm intent).
+        new_starter_days: i64,
+    }
     /// SY006 upn-quarantined-by-duplicate-resiliency.
     "SY006" sy006: Sy006 {
         /// Digits Entra ID appends to the prefix of a quarantined UPN.

@@ -100,17 +100,19 @@ pub(super) fn unlicensed(ctx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-/// SY001: the organization says sync is on, but the last sync is older than `max_age_days`.
+/// SY001: the organization says sync is on, but the last sync is older than `max_age_days` — judged at
+/// the tenant's data clock (when its data was exported, or `--as-of`), not at the day of the scan.
 pub(super) fn stale_sync(ctx: &Context<'_>) -> Vec<Finding> {
     let estate = ctx.estate();
     let max_days = ctx.params().sy001.max_age_days;
-    let as_of = ctx.options.as_of();
     let mut out = Vec::new();
     for (i, t) in estate.tenants.iter().enumerate() {
         if t.on_prem_sync_enabled != Some(true) {
             continue;
         }
         let Some(last) = t.on_prem_last_sync.as_deref().and_then(parse_time) else { continue };
+        let clock = ctx.options.data_clock(t.data_date.as_ref());
+        let as_of = clock.at;
         let age = as_of - last;
         if age.whole_days() <= max_days {
             continue;
@@ -127,6 +129,7 @@ pub(super) fn stale_sync(ctx: &Context<'_>) -> Vec<Finding> {
             ("onPremisesSyncEnabled", json!(true)),
             ("onPremisesLastSyncDateTime", s(t.on_prem_last_sync.clone().unwrap_or_default())),
             ("judged_at", s(as_of.date().to_string())),
+            ("judged_at_source", s(clock.from)),
             ("age_days", json!(days)),
             ("max_age_days", json!(max_days)),
             (

@@ -267,6 +267,23 @@ pub(super) fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
                         )]),
                     );
                 }
+                if let Some(why) = new_starter(ctx, o, co) {
+                    // HR created the cloud account ahead of the AD account: the merge is the onboarding path.
+                    ev.insert("new_starter".into(), why);
+                    let title = format!(
+                        "{}: cloud-only {} in {} has the same {} — a new starter's account created ahead of the AD \
+                         account: {} (the intended onboarding path; confirm it)",
+                        o.label(),
+                        co.label(),
+                        estate.tenants[co.tenant as usize].name,
+                        keys_txt.join(" and "),
+                        predicted.describe()
+                    );
+                    let mut f = finding_case(SOFT_MERGE, "confirm_intent", title, subjects, ev, disc);
+                    f.severity = Severity::Low;
+                    out.push(f);
+                    continue;
+                }
                 let mut f = finding(SOFT_MERGE, title, subjects, ev, disc);
                 if block_soft == Some(false) {
                     f.severity = Severity::High;
@@ -276,6 +293,39 @@ pub(super) fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
             out
         })
         .collect()
+}
+
+/// SY002's new-starter case: the cloud-only account was created within `new_starter_days` of the tenant's
+/// data clock, and the AD object too (whenCreated) or the two carry the same employeeId — HR created the
+/// cloud account first and the soft match is how the two are meant to meet. The evidence, or `None`.
+fn new_starter(ctx: &Context<'_>, o: &AdObject, co: &CloudObject) -> Option<Value> {
+    let days = ctx.params().sy002.new_starter_days;
+    let clock = ctx.options.data_clock(ctx.estate().tenants.get(co.tenant as usize)?.data_date.as_ref());
+    let age = |v: &str| parse_time(v).map(|t| (clock.at - t).whole_days().max(0));
+    let cloud_age = age(co.created.as_deref()?)?;
+    if cloud_age > days {
+        return None;
+    }
+    let ad_age = o.when_created.as_deref().and_then(age);
+    let norm = |v: &str| v.trim().trim_start_matches('0').to_ascii_lowercase();
+    let same_employee = match (o.employee_id.as_deref(), co.employee_id.as_deref()) {
+        (Some(a), Some(c)) => !a.trim().is_empty() && norm(a) == norm(c),
+        _ => false,
+    };
+    if !(ad_age.is_some_and(|a| a <= days) || same_employee) {
+        return None;
+    }
+    Some(json!({
+        "cloud_createdDateTime": co.created,
+        "cloud_created_days_before": cloud_age,
+        "ad_whenCreated": o.when_created,
+        "ad_created_days_before": ad_age,
+        "employee_id_agrees": same_employee,
+        "employeeId": if same_employee { o.employee_id.as_deref() } else { None },
+        "new_starter_days": days,
+        "judged_at": clock.at.date().to_string(),
+        "judged_at_source": clock.from,
+    }))
 }
 
 /// SY005: blockSoftMatchEnabled / blockCloudObjectTakeoverThroughHardMatchEnabled off.

@@ -12,6 +12,20 @@ fn run_on(e: Estate, as_of: &str) -> Vec<Finding> {
     run(&ctx)
 }
 
+/// Runs the family with the run's own time `now` and no `--as-of`: staleness is judged at the data dates.
+fn run_today(e: Estate, now: &str) -> Vec<Finding> {
+    let g = EstateGraph::build(&e);
+    let ing = Ingested { estate: e, ..Default::default() };
+    let opts = RuleOptions { now: Some(crate::cli::parse_date(now).unwrap()), ..Default::default() };
+    let ctx = Context::new(&opts, &ing, &g);
+    run(&ctx)
+}
+
+fn exported(date: &str) -> Option<DataDate> {
+    let at = crate::cli::parse_date(date).unwrap();
+    DataDate::over([&ExportTime::new(at, ExportSource::Manifest, "estate.toml [[tenant]] \"Contoso\" exported")])
+}
+
 fn base() -> Estate {
     let mut e = Estate::default();
     e.forests.push(Forest {
@@ -77,6 +91,81 @@ fn stale_sync_uses_as_of_and_threshold() {
     assert_eq!(f.severity, Severity::High);
     e.tenants[0].on_prem_sync_enabled = None;
     assert!(run_on(e, "2026-11-23").iter().all(|f| f.rule != STALE), "never synced");
+}
+
+#[test]
+fn stale_sync_is_judged_at_the_data_date_not_the_day_of_the_scan() {
+    let mut e = base();
+    e.tenants[0].on_prem_last_sync = Some("2026-11-01T06:00:00Z".into());
+    // Exported four days after the last sync and scanned five weeks later: the sync was fine at the export.
+    e.tenants[0].data_date = exported("2026-11-05");
+    assert!(run_today(e.clone(), "2026-12-06").iter().all(|f| f.rule != STALE), "4 days at the export");
+    // Exported 19 days after it: stale, whatever day the scan runs.
+    e.tenants[0].data_date = exported("2026-11-20");
+    for now in ["2026-11-21", "2027-03-01"] {
+        let fs = run_today(e.clone(), now);
+        let f = fs.iter().find(|f| f.rule == STALE).unwrap_or_else(|| panic!("stale at the export, scanned {now}"));
+        assert_eq!((f.evidence["age_days"].as_i64(), f.severity), (Some(18), Severity::Medium));
+        assert_eq!(f.evidence["judged_at"], "2026-11-20");
+        assert!(
+            f.evidence["judged_at_source"].as_str().unwrap().contains("estate.toml"),
+            "{}",
+            f.evidence["judged_at_source"]
+        );
+    }
+    // --as-of replaces the data date.
+    let fs = run_on(e.clone(), "2026-11-05");
+    assert!(fs.iter().all(|f| f.rule != STALE), "--as-of 2026-11-05: 4 days");
+    let fs = run_on(e.clone(), "2026-12-06");
+    let f = fs.iter().find(|f| f.rule == STALE).unwrap();
+    assert_eq!(
+        (f.evidence["judged_at"].as_str(), f.evidence["judged_at_source"].as_str()),
+        (Some("2026-12-06"), Some("--as-of"))
+    );
+    // Nothing dates the tenant: the run's date.
+    e.tenants[0].data_date = None;
+    let fs = run_today(e, "2026-11-05");
+    assert!(fs.iter().all(|f| f.rule != STALE), "no data date: judged at the run's date, 4 days");
+}
+
+#[test]
+fn a_new_starters_soft_match_is_low_on_both_sides_of_the_threshold() {
+    // Nadia's cloud account and AD account, in a tenant exported 2026-11-20; the scan runs much later.
+    let case = |cloud_created: &str, ad_created: Option<&str>, ids: (Option<&str>, Option<&str>)| {
+        let mut e = base();
+        e.tenants[0].data_date = exported("2026-11-20");
+        let mut a = ad("18f14edc-7469-4b7e-8daf-a7ad383397dc", "nadia@contoso.com");
+        a.when_created = ad_created.map(Into::into);
+        a.employee_id = ids.0.map(Into::into);
+        e.ad_objects.push(a);
+        let mut c = cloud("c1", "nadia@contoso.com");
+        c.created = Some(cloud_created.into());
+        c.employee_id = ids.1.map(Into::into);
+        e.cloud_objects.push(c);
+        let fs = run_today(e, "2027-02-01");
+        let f = fs.into_iter().find(|f| f.rule == SOFT_MERGE).expect("SY002 fires either way");
+        (f.severity, f.evidence.contains_key("new_starter"), f)
+    };
+    // Both created in the 30 days before the export (whenCreated as AD CSV writes it): low, confirm intent.
+    let (sev, ns, f) = case("2026-11-05T09:00:00Z", Some("11/18/2026 7:58:03 AM"), (None, None));
+    assert_eq!((sev, ns), (Severity::Low, true));
+    assert!(f.remediation.starts_with("Confirm with HR"), "{}", f.remediation);
+    assert!(f.title.contains("new starter"), "{}", f.title);
+    assert_eq!(f.evidence["new_starter"]["cloud_created_days_before"], 14);
+    assert_eq!(f.evidence["new_starter"]["judged_at"], "2026-11-20");
+    // The threshold: 30 days before the data date is still new, 31 is not.
+    assert_eq!(case("2026-10-21T00:00:00Z", Some("2026-11-19T00:00:00Z"), (None, None)).0, Severity::Low);
+    assert_eq!(case("2026-10-20T00:00:00Z", Some("2026-11-19T00:00:00Z"), (None, None)).0, Severity::Medium);
+    assert_eq!(case("2026-11-05T00:00:00Z", Some("2026-10-21T00:00:00Z"), (None, None)).0, Severity::Low);
+    assert_eq!(case("2026-11-05T00:00:00Z", Some("2026-10-20T00:00:00Z"), (None, None)).0, Severity::Medium);
+    // An old AD account, or none known: only the same employeeId makes it a new starter.
+    assert_eq!(case("2026-11-05T00:00:00Z", None, (Some("100349"), None)).0, Severity::Medium);
+    assert_eq!(case("2026-11-05T00:00:00Z", None, (Some("100349"), Some("200001"))).0, Severity::Medium);
+    let (sev, _, f) = case("2026-11-05T00:00:00Z", Some("2019-01-01T00:00:00Z"), (Some("100349"), Some("100349")));
+    assert_eq!(sev, Severity::Low);
+    assert_eq!(f.evidence["new_starter"]["employee_id_agrees"], true);
+    // A recent AD account matching an old cloud account is a real account being overwritten.
+    assert_eq!(case("2025-03-01T00:00:00Z", Some("2026-11-18T00:00:00Z"), (Some("1"), Some("1"))).0, Severity::Medium);
 }
 
 #[test]
