@@ -38,6 +38,17 @@
     if (text !== undefined && text !== null) { e.textContent = String(text); }
     return e;
   }
+  // Text with `code` spans as <code> elements (text nodes only: nothing is parsed as markup).
+  function rich(text) {
+    var frag = document.createDocumentFragment();
+    var parts = String(text).split('`');
+    if (parts.length % 2 === 0) { parts[parts.length - 2] += '`' + parts.pop(); }
+    parts.forEach(function (p, k) {
+      if (!p) { return; }
+      frag.appendChild(k % 2 ? make('code', null, p) : document.createTextNode(p));
+    });
+    return frag;
+  }
   function where(f) {
     var s = f[4][0];
     if (!s || s[3] < 0) { return ''; }
@@ -179,10 +190,33 @@
       t.appendChild(r);
     });
     td.appendChild(t);
-    if (f[5] > 0) { td.appendChild(make('p', null, '… and ' + f[5] + ' more subject(s) in report.json')); }
-    if (f[6]) { td.appendChild(make('h4', null, 'Evidence')); td.appendChild(make('pre', 'evidence', f[6])); }
+    if (f[5] > 0) { td.appendChild(make('p', null, '… and ' + f[5] + ' more subject(s)')); }
+    if (f[6].length) {
+      td.appendChild(make('h4', null, 'Evidence'));
+      var dl = make('dl', 'evidence');
+      f[6].forEach(function (field) {
+        dl.appendChild(make('dt', null, field[0].replace(/_/g, ' ')));
+        var dd = make('dd');
+        if (Array.isArray(field[1])) {
+          var list = make('ul');
+          field[1].forEach(function (v) { var li = make('li'); li.appendChild(rich(v)); list.appendChild(li); });
+          dd.appendChild(list);
+        } else {
+          dd.appendChild(rich(field[1]));
+        }
+        dl.appendChild(dd);
+      });
+      td.appendChild(dl);
+    }
     var rem = D.remediations[f[7]];
-    if (rem) { td.appendChild(make('h4', null, 'Remediation')); td.appendChild(make('pre', 'remediation', rem)); }
+    if (rem) {
+      td.appendChild(make('h4', null, 'Remediation'));
+      rem.split(/\n\s*\n/).forEach(function (para) {
+        var p = make('p', 'remediation');
+        p.appendChild(rich(para));
+        td.appendChild(p);
+      });
+    }
     if (f[11].length) {
       td.appendChild(make('h4', null, 'Commands'));
       f[11].forEach(function (c) { td.appendChild(make('pre', 'command', c)); });
@@ -191,12 +225,15 @@
       td.appendChild(make('h4', null, 'What else this causes (' + (f[13].length + f[14]) + ')'));
       var ul = make('ul', 'consequences');
       f[13].forEach(function (c) {
-        ul.appendChild(make('li', null, c[0] + ' [' + D.severities[c[1]] + '] ' + c[2] + ' — fingerprint ' + c[3]));
+        var li = make('li', null, c[0] + ' [' + D.severities[c[1]] + '] ');
+        li.appendChild(rich(c[2]));
+        if (D.ci) { li.appendChild(document.createTextNode(' — fingerprint ' + c[3])); }
+        ul.appendChild(li);
       });
       td.appendChild(ul);
-      if (f[14] > 0) { td.appendChild(make('p', null, '… and ' + f[14] + ' more in report.json')); }
+      if (f[14] > 0) { td.appendChild(make('p', null, '… and ' + f[14] + ' more')); }
     }
-    td.appendChild(make('p', 'meta', 'Fingerprint ' + f[8] + ' · category ' + D.categories[f[2]]));
+    td.appendChild(make('p', 'meta', (D.ci ? 'Fingerprint ' + f[8] + ' · ' : '') + 'category ' + D.categories[f[2]]));
     tr.appendChild(td);
     return tr;
   }
@@ -212,7 +249,8 @@
     sev.appendChild(make('span', 'pill sev-' + D.severities[f[1]], D.severities[f[1]]));
     tr.appendChild(sev);
     tr.appendChild(make('td', null, D.rules[f[0]][0]));
-    var title = make('td', 'title', f[3] + (f[9] ? ' (suppressed)' : ''));
+    var title = make('td', 'title');
+    title.appendChild(rich(f[3] + (f[9] ? ' (suppressed)' : '')));
     var nc = f[13] ? f[13].length + f[14] : 0;
     if (nc > 0) { title.appendChild(make('span', 'folded-note', ' +' + nc + ' consequence(s)')); }
     tr.appendChild(title);

@@ -318,9 +318,9 @@ fn du002_never_proposes_deleting_a_cloud_object_that_holds_something() {
 fn the_html_action_plan_shows_the_ordered_procedures() {
     let html = std::fs::read_to_string(sample_out().join("report.html")).unwrap();
     for needle in [
-        "In this order — FE004",
-        "In this order — SY005",
-        "In this order — SY001",
+        "In this order — Federated domain fabrikam.com",
+        "In this order — Fabrikam: directory sync is enabled",
+        "In this order — Contoso: blockSoftMatchEnabled",
         "Publish it as the next signing certificate of the domains that trust adfs.fabrikam.com",
     ] {
         assert!(html.contains(needle), "report.html lacks {needle:?}");

@@ -2,14 +2,15 @@
 //! compact array per top-level finding, capped per finding and in number (see the limits in
 //! [`super`]). The page's script renders it; [`super::render`] escapes it into the page.
 
-use super::view::clip;
+use super::scopes::Scopes;
+use super::text::{RelPaths, clip};
 use super::{MAX_COMMANDS, MAX_EVIDENCE, MAX_SUBJECTS, MAX_TEXT};
 use crate::findings::{Category, Finding, Severity};
 use crate::gate::Suppression;
 use crate::report::RunSummary;
 use crate::rules::catalog;
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// Commands a finding proposes, from its evidence: `commands` (list or string), `command`, `fix`,
 /// `proposed_value` (as a value to set).
@@ -42,6 +43,51 @@ fn commands(f: &Finding) -> Vec<String> {
     out
 }
 
+/// A value of the evidence as text: scalars as they are, an object as `key: value` pairs.
+fn value_text(v: &Value, rel: &RelPaths) -> String {
+    match v {
+        Value::String(s) => clip(&rel.text(s), MAX_TEXT),
+        Value::Null => "none".into(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(a) => clip(&a.iter().map(|x| value_text(x, rel)).collect::<Vec<_>>().join("; "), MAX_TEXT),
+        Value::Object(o) => clip(
+            &o.iter().map(|(k, x)| format!("{}: {}", k, value_text(x, rel))).collect::<Vec<_>>().join(", "),
+            MAX_TEXT,
+        ),
+    }
+}
+
+/// The evidence as labelled fields (the page's script shows the key `days_left` as `days left`), `[key, text]` or `[label, [item, …]]` for a list, at most
+/// [`MAX_EVIDENCE`] characters in all; the commands are shown apart.
+fn evidence_fields(f: &Finding, rel: &RelPaths) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut budget = MAX_EVIDENCE;
+    for (k, v) in &f.evidence {
+        if matches!(k.as_str(), "commands" | "command" | "fix") {
+            continue;
+        }
+        let value = match v {
+            Value::Array(a) if a.len() > 1 => {
+                let mut items: Vec<String> = a.iter().take(MAX_SUBJECTS).map(|x| value_text(x, rel)).collect();
+                if a.len() > MAX_SUBJECTS {
+                    items.push(format!("… and {} more", a.len() - MAX_SUBJECTS));
+                }
+                json!(items)
+            }
+            v => json!(value_text(v, rel)),
+        };
+        let size = k.len() + value.to_string().len();
+        if size > budget {
+            out.push(json!([k, "…"]));
+            break;
+        }
+        budget -= size;
+        out.push(json!([k, value]));
+    }
+    out
+}
+
 fn suppression_text(s: Option<&Suppression>) -> String {
     match s {
         Some(Suppression::Exception(x)) => {
@@ -55,36 +101,14 @@ fn suppression_text(s: Option<&Suppression>) -> String {
 /// Builds the compact data island: tables of repeated strings, then one array per finding.
 pub(super) fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
     let ing = s.ingested;
+    let rel = RelPaths::new(&s.scan_paths);
     let mut rule_idx: HashMap<&str, usize> = HashMap::new();
     let mut rules: Vec<Value> = Vec::new();
     let mut file_idx: HashMap<u32, usize> = HashMap::new();
     let mut files: Vec<Value> = Vec::new();
     let mut rem_idx: HashMap<&str, usize> = HashMap::new();
     let mut rems: Vec<Value> = Vec::new();
-    // Scope (tenant or forest) of each input file, by its attribution.
-    let tenant_names: BTreeSet<&str> = ing.estate.tenants.iter().map(|t| t.name.as_str()).collect();
-    let forest_names: BTreeSet<&str> = ing.estate.forests.iter().map(|f| f.name.as_str()).collect();
-    let mut scopes: Vec<Value> = Vec::new();
-    let mut scope_idx: HashMap<&str, usize> = HashMap::new();
-    let mut file_scope: HashMap<u32, usize> = HashMap::new();
-    for r in &ing.inputs {
-        if let Some(a) = r.attributed_to.as_deref() {
-            let name = a.strip_prefix("tenant ").or_else(|| a.strip_prefix("forest ")).unwrap_or(a);
-            let kind = if forest_names.contains(name) && !tenant_names.contains(name) { "forest" } else { "tenant" };
-            let n = scopes.len();
-            let i = *scope_idx.entry(name).or_insert_with(|| {
-                scopes.push(json!([name, kind]));
-                n
-            });
-            file_scope.insert(r.file.0, i);
-        }
-    }
-    let tenant_by_id: HashMap<String, &str> = ing
-        .estate
-        .tenants
-        .iter()
-        .filter_map(|t| t.id.as_ref().map(|id| (id.to_lowercase(), t.name.as_str())))
-        .collect();
+    let scopes = Scopes::new(ing);
     let mut out = Vec::with_capacity(s.findings.len().min(max_findings));
     // Top-level findings only: a consequence is shown inside its cause ("what else this causes").
     for (i, f) in s.findings.iter().enumerate().filter(|(_, f)| f.caused_by.is_none()).take(max_findings) {
@@ -98,10 +122,10 @@ pub(super) fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
             rules.len() - 1
         });
         let rem = *rem_idx.entry(f.remediation.as_str()).or_insert_with(|| {
-            rems.push(Value::String(f.remediation.clone()));
+            rems.push(Value::String(rel.text(&f.remediation)));
             rems.len() - 1
         });
-        let mut scope: BTreeSet<usize> = BTreeSet::new();
+        let scope = scopes.of(f);
         let subjects: Vec<Value> = f
             .subjects
             .iter()
@@ -111,35 +135,22 @@ pub(super) fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
                     Some(at) => {
                         let n = files.len();
                         let fi = *file_idx.entry(at.file.0).or_insert_with(|| {
-                            files.push(Value::String(ing.sources.display(at.file).to_string()));
+                            files.push(Value::String(rel.path(ing.sources.display(at.file))));
                             n
                         });
-                        if let Some(&sc) = file_scope.get(&at.file.0) {
-                            scope.insert(sc);
-                        }
                         (fi as i64, at.line)
                     }
                     None => (-1, 0),
                 };
-                if sub.kind == "tenant"
-                    && let Some(name) = tenant_by_id.get(&sub.id.to_lowercase())
-                    && let Some(&sc) = scope_idx.get(name)
-                {
-                    scope.insert(sc);
-                }
-                json!([sub.kind, clip(&sub.id, MAX_TEXT), clip(&sub.display, MAX_TEXT), fi, line])
+                json!([sub.kind, clip(&sub.id, MAX_TEXT), clip(&rel.text(&sub.display), MAX_TEXT), fi, line])
             })
             .collect();
-        let evidence = if f.evidence.is_empty() {
-            String::new()
-        } else {
-            clip(&serde_json::to_string_pretty(&f.evidence).unwrap_or_default(), MAX_EVIDENCE)
-        };
+        let evidence = evidence_fields(f, &rel);
         out.push(json!([
             ri,
             Severity::ALL.iter().position(|&x| x == f.severity).unwrap_or(0),
             Category::ALL.iter().position(|&x| x == f.category).unwrap_or(0),
-            clip(&f.title, MAX_TEXT),
+            clip(&rel.text(&f.title), MAX_TEXT),
             subjects,
             f.subjects.len().saturating_sub(MAX_SUBJECTS),
             evidence,
@@ -147,7 +158,7 @@ pub(super) fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
             f.fingerprint(),
             suppression_text(s.gate.suppressions.get(i).and_then(|x| x.as_ref())),
             scope.into_iter().collect::<Vec<_>>(),
-            commands(f),
+            commands(f).iter().map(|c| rel.text(c)).collect::<Vec<_>>(),
             s.gate.failing.binary_search(&i).is_ok(),
             f.consequences
                 .iter()
@@ -156,7 +167,7 @@ pub(super) fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
                     json!([
                         c.rule,
                         Severity::ALL.iter().position(|&x| x == c.severity).unwrap_or(0),
-                        clip(&c.title, MAX_TEXT),
+                        clip(&rel.text(&c.title), MAX_TEXT),
                         c.fingerprint
                     ])
                 })
@@ -169,7 +180,9 @@ pub(super) fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
         "categories": Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "rules": rules,
         "files": files,
-        "scopes": scopes,
+        "scopes": scopes.list.iter().map(|(n, k)| json!([n, k])).collect::<Vec<_>>(),
+        // CI terms (fingerprints, the gate) are shown only when a policy or a baseline is in use.
+        "ci": super::view::ci_in_use(s),
         "remediations": rems,
         "findings": out,
     })

@@ -17,27 +17,39 @@
 //!   counts and rule table still cover every finding). `report.json` has everything. A test checks
 //!   that 100,000 findings give a page under 60 MB; the synthetic estates give 55 MB at 1M objects
 //!   (40,000 findings) and 70 MB at 2M (81,000 findings, 50,000 kept).
-//! - Risk score: see [`risk_score`].
+//! - Rating (healthy, messy, dangerous, from the kinds of root cause): see [`risk_score`].
+//! - Client view: paths relative to the scanned folders, evidence as labelled fields, backticks as
+//!   code, no rule codes in the plan; fingerprints and the gate only when a policy or a baseline is in
+//!   use. A print stylesheet lays the page out for PDF: cover page, summary, plan, per-tenant and
+//!   per-forest sections, findings.
 //!
 //! What lives where:
 //! - this file: the page's limits and the entry points ([`render`], [`csp`], [`Logo`], [`risk_score`]);
-//! - `view.rs`: the view model, the rows and blocks the template prints (action plan, inputs, sync
-//!   preview, rule table, gate), built from the run summary;
+//! - `view.rs`: the view model, the rows and blocks the template prints (inputs, sync preview, rule
+//!   table, gate), built from the run summary;
+//! - `cover.rs`: the first page (scope, data dates, limitations) and the per-tenant and per-forest sections;
+//! - `plan.rs`: the action plan (urgency, dependency, owner role) and the top risks;
+//! - `scopes.rs`: which tenants and forests a finding is about;
+//! - `text.rs`: paths relative to the scanned folders, clipping, backticks as `<code>`;
 //! - `map.rs`: the estate map's view model and layout;
 //! - `island.rs`: the findings data island the page's script renders (tables of repeated strings, one
 //!   compact array per finding, capped);
-//! - `score.rs`: the risk score;
+//! - `score.rs`: the rating;
 //! - `render.rs`: rendering: the askama template struct, the embedded style, script and logo, the
 //!   Content-Security-Policy and the escaping of the data island.
 
+mod cover;
 mod island;
 mod map;
+mod plan;
 mod render;
+mod scopes;
 mod score;
+mod text;
 mod view;
 
 pub use render::{Logo, csp, render};
-pub use score::{SCORE_METHOD, risk_score, severity_weight};
+pub use score::{DANGEROUS_POINTS, MESSY_POINTS, Rating, SCORE_METHOD, risk_score, severity_weight};
 
 /// Findings kept in the page's data island: at ten million objects (400,000 findings) the page
 /// was 565 MB, which no browser opens comfortably.

@@ -1,9 +1,12 @@
 //! Rendering: the askama template struct ([`Page`]) filled from the view model, the embedded style,
 //! script and logo, the Content-Security-Policy, and the escaping of the findings data island.
 
+use super::cover::{self, ScopeSection, ScopeView, SourceDate};
 use super::map::{self, EstateMap};
+use super::plan::{self, Phase, Risk};
 use super::score::{SCORE_METHOD, risk_score};
-use super::view::{self, Action, Count, GateView, InputRow, PreviewIssue, PreviewRow, RuleRow};
+use super::text::{RelPaths, Rich};
+use super::view::{self, Count, GateView, InputRow, PreviewIssue, PreviewRow, RuleRow};
 use super::{MAX_FINDINGS, MAX_LOGO_BYTES, island};
 use crate::findings::{Category, Severity, Tally};
 use crate::report::RunSummary;
@@ -121,10 +124,19 @@ struct Page {
     version: &'static str,
     csp: String,
     pseudonymized: bool,
-    score: u32,
-    band: &'static str,
-    band_class: &'static str,
+    /// The estate's rating: healthy, messy or dangerous, its points and the kinds of root cause.
+    level: &'static str,
+    points: u32,
+    kinds: String,
     score_method: String,
+    scope: ScopeView,
+    /// The data date per source (tenant, forest, unattributed files), on the first page.
+    source_dates: Vec<SourceDate>,
+    limitations: Vec<Rich>,
+    top_risks: Vec<Risk>,
+    scope_sections: Vec<ScopeSection>,
+    /// A policy or a baseline is in use: the page shows the CI section (gate, fingerprints).
+    ci: bool,
     total: usize,
     /// Findings folded under a cause (not in `total`).
     folded: usize,
@@ -138,7 +150,7 @@ struct Page {
     open: usize,
     severities: Vec<Count>,
     categories: Vec<Count>,
-    actions: Vec<Action>,
+    plan: Vec<Phase>,
     weak_inputs: Vec<String>,
     estate_line: String,
     map: EstateMap,
@@ -173,7 +185,16 @@ pub fn csp() -> String {
 /// Renders the page.
 pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
     let tally = Tally::of(s.findings);
-    let (score, band) = risk_score(s.findings, &s.gate.suppressions);
+    let rating = risk_score(s.findings, &s.gate.suppressions);
+    let rel = RelPaths::new(&s.scan_paths);
+    let coverage = crate::rules::coverage::gaps(&s.ingested.estate, s.graph);
+    let kinds = Severity::ALL
+        .iter()
+        .zip(rating.kinds)
+        .filter(|&(sv, n)| n > 0 && *sv != Severity::Info)
+        .map(|(sv, n)| format!("{n} {}", sv.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let open = (0..s.findings.len())
         .filter(|&i| s.findings[i].caused_by.is_none() && s.gate.suppressions.get(i).is_none_or(|x| x.is_none()))
         .count();
@@ -189,14 +210,16 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         version: env!("CARGO_PKG_VERSION"),
         csp: csp(),
         pseudonymized: m.pseudonymized,
-        score,
-        band,
-        band_class: match band {
-            "none" | "low" => "band-low",
-            "moderate" => "band-moderate",
-            _ => "band-high",
-        },
+        level: rating.level,
+        points: rating.points,
+        kinds: if kinds.is_empty() { "none".into() } else { kinds },
         score_method: SCORE_METHOD.to_string(),
+        scope: cover::scope(s),
+        source_dates: cover::source_dates(s, &rel),
+        limitations: cover::limitations(s, &coverage),
+        top_risks: plan::top_risks(s),
+        scope_sections: cover::scope_sections(s, &rel),
+        ci: view::ci_in_use(s),
         total: tally.total,
         folded: tally.folded,
         preview_rows: view::preview_rows(s),
@@ -206,7 +229,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         open,
         severities: view::severities(&tally),
         categories: view::categories(&tally),
-        actions: view::actions(s),
+        plan: plan::plan(s),
         weak_inputs: view::weak_inputs(s),
         estate_line: view::estate_line(&s.counts),
         map: map::estate_map(s),
@@ -214,7 +237,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         rules: view::rule_rows(s),
         inputs: view::inputs(s),
         data_dates: view::data_dates(s),
-        coverage: crate::rules::coverage::gaps(&s.ingested.estate, s.graph),
+        coverage,
         tenants: s.ingested.estate.tenants.iter().map(|t| t.name.clone()).collect(),
         forests: s.ingested.estate.forests.iter().map(|f| f.name.clone()).collect(),
         category_names: Category::ALL.iter().map(|c| c.as_str()).collect(),

@@ -33,9 +33,12 @@ fn finding(n: usize, display: &str) -> Finding {
 }
 
 fn render_with(findings: &[Finding], meta: super::super::ReportMeta) -> String {
+    render_gated(findings, meta, GateResult::default())
+}
+
+fn render_gated(findings: &[Finding], meta: super::super::ReportMeta, gate: GateResult) -> String {
     let mut ing = Ingested::default();
     ing.sources.add("exports/users.csv".into(), "exports/users.csv".into());
-    let gate = GateResult::default();
     let graph = EstateGraph::default();
     let s = RunSummary {
         ingested: &ing,
@@ -118,12 +121,56 @@ fn evidence_and_subjects_are_capped() {
 }
 
 #[test]
-fn risk_score_counts_each_rule_once_with_log_growth() {
+fn the_rating_counts_kinds_of_root_cause_not_findings() {
     let one = [finding(1, "a")]; // high
-    assert_eq!(risk_score(&one, &[]), (10, "moderate"));
-    let many: Vec<Finding> = (0..10).map(|_| finding(1, "a")).collect();
-    assert_eq!(risk_score(&many, &[]).0, 20);
-    assert_eq!(risk_score(&one, &[Some(Suppression::Baseline)]), (0, "none"));
+    assert_eq!(risk_score(&one, &[]), Rating { level: "messy", points: 3, kinds: [0, 1, 0, 0, 0] });
+    // A thousand findings of one rule are still one kind of root cause.
+    let many: Vec<Finding> = (0..1000).map(|_| finding(1, "a")).collect();
+    assert_eq!(risk_score(&many, &[]).points, 3);
+    assert_eq!(risk_score(&one, &[Some(Suppression::Baseline)]).level, "healthy");
+    // Two kinds of medium problem are healthy; a third is messy.
+    let medium = |rule: &str| {
+        let mut f = finding(2, "m");
+        f.rule = rule.into();
+        f
+    };
+    assert_eq!(risk_score(&[medium("CH007"), medium("CH012")], &[]).level, "healthy");
+    assert_eq!(risk_score(&[medium("CH007"), medium("CH012"), medium("CH014")], &[]).level, "messy");
+    // Any critical root cause is dangerous; so are about a dozen kinds of high ones.
+    assert_eq!(risk_score(&[finding(0, "c")], &[]).level, "dangerous");
+    let highs: Vec<Finding> = (0..14)
+        .map(|k| {
+            let mut f = finding(1, "h");
+            f.rule = format!("AN{k:03}");
+            f
+        })
+        .collect();
+    assert_eq!(risk_score(&highs[..13], &[]).level, "messy");
+    assert_eq!(risk_score(&highs, &[]), Rating { level: "dangerous", points: 42, kinds: [0, 14, 0, 0, 0] });
+    // A consequence folded under its cause is not counted again.
+    let mut folded = finding(0, "c");
+    folded.caused_by = Some("x".into());
+    assert_eq!(risk_score(&[folded], &[]).level, "healthy");
+}
+
+#[test]
+fn ci_terms_only_with_a_policy_or_a_baseline() {
+    let f = [finding(1, "a")];
+    let plain = render_with(&f, Default::default());
+    assert!(!plain.contains("id=\"gate\"") && plain.contains("\"ci\":false"), "no CI section without a policy");
+    let gate = GateResult { baseline_path: Some("/home/ci/work/baseline.json".into()), ..Default::default() };
+    let ci = render_gated(&f, Default::default(), gate);
+    assert!(ci.contains("id=\"gate\"") && ci.contains("\"ci\":true"));
+    assert!(ci.contains("Baseline: baseline.json.") && !ci.contains("/home/ci"), "the file's name, not its path");
+}
+
+#[test]
+fn the_plan_names_owners_and_no_rule_codes() {
+    let html = render_with(&[finding(1, "a")], Default::default());
+    let plan = &html[html.find("<section id=\"plan\">").unwrap()..];
+    let plan = &plan[..plan.find("</section>").unwrap()];
+    assert!(plan.contains("Owner: AD team / M365 admin (re-export)"), "{plan}");
+    assert!(!plan.contains("IN002") && !plan.contains("truncated"), "{plan}");
 }
 
 #[test]

@@ -2,37 +2,20 @@
 //! rule table, gate, inputs), built from the run summary. Every string is prepared here; the template
 //! only loops and prints.
 
-use super::{MAX_COMMANDS, MAX_TEXT};
-use crate::findings::{Category, Finding, Severity, Tally};
+use super::MAX_TEXT;
+use super::text::{RelPaths, Rich, clip};
+use crate::findings::{Category, Severity, Tally};
 use crate::gate::Suppression;
 use crate::ingest::{Status, codes};
 use crate::report::{Counts, RunSummary};
 use crate::rules::catalog;
-use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// One count in the summary.
 pub(super) struct Count {
     pub(super) label: &'static str,
     pub(super) n: usize,
     pub(super) class: &'static str,
-}
-
-/// One step of the action plan.
-pub(super) struct Action {
-    pub(super) what: &'static str,
-    pub(super) why: &'static str,
-    pub(super) findings: usize,
-    pub(super) rules: String,
-    pub(super) first_step: String,
-    /// Procedures whose steps must run in order (a finding's evidence `steps`), one per rule.
-    pub(super) procedures: Vec<Procedure>,
-}
-
-/// An ordered procedure of the action plan: the finding it comes from and its steps, in order.
-pub(super) struct Procedure {
-    pub(super) title: String,
-    pub(super) steps: Vec<String>,
 }
 
 pub(super) struct InputRow {
@@ -48,7 +31,7 @@ pub(super) struct InputRow {
     pub(super) exported: String,
     /// Where that comes from (`LDIF header "collected:"`, `file modification time`...).
     pub(super) exported_source: String,
-    pub(super) warnings: Vec<String>,
+    pub(super) warnings: Vec<Rich>,
 }
 
 /// One forest → tenant line of the sync preview.
@@ -99,47 +82,6 @@ pub(super) struct GateView {
     pub(super) failing_titles: Vec<String>,
 }
 
-/// The phases of the action plan: what to do first. Inputs first (every other conclusion rests on
-/// them), then the tenant and account structure, then domains and federation, then anchors, then the
-/// per-object values, and synchronisation last.
-fn phase(c: Category) -> (usize, &'static str, &'static str) {
-    match c {
-        Category::Input => (
-            1,
-            "Fix the inputs: re-export lossy, incomplete or unreadable files",
-            "every other conclusion rests on complete exports",
-        ),
-        Category::DuplicateDirectories | Category::MsaAmbiguity | Category::Subscriptions => (
-            2,
-            "Link or consolidate tenants, subscriptions and personal accounts",
-            "objects fixed in a tenant that is later merged away are fixed twice",
-        ),
-        Category::Domains | Category::Federation => {
-            (3, "Settle domains and federation", "UPN suffixes and sign-in depend on which tenant owns which domain")
-        }
-        Category::AnchorIntegrity | Category::MutableAnchors => (
-            4,
-            "Repair sync anchors",
-            "a wrong anchor creates duplicates or takes over the wrong account at the next sync",
-        ),
-        Category::Duplicates | Category::BadCharacters => (
-            5,
-            "Fix duplicate values and characters",
-            "sync rejects these objects; fix them before enabling or widening sync",
-        ),
-        Category::Sync => (6, "Enable or adjust synchronisation", "only once the data above is clean"),
-    }
-}
-
-pub(super) fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(max).collect();
-    t.push_str("… (truncated; see report.json)");
-    t
-}
-
 pub(super) fn severity_class(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "sev-critical",
@@ -150,20 +92,27 @@ pub(super) fn severity_class(s: Severity) -> &'static str {
     }
 }
 
+/// Whether a policy or a baseline is in use: only then does the page speak of the gate and fingerprints.
+pub(super) fn ci_in_use(s: &RunSummary<'_>) -> bool {
+    !s.gate.policy_path.is_empty() || s.gate.baseline_path.is_some()
+}
+
 pub(super) fn inputs(s: &RunSummary<'_>) -> Vec<InputRow> {
     let ing = s.ingested;
+    let rel = RelPaths::new(&s.scan_paths);
     ing.inputs
         .iter()
         .map(|r| {
             let (status, reason) = match &r.status {
                 Status::Read => ("read", String::new()),
-                Status::Skipped(why) => ("skipped", why.clone()),
-                Status::Failed(e) => {
-                    ("failed", if e.line > 0 { format!("line {}: {}", e.line, e.reason) } else { e.reason.clone() })
-                }
+                Status::Skipped(why) => ("skipped", rel.text(why)),
+                Status::Failed(e) => (
+                    "failed",
+                    rel.text(&if e.line > 0 { format!("line {}: {}", e.line, e.reason) } else { e.reason.clone() }),
+                ),
             };
             InputRow {
-                path: ing.sources.display(r.file).to_string(),
+                path: rel.path(ing.sources.display(r.file)),
                 kind: r.kind.clone(),
                 status,
                 reason,
@@ -172,16 +121,16 @@ pub(super) fn inputs(s: &RunSummary<'_>) -> Vec<InputRow> {
                 records: r.records,
                 attributed_to: r.attributed_to.clone().unwrap_or_default(),
                 exported: r.exported_at.as_ref().map(|t| minute(t.at)).unwrap_or_default(),
-                exported_source: r.exported_at.as_ref().map(|t| t.detail.clone()).unwrap_or_default(),
+                exported_source: r.exported_at.as_ref().map(|t| rel.text(&t.detail)).unwrap_or_default(),
                 warnings: r
                     .issues
                     .iter()
                     .map(|i| {
-                        if i.at.line > 0 {
+                        Rich::new(&rel.text(&if i.at.line > 0 {
                             format!("{} line {}: {}", i.code, i.at.line, i.message)
                         } else {
                             format!("{}: {}", i.code, i.message)
-                        }
+                        }))
                     })
                     .collect(),
             }
@@ -198,8 +147,9 @@ fn minute(at: time::OffsetDateTime) -> String {
 /// The data date of every tenant and forest, one line each: `tenant Contoso: 2026-11-20 (…)`.
 pub(super) fn data_dates(s: &RunSummary<'_>) -> Vec<String> {
     let e = &s.ingested.estate;
+    let rel = RelPaths::new(&s.scan_paths);
     let line = |what: &str, name: &str, d: Option<&crate::model::DataDate>| match d {
-        Some(d) => format!("{what} {name}: {}", d.describe()),
+        Some(d) => format!("{what} {name}: {}", rel.text(&d.describe())),
         None => format!("{what} {name}: no input dates it"),
     };
     e.tenants
@@ -222,11 +172,12 @@ pub(super) fn weak_inputs(s: &RunSummary<'_>) -> Vec<String> {
         codes::UNREADABLE_RECORD,
     ];
     let ing = s.ingested;
+    let rel = RelPaths::new(&s.scan_paths);
     let mut out = Vec::new();
     for r in &ing.inputs {
-        let path = ing.sources.display(r.file);
+        let path = rel.path(ing.sources.display(r.file));
         if let Status::Failed(e) = &r.status {
-            out.push(format!("{path}: unreadable ({})", e.reason));
+            out.push(format!("{path}: unreadable ({})", rel.text(&e.reason)));
         }
         let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
         for i in r.issues.iter().filter(|i| weakening.contains(&i.code)) {
@@ -244,64 +195,9 @@ pub(super) fn weak_inputs(s: &RunSummary<'_>) -> Vec<String> {
         }
     }
     for i in &ing.issues {
-        out.push(format!("{}: {}", ing.sources.display(i.at.file), clip(&i.message, 200)));
+        out.push(format!("{}: {}", rel.path(ing.sources.display(i.at.file)), clip(&rel.text(&i.message), 200)));
     }
     out
-}
-
-pub(super) fn actions(s: &RunSummary<'_>) -> Vec<Action> {
-    type Step<'a> = (&'static str, &'static str, usize, BTreeSet<&'a str>, Option<&'a Finding>, Vec<&'a Finding>);
-    let mut by_phase: BTreeMap<usize, Step<'_>> = BTreeMap::new();
-    for (i, f) in s.findings.iter().enumerate() {
-        if s.gate.suppressions.get(i).is_some_and(|x| x.is_some())
-            || f.severity == Severity::Info
-            || f.caused_by.is_some()
-        {
-            continue;
-        }
-        let (p, what, why) = phase(f.category);
-        let e = by_phase.entry(p).or_insert((what, why, 0, BTreeSet::new(), None, Vec::new()));
-        e.2 += 1;
-        e.3.insert(f.rule.as_str());
-        if e.4.is_none_or(|g| f.severity < g.severity) {
-            e.4 = Some(f);
-        }
-        // One ordered procedure per rule: the first (most severe, in report order) finding carrying steps.
-        if f.evidence.get("steps").is_some_and(Value::is_array) && !e.5.iter().any(|g| g.rule == f.rule) {
-            e.5.push(f);
-        }
-    }
-    by_phase
-        .into_iter()
-        .map(|(_, (what, why, count, rules, first, ordered))| Action {
-            what,
-            why,
-            findings: count,
-            rules: rules.into_iter().collect::<Vec<_>>().join(", "),
-            first_step: first
-                .map(|f| {
-                    let para = f.remediation.trim().split("\n\n").next().unwrap_or("");
-                    clip(&para.split_whitespace().collect::<Vec<_>>().join(" "), 300)
-                })
-                .unwrap_or_default(),
-            procedures: ordered
-                .into_iter()
-                .map(|f| Procedure {
-                    title: clip(&format!("{} — {}", f.rule, f.title), 200),
-                    steps: f
-                        .evidence
-                        .get("steps")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .take(MAX_COMMANDS)
-                        .map(|s| clip(s, MAX_TEXT))
-                        .collect(),
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 pub(super) fn gate_view(s: &RunSummary<'_>) -> GateView {
@@ -333,8 +229,8 @@ pub(super) fn gate_view(s: &RunSummary<'_>) -> GateView {
         failing: g.failing.len(),
         excepted,
         baselined,
-        policy: g.policy_path.clone(),
-        baseline: g.baseline_path.clone().unwrap_or_default(),
+        policy: file_name(&g.policy_path),
+        baseline: g.baseline_path.as_deref().map(file_name).unwrap_or_default(),
         notes,
         failing_titles: g
             .failing
@@ -346,6 +242,11 @@ pub(super) fn gate_view(s: &RunSummary<'_>) -> GateView {
             })
             .collect(),
     }
+}
+
+/// A file's name without its folder (no path of the scanning machine in the client view).
+fn file_name(p: &str) -> String {
+    p.rsplit(['/', '\\']).next().unwrap_or(p).to_string()
 }
 
 /// One line per forest → tenant pair of the sync preview.
