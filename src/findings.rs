@@ -70,6 +70,22 @@ pub enum Category {
 }
 
 impl Category {
+    /// Who acts on a finding of this category, as the client's backlog (findings.csv) and the HTML plan
+    /// name it: the AD team (attribute values, anchors, Entra Connect), the M365 admin (tenants, domains,
+    /// accounts), the Azure owner (subscriptions), the AD FS admin (federation). Input problems are
+    /// re-exports by whoever exported the data.
+    pub fn owner_role(self) -> &'static str {
+        match self {
+            Self::BadCharacters | Self::Duplicates | Self::MutableAnchors | Self::AnchorIntegrity | Self::Sync => {
+                "AD team"
+            }
+            Self::DuplicateDirectories | Self::Domains | Self::MsaAmbiguity => "M365 admin",
+            Self::Federation => "AD FS admin",
+            Self::Subscriptions => "Azure owner",
+            Self::Input => "AD team / M365 admin (re-export)",
+        }
+    }
+
     /// All categories in report order.
     pub const ALL: [Category; 11] = [
         Self::Input,

@@ -11,7 +11,7 @@
 //! leading `'` ([`cell`]): display names come from the directory and may be hostile.
 
 use super::RunSummary;
-use crate::findings::{Category, Finding};
+use crate::findings::Finding;
 use crate::gate::Suppression;
 
 /// Column names of `findings.csv` (the backlog).
@@ -55,25 +55,6 @@ pub const HEADER: &[&str] = &[
 
 /// Affected objects named in one backlog cell; the rest are counted ("… and N more").
 pub const MAX_AFFECTED_LISTED: usize = 20;
-
-/// Who fixes a finding, by category: the one place this mapping is declared (the backlog's
-/// `owner_role` column). Every category has an owner.
-pub fn owner_role(category: Category) -> &'static str {
-    match category {
-        // Attribute values, anchors and sync scope are set in on-premises AD and Entra Connect.
-        Category::BadCharacters
-        | Category::Duplicates
-        | Category::MutableAnchors
-        | Category::AnchorIntegrity
-        | Category::Sync => "AD team",
-        // Tenants, domains and accounts are administered in Entra ID / Microsoft 365.
-        Category::DuplicateDirectories | Category::Domains | Category::MsaAmbiguity => "M365 admin",
-        Category::Federation => "AD FS admin",
-        Category::Subscriptions => "Azure owner",
-        // Unreadable or incomplete exports: whoever runs the assessment re-exports them.
-        Category::Input => "Assessor",
-    }
-}
 
 /// Due date (`YYYY-MM-DD`) of a finding whose evidence names a deadline (`not_after`: a certificate's
 /// expiry): that day, or the data clock's day (`as_of`) when the deadline has already passed. `None`
@@ -150,7 +131,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
             f.title.clone(),
             f.severity.as_str().to_string(),
             f.category.as_str().to_string(),
-            owner_role(f.category).to_string(),
+            f.category.owner_role().to_string(),
             due_date(f, &s.as_of).unwrap_or_default(),
             status.to_string(),
             note,
@@ -244,7 +225,7 @@ mod tests {
     fn due_date_is_the_deadline_or_the_data_clock_once_passed() {
         let mut f = Finding {
             rule: "FE004".into(),
-            category: Category::Federation,
+            category: crate::findings::Category::Federation,
             severity: crate::findings::Severity::High,
             title: String::new(),
             subjects: Vec::new(),
@@ -258,7 +239,7 @@ mod tests {
         f.evidence.insert("not_after".into(), "2026-12-10T09:12:44Z".into());
         assert_eq!(due_date(&f, "2026-11-23T12:00:00Z").as_deref(), Some("2026-12-10"));
         assert_eq!(due_date(&f, "2027-01-05T00:00:00Z").as_deref(), Some("2027-01-05"), "overdue: due now");
-        assert_eq!(owner_role(f.category), "AD FS admin");
+        assert_eq!(f.category.owner_role(), "AD FS admin");
     }
 
     #[test]

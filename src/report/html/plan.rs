@@ -65,24 +65,6 @@ const FIRST_STEP: usize = 300;
 /// Top risks on the first page.
 pub(super) const TOP_RISKS: usize = 5;
 
-/// Who fixes a kind of root cause, by the rule's family.
-// TODO(issue 26): unify with the owner role findings.csv gets per rule (branch wt-backlog).
-pub(super) fn owner_role(family: &str, category: Category) -> &'static str {
-    match family {
-        "anchors" | "characters" | "duplicates" | "idfix" | "sync" => "AD team",
-        "federation" => "AD FS admin",
-        "subscriptions" => "Azure owner",
-        "directories" | "domains" | "msa" => "M365 admin",
-        "input" => "AD team / M365 admin (re-export)",
-        _ => match category {
-            Category::Subscriptions => "Azure owner",
-            Category::Federation => "AD FS admin",
-            Category::Domains | Category::DuplicateDirectories | Category::MsaAmbiguity => "M365 admin",
-            _ => "AD team",
-        },
-    }
-}
-
 /// The phases of the plan: what to do first. Inputs first (every other conclusion rests on them),
 /// then the tenant and account structure, then domains and federation, then anchors, then the
 /// per-object values, and synchronisation last.
@@ -160,7 +142,6 @@ fn actions(s: &RunSummary<'_>) -> Vec<Action> {
     per.into_values()
         .map(|(order, count, first, dl, blocks, ordered)| {
             let meta = catalog::get(&first.rule);
-            let family = meta.map(|m| m.family.as_str()).unwrap_or("");
             let remediation = rel.text(first.remediation.trim());
             let para = remediation.split("\n\n").next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
             let mut short = clip(&para, FIRST_STEP);
@@ -171,7 +152,7 @@ fn actions(s: &RunSummary<'_>) -> Vec<Action> {
             let full = remediation.split_whitespace().collect::<Vec<_>>().join(" ");
             Action {
                 what: Rich::new(meta.map(|m| m.title.as_str()).unwrap_or(&first.title)),
-                owner: owner_role(family, first.category),
+                owner: first.category.owner_role(),
                 severity: first.severity.as_str(),
                 findings: count,
                 deadline: dl.as_ref().map(|d| d.1.clone()).unwrap_or_default(),
