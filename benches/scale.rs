@@ -2,7 +2,9 @@
 //! hidden `tenantlint generate` subcommand and reports, per size, the wall time of a full `scan`
 //! (read, graph, every rule family, JSON and HTML reports), of `scan --parse-only` (the parse floor), their
 //! ratio, the peak RSS of each child process (`wait4` rusage), input bytes, RSS / input and objects per
-//! second. A plain program (`harness = false`), not a timed test.
+//! second, and the time of a plain read of the same files (every file read whole and its lines counted,
+//! what `wc -l` does) with the ratio of `--parse-only` to it: how far ingest is from the speed of memory.
+//! A plain program (`harness = false`), not a timed test.
 //!
 //! ```sh
 //! cargo bench --bench scale                                   # sizes 10k,100k,1M
@@ -67,6 +69,20 @@ fn dir_bytes(p: &Path) -> u64 {
     n
 }
 
+/// Reads every file under `p` whole and counts its lines (`wc -l`): the floor any reader is compared to.
+/// Returns the lines, so the work cannot be optimised away.
+fn plain_read(p: &Path) -> usize {
+    let mut lines = 0;
+    for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+        if e.metadata().unwrap().is_dir() {
+            lines += plain_read(&e.path());
+        } else {
+            lines += memchr::memchr_iter(b'\n', &std::fs::read(e.path()).unwrap()).count();
+        }
+    }
+    lines
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; ignore any arguments.
     let sizes: Vec<u64> = std::env::var("TENANTLINT_BENCH_SIZES")
@@ -104,6 +120,12 @@ fn main() {
         let input = dir_bytes(&dir);
         let out = std::env::temp_dir().join(format!("tenantlint-bench-out-{}", std::process::id()));
         let reps = reps_env.unwrap_or(if n <= 100_000 { 3 } else { 1 });
+        let mut read = f64::MAX;
+        for _ in 0..reps.max(2) {
+            let start = Instant::now();
+            std::hint::black_box(plain_read(&dir));
+            read = read.min(start.elapsed().as_secs_f64());
+        }
         let mut parse = (f64::MAX, 0u64, f64::MAX);
         let mut full = (f64::MAX, 0u64, f64::MAX);
         for _ in 0..reps {
@@ -122,16 +144,19 @@ fn main() {
         let _ = std::fs::remove_dir_all(&out);
         let mb = |b: u64| b as f64 / 1e6;
         let row = format!(
-            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} / {:.1} | {:.0} | {:.0} | {:.2} | {:.0} | {:.0} / {:.0} |",
+            "| {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {:.1} / {:.1} | {:.0} | {:.0} | {:.2} | {:.2} | {:.0} | {:.0} / {:.0} |",
             label(n),
             mb(input),
+            read,
             parse.0,
+            parse.0 / read,
             full.0,
             full.0 / parse.0,
             parse.2,
             full.2,
             mb(parse.1),
             mb(full.1),
+            parse.1 as f64 / input as f64,
             full.1 as f64 / input as f64,
             n as f64 / full.0,
             mb(report),
@@ -141,9 +166,9 @@ fn main() {
         rows.push(row);
     }
     println!(
-        "| objects | input MB | parse-only s | full scan s | scan / parse | CPU s parse / scan | parse RSS MB | scan RSS MB | scan RSS / input | objects/s (scan) | report.json / .html MB |"
+        "| objects | input MB | plain read s | parse-only s | parse / read | full scan s | scan / parse | CPU s parse / scan | parse RSS MB | scan RSS MB | parse RSS / input | scan RSS / input | objects/s (scan) | report.json / .html MB |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!("{r}");
     }

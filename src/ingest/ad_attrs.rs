@@ -192,7 +192,8 @@ impl AdMapper {
         o.sam_account_name = self.text(file, f::SAM);
         o.mail = self.text(file, f::MAIL);
         o.mail_nickname = self.text(file, f::NICK);
-        o.proxy_addresses = self.text(file, f::PROXY).map(|v| csv_util::split_proxy_addresses(&v)).unwrap_or_default();
+        o.proxy_addresses =
+            self.take(file, f::PROXY).map(|(_, v)| csv_util::split_proxy_addresses(v)).unwrap_or_default();
         o.target_address = self.text(file, f::TARGET);
         o.display_name = self.text(file, f::DISPLAY);
         o.given_name = self.text(file, f::GIVEN);

@@ -754,8 +754,8 @@ fn read_binary(file: FileId, bytes: &[u8], opts: &Options, report: &mut InputRep
 /// NUL characters in decoded text are never part of a real value: a binary file, a UTF-16 file read
 /// as 8-bit text, or a corrupted export. They are kept as read and reported once.
 fn nul_characters(file: FileId, text: &str) -> Option<Issue> {
-    let first = text.find('\0')?;
-    let count = text.bytes().filter(|&b| b == 0).count();
+    let first = memchr::memchr(0, text.as_bytes())?;
+    let count = memchr::memchr_iter(0, text.as_bytes()).count();
     let line = u32::try_from(text.as_bytes()[..first].iter().filter(|&&b| b == b'\n').count() + 1).unwrap_or(u32::MAX);
     Some(Issue {
         at: SourceRef::new(file, line),
@@ -771,7 +771,7 @@ fn nul_characters(file: FileId, text: &str) -> Option<Issue> {
 /// lines end at line feeds, so what follows it was read as part of the same value.
 fn bare_carriage_return(file: FileId, text: &str) -> Option<Issue> {
     let b = text.as_bytes();
-    let at = (0..b.len()).find(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))?;
+    let at = memchr::memchr_iter(b'\r', b).find(|&i| b.get(i + 1) != Some(&b'\n'))?;
     if at + 1 == b.len() {
         return None;
     }
@@ -790,8 +790,13 @@ pub fn check_line_length(text: &str, max: usize) -> Result<(), ReadError> {
     if max == 0 || text.len() <= max {
         return Ok(());
     }
-    for (i, line) in text.split('\n').enumerate() {
-        let len = line.strip_suffix('\r').unwrap_or(line).len();
+    let b = text.as_bytes();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len()));
+    for (i, end) in ends.enumerate() {
+        let line = &b[start..end];
+        start = end + 1;
+        let len = line.strip_suffix(b"\r").unwrap_or(line).len();
         if len > max {
             let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
             return Err(ReadError::new(
@@ -805,29 +810,36 @@ pub fn check_line_length(text: &str, max: usize) -> Result<(), ReadError> {
 
 /// Refuses JSON text whose arrays and objects nest deeper than `max` levels (0 = no limit here;
 /// the parser's own limit of 128 still applies). Brackets inside strings do not count.
+///
+/// Strings are skipped with `memchr` (most of a Graph page is string bytes), and the line of the
+/// offending bracket is only counted when there is one.
 pub fn check_json_depth(text: &str, max: usize) -> Result<(), ReadError> {
     if max == 0 {
         return Ok(());
     }
-    let (mut depth, mut line, mut in_string, mut escaped) = (0usize, 1u32, false, false);
-    for &b in text.as_bytes() {
-        if b == b'\n' {
-            line = line.saturating_add(1);
-        }
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
+    let b = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // Inside a string: jump to the next quote or backslash; a backslash escapes the byte after it.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &b[i.min(b.len())..]) {
+                        None => return Ok(()),
+                        Some(p) if b[i + p] == b'\\' => i += p + 2,
+                        Some(p) => {
+                            i += p + 1;
+                            break;
+                        }
+                    }
+                }
+                continue;
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max {
+                    let line = u32::try_from(memchr::memchr_iter(b'\n', &b[..i]).count() + 1).unwrap_or(u32::MAX);
                     return Err(ReadError::new(
                         line,
                         format!("JSON nested deeper than {max} levels, the limit (--max-json-depth)"),
@@ -837,6 +849,7 @@ pub fn check_json_depth(text: &str, max: usize) -> Result<(), ReadError> {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     Ok(())
 }

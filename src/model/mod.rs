@@ -48,13 +48,18 @@ pub enum AdClass {
 impl AdClass {
     /// Classifies the last (most specific) value of `objectClass`, or a Get-ADObject `ObjectClass` column.
     pub fn from_ldap(name: &str) -> Self {
-        match name.to_ascii_lowercase().as_str() {
-            "user" => Self::User,
-            "inetorgperson" => Self::InetOrgPerson,
-            "group" => Self::Group,
-            "contact" => Self::Contact,
-            "computer" => Self::Computer,
-            _ => Self::Other(name.to_string()),
+        // Compared in place: this runs once per object read, and a lower-cased copy would be an
+        // allocation each time.
+        const KNOWN: [(&str, AdClass); 5] = [
+            ("user", AdClass::User),
+            ("inetOrgPerson", AdClass::InetOrgPerson),
+            ("group", AdClass::Group),
+            ("contact", AdClass::Contact),
+            ("computer", AdClass::Computer),
+        ];
+        match KNOWN.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some((_, c)) => c.clone(),
+            None => Self::Other(name.to_string()),
         }
     }
     /// The LDAP name of the class.

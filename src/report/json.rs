@@ -409,6 +409,14 @@ fn finding<'a>(f: &'a Finding, sources: &'a SourceMap, sup: Option<&'a crate::ga
 
 /// Renders the report as pretty-printed JSON with a final newline.
 pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    write(s, &mut out).expect("report serialises");
+    out
+}
+
+/// Writes the report as [`render`] gives it, streamed into `w` (give it a buffered writer): at a
+/// million objects the report is ~90 MB, which is then never held in memory as a whole.
+pub fn write(s: &RunSummary<'_>, w: &mut impl std::io::Write) -> std::io::Result<()> {
     let ing = s.ingested;
     let unreadable: Vec<&str> = ing
         .inputs
@@ -440,7 +448,6 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
             .map(|(i, f)| finding(f, &ing.sources, s.gate.suppressions.get(i).and_then(|x| x.as_ref())))
             .collect(),
     };
-    let mut out = serde_json::to_vec_pretty(&report).expect("report serialises");
-    out.push(b'\n');
-    out
+    serde_json::to_writer_pretty(&mut *w, &report)?;
+    w.write_all(b"\n")
 }

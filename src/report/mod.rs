@@ -149,9 +149,18 @@ fn write_with<W: std::io::Write>(
     bytes: &[u8],
     open: impl FnOnce(&Path) -> std::io::Result<W>,
 ) -> Result<(), Error> {
+    stream_with(path, |w| w.write_all(bytes), open)
+}
+
+/// [`write_with`] for a report written piece by piece by `body` (report.json, streamed).
+fn stream_with<W: std::io::Write>(
+    path: &Path,
+    body: impl FnOnce(&mut W) -> std::io::Result<()>,
+    open: impl FnOnce(&Path) -> std::io::Result<W>,
+) -> Result<(), Error> {
     let fail = |source| Error::Io { path: crate::ingest::display_path(path), source };
     let mut w = open(path).map_err(fail)?;
-    if let Err(e) = w.write_all(bytes).and_then(|()| w.flush()) {
+    if let Err(e) = body(&mut w).and_then(|()| w.flush()) {
         drop(w);
         let _ = std::fs::remove_file(path);
         return Err(fail(e));
@@ -173,6 +182,13 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
     let per_format: Vec<Result<Vec<PathBuf>, Error>> = formats
         .par_iter()
         .map(|f| {
+            if let OutputFormat::Json = f {
+                // Streamed into the file: the largest report is never held in memory whole.
+                let path = out_dir.join(f.file_names()[0]);
+                let open = |p: &Path| std::fs::File::create(p).map(|f| std::io::BufWriter::with_capacity(1 << 20, f));
+                stream_with(&path, |w| json::write(summary, w), open)?;
+                return Ok(vec![path]);
+            }
             let files: Vec<Vec<u8>> = match f {
                 OutputFormat::Json => vec![json::render(summary)],
                 OutputFormat::Sarif => vec![sarif::render(summary)],

@@ -113,7 +113,13 @@ impl Ctx<'_, '_> {
 /// Reader.
 pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let text = input.text;
-    let root = ju::parse_root(text)?;
+    // A collection page (the bulk of a large export) is split in one pass; anything else is parsed
+    // as one raw value first (which also explains syntax errors).
+    let page = ju::split_page(text);
+    let root = match page {
+        Some(_) => None,
+        None => Some(ju::parse_root(text)?),
+    };
     let mut cx = Ctx {
         input,
         doc: Doc::new(text),
@@ -129,9 +135,13 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     };
     let mut file_entity: Option<Result<Entity, String>> = None;
     let mut next_link: Option<(String, u32, &str)> = None;
-    let items: Vec<&RawValue> = match ju::shape(root) {
+    let items: Vec<&RawValue> = match root.map_or(Shape::Object, ju::shape) {
         Shape::Object => {
-            let top = ju::object(root).unwrap_or_default();
+            let (top, split) = match (page, root) {
+                (Some((top, items)), _) => (top, Some(items)),
+                (None, Some(root)) => (ju::object(root).unwrap_or_default(), None),
+                (None, None) => unreachable!("a page or a root"),
+            };
             let ctx_raw = top.get_any(&["@odata.context", "odata.metadata"]);
             if let Some((raw, i)) = ctx_raw
                 && let Some(ctx) = ju::string(raw)
@@ -158,21 +168,23 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                     next_link = Some((s.into_owned(), cx.doc.line_of(raw), name));
                 }
             }
-            match top.get("value") {
-                Some(v) if ju::shape(v) == Shape::Array => {
-                    let items = ju::array(v).unwrap_or_default();
+            let split = split.or_else(|| {
+                top.get("value").filter(|v| ju::shape(v) == Shape::Array).map(|v| ju::array(v).unwrap_or_default())
+            });
+            match split.ok_or_else(|| top.get("value")) {
+                Ok(items) => {
                     let declared = top
                         .get_any(&["@odata.count", "odata.count"])
                         .and_then(|(raw, _)| odata_count(raw).map(|n| (n, input.at(cx.doc.line_of(raw)))));
                     cx.ex.page = Some(super::Page { held: items.len(), declared });
                     items
                 }
-                Some(v) if ju::shape(v) == Shape::Object => vec![v],
-                Some(v) if ju::shape(v) == Shape::Null => Vec::new(),
-                _ => vec![root],
+                Err(Some(v)) if ju::shape(v) == Shape::Object => vec![v],
+                Err(Some(v)) if ju::shape(v) == Shape::Null => Vec::new(),
+                Err(_) => vec![root.expect("no page: parsed as a root")],
             }
         }
-        Shape::Array => ju::array(root).unwrap_or_default(),
+        Shape::Array => root.and_then(ju::array).unwrap_or_default(),
         _ => {
             return Err(ReadError::new(
                 1,

@@ -330,7 +330,15 @@ pub fn record<'a>(doc: &Doc<'a>, t: &mut Tally, raw: &'a RawValue, what: &str) -
 pub(super) fn duplicate_key<'o>(o: &'o RawObject<'_>) -> Option<&'o str> {
     let keys = &o.fields;
     if keys.len() <= 32 {
-        (1..keys.len()).find_map(|i| keys[..i].iter().any(|(k, _)| *k == keys[i].0).then(|| keys[i].0.as_ref()))
+        // Every record of a Graph page is checked: compare a word made of each key's length and last
+        // bytes first, and the keys themselves only when those agree.
+        let mut sig = [0u64; 32];
+        for (s, (k, _)) in sig.iter_mut().zip(keys) {
+            let b = k.as_bytes();
+            *s = b.iter().rev().take(7).fold(b.len() as u64 & 0xff, |x, &c| (x << 8) | u64::from(c));
+        }
+        (1..keys.len())
+            .find_map(|i| (0..i).any(|j| sig[j] == sig[i] && keys[j].0 == keys[i].0).then(|| keys[i].0.as_ref()))
     } else {
         let mut seen = std::collections::HashSet::with_capacity(keys.len());
         keys.iter().map(|(k, _)| k.as_ref()).find(|k| !seen.insert(*k))
