@@ -68,7 +68,7 @@ fn dated_by_file_time(ctx: &super::Context<'_>) -> Option<Finding> {
     let evidence = super::evidence([
         ("files", json!(files.iter().map(|r| ing.sources.display(r.file)).collect::<Vec<_>>())),
         ("data_dates", json!(dates)),
-        ("why", json!("staleness (SY001) and new starters (SY002) are judged at the data date")),
+        ("why", json!("the staleness of directory sync and new starters are judged at the data date")),
     ]);
     Some(super::finding("IN012", title, subjects, evidence, ""))
 }

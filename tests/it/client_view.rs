@@ -178,3 +178,39 @@ fn client_texts_cite_no_internal_notes() {
     }
     assert!(problems.is_empty(), "internal notes cited in client-visible text:\n{}", problems.join("\n"));
 }
+
+/// A rule code (`SY005`) in a text meant for the client.
+fn rule_code(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(4)).find_map(|i| {
+        let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let word_end = b.get(i + 5).is_none_or(|c| !c.is_ascii_alphanumeric());
+        let bytes = b.get(i..i + 5)?;
+        if !bytes.iter().all(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let code = &text[i..i + 5];
+        let prefix = ["AN", "CH", "DD", "DO", "DU", "FE", "IF", "IN", "MS", "SU", "SY"].contains(&&code[..2]);
+        (word_start && word_end && prefix && code[2..].bytes().all(|c| c.is_ascii_digit())).then(|| code.to_string())
+    })
+}
+
+#[test]
+fn remediation_texts_name_no_rule_codes() {
+    // The remediation is what the client's teams read in the plan and the backlog: a rule code means
+    // nothing to them (the finding's title does).
+    assert_eq!(rule_code("turn the block on (SY005)."), Some("SY005".into()));
+    assert_eq!(rule_code("HSY0050 and AN01"), None);
+    let mut files = Vec::new();
+    rule_files(&crate_root().join("rules"), &mut files);
+    let mut problems = Vec::new();
+    for f in &files {
+        let t: toml::Table = toml::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        for key in ["remediation", "remediation_cases"] {
+            if let Some(code) = t.get(key).and_then(|v| rule_code(&v.to_string())) {
+                problems.push(format!("{}: {key} names {code}", f.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
