@@ -214,3 +214,14 @@ fn remediation_texts_name_no_rule_codes() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn the_first_page_counts_each_subscription_once() {
+    let out = tempfile::tempdir().unwrap();
+    let report = scan("samples/contoso-merger", out.path(), "json,html");
+    let distinct = n(&report["estate"]["subscriptions"]);
+    assert_eq!(distinct, report["estate"]["subscription_list"].as_array().unwrap().len());
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    let scope = format!("<tr><th>Azure</th><td>{distinct} subscriptions</td></tr>");
+    assert!(html.contains(&scope), "the scope line says {distinct} subscriptions");
+}

@@ -102,7 +102,8 @@ pub(super) fn scope(s: &RunSummary<'_>) -> ScopeView {
     let subscriptions = if e.subscriptions.is_empty() {
         "none exported".to_string()
     } else {
-        plural(e.subscriptions.len(), "subscription", "subscriptions")
+        // Distinct subscriptions: the ARM export and `az account list` of one subscription are one.
+        plural(s.counts.subscriptions, "subscription", "subscriptions")
     };
     let mut not_covered = Vec::new();
     for (id, _) in &s.graph.foreign_tenants {
@@ -115,7 +116,9 @@ pub(super) fn scope(s: &RunSummary<'_>) -> ScopeView {
             .subscriptions
             .iter()
             .filter(|x| x.tenant_id.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(id)))
-            .count();
+            .map(|x| x.id.to_ascii_lowercase())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
         let what = match name {
             Some(n) => format!("tenant {n} ({id})"),
             None => format!("tenant {id}"),
