@@ -68,7 +68,8 @@ mod f {
     pub const CONSISTENCY: usize = 22;
     pub const SPN: usize = 23;
     pub const ADMIN_COUNT: usize = 24;
-    pub const COUNT: usize = 25;
+    pub const SID_HISTORY: usize = 25;
+    pub const COUNT: usize = 26;
 }
 
 /// Column names of each field, preferred first (matched ignoring case; csvde's LDAP names included).
@@ -98,6 +99,7 @@ pub(super) const ALIASES: [&[&str]; f::COUNT] = [
     &["mS-DS-ConsistencyGuid", "msDS-ConsistencyGuid"],
     &["servicePrincipalName", "ServicePrincipalNames"],
     &["adminCount"],
+    &["sIDHistory", "SIDHistory"],
 ];
 
 /// Maps rows of an AD export (Export-Csv or csvde) to [`AdObject`]s, tallying lossy and bad values.
@@ -186,6 +188,15 @@ impl AdMapper {
             .unwrap_or_else(|| self.default_class.clone());
         o.object_guid = self.parsed(file, f::GUID, "a GUID", parse_guid);
         o.object_sid = self.parsed(file, f::SID, "a SID (S-1-5-...)", parse_sid).map(Text::from);
+        // SID history of a migrated account: `-join ';'` of SIDs, or csvde's `X'…'` values separated by `;`.
+        o.sid_history = self
+            .parsed(file, f::SID_HISTORY, "SIDs (S-1-5-...) separated by ;", |v| {
+                v.split(|c: char| c == ';' || c.is_whitespace())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| parse_sid(s).map(Text::from))
+                    .collect::<Option<Vec<Text>>>()
+            })
+            .unwrap_or_default();
         o.consistency_guid =
             self.parsed(file, f::CONSISTENCY, "Base64, GUID text or hex bytes", csv_util::parse_binary);
         o.upn = self.text(file, f::UPN);

@@ -77,7 +77,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
 mod tests {
     use super::*;
     use crate::ingest::{Options, Status, read_one};
-    use crate::model::AdClass;
+    use crate::model::{AdClass, Text};
     use crate::source::FileId;
 
     const USERS: &str = include_str!("../../tests/fixtures/csvde/users.csv");
@@ -133,6 +133,34 @@ mod tests {
         assert!(ex.issues[0].message.contains("`objectSid`") && ex.issues[0].message.contains("`X'0105'`"));
         assert!(ex.issues[1].message.contains("`objectGUID`") && ex.issues[1].message.contains("`X'12zz'`"));
         assert!(ex.issues[2].message.contains("`mS-DS-ConsistencyGuid`"));
+    }
+
+    #[test]
+    fn sid_history_of_migrated_accounts_is_read_from_csvde_and_get_aduser() {
+        // csvde: binary SIDs as X'…' separated by `;` (S-1-5-21-1-2-3-500 and S-1-5-21-1-2-3-1104).
+        let text = "DN,objectClass,objectGUID,objectSid,sIDHistory,userPrincipalName,mS-DS-ConsistencyGuid,mail\n\
+            \"CN=Ann Lee,OU=Staff,DC=corp,DC=contoso,DC=com\",user,X'00112233445566778899aabbccddeeff',X'010500000000000515000000010000000200000003000000f4010000',X'010500000000000515000000010000000200000003000000f4010000';X'01050000000000051500000001000000020000000300000050040000',ann@contoso.com,,ann@contoso.com\n";
+        let ex = read_text(text);
+        assert!(ex.issues.iter().all(|i| i.code != codes::INVALID_VALUE), "{:?}", ex.issues);
+        assert_eq!(
+            ex.ad_objects[0].sid_history,
+            vec![Text::from("S-1-5-21-1-2-3-500"), Text::from("S-1-5-21-1-2-3-1104")]
+        );
+        // Get-ADUser with `@{n='sIDHistory';e={$_.sIDHistory -join ';'}}`.
+        let ps = "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\n\
+            \"DistinguishedName\",\"ObjectGUID\",\"SID\",\"sIDHistory\",\"UserPrincipalName\"\n\
+            \"CN=Ann Lee,OU=Staff,DC=corp,DC=contoso,DC=com\",\"00112233-4455-6677-8899-aabbccddeeff\",\"S-1-5-21-9-9-9-1104\",\"S-1-5-21-1-2-3-1104;S-1-5-21-4-5-6-2001\",\"ann@contoso.com\"\n";
+        let (_, ex) = crate::ingest::read_bytes(FileId(0), ps.as_bytes(), &Options::default());
+        assert_eq!(ex.ad_objects[0].sid_history.len(), 2, "{:?}", ex.issues);
+        // Not joined: Windows PowerShell 5.1 writes the collection's type name, a lossy column (IN001).
+        let lossy = ps.replace(
+            "S-1-5-21-1-2-3-1104;S-1-5-21-4-5-6-2001",
+            "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
+        );
+        let (report, ex) = crate::ingest::read_bytes(FileId(0), lossy.as_bytes(), &Options::default());
+        assert!(ex.ad_objects[0].sid_history.is_empty());
+        let issues = report.issues.iter().chain(&ex.issues);
+        assert!(issues.clone().any(|i| i.code == codes::LOSSY_COLUMN), "{:?}", issues.collect::<Vec<_>>());
     }
 
     #[test]

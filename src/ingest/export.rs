@@ -10,6 +10,8 @@ pub const AD_ATTRIBUTES: &[&str] = &[
     "distinguishedName",
     "objectGUID",
     "objectSid",
+    // Migrated accounts: the SIDs they held in their former domains (evidence for SID links).
+    "sIDHistory",
     "mS-DS-ConsistencyGuid",
     "userPrincipalName",
     "sAMAccountName",
@@ -50,7 +52,7 @@ pub fn ldap_attribute_list() -> String {
 /// One `Select-Object` column: multi-valued and binary attributes as text the CSV reader understands.
 fn select_column(attr: &str) -> String {
     match attr {
-        "proxyAddresses" | "servicePrincipalName" => format!("@{{n='{attr}';e={{$_.{attr} -join ';'}}}}"),
+        "proxyAddresses" | "servicePrincipalName" | "sIDHistory" => format!("@{{n='{attr}';e={{$_.{attr} -join ';'}}}}"),
         "mS-DS-ConsistencyGuid" => "@{n='mS-DS-ConsistencyGuid';e={if($_.'mS-DS-ConsistencyGuid'){[Convert]::ToBase64String($_.'mS-DS-ConsistencyGuid')}}}".to_string(),
         a => a.to_string(),
     }
