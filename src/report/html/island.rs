@@ -4,7 +4,7 @@
 
 use super::scopes::Scopes;
 use super::text::{RelPaths, clip};
-use super::{MAX_COMMANDS, MAX_EVIDENCE, MAX_SUBJECTS, MAX_TEXT};
+use super::{MAX_COMMAND, MAX_COMMANDS, MAX_EVIDENCE, MAX_SUBJECTS, MAX_TEXT};
 use crate::findings::{Category, Finding, Severity};
 use crate::gate::Suppression;
 use crate::report::RunSummary;
@@ -18,15 +18,15 @@ fn commands(f: &Finding) -> Vec<String> {
     let mut out = Vec::new();
     for key in ["commands", "command", "fix"] {
         match f.evidence.get(key) {
-            Some(Value::String(s)) => out.push(clip(s, MAX_TEXT)),
-            Some(Value::Array(a)) => out.extend(a.iter().filter_map(|v| v.as_str()).map(|s| clip(s, MAX_TEXT))),
+            Some(Value::String(s)) => out.push(clip(s, MAX_COMMAND)),
+            Some(Value::Array(a)) => out.extend(a.iter().filter_map(|v| v.as_str()).map(|s| clip(s, MAX_COMMAND))),
             _ => {}
         }
     }
     if let Some(v) = f.evidence.get("proposed_value") {
         let attr = f.evidence.get("attribute").and_then(|a| a.as_str()).unwrap_or("value");
         let v = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
-        out.push(clip(&format!("set {attr} = {v}"), MAX_TEXT));
+        out.push(clip(&format!("set {attr} = {v}"), MAX_COMMAND));
     }
     if out.is_empty()
         && let Some(Value::String(m)) = f.evidence.get("message")
@@ -35,7 +35,7 @@ fn commands(f: &Finding) -> Vec<String> {
         let parts: Vec<&str> = m.split('`').collect();
         for (i, p) in parts.iter().enumerate() {
             if i % 2 == 1 && (p.contains(" -") || p.contains('|')) && p.len() > 12 {
-                out.push(clip(p, MAX_TEXT));
+                out.push(clip(p, MAX_COMMAND));
             }
         }
     }
@@ -186,4 +186,18 @@ pub(super) fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
         "remediations": rems,
         "findings": out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_command_is_shown_whole() {
+        let cmd = crate::ingest::export::ad_powershell_command("Get-ADUser", r"ad\corp\users.csv");
+        assert!(cmd.len() > MAX_TEXT, "the export command is longer than a title ({})", cmd.len());
+        let ev = crate::rules::evidence([("message", serde_json::json!(format!("export again with `{cmd}`")))]);
+        let f = crate::rules::finding("IN003", "t", Vec::new(), ev, "");
+        assert_eq!(commands(&f), vec![cmd]);
+    }
 }

@@ -59,8 +59,12 @@ pub const MAX_FINDINGS: usize = 50_000;
 pub const MAX_SUBJECTS: usize = 20;
 /// Characters of evidence (compact JSON) kept per finding in the page.
 pub const MAX_EVIDENCE: usize = 2000;
-/// Characters kept of a title, a subject label or a command.
+/// Characters kept of a title or a subject label.
 pub const MAX_TEXT: usize = 500;
+/// Characters kept of a generated command: a command cut short is a broken command that someone
+/// may paste, so only absurd lengths (a hostile export) are cut. The export commands of the input
+/// findings run to about 1,000 characters.
+pub const MAX_COMMAND: usize = 8000;
 /// Generated commands kept per finding.
 pub const MAX_COMMANDS: usize = 10;
 /// Largest accepted `--logo` file.
