@@ -82,3 +82,31 @@ fn messy_estates_meet_the_accuracy_targets() {
     }
     assert!(failed.is_empty(), "accuracy targets missed:\n{}", failed.join("\n"));
 }
+
+/// The messy estate dates its exports (estate.toml `exported` = the truth's date), so a scan without
+/// `--as-of` — a consultant's run, days later — judges staleness at the same data date and reports the
+/// same findings: the data clock, not the scan's clock.
+#[test]
+fn without_as_of_the_data_clock_gives_the_same_findings() {
+    let (truth, _, with) = scan_and_score(SEEDS[1]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (estate, truth_path, out) = (tmp.path().join("estate"), tmp.path().join("truth.json"), tmp.path().join("out"));
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let seed = SEEDS[1].to_string();
+    let gen_args = ["generate", "--messy", &s(&estate), "--truth", &s(&truth_path), "--objects", SIZE, "--seed", &seed];
+    assert_code(&tenantlint(&gen_args), 0);
+    assert_code(&tenantlint(&["scan", "-q", &s(&estate), "--out", &s(&out)]), 0);
+    let without = read_report(&out);
+    let titles = |r: &serde_json::Value| -> Vec<String> {
+        let mut v: Vec<String> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {} {}", f["rule"], f["severity"], f["title"]))
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(titles(&with).iter().any(|t| t.starts_with("\"SY001\"")), "the estate plants a stale sync");
+    assert_eq!(titles(&with), titles(&without), "as of {}", truth.as_of);
+}

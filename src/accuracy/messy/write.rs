@@ -3,7 +3,7 @@
 
 use super::cloud::Tenant;
 use super::people::AdObj;
-use super::{AD_FOREST, AD_SID, Estate, Generated, NW_FOREST, NW_SID};
+use super::{AD_FOREST, AD_SID, AS_OF, Estate, Generated, NW_FOREST, NW_SID};
 use crate::generate::{AD_COLUMNS, USERS_SELECT, b64, cell, ldif_fold, ldif_line, sid_bytes, sid_text};
 use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
@@ -21,14 +21,14 @@ pub(super) fn write_estate(dir: &Path, truth_path: &Path, e: &Estate, size: u64,
     }
     write(dir, "azure/subscriptions.json", &(serde_json::to_string_pretty(&json!({"value": subs}))? + "\n"))?;
     let manifest = format!(
-        "# Messy synthetic estate: size {size}, seed {seed} (tenantlint generate --messy)\nname = \"Northwind / Adatum merger (synthetic)\"\n\n\
-         [[tenant]]\nname = \"{}\"\nid = \"{}\"\npaths = [\"tenants/northwind\"]\nseparate_from = [\"Adatum\"]\n\n\
-         [[tenant]]\nname = \"{}\"\nid = \"{}\"\npaths = [\"tenants/northwind-marketing\"]\n\n\
-         [[tenant]]\nname = \"{}\"\nid = \"{}\"\npaths = [\"tenants/adatum\"]\n\n\
-         [[tenant]]\nname = \"{}\"\nid = \"{}\"\npaths = [\"tenants/tailspin\"]\n\n\
-         [[forest]]\nname = \"{NW_FOREST}\"\npaths = [\"ad/northwind\"]\ncomplete = true\nsyncs_to = [\"Northwind Traders\"]\n\n\
+        "# Messy synthetic estate: size {size}, seed {seed} (tenantlint generate --messy); exported at the truth's as_of\nname = \"Northwind / Adatum merger (synthetic)\"\n\n\
+         [[tenant]]\nname = \"{}\"\nid = \"{}\"\npaths = [\"tenants/northwind\"]\nseparate_from = [\"Adatum\"]\nexported = {AS_OF}\n\n\
+         [[tenant]]\nname = \"{}\"\nid = \"{}\"\npaths = [\"tenants/northwind-marketing\"]\nexported = {AS_OF}\n\n\
+         [[tenant]]\nname = \"{}\"\nid = \"{}\"\npaths = [\"tenants/adatum\"]\nexported = {AS_OF}\n\n\
+         [[tenant]]\nname = \"{}\"\nid = \"{}\"\npaths = [\"tenants/tailspin\"]\nexported = {AS_OF}\n\n\
+         [[forest]]\nname = \"{NW_FOREST}\"\npaths = [\"ad/northwind\"]\ncomplete = true\nsyncs_to = [\"Northwind Traders\"]\nexported = {AS_OF}\n\n\
          # Anchor attributes (both forests) and target tenants (this one) not declared: the tool must infer them.\n\
-         [[forest]]\nname = \"{AD_FOREST}\"\npaths = [\"ad/adatum\"]\n",
+         [[forest]]\nname = \"{AD_FOREST}\"\npaths = [\"ad/adatum\"]\nexported = {AS_OF}\n",
         nw.name, nw.id, mk.name, mk.id, ad.name, ad.id, tt.name, tt.id
     );
     write(dir, "estate.toml", &manifest)?;
