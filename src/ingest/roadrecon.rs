@@ -95,9 +95,20 @@ impl Table {
         if !exists {
             return Ok(None);
         }
+        // Column names from `PRAGMA table_info`, as bytes: rusqlite's column_names() panics on a name that
+        // is not UTF-8, which a damaged database can hold (found by fuzzing).
+        let mut info = conn.prepare(&format!("PRAGMA table_info(\"{name}\")")).map_err(db_error)?;
+        let cols: Vec<String> = info
+            .query_map([], |r| {
+                Ok(r.get_ref(1)?.as_bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default())
+            })
+            .map_err(db_error)?
+            .collect::<Result<_, _>>()
+            .map_err(db_error)?;
         let mut stmt = conn.prepare(&format!("SELECT * FROM \"{name}\"")).map_err(db_error)?;
-        let cols: Vec<String> = stmt.column_names().map(String::from).collect();
-        let n = cols.len();
+        let n = stmt.column_count().min(cols.len());
+        let mut cols = cols;
+        cols.truncate(n);
         let rows = stmt
             .query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect::<Result<Vec<_>, _>>())
             .map_err(db_error)?

@@ -71,3 +71,13 @@ fn failed(data: &[u8]) -> tenantlint::ingest::ReadError {
         s => panic!("expected a failure, got {s:?}"),
     }
 }
+
+/// A damaged roadrecon.db whose column name is not UTF-8 (found by mutation fuzzing): rusqlite's
+/// `column_names()` panicked on it; the reader now takes the names from `PRAGMA table_info` as bytes.
+#[test]
+fn roadrecon_column_name_that_is_not_utf8_is_read_not_a_panic() {
+    let data = std::fs::read(crate_root().join("fuzz/regressions/roadrecon/non-utf8-column-name.db")).unwrap();
+    let (report, _) = read(&data);
+    assert_eq!(report.kind, "roadrecon");
+    assert!(matches!(report.status, Status::Read | Status::Failed(_)), "{:?}", report.status);
+}
