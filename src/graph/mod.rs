@@ -516,7 +516,7 @@ impl EstateGraph {
             move |e| match (e.weight(), self.graph[e.source()]) {
                 (Edge::SidLinkedTo(SidSource::ObjectSid), Node::AdObject(a)) => {
                     let o = &estate.ad_objects[a as usize];
-                    (o.object_guid.is_none() && o.consistency_guid.is_none()).then_some(a)
+                    (!o.has_anchor_material()).then_some(a)
                 }
                 _ => None,
             },

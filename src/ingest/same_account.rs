@@ -16,10 +16,6 @@ use crate::model::{AdObject, normalize_sid};
 use crate::source::FileId;
 use std::collections::{BTreeMap, HashMap};
 
-fn has_anchor(o: &AdObject) -> bool {
-    o.object_guid.is_some() || o.consistency_guid.is_some()
-}
-
 /// Fills `into`'s missing attributes from `from` (the same account seen by a poorer export).
 fn fill(into: &mut AdObject, from: AdObject) {
     macro_rules! take {
@@ -40,19 +36,19 @@ fn fill(into: &mut AdObject, from: AdObject) {
 /// Merges accounts seen twice (see the module docs) and records one `IN013` note per merged-away file.
 pub fn merge(ingested: &mut Ingested) {
     let ads = &ingested.estate.ad_objects;
-    if !ads.iter().any(|o| !has_anchor(o) && o.object_sid.is_some()) {
+    if !ads.iter().any(|o| !o.has_anchor_material() && o.object_sid.is_some()) {
         return;
     }
     // objectSid → the objects with anchor material holding it.
     let mut anchored: HashMap<String, Vec<u32>> = HashMap::new();
-    for (i, o) in ads.iter().enumerate().filter(|(_, o)| has_anchor(o)) {
+    for (i, o) in ads.iter().enumerate().filter(|(_, o)| o.has_anchor_material()) {
         if let Some(sid) = o.object_sid.as_deref().and_then(normalize_sid) {
             anchored.entry(sid).or_default().push(i as u32);
         }
     }
     // Object without anchor → the one object with anchor it is, from another file.
     let mut into_of: Vec<Option<u32>> = vec![None; ads.len()];
-    for (i, o) in ads.iter().enumerate().filter(|(_, o)| !has_anchor(o)) {
+    for (i, o) in ads.iter().enumerate().filter(|(_, o)| !o.has_anchor_material()) {
         let Some(sid) = o.object_sid.as_deref().and_then(normalize_sid) else { continue };
         if let Some([t]) = anchored.get(&sid).map(Vec::as_slice)
             && ads[*t as usize].source.file != o.source.file

@@ -220,6 +220,12 @@ pub fn extra_attribute(name: &str) -> Option<&'static str> {
 }
 
 impl AdObject {
+    /// Whether the export carried what a sync anchor is computed from (objectGUID or
+    /// ms-DS-ConsistencyGuid). Without it (SharpHound, an export without those columns) the object's own
+    /// SID is its only link to the cloud.
+    pub fn has_anchor_material(&self) -> bool {
+        self.object_guid.is_some() || self.consistency_guid.is_some()
+    }
     /// DNS domain of the object derived from the `DC=` components of its DN (`corp.contoso.com`).
     pub fn dns_domain(&self) -> Option<String> {
         self.dn.as_deref().and_then(dn_to_dns_domain)

@@ -211,9 +211,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     twin_of[c as usize] = Some((i as u32, TwinBy::Anchor));
                     anchored_tenants.push(e.cloud_objects[c as usize].tenant);
                 }
-                Edge::SidLinkedTo(crate::graph::SidSource::ObjectSid)
-                    if o.object_guid.is_none() && o.consistency_guid.is_none() =>
-                {
+                Edge::SidLinkedTo(crate::graph::SidSource::ObjectSid) if !o.has_anchor_material() => {
                     if twin_of[c as usize].is_none() {
                         twin_of[c as usize] = Some((i as u32, TwinBy::Sid));
                     }
@@ -227,7 +225,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         // Without anchor material (SharpHound) a synced cloud object with the same primary SMTP address or
         // UPN may be this object's own twin or another's: not a second holder (coverage[] says what was
         // not judged).
-        if o.object_guid.is_none() && o.consistency_guid.is_none() {
+        if !o.has_anchor_material() {
             let keys = [o.primary_smtp().map(str::to_lowercase), o.upn.as_deref().map(str::to_lowercase)];
             for (key, index) in keys.iter().zip([&g.indexes.cloud_by_smtp, &g.indexes.cloud_by_upn]) {
                 for &c in key.as_ref().and_then(|k| index.get(k)).into_iter().flatten() {
@@ -384,9 +382,6 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
                         _ => by.push((w, vec![a])),
                     }
                 }
-                // One account exported twice (SharpHound and ldifde of one domain): the same objectSid is
-                // one holder, the copy with anchor material kept.
-                same_account_once(e, &mut by);
                 let ads = by.iter().filter(|(w, _)| matches!(w, Who::Ad(_))).count();
                 (by.len() >= 2 && ads >= 1).then_some((k, by))
             })
@@ -397,38 +392,6 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     out.extend(groups(nicks).into_iter().filter(|(_, by)| by.len() >= 2).map(|(k, by)| cx.nickname_finding(&k, by)));
     out.sort_by_cached_key(|f| (f.rule.clone(), f.discriminator.clone(), f.subjects[0].id.clone()));
     out
-}
-
-/// Drops AD holders whose objectSid another AD holder of the list has (the same account in two
-/// exports), keeping the copy that carries anchor material.
-fn same_account_once(e: &Estate, by: &mut Holders) {
-    let sid = |w: &Who| match w {
-        Who::Ad(i) => e.ad_objects[*i as usize].object_sid.as_deref().and_then(crate::model::normalize_sid),
-        Who::Cloud(_) => None,
-    };
-    let sids: Vec<Option<String>> = by.iter().map(|(w, _)| sid(w)).collect();
-    if sids.iter().flatten().count() < 2 {
-        return;
-    }
-    let anchored = |w: &Who| match w {
-        Who::Ad(i) => {
-            let o = &e.ad_objects[*i as usize];
-            o.object_guid.is_some() || o.consistency_guid.is_some()
-        }
-        Who::Cloud(_) => false,
-    };
-    let mut keep = vec![true; by.len()];
-    for a in 0..by.len() {
-        for b in 0..by.len() {
-            if a != b && keep[a] && keep[b] && sids[a].is_some() && sids[a] == sids[b] {
-                // Drop b unless it has anchor material and a has none.
-                let drop = if anchored(&by[b].0) && !anchored(&by[a].0) { a } else { b };
-                keep[drop] = false;
-            }
-        }
-    }
-    let mut k = keep.into_iter();
-    by.retain(|_| k.next().unwrap_or(true));
 }
 
 type HashSetU32 = crate::hash::FastSet<u32>;

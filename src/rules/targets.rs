@@ -154,7 +154,7 @@ impl SyncTargets {
                 .collect();
             // Without anchor material (SharpHound), the object's own SID is its link: a cloud object whose
             // onPremisesSecurityIdentifier it is was synchronised from it (unless since converted).
-            if o.object_guid.is_none() && o.consistency_guid.is_none() {
+            if !o.has_anchor_material() {
                 ts.extend(
                     graph
                         .sid_linked_cloud_objects(i as u32)

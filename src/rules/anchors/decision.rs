@@ -143,7 +143,7 @@ pub fn anchor_decisions(estate: &Estate, graph: &EstateGraph) -> Vec<AnchorDecis
     for o in estate.ad_objects.iter().filter(|o| is_user(o)) {
         if let Some(n) = users.get_mut(o.forest as usize) {
             *n += 1;
-            material[o.forest as usize] += usize::from(o.object_guid.is_some() || o.consistency_guid.is_some());
+            material[o.forest as usize] += usize::from(o.has_anchor_material());
         }
     }
     estate

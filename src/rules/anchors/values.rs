@@ -193,9 +193,6 @@ pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
         Shape::GuidBytes(bytes) if hard.is_empty() => {
             if let Some(f) = byte_order(p, c, id, bytes, &soft) {
                 out.push(f);
-            } else if sid_linked_without_anchor(p, ci) {
-                // Its source account is exported (same SID) without anchor material (SharpHound): the
-                // anchor cannot be checked, which report.json's coverage[] says; not an orphan.
             } else if let Some(f) = orphaned(p, c, id) {
                 out.push(f);
             }
@@ -206,15 +203,6 @@ pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
 }
 
 /// The byte-order bug: the stored bytes are the big-endian (RFC 4122) layout of an AD object's anchor GUID.
-/// Whether an exported AD object whose own SID is the cloud object's onPremisesSecurityIdentifier has
-/// no anchor material (no objectGUID, no ms-DS-ConsistencyGuid).
-fn sid_linked_without_anchor(p: &Prep<'_>, ci: u32) -> bool {
-    p.graph.ad_links_of_cloud_object(ci).1.iter().any(|&(a, src)| {
-        let o = &p.estate.ad_objects[a as usize];
-        src == crate::graph::SidSource::ObjectSid && o.object_guid.is_none() && o.consistency_guid.is_none()
-    })
-}
-
 fn byte_order(p: &Prep<'_>, c: &CloudObject, id: &str, bytes: &[u8; 16], soft: &[u32]) -> Option<Finding> {
     let estate = p.estate;
     let as_big_endian = Guid(uuid::Uuid::from_bytes(*bytes));
