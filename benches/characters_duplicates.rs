@@ -4,6 +4,13 @@
 //! N cloud twins hard-linked by anchor. `cargo bench --bench characters_duplicates`;
 //! `TENANTLINT_BENCH_N=20000` for a quick run. A plain timing loop (no criterion).
 
+/// An attribute value built like `format!`.
+macro_rules! text {
+    ($($arg:tt)*) => {
+        tenantlint::model::Text::from(format!($($arg)*))
+    };
+}
+
 use std::path::PathBuf;
 use std::time::Instant;
 use tenantlint::graph::EstateGraph;
@@ -43,39 +50,39 @@ fn estate(n: usize) -> Ingested {
         if i % 200 == 11 {
             local = format!("usér{i}"); // non-ASCII
         }
-        let upn = compact_str::format_compact!("{local}@contoso.com");
+        let upn = text!("{local}@contoso.com");
         let mut proxies = vec![
-            compact_str::format_compact!("SMTP:user{i}@contoso.com"),
-            compact_str::format_compact!("smtp:u{i}@contoso.com"),
-            compact_str::format_compact!("smtp:user{i}@contoso.mail.onmicrosoft.com"),
+            text!("SMTP:user{i}@contoso.com"),
+            text!("smtp:u{i}@contoso.com"),
+            text!("smtp:user{i}@contoso.mail.onmicrosoft.com"),
         ];
         if i % 200 == 13 {
-            proxies.push(compact_str::format_compact!("smtp:u{}@contoso.com", i - 1)); // someone else's alias
+            proxies.push(text!("smtp:u{}@contoso.com", i - 1)); // someone else's alias
         }
         let o = AdObject {
             source: SourceRef::new(ad_file, i as u32 + 3),
             forest: 0,
-            dn: Some(compact_str::format_compact!("CN=User {i},OU=Staff,DC=corp,DC=contoso,DC=com")),
-            cn: Some(compact_str::format_compact!("User {i}")),
+            dn: Some(text!("CN=User {i},OU=Staff,DC=corp,DC=contoso,DC=com")),
+            cn: Some(text!("User {i}")),
             class: AdClass::User,
             object_guid: Some(guid),
             upn: Some(upn.clone()),
-            sam_account_name: Some(compact_str::format_compact!("u{i}")),
-            mail: Some(compact_str::format_compact!("user{i}@contoso.com")),
-            mail_nickname: Some(compact_str::format_compact!("user{i}")),
+            sam_account_name: Some(text!("u{i}")),
+            mail: Some(text!("user{i}@contoso.com")),
+            mail_nickname: Some(text!("user{i}")),
             proxy_addresses: proxies.clone(),
-            display_name: Some(compact_str::format_compact!("User {i}")),
+            display_name: Some(text!("User {i}")),
             given_name: Some("User".into()),
-            sn: Some(compact_str::format_compact!("{i}")),
+            sn: Some(text!("{i}")),
             ..Default::default()
         };
         e.cloud_objects.push(CloudObject {
             source: SourceRef::new(cloud_file, i as u32 * 20 + 4),
             tenant: 0,
             kind: CloudKind::User,
-            id: Some(compact_str::format_compact!("{:08x}-1111-4000-8000-{:012x}", i, i)),
+            id: Some(text!("{:08x}-1111-4000-8000-{:012x}", i, i)),
             display_name: o.display_name.clone(),
-            upn: Some(compact_str::format_compact!("user{i}@contoso.com")),
+            upn: Some(text!("user{i}@contoso.com")),
             mail: o.mail.clone(),
             proxy_addresses: proxies[..3].to_vec(),
             immutable_id: Some(guid.immutable_id().into()),

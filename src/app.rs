@@ -628,6 +628,17 @@ fn scan(args: &ScanArgs) -> u8 {
         pb.finish_and_clear();
     }
     timing("read and attribute", started);
+    crate::timing::note(|| {
+        let e = &ingested.estate;
+        format!(
+            "model: {} AD objects x {} B, {} cloud objects x {} B, value arena {} MB",
+            e.ad_objects.len(),
+            std::mem::size_of::<crate::model::AdObject>(),
+            e.cloud_objects.len(),
+            std::mem::size_of::<crate::model::CloudObject>(),
+            crate::model::text::arena_bytes() >> 20
+        )
+    });
 
     let failed: Vec<_> = ingested
         .inputs

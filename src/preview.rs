@@ -251,7 +251,7 @@ pub fn build(
     let admins: HashSet<u32> = e
         .role_grants
         .iter()
-        .filter_map(|r| g.indexes.cloud_by_id.get(&(r.tenant, r.principal_id.to_lowercase())).copied())
+        .filter_map(|r| g.indexes.cloud_by_id(&e.cloud_objects, r.tenant, &r.principal_id))
         .collect();
     // AD objects a duplicates finding says lose a value to another holder, with the matching model's
     // outcome for them (quarantined, or an export error for a user colliding with a group).
@@ -289,8 +289,9 @@ pub fn build(
         let x = &e.tenants[t as usize];
         x.id.clone().unwrap_or_else(|| x.name.clone())
     };
-    // (row when kept, forest, tenant, outcome, cloud object touched)
-    type Item = (Option<Row>, u32, TenantIdx, Fate, Option<u32>);
+    // (row when kept, forest, tenant, outcome, cloud object touched). The row is boxed: most are not
+    // kept, and an unboxed one would make every item ~300 bytes (~130 MB at a million objects).
+    type Item = (Option<Box<Row>>, u32, TenantIdx, Fate, Option<u32>);
     let rows: Vec<Item> = (0..e.ad_objects.len())
         .into_par_iter()
         .filter(|&i| in_scope[i])
@@ -329,7 +330,7 @@ pub fn build(
                     // 1. Hard match.
                     let hard = anchor
                         .as_deref()
-                        .and_then(|a| g.indexes.cloud_by_anchor.get(a))
+                        .map(|a| g.indexes.cloud_by_anchor.get(&e.cloud_objects, a))
                         .and_then(|v| v.iter().find(in_t).copied());
                     let mut joined = None;
                     // The cloud object a soft match met (joined or not).
@@ -366,12 +367,12 @@ pub fn build(
                     } else {
                         // 2. Soft match: primary SMTP, then UPN.
                         let upn_on = feature(t, "softMatchOnUpnEnabled") != Some(false);
-                        let by_smtp = smtp.as_deref().and_then(|s| g.indexes.cloud_by_smtp.get(s));
-                        let by_upn = upn_on.then(|| g.indexes.cloud_by_upn.get(&upn.to_lowercase())).flatten();
+                        let by_smtp = smtp.as_deref().map(|s| g.indexes.cloud_by_smtp.get(&e.cloud_objects, s));
+                        let by_upn = upn_on.then(|| g.indexes.cloud_by_upn.get(&e.cloud_objects, &upn.to_lowercase()));
                         let cand = by_smtp
-                            .and_then(|v| v.iter().find(in_t))
-                            .map(|&c| (c, "primary SMTP address"))
-                            .or_else(|| by_upn.and_then(|v| v.iter().find(in_t)).map(|&c| (c, "userPrincipalName")));
+                            .and_then(|v| v.iter().find(in_t).copied())
+                            .map(|c| (c, "primary SMTP address"))
+                            .or_else(|| by_upn.and_then(|v| v.iter().find(in_t).copied()).map(|c| (c, "userPrincipalName")));
                         let presumed = cand.filter(|(c, _)| {
                             let co = &e.cloud_objects[*c as usize];
                             co.on_prem_sync_enabled == Some(true)
@@ -454,7 +455,7 @@ pub fn build(
                     let touched = joined.or(candidate);
                     let outcome = row.outcome;
                     let keep = detail == Detail::Full || matches!(outcome, Fate::Conflict | Fate::Takeover);
-                    (keep.then_some(row), o.forest, t, outcome, touched)
+                    (keep.then(|| Box::new(row)), o.forest, t, outcome, touched)
                 })
                 .collect::<Vec<_>>()
         })
@@ -497,7 +498,7 @@ pub fn build(
             .chain(cloud_only.iter().map(|(t, _)| ("", e.tenants[*t as usize].name.as_str(), Fate::CloudOnly))),
     );
     let out: Vec<Row> =
-        rows.into_iter().filter_map(|x| x.0).chain(cloud_only.into_iter().filter_map(|(_, r)| r)).collect();
+        rows.into_iter().filter_map(|x| x.0.map(|r| *r)).chain(cloud_only.into_iter().filter_map(|(_, r)| r)).collect();
     // Citations are added by the caller once the findings are final ([`Preview::cite`]).
     Preview { simulated: simulated.to_vec(), rows: out, counts }
 }

@@ -3,8 +3,19 @@
 
 /// With `TENANTLINT_TIMINGS` set, prints how long a stage took on stderr (for profiling at scale).
 pub fn timing(stage: &str, since: std::time::Instant) {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *ON.get_or_init(|| std::env::var_os("TENANTLINT_TIMINGS").is_some()) {
+    if on() {
         eprintln!("timing: {stage:<40} {:>8.3} s", since.elapsed().as_secs_f64());
     }
+}
+
+/// With `TENANTLINT_TIMINGS` set, prints the line `text` builds (sizes, counts) on stderr.
+pub fn note(text: impl FnOnce() -> String) {
+    if on() {
+        eprintln!("timing: {}", text());
+    }
+}
+
+fn on() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("TENANTLINT_TIMINGS").is_some())
 }

@@ -2,17 +2,22 @@
 //! settings, subscriptions and external (guest or personal) accounts as nodes of one petgraph
 //! graph, joined by typed edges.
 //!
-//! Every join is a hash lookup (linear in the estate): anchors are indexed once, soft-match keys
+//! Every join is a lookup in a table built once (see [`KeyIndex`]): anchors are indexed once, soft-match keys
 //! once, tenants by id once. Nodes carry only their kind and an index into the [`Estate`]'s vectors,
 //! so the graph stays small next to the records.
 
 pub mod external;
+
+pub mod key_index;
+
+pub use key_index::KeyIndex;
 
 use crate::hash::FastMap as HashMap;
 use crate::model::*;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub use external::{AccountKind, ExternalAccount};
@@ -126,63 +131,59 @@ impl Edge {
     }
 }
 
-/// Lookup tables built once for the rules.
+/// Lookup tables built once for the rules. The cloud-object tables are [`KeyIndex`]es: look up with
+/// the estate's `cloud_objects` (e.g. `indexes.cloud_by_upn.get(&estate.cloud_objects, "ann@contoso.com")`).
 #[derive(Debug, Default)]
 pub struct Indexes {
     /// Cloud objects by ImmutableId (exact, case-sensitive as Entra compares it).
-    pub cloud_by_anchor: HashMap<String, Vec<u32>>,
+    pub cloud_by_anchor: KeyIndex,
     /// Cloud objects by onPremisesSecurityIdentifier, normalised by [`normalize_sid`] (SIDs compare
     /// case-insensitively: AzureHound v3 writes them upper-case, others as read).
-    pub cloud_by_sid: HashMap<String, Vec<u32>>,
+    pub cloud_by_sid: KeyIndex,
     /// Cloud objects by lower-cased UPN.
-    pub cloud_by_upn: HashMap<String, Vec<u32>>,
+    pub cloud_by_upn: KeyIndex,
     /// Cloud objects by lower-cased primary SMTP address.
-    pub cloud_by_smtp: HashMap<String, Vec<u32>>,
+    pub cloud_by_smtp: KeyIndex,
     /// Tenants by id.
     pub tenant_by_id: HashMap<String, u32>,
-    /// Cloud objects by (tenant, lower-cased object id).
-    pub cloud_by_id: HashMap<(u32, String), u32>,
+    /// Cloud objects by lower-cased object id (all tenants; see [`Indexes::cloud_by_id`]).
+    pub cloud_by_object_id: KeyIndex,
 }
 
 impl Indexes {
     /// Fills the tables from the estate (two halves in parallel).
     fn build(&mut self, estate: &Estate) {
-        let Indexes { cloud_by_anchor, cloud_by_sid, cloud_by_upn, cloud_by_smtp, tenant_by_id, cloud_by_id } = self;
-        let n = estate.cloud_objects.len();
+        let Indexes { cloud_by_anchor, cloud_by_sid, cloud_by_upn, cloud_by_smtp, tenant_by_id, cloud_by_object_id } =
+            self;
         for (i, t) in estate.tenants.iter().enumerate() {
             if let Some(id) = &t.id {
                 tenant_by_id.entry(id.clone()).or_insert(i as u32);
             }
         }
+        let objects = &estate.cloud_objects;
         rayon::join(
             || {
-                cloud_by_anchor.reserve(n);
-                cloud_by_id.reserve(n);
-                for (i, o) in estate.cloud_objects.iter().enumerate() {
-                    if let Some(a) = o.immutable_id.as_deref().filter(|a| !a.is_empty()) {
-                        cloud_by_anchor.entry(a.to_string()).or_default().push(i as u32);
-                    }
-                    if let Some(id) = &o.id {
-                        cloud_by_id.insert((o.tenant, id.as_str().to_lowercase()), i as u32);
-                    }
-                    if let Some(sid) = o.on_prem_sid.as_deref().and_then(normalize_sid) {
-                        cloud_by_sid.entry(sid).or_default().push(i as u32);
-                    }
-                }
+                *cloud_by_anchor = KeyIndex::build(objects, |o| {
+                    o.immutable_id.as_deref().filter(|a| !a.is_empty()).map(Cow::Borrowed)
+                });
+                *cloud_by_object_id = KeyIndex::build(objects, |o| o.id.as_deref().map(key_index::lower));
+                *cloud_by_sid =
+                    KeyIndex::build(objects, |o| o.on_prem_sid.as_deref().and_then(normalize_sid).map(Cow::Owned));
             },
             || {
-                cloud_by_upn.reserve(n);
-                cloud_by_smtp.reserve(n);
-                for (i, o) in estate.cloud_objects.iter().enumerate() {
-                    if let Some(u) = o.upn.as_deref().filter(|u| !u.is_empty()) {
-                        cloud_by_upn.entry(u.to_lowercase()).or_default().push(i as u32);
-                    }
-                    if let Some(s) = o.primary_smtp().filter(|s| !s.is_empty()) {
-                        cloud_by_smtp.entry(s.to_lowercase()).or_default().push(i as u32);
-                    }
-                }
+                *cloud_by_upn =
+                    KeyIndex::build(objects, |o| o.upn.as_deref().filter(|u| !u.is_empty()).map(key_index::lower));
+                *cloud_by_smtp =
+                    KeyIndex::build(objects, |o| o.primary_smtp().filter(|s| !s.is_empty()).map(key_index::lower));
             },
         );
+    }
+
+    /// The cloud object of `tenant` whose object id is `id` (any case); of several (a copied
+    /// directory exported twice), the last read.
+    pub fn cloud_by_id(&self, objects: &[CloudObject], tenant: u32, id: &str) -> Option<u32> {
+        let id = key_index::lower(id);
+        self.cloud_by_object_id.get(objects, &id).iter().rev().copied().find(|&c| objects[c as usize].tenant == tenant)
     }
 }
 
@@ -352,7 +353,8 @@ impl EstateGraph {
                     if src == AnchorSource::ConsistencyGuid && guid_anchor.as_ref() == Some(a) {
                         continue; // ConsistencyGuid initialised from objectGUID: one link, attributed to objectGUID
                     }
-                    if let Some(targets) = idx.cloud_by_anchor.get(a) {
+                    {
+                        let targets = idx.cloud_by_anchor.get(&estate.cloud_objects, a);
                         out.extend(targets.iter().map(|&c| (i as u32, c, Edge::AnchoredTo(src))));
                     }
                 }
@@ -363,7 +365,8 @@ impl EstateGraph {
                 let own = o.object_sid.as_deref().and_then(normalize_sid).map(|s| (s, SidSource::ObjectSid));
                 let history = o.sid_history.iter().filter_map(|s| normalize_sid(s)).map(|s| (s, SidSource::SidHistory));
                 for (sid, src) in own.into_iter().chain(history) {
-                    if let Some(targets) = idx.cloud_by_sid.get(&sid) {
+                    {
+                        let targets = idx.cloud_by_sid.get(&estate.cloud_objects, &sid);
                         out.extend(targets.iter().map(|&c| (i as u32, c, Edge::SidLinkedTo(src))));
                     }
                 }
@@ -381,8 +384,8 @@ impl EstateGraph {
                 for (key, kind, index) in
                     [(smtp, SoftKey::PrimarySmtp, &idx.cloud_by_smtp), (upn, SoftKey::Upn, &idx.cloud_by_upn)]
                 {
-                    let Some(targets) = key.and_then(|k| index.get(&k)) else { continue };
-                    for &c in targets {
+                    let Some(targets) = key.map(|k| index.get(&estate.cloud_objects, &k)) else { continue };
+                    for &c in targets.iter() {
                         // Without anchor material nothing tells whether a cloud object's ImmutableId is this
                         // object's own anchor (already synchronised) or another's: no soft-match verdict
                         // (report.json coverage[] says so).
@@ -477,7 +480,7 @@ impl EstateGraph {
 
     fn link_roles(&mut self, estate: &Estate) {
         for r in &estate.role_grants {
-            if let Some(&c) = self.indexes.cloud_by_id.get(&(r.tenant, r.principal_id.to_lowercase()))
+            if let Some(c) = self.indexes.cloud_by_id(&estate.cloud_objects, r.tenant, &r.principal_id)
                 && let Some(&t) = self.tenants.get(r.tenant as usize)
             {
                 self.graph.add_edge(self.cloud_objects[c as usize], t, Edge::HasRole);

@@ -8,6 +8,7 @@
 pub mod anchor;
 pub mod dates;
 pub mod roles;
+pub mod text;
 
 use crate::source::SourceRef;
 use serde::Serialize;
@@ -16,10 +17,7 @@ use std::collections::BTreeMap;
 pub use anchor::Guid;
 pub use dates::{DataDate, ExportSource, ExportTime};
 
-/// The string type of per-object attributes: 24 bytes like `String`, but values of up to 24 bytes
-/// (most names, nicknames, timestamps, ImmutableIds) live inline instead of in a heap allocation of
-/// their own, which at a million objects is most of the memory a scan needs.
-pub type Text = compact_str::CompactString;
+pub use text::Text;
 
 /// Index into [`Estate::tenants`].
 pub type TenantIdx = u32;

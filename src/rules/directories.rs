@@ -381,9 +381,8 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
     }
     // Role holders.
     let mut admins: HashSet<u32> = HashSet::default();
-    let by_id = &ctx.graph.indexes.cloud_by_id;
     for r in &estate.role_grants {
-        if let Some(&c) = by_id.get(&(r.tenant, r.principal_id.to_lowercase())) {
+        if let Some(c) = ctx.graph.indexes.cloud_by_id(&estate.cloud_objects, r.tenant, &r.principal_id) {
             admins.insert(c);
         }
     }

@@ -228,7 +228,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         if !o.has_anchor_material() {
             let keys = [o.primary_smtp().map(str::to_lowercase), o.upn.as_deref().map(str::to_lowercase)];
             for (key, index) in keys.iter().zip([&g.indexes.cloud_by_smtp, &g.indexes.cloud_by_upn]) {
-                for &c in key.as_ref().and_then(|k| index.get(k)).into_iter().flatten() {
+                for &c in key.as_ref().map(|k| index.get(&e.cloud_objects, k)).iter().flat_map(|v| v.iter()) {
                     let co = &e.cloud_objects[c as usize];
                     if twin_of[c as usize].is_none()
                         && ns.contains(&co.tenant)

@@ -327,7 +327,7 @@ fn directory_roles(estate: &Estate, g: &EstateGraph, p: &Ms002) -> Vec<Finding> 
         if ignored.contains(&r.role.to_lowercase()) {
             continue;
         }
-        let Some(&c) = g.indexes.cloud_by_id.get(&(r.tenant, r.principal_id.to_lowercase())) else { continue };
+        let Some(c) = g.indexes.cloud_by_id(&estate.cloud_objects, r.tenant, &r.principal_id) else { continue };
         let o = &estate.cloud_objects[c as usize];
         let Some(acct) = external::account_of(o).filter(|a| a.kind == AccountKind::Personal) else { continue };
         let tenant = &estate.tenants[o.tenant as usize];

@@ -97,9 +97,8 @@ pub(super) fn orphaned(p: &Prep<'_>, c: &CloudObject, id: &str) -> Option<Findin
 /// The same anchor on two cloud objects of one tenant, and in two tenants.
 pub(super) fn duplicate_anchors(p: &Prep<'_>) -> Vec<Finding> {
     let estate = p.estate;
-    let mut groups: Vec<(&String, &Vec<u32>)> =
-        p.graph.indexes.cloud_by_anchor.iter().filter(|(_, v)| v.len() > 1).collect();
-    groups.sort_by(|a, b| a.0.cmp(b.0));
+    let mut groups = p.graph.indexes.cloud_by_anchor.shared(&estate.cloud_objects);
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::new();
     let mut shared: BTreeMap<(Vec<u32>, SharedAnchor), SharedGroup> = BTreeMap::new();
     for (anchor, members) in groups {
@@ -165,7 +164,7 @@ pub(super) fn duplicate_anchors(p: &Prep<'_>) -> Vec<Finding> {
                 continue;
             }
             let g = shared.entry((by_tenant.keys().copied().collect(), kind)).or_default();
-            g.anchors.push(anchor.clone());
+            g.anchors.push(anchor.to_string());
             g.members.extend(members.iter().copied());
             g.ad_twins.extend(ad_twins.iter().copied());
             g.synced_in.extend(synced_in);

@@ -13,7 +13,7 @@ pub(super) fn soft_matches(ctx: &Context<'_>) -> Vec<Finding> {
     // Role holders: cloud object -> roles (with the grant's source).
     let mut roles: HashMap<u32, Vec<usize>> = HashMap::new();
     for (gi, r) in estate.role_grants.iter().enumerate() {
-        if let Some(&c) = graph.indexes.cloud_by_id.get(&(r.tenant, r.principal_id.to_lowercase())) {
+        if let Some(c) = graph.indexes.cloud_by_id(&estate.cloud_objects, r.tenant, &r.principal_id) {
             roles.entry(c).or_default().push(gi);
         }
     }

@@ -55,10 +55,9 @@ pub(super) fn quarantined(ctx: &Context<'_>) -> Vec<Finding> {
             let mut holders: Vec<u32> = graph
                 .indexes
                 .cloud_by_upn
-                .get(&key)
-                .into_iter()
-                .chain(graph.indexes.cloud_by_smtp.get(&key))
-                .flatten()
+                .get(&estate.cloud_objects, &key)
+                .iter()
+                .chain(graph.indexes.cloud_by_smtp.get(&estate.cloud_objects, &key).iter())
                 .copied()
                 .filter(|&h| h != ci && estate.cloud_objects[h as usize].tenant == c.tenant)
                 .collect();

@@ -1,0 +1,415 @@
+//! [`Text`], the string type of per-object attributes: 8 bytes, immutable, no allocation of its own.
+//!
+//! A million-object estate holds some twenty million attribute values. As `String`s (24 bytes plus one
+//! heap allocation each, rounded up to the allocator's size class) they were most of a scan's memory.
+//! A `Text` is one machine word:
+//!
+//! - values of up to 7 bytes (`Member`, `True`, employee numbers, short names) are stored in the word
+//!   itself;
+//! - longer values are copied once into an append-only arena of large blocks, one current block per
+//!   thread (so the parallel readers never contend), and the word holds their address and length.
+//!
+//! Arena blocks are never freed: a scan builds its estate once and the process ends after the reports
+//! are written, so freeing them one by one would only cost time. A library caller that scans in a
+//! loop keeps every value it ever read; [`arena_bytes`] tells how much that is.
+//!
+//! `Text` dereferences to `&str`, compares, orders and hashes as its string (so a `HashMap<Text, _>`
+//! can be looked up with a `&str`), and serializes as a JSON string.
+
+use std::borrow::{Borrow, Cow};
+use std::cell::Cell;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::num::NonZeroU64;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// An immutable attribute value (see the [module documentation](self)).
+pub struct Text(NonZeroU64);
+
+/// Set on an inline value; its length is in bits 56..59 and its bytes in the low seven bytes.
+const INLINE: u64 = 1 << 63;
+/// Longest value stored in the word itself (only on little-endian targets, where the low seven
+/// bytes of the word are its first seven bytes in memory).
+const INLINE_MAX: usize = if cfg!(target_endian = "little") { 7 } else { 0 };
+/// Bits of an arena address (user-space addresses on x86-64 and AArch64 fit in 48 bits).
+const ADDRESS_BITS: u32 = 48;
+const ADDRESS_MASK: u64 = (1 << ADDRESS_BITS) - 1;
+/// Length field value meaning "the address points to a [`Spilled`] record with the real length"
+/// (a value of 32 KiB or more, or an address that does not fit in 48 bits).
+const SPILLED: u64 = (1 << 15) - 1;
+
+/// Where a value too long for the 15-bit length field (or at an address beyond 48 bits) lives.
+#[repr(C)]
+struct Spilled {
+    ptr: *const u8,
+    len: usize,
+}
+
+/// Size of one arena block. Values longer than a quarter of it get a block of their own.
+const BLOCK: usize = 256 * 1024;
+
+thread_local! {
+    /// The current block of this thread: next free byte and bytes left.
+    static CURRENT: Cell<(*mut u8, usize)> = const { Cell::new((std::ptr::null_mut(), 0)) };
+}
+
+static ARENA_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// Bytes reserved for the value arena so far by this process (all threads).
+pub fn arena_bytes() -> usize {
+    ARENA_BYTES.load(Ordering::Relaxed)
+}
+
+/// A fresh block of `size` bytes aligned to 8, never freed.
+fn new_block(size: usize) -> *mut u8 {
+    let layout = std::alloc::Layout::from_size_align(size, 8).expect("arena block size");
+    // SAFETY: `size` is never zero (callers ask for at least one value's bytes or a whole block).
+    let ptr = unsafe { std::alloc::alloc(layout) };
+    if ptr.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    ARENA_BYTES.fetch_add(size, Ordering::Relaxed);
+    ptr
+}
+
+/// Reserves `len` bytes aligned to `align` (a power of two up to 8) in this thread's arena.
+fn reserve(len: usize, align: usize) -> *mut u8 {
+    if len > BLOCK / 4 {
+        return new_block(len.max(1));
+    }
+    CURRENT.with(|current| {
+        let (mut next, mut left) = current.get();
+        let pad = if next.is_null() { 0 } else { next.addr().wrapping_neg() & (align - 1) };
+        if next.is_null() || left < len + pad {
+            next = new_block(BLOCK);
+            left = BLOCK;
+        } else {
+            // SAFETY: `pad < left`, so the result stays inside the block.
+            next = unsafe { next.add(pad) };
+            left -= pad;
+        }
+        // SAFETY: `len <= left`: the value fits in the rest of the block.
+        current.set((unsafe { next.add(len) }, left - len));
+        next
+    })
+}
+
+impl Text {
+    /// The empty value.
+    pub const EMPTY: Text = Text(match NonZeroU64::new(INLINE) {
+        Some(v) => v,
+        None => unreachable!(),
+    });
+
+    /// Stores `s` (inline or in this thread's arena).
+    pub fn new(s: &str) -> Text {
+        let bytes = s.as_bytes();
+        let len = bytes.len();
+        if len <= INLINE_MAX {
+            let mut word = [0u8; 8];
+            word[..len].copy_from_slice(bytes);
+            let v = u64::from_le_bytes(word) | INLINE | ((len as u64) << 56);
+            return Text(NonZeroU64::new(v).expect("inline tag is set"));
+        }
+        let ptr = reserve(len, 1);
+        // SAFETY: `reserve` gave `len` writable bytes that nothing else refers to.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, len) };
+        let addr = ptr.expose_provenance() as u64;
+        if (len as u64) < SPILLED && addr <= ADDRESS_MASK {
+            return Text(NonZeroU64::new(addr | ((len as u64) << ADDRESS_BITS)).expect("arena address is not null"));
+        }
+        let record = reserve(std::mem::size_of::<Spilled>(), std::mem::align_of::<Spilled>()).cast::<Spilled>();
+        // SAFETY: `reserve` gave an aligned, writable, unshared `Spilled`-sized place.
+        unsafe { record.write(Spilled { ptr, len }) };
+        let record_addr = record.expose_provenance() as u64;
+        assert!(record_addr <= ADDRESS_MASK, "arena address beyond 48 bits");
+        Text(NonZeroU64::new(record_addr | (SPILLED << ADDRESS_BITS)).expect("arena address is not null"))
+    }
+
+    /// The value as a string slice.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        let v = self.0.get();
+        let bytes: &[u8] = if v & INLINE != 0 {
+            let len = ((v >> 56) & 0x7) as usize;
+            // SAFETY: on little-endian targets (the only ones that build inline values) the first
+            // `len` bytes of the word in memory are the value's bytes.
+            unsafe { std::slice::from_raw_parts((self as *const Text).cast::<u8>(), len) }
+        } else {
+            let addr = (v & ADDRESS_MASK) as usize;
+            let len = v >> ADDRESS_BITS;
+            if len == SPILLED {
+                // SAFETY: `new` wrote a `Spilled` record at this arena address; arena memory is
+                // never freed nor written again.
+                let record = unsafe { &*std::ptr::with_exposed_provenance::<Spilled>(addr) };
+                unsafe { std::slice::from_raw_parts(record.ptr, record.len) }
+            } else {
+                // SAFETY: `new` copied `len` bytes of a valid string to this arena address; arena
+                // memory is never freed nor written again.
+                unsafe { std::slice::from_raw_parts(std::ptr::with_exposed_provenance::<u8>(addr), len as usize) }
+            }
+        };
+        // SAFETY: the bytes were copied from a `&str`.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+}
+
+// SAFETY: a `Text` refers only to immutable memory that lives for the rest of the process.
+unsafe impl Send for Text {}
+// SAFETY: as above.
+unsafe impl Sync for Text {}
+
+impl Clone for Text {
+    #[inline]
+    fn clone(&self) -> Text {
+        Text(self.0)
+    }
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text::EMPTY
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<[u8]> for Text {
+    fn as_ref(&self) -> &[u8] {
+        self.as_str().as_bytes()
+    }
+}
+
+impl Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for Text {
+    #[inline]
+    fn eq(&self, other: &Text) -> bool {
+        self.0 == other.0 || self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Hash for Text {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+macro_rules! eq_with {
+    ($($other:ty),*) => {$(
+        impl PartialEq<$other> for Text {
+            fn eq(&self, other: &$other) -> bool {
+                self.as_str() == AsRef::<str>::as_ref(other)
+            }
+        }
+        impl PartialEq<Text> for $other {
+            fn eq(&self, other: &Text) -> bool {
+                AsRef::<str>::as_ref(self) == other.as_str()
+            }
+        }
+    )*};
+}
+eq_with!(str, String);
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::new(s)
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text::new(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::new(&s)
+    }
+}
+
+impl From<Cow<'_, str>> for Text {
+    fn from(s: Cow<'_, str>) -> Text {
+        Text::new(&s)
+    }
+}
+
+impl From<&Text> for Text {
+    fn from(s: &Text) -> Text {
+        s.clone()
+    }
+}
+
+impl From<Text> for String {
+    fn from(t: Text) -> String {
+        t.as_str().to_owned()
+    }
+}
+
+impl std::str::FromStr for Text {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Text, Self::Err> {
+        Ok(Text::new(s))
+    }
+}
+
+impl serde::Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text, E> {
+                Ok(Text::new(v))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_length_round_trips() {
+        // Inline (0..=7), arena, the 15-bit length limit and a block of its own.
+        for len in [0, 1, 6, 7, 8, 24, 25, 300, 32_766, 32_767, 32_768, 70_000, BLOCK + 3] {
+            let s: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            let t = Text::from(s.as_str());
+            assert_eq!(t.as_str(), s, "length {len}");
+            assert_eq!(t.len(), len);
+            assert_eq!(t.clone(), t);
+        }
+    }
+
+    #[test]
+    fn multibyte_and_nul_values_are_kept_exactly() {
+        for s in ["Zoë", "é", "日本語テキスト", "a\0b", "\0", "Ünïcödé-Nämé@contoso.com"] {
+            assert_eq!(Text::from(s).as_str(), s);
+        }
+    }
+
+    #[test]
+    fn compares_hashes_and_orders_as_its_string() {
+        use std::collections::HashMap;
+        let a = Text::from("alice@contoso.com");
+        let b = Text::from(String::from("alice@contoso.com"));
+        assert_eq!(a, b);
+        assert_eq!(a, "alice@contoso.com");
+        assert_ne!(Text::from("short"), Text::from("shorter"));
+        let mut map = HashMap::new();
+        map.insert(a.clone(), 1);
+        assert_eq!(map.get("alice@contoso.com"), Some(&1));
+        let mut v = vec![Text::from("b-long-value"), Text::from("a"), Text::from("ab"), Text::EMPTY];
+        v.sort();
+        assert_eq!(v.iter().map(Text::as_str).collect::<Vec<_>>(), ["", "a", "ab", "b-long-value"]);
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 8);
+    }
+
+    #[test]
+    fn values_from_other_threads_stay_readable() {
+        let made: Vec<Text> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|t| {
+                    s.spawn(move || {
+                        (0..5_000).map(|i| Text::from(format!("thread {t} value {i:05}"))).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        });
+        for (n, t) in made.iter().enumerate() {
+            assert_eq!(t.as_str(), format!("thread {} value {:05}", n / 5_000, n % 5_000));
+        }
+    }
+
+    #[test]
+    fn serializes_as_a_json_string() {
+        let t = Text::from("CN=Zoë,OU=Staff,DC=contoso,DC=com");
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"CN=Zoë,OU=Staff,DC=contoso,DC=com\"");
+        let back: Text = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
+    }
+}
+#[cfg(test)]
+mod sizes_tmp {
+    #[test]
+    fn print_sizes() {
+        use crate::model::*;
+        eprintln!(
+            "AdObject {} CloudObject {} Identity {} ProvErr {} SourceRef {} Guid {}",
+            std::mem::size_of::<AdObject>(),
+            std::mem::size_of::<CloudObject>(),
+            std::mem::size_of::<Identity>(),
+            std::mem::size_of::<ProvisioningError>(),
+            std::mem::size_of::<crate::source::SourceRef>(),
+            std::mem::size_of::<Guid>()
+        );
+    }
+}
