@@ -773,6 +773,7 @@ fn scan(args: &ScanArgs) -> u8 {
     formats.sort();
     formats.dedup();
     timing("elapsed before reports", started);
+    crate::timing::note(|| format!("value arena {} MB", crate::model::text::arena_bytes() >> 20));
     let t = std::time::Instant::now();
     let written = match report::write_all(&summary, &formats, &args.out) {
         Ok(w) => w,

@@ -182,8 +182,8 @@ impl AdMapper {
         o.dn = self.text(file, f::DN);
         o.cn = self.text(file, f::CN);
         o.class = self
-            .text(file, f::CLASS)
-            .and_then(|v| csv_util::split_multi::<Text>(&v).pop())
+            .take(file, f::CLASS)
+            .and_then(|(_, v)| csv_util::split_multi::<String>(v).pop())
             .map(|c| AdClass::from_ldap(&c))
             .unwrap_or_else(|| self.default_class.clone());
         o.object_guid = self.parsed(file, f::GUID, "a GUID", parse_guid);
@@ -201,7 +201,11 @@ impl AdMapper {
             self.parsed(file, f::CONSISTENCY, "Base64, GUID text or hex bytes", csv_util::parse_binary);
         o.upn = self.text(file, f::UPN);
         o.sam_account_name = self.text(file, f::SAM);
-        o.mail = self.text(file, f::MAIL);
+        // Usually the UPN: then the UPN's value is shared rather than stored twice.
+        o.mail = self.take(file, f::MAIL).map(|(_, v)| match &o.upn {
+            Some(u) if u.as_str() == v => u.clone(),
+            _ => Text::from(v),
+        });
         o.mail_nickname = self.text(file, f::NICK);
         o.proxy_addresses =
             self.take(file, f::PROXY).map(|(_, v)| csv_util::split_proxy_addresses(v)).unwrap_or_default();
@@ -232,7 +236,7 @@ impl AdMapper {
                     self.lossy.note(c, file.line(), v, "");
                     continue;
                 }
-                o.extra.push((Text::from(*name), Text::from(v)));
+                o.extra.push((Text::from_static(name), Text::from(v)));
                 break;
             }
         }

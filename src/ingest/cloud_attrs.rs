@@ -20,22 +20,25 @@ fn has_sync_keys(r: &Rec<'_>) -> bool {
 
 /// A user, group or contact (Graph camelCase, PowerShell PascalCase, AAD Graph / MSOnline aliases).
 pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crate::source::SourceRef) -> CloudObject {
+    // Values that repeat across objects are stored once (`shared`), values that repeat within the
+    // object (mail, the on-premises UPN, a sign-in name: usually the UPN) are shared with the UPN.
+    let upn: Option<Text> = r.str(t, &["userPrincipalName"]);
     let identities = r
         .objects(t, &["identities"])
         .into_iter()
         .map(|o| {
             let ir = Rec::new(o, r.line);
             Identity {
-                sign_in_type: ir.str(t, &["signInType"]),
-                issuer: ir.str(t, &["issuer"]),
-                issuer_assigned_id: ir.str(t, &["issuerAssignedId"]),
+                sign_in_type: ir.shared(t, &["signInType"]),
+                issuer: ir.shared(t, &["issuer"]),
+                issuer_assigned_id: ir.same_as(t, &["issuerAssignedId"], &upn),
             }
         })
         .collect();
     let licenses: Vec<crate::model::Text> = r
         .objects(t, &["assignedLicenses"])
         .into_iter()
-        .filter_map(|o| Rec::new(o, r.line).guid(t, &["skuId"]))
+        .filter_map(|o| Rec::new(o, r.line).guid::<String>(t, &["skuId"]).map(|g| Text::interned(&g)))
         .collect();
     let is_licensed = r.raw(&["assignedLicenses"]).map(|_| !licenses.is_empty());
     let provisioning_errors = r
@@ -44,8 +47,8 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
         .map(|o| {
             let er = Rec::new(o, r.line);
             ProvisioningError {
-                category: er.str(t, &["category"]),
-                property: er.str(t, &["propertyCausingError"]),
+                category: er.shared(t, &["category"]),
+                property: er.shared(t, &["propertyCausingError"]),
                 value: er.str(t, &["value"]),
                 occurred: er.date(t, &["occurredDateTime"]),
             }
@@ -56,8 +59,7 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
         kind,
         id: r.guid(t, &["id", "objectId"]),
         display_name: r.str(t, &["displayName"]),
-        upn: r.str(t, &["userPrincipalName"]),
-        mail: r.str(t, &["mail"]),
+        mail: r.same_as(t, &["mail"], &upn),
         mail_nickname: r.str(t, &["mailNickname"]),
         given_name: r.str(t, &["givenName", "firstName"]),
         surname: r.str(t, &["surname", "lastName"]),
@@ -65,15 +67,17 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
         other_mails: r.strs(t, &["otherMails", "alternateEmailAddresses"]),
         immutable_id: r.str(t, &["onPremisesImmutableId", "immutableId"]),
         on_prem_sync_enabled: r.bool(t, &["onPremisesSyncEnabled", "dirSyncEnabled"]),
-        on_prem_last_sync: r.date(t, &["onPremisesLastSyncDateTime", "lastDirSyncTime"]),
+        on_prem_last_sync: r
+            .date::<String>(t, &["onPremisesLastSyncDateTime", "lastDirSyncTime"])
+            .map(|d| Text::interned(&d)),
         on_prem_sam_account_name: r.str(t, &["onPremisesSamAccountName"]),
         on_prem_dn: r.str(t, &["onPremisesDistinguishedName"]),
-        on_prem_domain: r.str(t, &["onPremisesDomainName"]),
-        on_prem_upn: r.str(t, &["onPremisesUserPrincipalName"]),
+        on_prem_domain: r.shared(t, &["onPremisesDomainName"]),
+        on_prem_upn: r.same_as(t, &["onPremisesUserPrincipalName"], &upn),
         on_prem_sid: r.str(t, &["onPremisesSecurityIdentifier"]),
-        user_type: r.str(t, &["userType"]),
-        creation_type: r.str(t, &["creationType"]),
-        external_user_state: r.str(t, &["externalUserState"]),
+        user_type: r.shared(t, &["userType"]),
+        creation_type: r.shared(t, &["creationType"]),
+        external_user_state: r.shared(t, &["externalUserState"]),
         identities,
         account_enabled: r.bool(t, &["accountEnabled"]),
         licenses,
@@ -82,6 +86,7 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
         created: r.date(t, &["createdDateTime"]),
         employee_id: r.str(t, &["employeeId"]),
         sync_fields_exported: has_sync_keys(r),
+        upn,
         ..Default::default()
     }
 }

@@ -140,7 +140,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                 o.when_created = unix_to_iso(secs).map(Into::into);
             }
             if let Some(d) = p.str::<String>(&mut t, &["description"]) {
-                o.extra.push(("description".into(), d.into()));
+                o.extra.push((Text::from_static("description"), d.into()));
             }
         } else {
             t.add(Problem::Missing, "Properties", r.line, "");

@@ -127,6 +127,38 @@ impl Text {
         Text(NonZeroU64::new(record_addr | (SPILLED << ADDRESS_BITS)).expect("arena address is not null"))
     }
 
+    /// A value that refers to `s` where it is (a name known at compile time): nothing is copied.
+    pub fn from_static(s: &'static str) -> Text {
+        let (addr, len) = (s.as_ptr().expose_provenance() as u64, s.len() as u64);
+        if s.len() > INLINE_MAX && len < SPILLED && addr <= ADDRESS_MASK && addr != 0 {
+            return Text(NonZeroU64::new(addr | (len << ADDRESS_BITS)).expect("address is not null"));
+        }
+        Text::new(s)
+    }
+
+    /// Like [`Text::new`], but a value this thread has stored through `interned` before is shared
+    /// instead of copied again. For attributes with few distinct values and many objects (domain
+    /// names, issuers, licence ids, sign-in types); each thread remembers up to 65,536 values.
+    pub fn interned(s: &str) -> Text {
+        if s.len() <= INLINE_MAX {
+            return Text::new(s);
+        }
+        thread_local! {
+            static SEEN: std::cell::RefCell<crate::hash::FastSet<Text>> = std::cell::RefCell::default();
+        }
+        SEEN.with(|seen| {
+            let mut seen = seen.borrow_mut();
+            if let Some(t) = seen.get(s) {
+                return t.clone();
+            }
+            let t = Text::new(s);
+            if seen.len() < 1 << 16 {
+                seen.insert(t.clone());
+            }
+            t
+        })
+    }
+
     /// The value as a string slice.
     #[inline]
     pub fn as_str(&self) -> &str {
@@ -389,27 +421,25 @@ mod tests {
     }
 
     #[test]
+    fn static_and_interned_values_are_not_copied_again() {
+        let name = Text::from_static("extensionAttribute15");
+        assert_eq!(name, "extensionAttribute15");
+        assert_eq!(name.as_ptr(), "extensionAttribute15".as_ptr(), "refers to the static text");
+        let before = arena_bytes();
+        let a = Text::interned("tailspintoys.onmicrosoft.com");
+        let b = Text::interned(&String::from("tailspintoys.onmicrosoft.com"));
+        assert_eq!(a, b);
+        assert_eq!(a.as_ptr(), b.as_ptr(), "the second is the first");
+        assert!(arena_bytes() - before <= BLOCK, "at most one new block");
+        assert_eq!(Text::interned("short"), "short");
+    }
+
+    #[test]
     fn serializes_as_a_json_string() {
         let t = Text::from("CN=Zoë,OU=Staff,DC=contoso,DC=com");
         let json = serde_json::to_string(&t).unwrap();
         assert_eq!(json, "\"CN=Zoë,OU=Staff,DC=contoso,DC=com\"");
         let back: Text = serde_json::from_str(&json).unwrap();
         assert_eq!(back, t);
-    }
-}
-#[cfg(test)]
-mod sizes_tmp {
-    #[test]
-    fn print_sizes() {
-        use crate::model::*;
-        eprintln!(
-            "AdObject {} CloudObject {} Identity {} ProvErr {} SourceRef {} Guid {}",
-            std::mem::size_of::<AdObject>(),
-            std::mem::size_of::<CloudObject>(),
-            std::mem::size_of::<Identity>(),
-            std::mem::size_of::<ProvisioningError>(),
-            std::mem::size_of::<crate::source::SourceRef>(),
-            std::mem::size_of::<Guid>()
-        );
     }
 }

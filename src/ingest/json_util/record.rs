@@ -143,31 +143,59 @@ impl<'a> Rec<'a> {
     /// A string field (first present alias); null, empty and placeholder values are `None`;
     /// numbers and booleans are given as written; objects and arrays are counted as wrong type.
     pub fn str<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {
+        self.text(t, keys).map(|s| T::from(&*s))
+    }
+    /// The trimmed text of a string field (numbers and booleans as written), before it becomes a
+    /// value: [`Self::guid`] and [`Self::date`] normalise it first, so that only the final value is
+    /// stored (a [`crate::model::Text`] is never freed).
+    pub fn text(&self, t: &mut Tally, keys: &[&str]) -> Option<Cow<'a, str>> {
         let (raw, i) = self.obj.get_any(keys)?;
         let key = keys[i];
         match scalar(raw) {
             Scalar::Null => None,
-            Scalar::Str(s) => {
+            Scalar::Str(Cow::Borrowed(s)) => {
                 let s = s.trim();
-                if s.is_empty() || is_placeholder(key, s) { None } else { Some(T::from(s)) }
+                (!s.is_empty() && !is_placeholder(key, s)).then_some(Cow::Borrowed(s))
             }
-            Scalar::Num(n) => Some(T::from(n)),
-            Scalar::Bool(b) => Some(T::from(if b { "true" } else { "false" })),
+            Scalar::Str(Cow::Owned(s)) => {
+                let s = s.trim();
+                (!s.is_empty() && !is_placeholder(key, s)).then(|| Cow::Owned(s.to_owned()))
+            }
+            Scalar::Num(n) => Some(Cow::Borrowed(n)),
+            Scalar::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
             Scalar::Composite => {
                 t.add(Problem::WrongType("a string"), key, self.line, excerpt(raw.get()));
                 None
             }
         }
     }
+    /// A string field whose values repeat across objects (domains, issuers, types): stored once per
+    /// distinct value ([`crate::model::Text::interned`]).
+    pub fn shared(&self, t: &mut Tally, keys: &[&str]) -> Option<crate::model::Text> {
+        self.text(t, keys).map(|s| crate::model::Text::interned(&s))
+    }
+    /// A string field that is often the same as `other` (mail and the UPN): then `other` is shared
+    /// instead of storing the value twice.
+    pub fn same_as(
+        &self,
+        t: &mut Tally,
+        keys: &[&str],
+        other: &Option<crate::model::Text>,
+    ) -> Option<crate::model::Text> {
+        self.text(t, keys).map(|s| match other {
+            Some(o) if o.as_str() == s => o.clone(),
+            _ => crate::model::Text::from(&*s),
+        })
+    }
     /// A GUID field: lower-case hyphenated when it is a GUID, else kept as exported with an IN008.
     pub fn guid<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {
-        let s: T = self.str(t, keys)?;
-        match crate::model::normalize_guid_text(s.as_ref()) {
+        let s = self.text(t, keys)?;
+        match crate::model::normalize_guid_text(&s) {
             Some(g) => Some(T::from(g)),
             None => {
                 let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
-                t.add(Problem::NotGuid, key, self.line, s.as_ref());
-                Some(s)
+                t.add(Problem::NotGuid, key, self.line, &s);
+                Some(T::from(&*s))
             }
         }
     }
@@ -205,7 +233,7 @@ impl<'a> Rec<'a> {
     }
     /// A date field, normalised by [`normalize_date`]; unparsable dates are counted and left empty.
     pub fn date<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {
-        let s: crate::model::Text = self.str(t, keys)?;
+        let s = self.text(t, keys)?;
         match normalize_date(&s) {
             Some(d) => Some(T::from(d)),
             None => {

@@ -250,7 +250,9 @@ impl<'i> Reader<'i> {
                 // Free-text attributes kept for account-link rules: the first plain value wins.
                 if !tagged && o.extra(extra).is_none() {
                     match a.text_value() {
-                        Ok(v) if !v.trim().is_empty() => o.extra.push(((*extra).into(), v.trim().into())),
+                        Ok(v) if !v.trim().is_empty() => {
+                            o.extra.push((crate::model::Text::from_static(extra), v.trim().into()))
+                        }
                         Ok(_) => {}
                         Err(why) => self.invalid(extra, a.line, || why),
                     }
