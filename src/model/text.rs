@@ -397,7 +397,7 @@ mod tests {
         let mut map = HashMap::new();
         map.insert(a.clone(), 1);
         assert_eq!(map.get("alice@contoso.com"), Some(&1));
-        let mut v = vec![Text::from("b-long-value"), Text::from("a"), Text::from("ab"), Text::EMPTY];
+        let mut v = [Text::from("b-long-value"), Text::from("a"), Text::from("ab"), Text::EMPTY];
         v.sort();
         assert_eq!(v.iter().map(Text::as_str).collect::<Vec<_>>(), ["", "a", "ab", "b-long-value"]);
         assert_eq!(std::mem::size_of::<Option<Text>>(), 8);

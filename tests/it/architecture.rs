@@ -270,3 +270,19 @@ fn no_source_file_is_over_1000_lines() {
         tree.files.values().filter(|(_, n)| *n > 1000).map(|(f, n)| format!("{f}: {n} lines")).collect();
     assert!(long.is_empty(), "split these along their ideas:\n{}", long.join("\n"));
 }
+
+/// `src/main.rs` sets mimalloc options by their position in `mi_option_e`, read from the mimalloc
+/// that libmimalloc-sys 0.1.49 builds. Another version may number them differently: check the
+/// numbers in its `c_src/mimalloc/v3/include/mimalloc.h`, then update both.
+#[test]
+fn mimalloc_option_numbers_were_checked_for_the_locked_version() {
+    let lock = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+    let version = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"libmimalloc-sys\""))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
+        .map(|v| v.trim_matches('"').to_string());
+    assert_eq!(version.as_deref(), Some("0.1.49"), "re-check the mi_option_e numbers in src/main.rs");
+    let main = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/main.rs")).unwrap();
+    assert!(main.contains("libmimalloc-sys` 0.1.49"), "src/main.rs names the version its numbers come from");
+}
