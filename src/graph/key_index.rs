@@ -18,6 +18,10 @@ pub struct KeyIndex {
     hashes: Vec<u64>,
     /// The object of each hash; ascending among equal hashes.
     ids: Vec<u32>,
+    /// Where the hashes whose top `bits` bits are `b` start (`starts[b]..starts[b + 1]`): a lookup
+    /// reads two offsets and about one hash instead of a binary search's ~20 scattered reads.
+    starts: Vec<u32>,
+    bits: u32,
     key: KeyFn,
 }
 
@@ -29,7 +33,7 @@ impl std::fmt::Debug for KeyIndex {
 
 impl Default for KeyIndex {
     fn default() -> Self {
-        KeyIndex { hashes: Vec::new(), ids: Vec::new(), key: |_| None }
+        KeyIndex { hashes: Vec::new(), ids: Vec::new(), starts: Vec::new(), bits: 0, key: |_| None }
     }
 }
 
@@ -43,14 +47,33 @@ impl KeyIndex {
         let mut pairs: Vec<(u64, u32)> =
             objects.iter().enumerate().filter_map(|(i, o)| key(o).map(|k| (hash(&k), i as u32))).collect();
         pairs.sort_unstable();
-        let (hashes, ids) = pairs.into_iter().unzip();
-        KeyIndex { hashes, ids, key }
+        let (hashes, ids): (Vec<u64>, Vec<u32>) = pairs.into_iter().unzip();
+        // About one hash per bucket: 2^bits >= the number of entries.
+        let bits = hashes.len().next_power_of_two().trailing_zeros().max(1);
+        let mut starts = vec![0u32; (1usize << bits) + 1];
+        for &h in &hashes {
+            starts[Self::bucket(h, bits) + 1] += 1;
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        KeyIndex { hashes, ids, starts, bits, key }
+    }
+
+    fn bucket(h: u64, bits: u32) -> usize {
+        (h >> (64 - bits)) as usize
     }
 
     /// Positions `a..b` of the entries whose hash is `h`.
     fn run(&self, h: u64) -> std::ops::Range<usize> {
-        let a = self.hashes.partition_point(|&x| x < h);
-        let b = a + self.hashes[a..].partition_point(|&x| x == h);
+        if self.hashes.is_empty() {
+            return 0..0;
+        }
+        let bucket = Self::bucket(h, self.bits);
+        let (lo, hi) = (self.starts[bucket] as usize, self.starts[bucket + 1] as usize);
+        let within = &self.hashes[lo..hi];
+        let a = lo + within.partition_point(|&x| x < h);
+        let b = a + self.hashes[a..hi].partition_point(|&x| x == h);
         a..b
     }
 
@@ -139,12 +162,30 @@ mod tests {
     }
 
     #[test]
+    fn every_lookup_agrees_with_a_scan_of_all_objects() {
+        // Enough keys for many buckets, some held twice, some in upper case.
+        let objects: Vec<CloudObject> = (0..2_000)
+            .map(|i| {
+                object(&if i % 7 == 0 { format!("User{}@Contoso.com", i / 2) } else { format!("user{i}@contoso.com") })
+            })
+            .collect();
+        let idx = KeyIndex::build(&objects, by_upn);
+        for probe in (0..2_100).map(|i| format!("user{i}@contoso.com")) {
+            let expected: Vec<u32> = (0..objects.len() as u32)
+                .filter(|&c| by_upn(&objects[c as usize]).as_deref() == Some(&*probe))
+                .collect();
+            assert_eq!(idx.get(&objects, &probe).into_owned(), expected, "{probe}");
+        }
+        assert!(KeyIndex::build(&[], by_upn).get(&[], "x").is_empty());
+    }
+
+    #[test]
     fn keys_that_share_a_hash_are_told_apart() {
         // Give every key the hash of `a@x`: the lookup must still check each object's own key.
         let objects: Vec<CloudObject> = ["a@x", "b@x", "a@x", "c@x"].map(object).into();
-        let mut idx = KeyIndex::build(&objects, by_upn);
-        idx.hashes = vec![hash("a@x"); idx.hashes.len()];
-        idx.ids.sort_unstable();
+        let forced: Vec<CloudObject> = objects.iter().map(|_| object("a@x")).collect();
+        let mut idx = KeyIndex::build(&forced, by_upn);
+        idx.key = by_upn;
         assert_eq!(idx.run(hash("a@x")), 0..4);
         assert_eq!(idx.get(&objects, "a@x").into_owned(), vec![0, 2]);
         assert!(idx.get(&objects, "c@x").is_empty(), "not under its own hash any more");
