@@ -98,94 +98,144 @@ fn suppression_text(s: Option<&Suppression>) -> String {
     }
 }
 
-/// Builds the compact data island: tables of repeated strings, then one array per finding.
-pub(super) fn data(s: &RunSummary<'_>, max_findings: usize) -> Value {
+/// The repeated-string tables of the data island, filled in the order findings first use them.
+struct Tables<'s> {
+    rule_idx: HashMap<&'s str, usize>,
+    rules: Vec<Value>,
+    file_idx: HashMap<u32, usize>,
+    files: Vec<Value>,
+    rem_idx: HashMap<&'s str, usize>,
+    rems: Vec<Value>,
+}
+
+/// One finding's array; adds the strings it uses to `tables` on first use.
+fn finding<'s>(
+    s: &'s RunSummary<'_>,
+    rel: &RelPaths,
+    scopes: &Scopes<'_>,
+    tables: &mut Tables<'s>,
+    i: usize,
+    f: &'s Finding,
+) -> Value {
     let ing = s.ingested;
-    let rel = RelPaths::new(&s.scan_paths);
-    let mut rule_idx: HashMap<&str, usize> = HashMap::new();
-    let mut rules: Vec<Value> = Vec::new();
-    let mut file_idx: HashMap<u32, usize> = HashMap::new();
-    let mut files: Vec<Value> = Vec::new();
-    let mut rem_idx: HashMap<&str, usize> = HashMap::new();
-    let mut rems: Vec<Value> = Vec::new();
-    let scopes = Scopes::new(ing);
-    let mut out = Vec::with_capacity(s.findings.len().min(max_findings));
-    // Top-level findings only: a consequence is shown inside its cause ("what else this causes").
-    for (i, f) in s.findings.iter().enumerate().filter(|(_, f)| f.caused_by.is_none()).take(max_findings) {
-        let ri = *rule_idx.entry(f.rule.as_str()).or_insert_with(|| {
-            let m = catalog::get(&f.rule);
-            rules.push(json!([
-                f.rule,
-                m.map(|m| m.name.as_str()).unwrap_or(""),
-                m.map(|m| m.title.as_str()).unwrap_or("")
-            ]));
-            rules.len() - 1
-        });
-        let rem = *rem_idx.entry(f.remediation.as_str()).or_insert_with(|| {
-            rems.push(Value::String(rel.text(&f.remediation)));
-            rems.len() - 1
-        });
-        let scope = scopes.of(f);
-        let subjects: Vec<Value> = f
-            .subjects
+    let Tables { rule_idx, rules, file_idx, files, rem_idx, rems } = tables;
+    let ri = *rule_idx.entry(f.rule.as_str()).or_insert_with(|| {
+        let m = catalog::get(&f.rule);
+        rules.push(json!([
+            f.rule,
+            m.map(|m| m.name.as_str()).unwrap_or(""),
+            m.map(|m| m.title.as_str()).unwrap_or("")
+        ]));
+        rules.len() - 1
+    });
+    let rem = *rem_idx.entry(f.remediation.as_str()).or_insert_with(|| {
+        rems.push(Value::String(rel.text(&f.remediation)));
+        rems.len() - 1
+    });
+    let scope = scopes.of(f);
+    let subjects: Vec<Value> = f
+        .subjects
+        .iter()
+        .take(MAX_SUBJECTS)
+        .map(|sub| {
+            let (fi, line) = match sub.source {
+                Some(at) => {
+                    let n = files.len();
+                    let fi = *file_idx.entry(at.file.0).or_insert_with(|| {
+                        files.push(Value::String(rel.path(ing.sources.display(at.file))));
+                        n
+                    });
+                    (fi as i64, at.line)
+                }
+                None => (-1, 0),
+            };
+            json!([sub.kind, clip(&sub.id, MAX_TEXT), clip(&rel.text(&sub.display), MAX_TEXT), fi, line])
+        })
+        .collect();
+    let evidence = evidence_fields(f, rel);
+    json!([
+        ri,
+        Severity::ALL.iter().position(|&x| x == f.severity).unwrap_or(0),
+        Category::ALL.iter().position(|&x| x == f.category).unwrap_or(0),
+        clip(&rel.text(&f.title), MAX_TEXT),
+        subjects,
+        f.subjects.len().saturating_sub(MAX_SUBJECTS),
+        evidence,
+        rem,
+        f.fingerprint(),
+        suppression_text(s.gate.suppressions.get(i).and_then(|x| x.as_ref())),
+        scope.into_iter().collect::<Vec<_>>(),
+        commands(f).iter().map(|c| rel.text(c)).collect::<Vec<_>>(),
+        s.gate.failing.binary_search(&i).is_ok(),
+        f.consequences
             .iter()
             .take(MAX_SUBJECTS)
-            .map(|sub| {
-                let (fi, line) = match sub.source {
-                    Some(at) => {
-                        let n = files.len();
-                        let fi = *file_idx.entry(at.file.0).or_insert_with(|| {
-                            files.push(Value::String(rel.path(ing.sources.display(at.file))));
-                            n
-                        });
-                        (fi as i64, at.line)
-                    }
-                    None => (-1, 0),
-                };
-                json!([sub.kind, clip(&sub.id, MAX_TEXT), clip(&rel.text(&sub.display), MAX_TEXT), fi, line])
+            .map(|c| {
+                json!([
+                    c.rule,
+                    Severity::ALL.iter().position(|&x| x == c.severity).unwrap_or(0),
+                    clip(&rel.text(&c.title), MAX_TEXT),
+                    c.fingerprint
+                ])
             })
-            .collect();
-        let evidence = evidence_fields(f, &rel);
-        out.push(json!([
-            ri,
-            Severity::ALL.iter().position(|&x| x == f.severity).unwrap_or(0),
-            Category::ALL.iter().position(|&x| x == f.category).unwrap_or(0),
-            clip(&rel.text(&f.title), MAX_TEXT),
-            subjects,
-            f.subjects.len().saturating_sub(MAX_SUBJECTS),
-            evidence,
-            rem,
-            f.fingerprint(),
-            suppression_text(s.gate.suppressions.get(i).and_then(|x| x.as_ref())),
-            scope.into_iter().collect::<Vec<_>>(),
-            commands(f).iter().map(|c| rel.text(c)).collect::<Vec<_>>(),
-            s.gate.failing.binary_search(&i).is_ok(),
-            f.consequences
-                .iter()
-                .take(MAX_SUBJECTS)
-                .map(|c| {
-                    json!([
-                        c.rule,
-                        Severity::ALL.iter().position(|&x| x == c.severity).unwrap_or(0),
-                        clip(&rel.text(&c.title), MAX_TEXT),
-                        c.fingerprint
-                    ])
-                })
-                .collect::<Vec<_>>(),
-            f.consequences.len().saturating_sub(MAX_SUBJECTS),
-        ]));
+            .collect::<Vec<_>>(),
+        f.consequences.len().saturating_sub(MAX_SUBJECTS),
+    ])
+}
+
+/// Top-level findings in the island: a consequence is shown inside its cause ("what else this
+/// causes"); at most `max_findings`.
+fn top<'s>(s: &'s RunSummary<'_>, max_findings: usize) -> impl Iterator<Item = (usize, &'s Finding)> {
+    s.findings.iter().enumerate().filter(|(_, f)| f.caused_by.is_none()).take(max_findings)
+}
+
+/// Writes the compact data island into `out` with `escape` applied to its JSON text: tables of
+/// repeated strings, then one array per finding. The same text as serialising one JSON object
+/// (keys in order), but each finding's array is built, written and dropped in turn — the tables are
+/// filled by a first pass — so a page of 50,000 findings never holds them all as JSON values.
+pub(super) fn write(s: &RunSummary<'_>, max_findings: usize, out: &mut String, escape: fn(&str, &mut String)) {
+    let rel = RelPaths::new(&s.scan_paths);
+    let scopes = Scopes::new(s.ingested);
+    let mut t = Tables {
+        rule_idx: HashMap::new(),
+        rules: Vec::new(),
+        file_idx: HashMap::new(),
+        files: Vec::new(),
+        rem_idx: HashMap::new(),
+        rems: Vec::new(),
+    };
+    for (i, f) in top(s, max_findings) {
+        finding(s, &rel, &scopes, &mut t, i, f);
     }
-    json!({
-        "severities": Severity::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        "categories": Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-        "rules": rules,
-        "files": files,
-        "scopes": scopes.list.iter().map(|(n, k)| json!([n, k])).collect::<Vec<_>>(),
-        // CI terms (fingerprints, the gate) are shown only when a policy or a baseline is in use.
-        "ci": super::view::ci_in_use(s),
-        "remediations": rems,
-        "findings": out,
-    })
+    let put = |v: &Value, out: &mut String| escape(&serde_json::to_string(v).expect("JSON serialises"), out);
+    let severities = json!(Severity::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    let categories = json!(Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>());
+    let scope_list = json!(scopes.list.iter().map(|(n, k)| json!([n, k])).collect::<Vec<_>>());
+    // Keys in serde_json's (sorted) order, as `json!({...})` wrote them.
+    out.push_str("{\"categories\":");
+    put(&categories, out);
+    // CI terms (fingerprints, the gate) are shown only when a policy or a baseline is in use.
+    out.push_str(",\"ci\":");
+    put(&json!(super::view::ci_in_use(s)), out);
+    out.push_str(",\"files\":");
+    put(&Value::Array(std::mem::take(&mut t.files)), out);
+    out.push_str(",\"findings\":[");
+    for (n, (i, f)) in top(s, max_findings).enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        let v = finding(s, &rel, &scopes, &mut t, i, f);
+        put(&v, out);
+    }
+    out.push_str("],\"remediations\":");
+    put(&Value::Array(std::mem::take(&mut t.rems)), out);
+    out.push_str(",\"rules\":");
+    put(&Value::Array(std::mem::take(&mut t.rules)), out);
+    out.push_str(",\"scopes\":");
+    put(&scope_list, out);
+    out.push_str(",\"severities\":");
+    put(&severities, out);
+    out.push('}');
 }
 
 #[cfg(test)]

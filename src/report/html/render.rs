@@ -11,7 +11,6 @@ use super::{MAX_FINDINGS, MAX_LOGO_BYTES, island};
 use crate::findings::{Category, Severity, Tally};
 use crate::report::RunSummary;
 use askama::Template;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -79,25 +78,32 @@ impl Logo {
 }
 
 /// JSON made safe for a `<script type="application/json">` element: it contains no `<`, `>` or `&`,
-/// so it can neither close the element nor open a comment. Only [`JsonIsland::new`] builds one, which
+/// so it can neither close the element nor open a comment. Only [`JsonIsland::of`] builds one, which
 /// is what makes it sound to tell askama the text needs no further escaping.
 struct JsonIsland(String);
 
 impl JsonIsland {
-    fn new(v: &Value) -> Self {
-        let raw = serde_json::to_string(v).expect("JSON serialises");
-        let mut out = String::with_capacity(raw.len() + raw.len() / 16);
-        for c in raw.chars() {
-            match c {
-                '<' => out.push_str("\\u003c"),
-                '>' => out.push_str("\\u003e"),
-                '&' => out.push_str("\\u0026"),
-                '\u{2028}' => out.push_str("\\u2028"),
-                '\u{2029}' => out.push_str("\\u2029"),
-                c => out.push(c),
-            }
-        }
+    /// The findings data island of `s` ([`island::write`]), escaped as it is written.
+    fn of(s: &RunSummary<'_>) -> Self {
+        let mut out = String::new();
+        island::write(s, MAX_FINDINGS, &mut out, escape_json);
         Self(out)
+    }
+}
+
+/// Appends JSON text `raw` to `out` with every character that is special inside a script data
+/// block written as a JSON escape (the same string to a JSON parser).
+fn escape_json(raw: &str, out: &mut String) {
+    out.reserve(raw.len());
+    for c in raw.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
     }
 }
 
@@ -244,7 +250,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         severity_names: Severity::ALL.iter().map(|s| s.as_str()).collect(),
         held: tally.total.min(MAX_FINDINGS),
         omitted: tally.total.saturating_sub(MAX_FINDINGS),
-        data: JsonIsland::new(&island::data(s, MAX_FINDINGS)),
+        data: JsonIsland::of(s),
     };
     let mut out = page.render().expect("the report template renders").into_bytes();
     if !out.ends_with(b"\n") {
