@@ -353,10 +353,8 @@ impl EstateGraph {
                     if src == AnchorSource::ConsistencyGuid && guid_anchor.as_ref() == Some(a) {
                         continue; // ConsistencyGuid initialised from objectGUID: one link, attributed to objectGUID
                     }
-                    {
-                        let targets = idx.cloud_by_anchor.get(&estate.cloud_objects, a);
-                        out.extend(targets.iter().map(|&c| (i as u32, c, Edge::AnchoredTo(src))));
-                    }
+                    let targets = idx.cloud_by_anchor.get(&estate.cloud_objects, a);
+                    out.extend(targets.iter().map(|&c| (i as u32, c, Edge::AnchoredTo(src))));
                 }
                 // Without anchor material (SharpHound, an export without objectGUID) a link by the object's
                 // own SID is how it is known to be synchronised already: like a hard match, it is not a
@@ -365,10 +363,8 @@ impl EstateGraph {
                 let own = o.object_sid.as_deref().and_then(normalize_sid).map(|s| (s, SidSource::ObjectSid));
                 let history = o.sid_history.iter().filter_map(|s| normalize_sid(s)).map(|s| (s, SidSource::SidHistory));
                 for (sid, src) in own.into_iter().chain(history) {
-                    {
-                        let targets = idx.cloud_by_sid.get(&estate.cloud_objects, &sid);
-                        out.extend(targets.iter().map(|&c| (i as u32, c, Edge::SidLinkedTo(src))));
-                    }
+                    let targets = idx.cloud_by_sid.get(&estate.cloud_objects, &sid);
+                    out.extend(targets.iter().map(|&c| (i as u32, c, Edge::SidLinkedTo(src))));
                 }
                 let linked: Vec<u32> = out
                     .iter()
