@@ -187,10 +187,8 @@ impl Text {
     }
 }
 
-// SAFETY: a `Text` refers only to immutable memory that lives for the rest of the process.
-unsafe impl Send for Text {}
-// SAFETY: as above.
-unsafe impl Sync for Text {}
+// `Text` is `Send` and `Sync` as its one field is: it refers only to immutable memory that lives for
+// the rest of the process (`values_from_other_threads_stay_readable` reads values made on other threads).
 
 impl Clone for Text {
     #[inline]
