@@ -108,37 +108,34 @@ struct Tables<'s> {
     rems: Vec<Value>,
 }
 
-/// One finding's array; adds the strings it uses to `tables` on first use.
-fn finding<'s>(
-    s: &'s RunSummary<'_>,
-    rel: &RelPaths,
-    scopes: &Scopes<'_>,
-    tables: &mut Tables<'s>,
-    i: usize,
-    f: &'s Finding,
-) -> Value {
-    let ing = s.ingested;
-    let Tables { rule_idx, rules, file_idx, files, rem_idx, rems } = tables;
-    let ri = *rule_idx.entry(f.rule.as_str()).or_insert_with(|| {
-        let m = catalog::get(&f.rule);
-        rules.push(json!([
-            f.rule,
-            m.map(|m| m.name.as_str()).unwrap_or(""),
-            m.map(|m| m.title.as_str()).unwrap_or("")
-        ]));
-        rules.len() - 1
-    });
-    let rem = *rem_idx.entry(f.remediation.as_str()).or_insert_with(|| {
-        rems.push(Value::String(rel.text(&f.remediation)));
-        rems.len() - 1
-    });
-    let scope = scopes.of(f);
-    let subjects: Vec<Value> = f
-        .subjects
-        .iter()
-        .take(MAX_SUBJECTS)
-        .map(|sub| {
-            let (fi, line) = match sub.source {
+impl<'s> Tables<'s> {
+    /// Adds the strings finding `f` uses (its rule, remediation, its shown subjects' files) on
+    /// first use; gives their indices: (rule, remediation, (file, line) per shown subject).
+    fn register(
+        &mut self,
+        ing: &crate::ingest::Ingested,
+        rel: &RelPaths,
+        f: &'s Finding,
+    ) -> (usize, usize, Vec<(i64, u32)>) {
+        let Tables { rule_idx, rules, file_idx, files, rem_idx, rems } = self;
+        let ri = *rule_idx.entry(f.rule.as_str()).or_insert_with(|| {
+            let m = catalog::get(&f.rule);
+            rules.push(json!([
+                f.rule,
+                m.map(|m| m.name.as_str()).unwrap_or(""),
+                m.map(|m| m.title.as_str()).unwrap_or("")
+            ]));
+            rules.len() - 1
+        });
+        let rem = *rem_idx.entry(f.remediation.as_str()).or_insert_with(|| {
+            rems.push(Value::String(rel.text(&f.remediation)));
+            rems.len() - 1
+        });
+        let at = f
+            .subjects
+            .iter()
+            .take(MAX_SUBJECTS)
+            .map(|sub| match sub.source {
                 Some(at) => {
                     let n = files.len();
                     let fi = *file_idx.entry(at.file.0).or_insert_with(|| {
@@ -148,7 +145,28 @@ fn finding<'s>(
                     (fi as i64, at.line)
                 }
                 None => (-1, 0),
-            };
+            })
+            .collect();
+        (ri, rem, at)
+    }
+}
+
+/// One finding's array ([`Tables::register`] gives the indices of its strings).
+fn finding<'s>(
+    s: &'s RunSummary<'_>,
+    rel: &RelPaths,
+    scopes: &Scopes<'_>,
+    tables: &mut Tables<'s>,
+    i: usize,
+    f: &'s Finding,
+) -> Value {
+    let (ri, rem, at) = tables.register(s.ingested, rel, f);
+    let scope = scopes.of(f);
+    let subjects: Vec<Value> = f
+        .subjects
+        .iter()
+        .zip(at)
+        .map(|(sub, (fi, line))| {
             json!([sub.kind, clip(&sub.id, MAX_TEXT), clip(&rel.text(&sub.display), MAX_TEXT), fi, line])
         })
         .collect();
@@ -192,7 +210,7 @@ fn top<'s>(s: &'s RunSummary<'_>, max_findings: usize) -> impl Iterator<Item = (
 /// Writes the compact data island into `out` with `escape` applied to its JSON text: tables of
 /// repeated strings, then one array per finding. The same text as serialising one JSON object
 /// (keys in order), but each finding's array is built, written and dropped in turn — the tables are
-/// filled by a first pass — so a page of 50,000 findings never holds them all as JSON values.
+/// filled by a first pass that only registers strings — so a page of 50,000 findings never holds them all as JSON values.
 pub(super) fn write(s: &RunSummary<'_>, max_findings: usize, out: &mut String, escape: fn(&str, &mut String)) {
     let rel = RelPaths::new(&s.scan_paths);
     let scopes = Scopes::new(s.ingested);
@@ -204,8 +222,8 @@ pub(super) fn write(s: &RunSummary<'_>, max_findings: usize, out: &mut String, e
         rem_idx: HashMap::new(),
         rems: Vec::new(),
     };
-    for (i, f) in top(s, max_findings) {
-        finding(s, &rel, &scopes, &mut t, i, f);
+    for (_, f) in top(s, max_findings) {
+        t.register(s.ingested, &rel, f);
     }
     let put = |v: &Value, out: &mut String| escape(&serde_json::to_string(v).expect("JSON serialises"), out);
     let severities = json!(Severity::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>());
