@@ -122,6 +122,138 @@ impl Category {
     }
 }
 
+/// A finding's evidence: a JSON object of facts (attribute, value, proposed value, members...), kept as
+/// its compact JSON text.
+///
+/// A million-object estate can have tens of thousands of findings with ten or more facts each; as a
+/// `BTreeMap<String, serde_json::Value>` that was ~2.6 KB a finding in some thirty allocations (tree
+/// nodes, key strings, value strings), as text it is the ~0.9 KB the report prints. Rules build a map
+/// and convert it ([`From`]); readers take the whole object with [`Evidence::map`] (parsed each call:
+/// take it once per finding) or one fact with [`Evidence::get`]. Keys are in ascending order, as
+/// `serde_json`'s map keeps them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence(Box<str>);
+
+impl Evidence {
+    /// The facts as a JSON object.
+    pub fn map(&self) -> serde_json::Map<String, serde_json::Value> {
+        if self.0.is_empty() {
+            return serde_json::Map::new();
+        }
+        // The text was written by `From` from a map, so it always parses back.
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
+
+    /// One fact (`None` when absent). Only that fact is parsed into a value.
+    pub fn get(&self, key: &str) -> Option<serde_json::Value> {
+        self.raw(key).and_then(|r| serde_json::from_str(r.get()).ok())
+    }
+
+    /// One fact that is a string (`None` when absent or not a string).
+    pub fn get_str(&self, key: &str) -> Option<String> {
+        match self.get(key)? {
+            serde_json::Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether a fact named `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.raw(key).is_some()
+    }
+
+    /// The JSON text of fact `key`, found without building the other facts' values (the keys are the
+    /// rules' own plain names, so they borrow from the text).
+    fn raw(&self, key: &str) -> Option<&serde_json::value::RawValue> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let facts: Vec<(&str, &serde_json::value::RawValue)> = serde_json::from_str::<RawFacts<'_>>(&self.0).ok()?.0;
+        facts.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Whether there are no facts.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty() || &*self.0 == "{}"
+    }
+
+    /// Sets one fact (replacing a fact of the same name).
+    pub fn insert(&mut self, key: &str, value: serde_json::Value) {
+        self.update(|m| {
+            m.insert(key.to_string(), value);
+        });
+    }
+
+    /// Changes the facts through their map.
+    pub fn update(&mut self, change: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) {
+        let mut m = self.map();
+        change(&mut m);
+        *self = Evidence::from(m);
+    }
+
+    /// The compact JSON text of the object (`{}` when empty).
+    pub fn as_json(&self) -> &str {
+        if self.0.is_empty() { "{}" } else { &self.0 }
+    }
+}
+
+impl From<serde_json::Map<String, serde_json::Value>> for Evidence {
+    fn from(m: serde_json::Map<String, serde_json::Value>) -> Self {
+        Evidence::from_object(&m, m.is_empty())
+    }
+}
+
+impl From<BTreeMap<String, serde_json::Value>> for Evidence {
+    fn from(m: BTreeMap<String, serde_json::Value>) -> Self {
+        Evidence::from_object(&m, m.is_empty())
+    }
+}
+
+impl FromIterator<(String, serde_json::Value)> for Evidence {
+    fn from_iter<I: IntoIterator<Item = (String, serde_json::Value)>>(iter: I) -> Self {
+        Evidence::from(iter.into_iter().collect::<serde_json::Map<_, _>>())
+    }
+}
+
+impl Evidence {
+    fn from_object(m: &impl Serialize, empty: bool) -> Evidence {
+        if empty {
+            return Evidence::default();
+        }
+        // Serializing a map of JSON values to a string cannot fail.
+        Evidence(serde_json::to_string(m).unwrap_or_default().into_boxed_str())
+    }
+}
+
+/// An evidence object's facts as (key, raw JSON text) pairs in their order.
+struct RawFacts<'a>(Vec<(&'a str, &'a serde_json::value::RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFacts<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Facts<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Facts<'a> {
+            type Value = RawFacts<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<RawFacts<'a>, M::Error> {
+                let mut out = Vec::new();
+                while let Some(kv) = m.next_entry::<&'de str, &'de serde_json::value::RawValue>()? {
+                    out.push(kv);
+                }
+                Ok(RawFacts(out))
+            }
+        }
+        d.deserialize_map(Facts(std::marker::PhantomData))
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.map().serialize(serializer)
+    }
+}
+
 /// What a finding is about: an object, tenant, domain, subscription, file...
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Subject {
@@ -149,7 +281,7 @@ pub struct Finding {
     /// Subjects, the primary one first.
     pub subjects: Vec<Subject>,
     /// Facts that justify the finding (expected vs actual values, counts...).
-    pub evidence: BTreeMap<String, serde_json::Value>,
+    pub evidence: Evidence,
     /// What to do.
     pub remediation: String,
     /// Extra discriminator for the fingerprint when one subject can fail a rule several ways
@@ -243,6 +375,48 @@ pub fn sort(findings: &mut [Finding], _sources: &SourceMap) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn evidence_keeps_every_fact_and_prints_as_the_map_did() {
+        use serde_json::json;
+        let facts: BTreeMap<String, serde_json::Value> = [
+            ("value", json!("Zolt\u{e1}n \"Z\" Aziz")),
+            ("members", json!([{"subject": "x", "role": "keeps"}, {"subject": "y", "role": null}])),
+            ("count", json!(18_446_744_073_709_551_615u64)),
+            ("ratio", json!(0.1)),
+            ("negative", json!(-3)),
+            ("typo", json!(true)),
+            ("absent", serde_json::Value::Null),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let ev = Evidence::from(facts.clone());
+        // The same JSON as the map, compact and pretty.
+        assert_eq!(serde_json::to_string(&ev).unwrap(), serde_json::to_string(&facts).unwrap());
+        assert_eq!(serde_json::to_string_pretty(&ev).unwrap(), serde_json::to_string_pretty(&facts).unwrap());
+        assert_eq!(ev.map().into_iter().collect::<BTreeMap<_, _>>(), facts);
+        // One fact at a time, a present null included.
+        assert_eq!(ev.get("count"), Some(json!(18_446_744_073_709_551_615u64)));
+        assert_eq!(ev.get("ratio").and_then(|v| v.as_f64()), Some(0.1));
+        assert_eq!(ev.get_str("value").as_deref(), Some("Zolt\u{e1}n \"Z\" Aziz"));
+        assert_eq!(ev.get_str("count"), None, "not a string");
+        assert!(ev.contains_key("absent") && ev.get("absent") == Some(serde_json::Value::Null));
+        assert!(!ev.contains_key("missing") && ev.get("missing").is_none());
+        // Changes.
+        let mut ev = ev;
+        ev.insert("count", json!(2));
+        ev.insert("added", json!(["a"]));
+        assert_eq!(ev.get("count"), Some(json!(2)));
+        assert_eq!(ev.map().keys().next().map(String::as_str), Some("absent"), "keys stay in order");
+        assert_eq!(ev.map().len(), facts.len() + 1);
+        // Empty.
+        let empty = Evidence::from(BTreeMap::new());
+        assert!(empty.is_empty() && Evidence::default().is_empty() && !ev.is_empty());
+        assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
+        assert_eq!(empty.as_json(), "{}");
+        assert!(empty.get("x").is_none());
+    }
+
     fn f(subjects: &[(&str, &str)], disc: &str) -> Finding {
         Finding {
             rule: "IN001".into(),
@@ -253,7 +427,7 @@ mod tests {
                 .iter()
                 .map(|(k, id)| Subject { kind: k.to_string(), id: id.to_string(), display: "x".into(), source: None })
                 .collect(),
-            evidence: BTreeMap::new(),
+            evidence: Evidence::default(),
             remediation: String::new(),
             discriminator: disc.into(),
             caused_by: None,

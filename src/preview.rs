@@ -257,9 +257,10 @@ pub fn build(
     // outcome for them (quarantined, or an export error for a user colliding with a group).
     let mut loses: HashMap<String, Vec<(String, Option<Outcome>)>> = HashMap::new();
     for f in findings.iter().filter(|f| f.rule == "DU001") {
-        let winner = f.evidence.get("winner").and_then(|v| v.as_str()).unwrap_or_default().to_lowercase();
-        let value = f.evidence.get("value").and_then(|v| v.as_str()).unwrap_or_default();
-        let members = f.evidence.get("members").and_then(|v| v.as_array());
+        let ev = f.evidence.map();
+        let winner = ev.get("winner").and_then(|v| v.as_str()).unwrap_or_default().to_lowercase();
+        let value = ev.get("value").and_then(|v| v.as_str()).unwrap_or_default();
+        let members = ev.get("members").and_then(|v| v.as_array());
         for s in f.subjects.iter().filter(|s| s.kind == "ad-object") {
             if winner.is_empty() || s.id.to_lowercase() == winner {
                 continue;
@@ -275,7 +276,7 @@ pub fn build(
     let mut bad_upn: HashMap<String, Vec<&str>> = HashMap::new();
     for f in findings.iter().filter(|f| {
         matches!(f.rule.as_str(), "CH002" | "CH003" | "CH004")
-            || (f.rule == "CH014" && f.evidence.get("attribute").and_then(|v| v.as_str()) == Some("userPrincipalName"))
+            || (f.rule == "CH014" && f.evidence.get_str("attribute").as_deref() == Some("userPrincipalName"))
     }) {
         for s in f.subjects.iter().filter(|s| s.kind == "ad-object") {
             bad_upn.entry(s.id.to_lowercase()).or_default().push(f.rule.as_str());

@@ -61,8 +61,8 @@ pub const MAX_AFFECTED_LISTED: usize = 20;
 /// when the finding has no deadline.
 pub fn due_date(f: &Finding, as_of: &str) -> Option<String> {
     use time::format_description::well_known::Rfc3339;
-    let deadline = f.evidence.get("not_after")?.as_str()?;
-    let deadline = time::OffsetDateTime::parse(deadline, &Rfc3339).ok()?;
+    let deadline = f.evidence.get_str("not_after")?;
+    let deadline = time::OffsetDateTime::parse(&deadline, &Rfc3339).ok()?;
     let due = match time::OffsetDateTime::parse(as_of, &Rfc3339) {
         Ok(now) if now > deadline => now,
         _ => deadline,
@@ -236,7 +236,7 @@ mod tests {
             consequences: Vec::new(),
         };
         assert_eq!(due_date(&f, "2026-11-23T12:00:00Z"), None, "no deadline, no due date");
-        f.evidence.insert("not_after".into(), "2026-12-10T09:12:44Z".into());
+        f.evidence.insert("not_after", "2026-12-10T09:12:44Z".into());
         assert_eq!(due_date(&f, "2026-11-23T12:00:00Z").as_deref(), Some("2026-12-10"));
         assert_eq!(due_date(&f, "2027-01-05T00:00:00Z").as_deref(), Some("2027-01-05"), "overdue: due now");
         assert_eq!(f.category.owner_role(), "AD FS admin");

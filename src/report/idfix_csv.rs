@@ -54,7 +54,8 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     w.write_record(HEADER).expect("writing CSV to memory cannot fail");
     for f in rows(s.findings) {
-        let e = |k: &str| f.evidence.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let ev = f.evidence.map();
+        let e = |k: &str| ev.get(k).and_then(|v| v.as_str()).unwrap_or("");
         let action = Action::parse(e("action")).map(Action::enum_name).unwrap_or(e("action"));
         let cells =
             [e("dn"), e("cn"), e("objectclass"), e("attribute"), e("error"), e("value"), e("update"), action, ""];

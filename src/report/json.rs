@@ -219,7 +219,7 @@ struct FindingJson<'a> {
     severity: &'static str,
     title: &'a str,
     subjects: Vec<SubjectJson<'a>>,
-    evidence: &'a BTreeMap<String, serde_json::Value>,
+    evidence: &'a crate::findings::Evidence,
     remediation: &'a str,
     fingerprint: String,
     suppressed: Option<SuppressedJson<'a>>,

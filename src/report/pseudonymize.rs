@@ -236,9 +236,11 @@ impl Pseudonymizer {
                     s.id = self.text(&s.id);
                 }
             }
-            for v in f.evidence.values_mut() {
-                self.value(v);
-            }
+            f.evidence.update(|facts| {
+                for v in facts.values_mut() {
+                    self.value(v);
+                }
+            });
         }
         for r in &mut ingested.inputs {
             for i in &mut r.issues {

@@ -42,8 +42,19 @@ fn same_ad_objects(cause: &Finding, consequence: &Finding) -> bool {
     ids(cause, "ad-object").all(|x| ids(consequence, "ad-object").any(|y| x.eq_ignore_ascii_case(y)))
 }
 
-fn ev_str<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {
-    f.evidence.get(key).and_then(Value::as_str)
+fn ev_str(f: &Finding, key: &str) -> Option<String> {
+    f.evidence.get_str(key)
+}
+
+fn ev_bool(f: &Finding, key: &str) -> bool {
+    f.evidence.get(key).as_ref().and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn ev_array(f: &Finding, key: &str) -> Option<Vec<Value>> {
+    match f.evidence.get(key)? {
+        Value::Array(a) => Some(a),
+        _ => None,
+    }
 }
 
 fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
@@ -70,36 +81,34 @@ pub fn explains(cause: &Finding, consequence: &Finding) -> bool {
             shares(cause, consequence, "cloud-object") && shares(cause, consequence, "ad-object")
         }
         ("DU001", "SY006" | "SY009") => {
-            let Some(value) = ev_str(cause, "value").map(bare) else { return false };
+            let Some(value) = ev_str(cause, "value") else { return false };
+            let value = bare(&value);
             if !shares(cause, consequence, "cloud-object") {
                 return false;
             }
             if q == "SY006" {
-                ev_str(consequence, "original_upn").is_some_and(|u| bare(u) == value)
+                ev_str(consequence, "original_upn").is_some_and(|u| bare(&u) == value)
             } else {
-                consequence.evidence.get("errors").and_then(Value::as_array).is_some_and(|errs| {
+                ev_array(consequence, "errors").is_some_and(|errs| {
                     errs.iter().any(|e| e.get("value").and_then(Value::as_str).is_some_and(|v| bare(v) == value))
                 })
             }
         }
         ("DO006", "DO005") => {
-            same_text(ev_str(cause, "suffix"), ev_str(consequence, "domain"))
-                && same_text(ev_str(cause, "tenant"), ev_str(consequence, "used_in"))
+            same_text(ev_str(cause, "suffix").as_deref(), ev_str(consequence, "domain").as_deref())
+                && same_text(ev_str(cause, "tenant").as_deref(), ev_str(consequence, "used_in").as_deref())
         }
         ("DO006", "CH005" | "CH006") => {
-            if !same_text(ev_str(cause, "suffix"), ev_str(consequence, "suffix")) {
+            if !same_text(ev_str(cause, "suffix").as_deref(), ev_str(consequence, "suffix").as_deref()) {
                 return false;
             }
-            let typo = |f: &Finding| f.evidence.get("typo").and_then(Value::as_bool).unwrap_or(false);
+            let typo = |f: &Finding| ev_bool(f, "typo");
             if q == "CH006" {
                 return typo(cause) && typo(consequence);
             }
             let tenant = ev_str(cause, "tenant");
-            consequence
-                .evidence
-                .get("tenants_without_it")
-                .and_then(Value::as_array)
-                .is_some_and(|ts| ts.iter().any(|t| same_text(t.as_str(), tenant)))
+            ev_array(consequence, "tenants_without_it")
+                .is_some_and(|ts| ts.iter().any(|t| same_text(t.as_str(), tenant.as_deref())))
         }
         ("DD001", "AN007" | "DO005") => {
             let cluster: Vec<&str> = ids(cause, "tenant").collect();
@@ -117,15 +126,14 @@ pub fn explains(cause: &Finding, consequence: &Finding) -> bool {
             let copied = q != "AN007"
                 || consequence.evidence.contains_key("stray_tenants")
                 || matches!(
-                    (consequence.evidence.get("synced_in").and_then(Value::as_array),
-                     consequence.evidence.get("tenants").and_then(Value::as_array)),
+                    (ev_array(consequence, "synced_in"), ev_array(consequence, "tenants")),
                     (Some(s), Some(t)) if s.len() < t.len()
                 );
             copied && tenants.len() >= 2 && tenants.iter().all(|t| cluster.iter().any(|c| c.eq_ignore_ascii_case(t)))
         }
         ("DO007", "CH006") => {
-            same_text(ev_str(cause, "suffix"), ev_str(consequence, "suffix"))
-                && !consequence.evidence.get("typo").and_then(Value::as_bool).unwrap_or(false)
+            same_text(ev_str(cause, "suffix").as_deref(), ev_str(consequence, "suffix").as_deref())
+                && !ev_bool(consequence, "typo")
         }
         _ => false,
     }

@@ -903,7 +903,7 @@ mod tests {
     fn clusters_related_tenants_and_keeps_the_unrelated_one_out() {
         let f = run_on(estate(), run_family);
         assert_eq!(codes(&f), vec!["DD001"]);
-        let ev = &f[0].evidence;
+        let ev = &f[0].evidence.map();
         assert_eq!(ev["tenants"], json!(["Contoso Ltd", "Contoso Sales"]));
         assert_eq!(ev["primary"], "Contoso Ltd");
         let kinds: Vec<&str> =
@@ -919,12 +919,12 @@ mod tests {
         let f = run_on(e, run_family);
         assert_eq!(codes(&f), vec!["DD002"]);
         assert_eq!(f[0].subjects[0].id, B);
-        assert_eq!(f[0].evidence["would_cluster"], true);
+        assert_eq!(f[0].evidence.map()["would_cluster"], true);
         let mut e = estate();
         e.tenants[0].cross_tenant_sync = vec![1];
         let f = run_on(e, run_family);
         assert_eq!(codes(&f), vec!["DD002"]);
-        assert_eq!(f[0].evidence["declaration"], "cross_tenant_sync");
+        assert_eq!(f[0].evidence.map()["declaration"], "cross_tenant_sync");
     }
 
     #[test]
@@ -955,8 +955,8 @@ mod tests {
             ));
         }
         let f = run_on(e, run_family);
-        assert_eq!(f[0].evidence["primary"], "Contoso Ltd");
-        assert_eq!(f[0].evidence["ranking"]["Contoso Sales"]["member_users"], 7);
+        assert_eq!(f[0].evidence.map()["primary"], "Contoso Ltd");
+        assert_eq!(f[0].evidence.map()["ranking"]["Contoso Sales"]["member_users"], 7);
     }
 
     fn run_family(ctx: &Context<'_>) -> Vec<Finding> {

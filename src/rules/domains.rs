@@ -523,7 +523,7 @@ mod tests {
         assert_eq!(codes(&run_on(viral(false, false), super::run)), vec!["DO001", "DO002"]);
         assert_eq!(codes(&run_on(viral(false, true), super::run)), vec!["DO001"], "a Global Administrator exists");
         let f = run_on(viral(false, false), super::run);
-        assert_eq!(f[0].evidence["management"], "unmanaged");
+        assert_eq!(f[0].evidence.map()["management"], "unmanaged");
     }
 
     #[test]

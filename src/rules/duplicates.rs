@@ -878,10 +878,10 @@ mod tests {
         let f = run_on(estate(true));
         assert_eq!(f.len(), 1, "{:?}", f.iter().map(|f| &f.title).collect::<Vec<_>>());
         assert_eq!(f[0].rule, "DU001");
-        assert_eq!(f[0].evidence["value"], "j.smith@contoso.com");
+        assert_eq!(f[0].evidence.map()["value"], "j.smith@contoso.com");
         assert_eq!(f[0].subjects.len(), 2);
-        assert_eq!(f[0].evidence["members"].as_array().unwrap().len(), 2);
-        assert_eq!(f[0].evidence["winner"], Value::Null, "no tenant data: the order is undetermined");
+        assert_eq!(f[0].evidence.map()["members"].as_array().unwrap().len(), 2);
+        assert_eq!(f[0].evidence.map()["winner"], Value::Null, "no tenant data: the order is undetermined");
     }
 
     #[test]

@@ -230,7 +230,7 @@ fn from_issue(issue: &Issue, sources: &SourceMap) -> Finding {
         severity,
         title: issue.message.clone(),
         subjects: vec![Subject { kind: "file".into(), id: stable, display: path, source: Some(issue.at) }],
-        evidence,
+        evidence: evidence.into(),
         remediation,
         // Stable across re-exports: the message without digits (counts and lines change).
         discriminator: issue.message.chars().filter(|c| !c.is_ascii_digit()).collect(),

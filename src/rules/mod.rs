@@ -261,7 +261,7 @@ pub fn finding(
         severity: meta.severity(),
         title: title.into(),
         subjects,
-        evidence,
+        evidence: evidence.into(),
         remediation: meta.remediation.trim().to_string(),
         discriminator: discriminator.into(),
         caused_by: None,

@@ -335,6 +335,6 @@ mod tests {
         e.skus = vec![sku(10), sku(11)];
         let f = run_on(e, super::run);
         assert_eq!(codes(&f), vec!["SU007"]);
-        assert_eq!(f[0].evidence["excess"], 1);
+        assert_eq!(f[0].evidence.map()["excess"], 1);
     }
 }

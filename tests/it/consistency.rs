@@ -79,7 +79,7 @@ fn has_key(v: &Value, key: &str) -> bool {
 }
 
 fn evidence_has(f: &Finding, key: &str) -> bool {
-    f.evidence.iter().any(|(k, v)| k == key || has_key(v, key))
+    f.evidence.map().iter().any(|(k, v)| k == key || has_key(v, key))
 }
 
 /// A field "exists" when its key is present, even as null (a `proposed_value` of null with
@@ -155,10 +155,10 @@ fn an008_latent_case_needs_no_change_and_the_mismatch_case_carries_its_command()
 /// subject, and each DU member's.
 fn predictions(f: &Finding) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    if let Some(o) = f.evidence.get("predicted_outcome").and_then(Value::as_str) {
+    if let Some(o) = f.evidence.map().get("predicted_outcome").and_then(Value::as_str) {
         out.push((f.subjects[0].id.clone(), o.to_string()));
     }
-    if let Some(Value::Array(members)) = f.evidence.get("members") {
+    if let Some(Value::Array(members)) = f.evidence.map().get("members") {
         for m in members {
             if let (Some(id), Some(o)) = (m["subject"].as_str(), m["predicted_outcome"].as_str()) {
                 out.push((id.to_string(), o.to_string()));
@@ -203,7 +203,7 @@ fn one_object_one_predicted_outcome() {
     let rules: BTreeSet<&str> = marek.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules, BTreeSet::from(["DU002", "SY004"]));
     for f in marek {
-        assert_eq!(f.evidence["predicted_outcome"], "admin-role-conflict", "{}", f.rule);
+        assert_eq!(f.evidence.map()["predicted_outcome"], "admin-role-conflict", "{}", f.rule);
         assert!(f.title.contains("Existing Admin Role Conflict"), "{}", f.title);
         let text = serde_json::to_string(&f.evidence).unwrap();
         assert!(!text.contains("a quarantined duplicate is created"), "{}: {text}", f.rule);
@@ -227,7 +227,7 @@ fn no_finding_asks_to_verify_a_misspelt_or_non_routable_domain() {
     for (estate, findings) in all_estates() {
         for f in findings {
             let mut texts = vec![f.title.clone(), f.remediation.clone()];
-            texts.extend(f.evidence.values().map(|v| v.to_string()));
+            texts.extend(f.evidence.map().values().map(|v| v.to_string()));
             for d in texts.iter().flat_map(|t| asked_to_verify(t)) {
                 if let Err(why) = tenantlint::rules::characters::routability(&d) {
                     problems.push(format!("{estate}: {} asks to verify {d} ({why})", f.rule));
@@ -240,23 +240,26 @@ fn no_finding_asks_to_verify_a_misspelt_or_non_routable_domain() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 
     // Wei Zhang's `@contoso.con` (BC-12 / DO-08) is a typo of contoso.com, corrected.
-    let wei: Vec<&Finding> =
-        sample().iter().filter(|f| f.evidence.get("suffix").and_then(Value::as_str) == Some("contoso.con")).collect();
+    let wei: Vec<&Finding> = sample()
+        .iter()
+        .filter(|f| f.evidence.map().get("suffix").and_then(Value::as_str) == Some("contoso.con"))
+        .collect();
     let rules: BTreeSet<&str> = wei.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules, BTreeSet::from(["CH006", "DO006"]));
     for f in wei {
-        assert_eq!(f.evidence["typo"], true, "{}", f.rule);
-        assert_eq!(f.evidence["corrected_suffix"], "contoso.com", "{}", f.rule);
+        assert_eq!(f.evidence.map()["typo"], true, "{}", f.rule);
+        assert_eq!(f.evidence.map()["corrected_suffix"], "contoso.com", "{}", f.rule);
         assert!(f.title.contains("typo of contoso.com") || f.title.contains("typo of `contoso.com`"), "{}", f.title);
     }
-    let ch006 = sample().iter().find(|f| f.rule == "CH006" && f.evidence["suffix"] == "contoso.con").unwrap();
-    assert_eq!(ch006.evidence["proposed_value"], "w.zhang@contoso.com");
+    let ch006 = sample().iter().find(|f| f.rule == "CH006" && f.evidence.map()["suffix"] == "contoso.con").unwrap();
+    assert_eq!(ch006.evidence.map()["proposed_value"], "w.zhang@contoso.com");
 }
 
 #[test]
 fn directory_evidence_counts_what_really_happened_once() {
     let dd = sample().iter().find(|f| f.rule == "DD001").expect("DD-01");
-    let pairs = dd.evidence["pairs"].as_array().unwrap();
+    let ev = dd.evidence.map();
+    let pairs = ev["pairs"].as_array().unwrap();
     let items: Vec<&Value> = pairs.iter().flat_map(|p| p["evidence"].as_array().unwrap()).collect();
     // Contoso Marketing never synced: the anchors copied onto its cloud-only users are not a forest feeding it.
     for e in &items {
@@ -273,11 +276,11 @@ fn directory_evidence_counts_what_really_happened_once() {
     assert!(people["detail"].as_str().unwrap().contains("3 identical ImmutableId"), "{}", people["detail"]);
 
     // DO005: contoso.com in Contoso Marketing — strong uses apart from otherMails, examples are the uses counted.
-    let f = sample().iter().find(|f| f.rule == "DO005" && f.evidence["domain"] == "contoso.com").expect("DO-04");
-    let strong = &f.evidence["strong_uses"];
-    let weak = &f.evidence["weak_uses"];
+    let f = sample().iter().find(|f| f.rule == "DO005" && f.evidence.map()["domain"] == "contoso.com").expect("DO-04");
+    let strong = &f.evidence.map()["strong_uses"];
+    let weak = &f.evidence.map()["weak_uses"];
     let n = |v: &Value| v["objects"].as_u64().unwrap();
-    assert_eq!(n(strong) + n(weak), f.evidence["objects_using_domain"].as_u64().unwrap());
+    assert_eq!(n(strong) + n(weak), f.evidence.map()["objects_using_domain"].as_u64().unwrap());
     assert!(n(weak) > 0, "the sample's Marketing users list contoso.com in otherMails");
     for ex in strong["examples"].as_array().unwrap().iter().chain(weak["examples"].as_array().unwrap()) {
         let ex = ex.as_str().unwrap();
@@ -294,11 +297,12 @@ fn a_shared_issuer_uri_is_an_export_problem_first() {
     let f = sample().iter().find(|f| f.rule == "FE001").expect("FE-01");
     assert!(f.title.contains("export is likely stale or edited"), "{}", f.title);
     assert!(f.remediation.starts_with("Treat it as an export problem first"), "{}", f.remediation);
-    let commands: Vec<&str> = f.evidence["commands"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let ev = f.evidence.map();
+    let commands: Vec<&str> = ev["commands"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     assert_eq!(commands.len(), 2);
     assert!(commands.iter().all(|c| c.starts_with("Get-MgDomainFederationConfiguration -DomainId ")), "{commands:?}");
     // Only the domain the shared issuer does not name would change, and only once confirmed.
-    let later = f.evidence["if_confirmed_issuer_uris"].as_object().unwrap();
+    let later = ev["if_confirmed_issuer_uris"].as_object().unwrap();
     assert_eq!(later.keys().collect::<Vec<_>>(), ["fabrikamgroup.com"]);
     let all = format!("{} {} {}", f.title, f.remediation, serde_json::to_string(&f.evidence).unwrap());
     assert!(!all.contains("Msol"), "no MSOnline cmdlet: {all}");

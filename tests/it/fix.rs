@@ -271,7 +271,7 @@ fn plans_keep_mail_on_the_primary_address_and_duplicate_keepers_their_value() {
         let mut keepers = 0;
         for f in a.findings.iter().filter(|f| f.rule.starts_with("DU")) {
             if let (Some(w), Some(v)) =
-                (f.evidence.get("winner").and_then(|w| w.as_str()), f.evidence["value"].as_str())
+                (f.evidence.map().get("winner").and_then(|w| w.as_str()), f.evidence.map()["value"].as_str())
                 && let Some(dn) = ids.get(w)
             {
                 kept.entry(dn).or_default().push(fix::address_key(v));

@@ -143,7 +143,7 @@ fn unguarded(text: &str) -> Vec<String> {
 fn step_texts(f: &Finding) -> Vec<String> {
     let mut out = vec![f.remediation.clone()];
     for key in ["steps", "commands", "action", "deletion", "note"] {
-        match f.evidence.get(key) {
+        match f.evidence.map().get(key) {
             Some(Value::String(s)) => out.push(s.clone()),
             Some(Value::Array(a)) => out.extend(a.iter().filter_map(Value::as_str).map(String::from)),
             _ => {}
@@ -236,7 +236,7 @@ fn certificate_severity_turns_critical_within_seven_days() {
         };
         let r = tenantlint::app::analyse(std::slice::from_ref(&sample), &tenantlint::ingest::Options::default(), &opts)
             .unwrap();
-        r.findings.into_iter().find(|f| f.rule == "FE004").map(|f| (f.severity, f.evidence["days_left"].clone()))
+        r.findings.into_iter().find(|f| f.rule == "FE004").map(|f| (f.severity, f.evidence.map()["days_left"].clone()))
     };
     use tenantlint::findings::Severity;
     assert_eq!(at("2026-12-02"), Some((Severity::High, Value::from(8))));
@@ -257,12 +257,12 @@ fn certificate_deadlines_count_from_today_and_show_the_days_left_at_the_export()
         .unwrap();
     let f = r.findings.iter().find(|f| f.rule == "FE004").expect("FE004");
     assert_eq!(f.severity, tenantlint::findings::Severity::Critical);
-    assert_eq!(f.evidence["days_left"], 7);
-    assert_eq!(f.evidence["as_of"], "2026-12-03T00:00:00Z");
-    assert_eq!(f.evidence["days_left_at_export"], 21);
-    assert_eq!(f.evidence["exported_at"], "2026-11-19T00:00:00Z");
-    assert_eq!(f.evidence["exported_at_source"], "manifest");
-    assert!(f.evidence["data_date"].as_str().unwrap().contains("[[tenant]] \"Fabrikam\" exported"));
+    assert_eq!(f.evidence.map()["days_left"], 7);
+    assert_eq!(f.evidence.map()["as_of"], "2026-12-03T00:00:00Z");
+    assert_eq!(f.evidence.map()["days_left_at_export"], 21);
+    assert_eq!(f.evidence.map()["exported_at"], "2026-11-19T00:00:00Z");
+    assert_eq!(f.evidence.map()["exported_at_source"], "manifest");
+    assert!(f.evidence.map()["data_date"].as_str().unwrap().contains("[[tenant]] \"Fabrikam\" exported"));
 }
 
 #[test]

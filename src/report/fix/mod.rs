@@ -283,9 +283,10 @@ pub fn plan_of(
             continue;
         }
         // Whatever else happens to the finding (excepted too), its keeper keeps the value.
+        let ev = f.evidence.map();
         if meta.family == "duplicates"
             && let (Some(w), Some(v)) =
-                (f.evidence.get("winner").and_then(Value::as_str), f.evidence.get("value").and_then(Value::as_str))
+                (ev.get("winner").and_then(Value::as_str), ev.get("value").and_then(Value::as_str))
             && let Some(Some(i)) = by_id.get(w)
         {
             kept.entry(*i).or_default().push((address_key(v), f.rule.clone()));
@@ -350,7 +351,6 @@ pub fn plan_of(
                 p.single.entry(attr).or_default().push(prop);
             }
         };
-        let ev = &f.evidence;
         let primary = f.subjects.first().map(|s| s.id.as_str()).unwrap_or("");
         match meta.family.as_str() {
             "idfix" => {

@@ -16,20 +16,21 @@ use std::collections::HashMap;
 /// `proposed_value` (as a value to set).
 fn commands(f: &Finding) -> Vec<String> {
     let mut out = Vec::new();
+    let ev = f.evidence.map();
     for key in ["commands", "command", "fix"] {
-        match f.evidence.get(key) {
+        match ev.get(key) {
             Some(Value::String(s)) => out.push(clip(s, MAX_COMMAND)),
             Some(Value::Array(a)) => out.extend(a.iter().filter_map(|v| v.as_str()).map(|s| clip(s, MAX_COMMAND))),
             _ => {}
         }
     }
-    if let Some(v) = f.evidence.get("proposed_value") {
-        let attr = f.evidence.get("attribute").and_then(|a| a.as_str()).unwrap_or("value");
+    if let Some(v) = ev.get("proposed_value") {
+        let attr = ev.get("attribute").and_then(|a| a.as_str()).unwrap_or("value");
         let v = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
         out.push(clip(&format!("set {attr} = {v}"), MAX_COMMAND));
     }
     if out.is_empty()
-        && let Some(Value::String(m)) = f.evidence.get("message")
+        && let Some(Value::String(m)) = ev.get("message")
     {
         // Input findings carry the re-export command in backticks inside their message.
         let parts: Vec<&str> = m.split('`').collect();
@@ -63,7 +64,7 @@ fn value_text(v: &Value, rel: &RelPaths) -> String {
 fn evidence_fields(f: &Finding, rel: &RelPaths) -> Vec<Value> {
     let mut out = Vec::new();
     let mut budget = MAX_EVIDENCE;
-    for (k, v) in &f.evidence {
+    for (k, v) in &f.evidence.map() {
         if matches!(k.as_str(), "commands" | "command" | "fix") {
             continue;
         }

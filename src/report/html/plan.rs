@@ -99,8 +99,8 @@ fn phase(c: Category) -> (usize, &'static str, &'static str) {
 
 /// A finding's deadline from its evidence (`not_after`, `days_left`): the days left and the text.
 pub(super) fn deadline(f: &Finding) -> Option<(i64, String)> {
-    let days = f.evidence.get("days_left").and_then(Value::as_i64)?;
-    let date = f.evidence.get("not_after").and_then(Value::as_str).map(|d| d.get(..10).unwrap_or(d).to_string());
+    let days = f.evidence.get("days_left").as_ref().and_then(Value::as_i64)?;
+    let date = f.evidence.get_str("not_after").map(|d| d.get(..10).unwrap_or(&d).to_string());
     let on = date.map(|d| format!(" {d}")).unwrap_or_default();
     let text = match days {
         d if d < 0 => format!("expired{on} — {} day(s) ago", -d),
@@ -135,7 +135,7 @@ fn actions(s: &RunSummary<'_>) -> Vec<Action> {
             e.3 = Some(d);
         }
         e.4 += f.consequences.len();
-        if f.evidence.get("steps").is_some_and(Value::is_array) && e.5.is_empty() {
+        if f.evidence.get("steps").as_ref().is_some_and(Value::is_array) && e.5.is_empty() {
             e.5.push(f);
         }
     }
@@ -166,6 +166,7 @@ fn actions(s: &RunSummary<'_>) -> Vec<Action> {
                         steps: f
                             .evidence
                             .get("steps")
+                            .as_ref()
                             .and_then(Value::as_array)
                             .into_iter()
                             .flatten()

@@ -79,7 +79,7 @@ fn hostile_text_is_escaped_everywhere() {
     };
     let mut f = finding(1, HOSTILE);
     f.title = HOSTILE.into();
-    f.evidence.insert("commands".into(), json!([HOSTILE]));
+    f.evidence.insert("commands", json!([HOSTILE]));
     let html = render_with(&[f], meta);
     for bad in ["<script>alert", "<img src=x", "<svg onload", "</script><"] {
         assert!(!html.contains(bad), "{bad} appears unescaped");
@@ -113,7 +113,7 @@ fn a_hundred_thousand_findings_stay_under_60_mb_and_the_page_says_what_it_left_o
 #[test]
 fn evidence_and_subjects_are_capped() {
     let mut f = finding(1, "x");
-    f.evidence.insert("blob".into(), json!("y".repeat(50_000)));
+    f.evidence.insert("blob", json!("y".repeat(50_000)));
     f.subjects = (0..100).map(|_| f.subjects[0].clone()).collect();
     let html = render_with(&[f], Default::default());
     assert!(html.len() < 60_000, "{}", html.len());

@@ -79,8 +79,8 @@ pub(super) fn set_anchor_evidence(
 
 /// Sets the remediation of an AN001–AN004 finding to the text of its case (`twin_state`).
 pub(super) fn apply_case(f: &mut Finding) {
-    let Some(case) = f.evidence.get("twin_state").and_then(Value::as_str) else { return };
-    if let Some(text) = crate::rules::catalog::get(&f.rule).and_then(|m| m.remediation_cases.get(case)) {
+    let Some(case) = f.evidence.get_str("twin_state") else { return };
+    if let Some(text) = crate::rules::catalog::get(&f.rule).and_then(|m| m.remediation_cases.get(&case)) {
         f.remediation = text.trim().to_string();
     }
 }

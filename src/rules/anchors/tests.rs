@@ -81,15 +81,15 @@ fn mutable_byte_order_text_and_orphan_findings() {
         assert!(!c.iter().any(|(r, d)| r == "AN005" && d == "gone@contoso.com"), "hard-linked: {c:?}");
         assert!(!c.iter().any(|(r, d)| r == "AN005" && d == "ann@contoso.com"), "byte order is not orphan: {c:?}");
         let be = fs.iter().find(|f| f.rule == "AN003").unwrap();
-        assert_eq!(be.evidence["proposed_value"], "yYuRNW0Z6kCXeYidebdT8A==");
+        assert_eq!(be.evidence.map()["proposed_value"], "yYuRNW0Z6kCXeYidebdT8A==");
         let emp = fs.iter().find(|f| f.rule == "AN001" && f.subjects[0].display == "emp@contoso.com").unwrap();
-        assert_eq!(emp.evidence["likely_source_attribute"], "employeeID");
+        assert_eq!(emp.evidence.map()["likely_source_attribute"], "employeeID");
         let upn = fs.iter().find(|f| f.rule == "AN001" && f.subjects[0].display == "jdoe@contoso.com").unwrap();
-        assert_eq!(upn.evidence["likely_source_attribute"], "userPrincipalName");
+        assert_eq!(upn.evidence.map()["likely_source_attribute"], "userPrincipalName");
         assert_eq!(upn.severity, Severity::High);
-        assert_eq!(upn.evidence["proposed_value"], "x4V0iaeB60KXxjftcwd7Hw==");
+        assert_eq!(upn.evidence.map()["proposed_value"], "x4V0iaeB60KXxjftcwd7Hw==");
         let txt = fs.iter().find(|f| f.rule == "AN002").unwrap();
-        assert_eq!(txt.evidence["proposed_value"], "1wfM9xV8fUSHbcAbDlqeOA==");
+        assert_eq!(txt.evidence.map()["proposed_value"], "1wfM9xV8fUSHbcAbDlqeOA==");
         // No manifest anchor: the forest gets an info finding saying how it was decided.
         assert!(c.iter().any(|(r, _)| r == "AN010"), "{c:?}");
     });
@@ -108,21 +108,21 @@ fn an_anchor_repair_tells_a_cloud_managed_twin_from_a_synced_one() {
     e.cloud_objects.push(bob);
     ctx_run(e, |fs| {
         let synced = fs.iter().find(|f| f.rule == "AN003").unwrap();
-        assert_eq!(synced.evidence["twin_state"], "synced");
+        assert_eq!(synced.evidence.map()["twin_state"], "synced");
         assert!(synced.remediation.starts_with("The cloud twin is synchronised"), "{}", synced.remediation);
-        let steps: Vec<&str> =
-            synced.evidence["steps"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+        let synced_ev = synced.evidence.map();
+        let steps: Vec<&str> = synced_ev["steps"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
         let at = |n: &str| steps.iter().position(|s| s.contains(n)).unwrap_or_else(|| panic!("{n}: {steps:#?}"));
         assert!(at("out of sync scope") < at("Restore-MgDirectoryDeletedItem"));
         assert!(at("Restore-MgDirectoryDeletedItem") < at("-OnPremisesImmutableId 'yYuRNW0Z6kCXeYidebdT8A=='"));
         assert!(at("-OnPremisesImmutableId") < at("back into sync scope"));
-        assert!(synced.evidence["outage"].as_str().unwrap().contains("no sign-in"));
+        assert!(synced.evidence.map()["outage"].as_str().unwrap().contains("no sign-in"));
         let cloud_managed = fs.iter().find(|f| f.rule == "AN002").unwrap();
-        assert_eq!(cloud_managed.evidence["twin_state"], "cloud-managed");
+        assert_eq!(cloud_managed.evidence.map()["twin_state"], "cloud-managed");
         assert!(!cloud_managed.evidence.contains_key("steps"));
         assert!(cloud_managed.remediation.starts_with("The cloud twin is cloud-managed"));
         assert_eq!(
-            cloud_managed.evidence["commands"],
+            cloud_managed.evidence.map()["commands"],
             json!(["Update-MgUser -UserId id-bob@contoso.com -OnPremisesImmutableId '1wfM9xV8fUSHbcAbDlqeOA=='"])
         );
     });
@@ -168,7 +168,7 @@ fn orphan_needs_a_forest_that_may_feed_the_tenant() {
         let f = fs.iter().find(|f| f.rule == "AN005").unwrap();
         assert_eq!(f.severity, Severity::Low);
         assert_eq!(
-            f.evidence["conclusion"],
+            f.evidence.map()["conclusion"],
             "weaker: no forest is declared to feed this tenant (estate.toml syncs_to)"
         );
     });
@@ -252,9 +252,9 @@ fn anchor_attribute_is_decided_by_the_population_not_one_migrated_user() {
     // holds the carried-over value, which objectGUID-based sync will not match.
     ctx_run(population(40, false), |fs| {
         let d = fs.iter().find(|f| f.rule == "AN010").unwrap();
-        assert_eq!(d.evidence["anchor_attribute"], "objectGUID", "{}", d.title);
-        assert_eq!(d.evidence["synced_linked_users"], 41);
-        assert_eq!(d.evidence["synced_linked_users_with_consistencyGuid"], 1);
+        assert_eq!(d.evidence.map()["anchor_attribute"], "objectGUID", "{}", d.title);
+        assert_eq!(d.evidence.map()["synced_linked_users"], 41);
+        assert_eq!(d.evidence.map()["synced_linked_users_with_consistencyGuid"], 1);
         let cg: Vec<&Finding> = fs.iter().filter(|f| f.rule == "AN008").collect();
         assert_eq!(cg.len(), 1, "{:?}", codes(fs));
         assert_eq!(cg[0].severity, Severity::High);
@@ -270,7 +270,7 @@ fn anchor_attribute_is_decided_by_the_population_not_one_migrated_user() {
     // holding the carried-over value is right.
     ctx_run(population(40, true), |fs| {
         let d = fs.iter().find(|f| f.rule == "AN010").unwrap();
-        assert_eq!(d.evidence["anchor_attribute"], "ms-DS-ConsistencyGuid", "{}", d.title);
+        assert_eq!(d.evidence.map()["anchor_attribute"], "ms-DS-ConsistencyGuid", "{}", d.title);
         let above_low: Vec<(String, String)> =
             fs.iter().filter(|f| f.severity <= Severity::Medium).map(|f| (f.rule.clone(), f.title.clone())).collect();
         assert!(above_low.is_empty(), "{above_low:?}");
@@ -288,8 +288,8 @@ fn consistency_guid_differs_and_anchor_detection() {
     e.cloud_objects.push(cloud("ann@contoso.com", Some("yYuRNW0Z6kCXeYidebdT8A==")));
     ctx_run(e.clone(), |fs| {
         let d = fs.iter().find(|f| f.rule == "AN010").unwrap();
-        assert_eq!(d.evidence["anchor_attribute"], "objectGUID");
-        assert!(d.evidence["decided_by"].as_str().unwrap().starts_with("detected"));
+        assert_eq!(d.evidence.map()["anchor_attribute"], "objectGUID");
+        assert!(d.evidence.map()["decided_by"].as_str().unwrap().starts_with("detected"));
         let cg = fs.iter().find(|f| f.rule == "AN008").unwrap();
         assert_eq!(cg.severity, Severity::Low, "latent: the tenant holds the objectGUID value");
     });
@@ -298,7 +298,7 @@ fn consistency_guid_differs_and_anchor_detection() {
     ctx_run(e.clone(), |fs| {
         let cg = fs.iter().find(|f| f.rule == "AN008").unwrap();
         assert_eq!(cg.severity, Severity::High);
-        assert_eq!(cg.evidence["proposed_value"], "1wfM9xV8fUSHbcAbDlqeOA==");
+        assert_eq!(cg.evidence.map()["proposed_value"], "1wfM9xV8fUSHbcAbDlqeOA==");
         assert!(!fs.iter().any(|f| f.rule == "AN010"));
     });
     // Declared ms-DS-ConsistencyGuid and the tenant holds it: fine (ADMT-migrated user).

@@ -523,7 +523,7 @@ mod tests {
         );
         assert_eq!(f[0].subjects[1].kind, "adfs-relying-party");
         assert_eq!(f[1].subjects[0].source.map(|s| s.line), Some(30));
-        assert_eq!(f[1].evidence["social_identity_provider"], "google.com");
+        assert_eq!(f[1].evidence.map()["social_identity_provider"], "google.com");
         // An empty ClaimsProviderName offers every provider: Hidden is now chained too.
         e.adfs_relying_parties = vec![o365(&[])];
         let f = run_on(e.clone(), super::super::run);
@@ -562,7 +562,7 @@ mod tests {
         assert_eq!(codes(&f), ["FE013", "FE014"], "{:#?}", f.iter().map(|x| &x.title).collect::<Vec<_>>());
         // FE013: primary = first account in source order; the trust is a subject too.
         assert_eq!(f[0].subjects.iter().map(|s| s.source.unwrap().line).collect::<Vec<_>>(), [3, 9, 10]);
-        assert_eq!(f[0].evidence["link_attribute"], "comment");
+        assert_eq!(f[0].evidence.map()["link_attribute"], "comment");
         assert_eq!(f[0].discriminator, "ben@tailspintoys.com");
         // FE014: cy is admitted but only a contact holds it.
         assert_eq!(f[1].discriminator, "cy@tailspintoys.com");

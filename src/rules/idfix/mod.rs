@@ -257,7 +257,7 @@ pub fn findings_with(estate: &Estate, mode: IdfixMode, cfg: &config::Config) -> 
                         severity: meta.map(|m| m.severity()).unwrap_or(crate::findings::Severity::Medium),
                         title: title.clone(),
                         subjects: subjects.clone(),
-                        evidence,
+                        evidence: evidence.into(),
                         remediation: remediation(row, code),
                         discriminator: discriminator.clone(),
                         caused_by: None,

@@ -697,20 +697,20 @@ fn findings_one_per_flag_with_row_evidence() {
     for x in &f {
         assert_eq!(x.subjects[0].kind, "ad-object");
         assert_eq!(x.subjects[0].id, "07070707-0707-0707-0707-070707070707");
-        assert_eq!(x.evidence["error"], "Character, TopLevelDomain");
-        assert_eq!(x.evidence["update"], "JohnSmith@contoso.local");
-        assert_eq!(x.evidence["action"], "EDIT");
-        assert_eq!(x.evidence["row"], 1);
-        assert_eq!(x.evidence["dn"], "CN=Pat Doe,OU=Staff,DC=contoso,DC=com");
-        assert_eq!(x.evidence["objectclass"], "user");
+        assert_eq!(x.evidence.map()["error"], "Character, TopLevelDomain");
+        assert_eq!(x.evidence.map()["update"], "JohnSmith@contoso.local");
+        assert_eq!(x.evidence.map()["action"], "EDIT");
+        assert_eq!(x.evidence.map()["row"], 1);
+        assert_eq!(x.evidence.map()["dn"], "CN=Pat Doe,OU=Staff,DC=contoso,DC=com");
+        assert_eq!(x.evidence.map()["objectclass"], "user");
         assert!(x.remediation.starts_with("IdFix proposes EDIT: set userPrincipalName to `JohnSmith@contoso.local`."));
         assert_eq!(x.discriminator, "userPrincipalName\u{0}John Smith@contoso.local");
     }
     assert_eq!(f[0].category, crate::findings::Category::BadCharacters);
     assert!(f[0].remediation.ends_with("See `tenantlint explain IF001`."), "{}", f[0].remediation);
     assert!(f[1].remediation.ends_with("See `tenantlint explain IF003`."), "{}", f[1].remediation);
-    assert_eq!(f[0].evidence["flag"], "Character");
-    assert_eq!(f[1].evidence["flag"], "TopLevelDomain");
+    assert_eq!(f[0].evidence.map()["flag"], "Character");
+    assert_eq!(f[1].evidence.map()["flag"], "TopLevelDomain");
     assert_ne!(f[0].fingerprint(), f[1].fingerprint());
 }
 
@@ -728,7 +728,7 @@ fn duplicate_findings_have_both_objects_and_unique_fingerprints() {
     fps.sort();
     fps.dedup();
     assert_eq!(fps.len(), 4);
-    assert_eq!(f[0].evidence["other_dn"], "CN=Bob,OU=Staff,DC=contoso,DC=com");
+    assert_eq!(f[0].evidence.map()["other_dn"], "CN=Bob,OU=Staff,DC=contoso,DC=com");
 }
 
 #[test]

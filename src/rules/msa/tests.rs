@@ -57,10 +57,10 @@ fn same_personal_account_in_two_tenants_is_ambiguous() {
     assert_eq!(rules(&f), vec!["MS001"]);
     assert!(f[0].title.contains("Contoso and Fabrikam"), "{}", f[0].title);
     assert_eq!(f[0].subjects[0].id, format!("{T1}/a1"));
-    assert_eq!(f[0].evidence["tenant_count"], 2);
-    let errors = f[0].evidence["errors_users_will_see"].to_string();
+    assert_eq!(f[0].evidence.map()["tenant_count"], 2);
+    let errors = f[0].evidence.map()["errors_users_will_see"].to_string();
     assert!(errors.contains("AADSTS50020") && errors.contains("AADSTS500202"), "{errors}");
-    assert!(f[0].evidence["action"].to_string().contains(&format!("https://login.microsoftonline.com/{T2}")));
+    assert!(f[0].evidence.map()["action"].to_string().contains(&format!("https://login.microsoftonline.com/{T2}")));
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn consumer_domain_guest_without_identities_is_probably_personal() {
     }
     let f = run_on(e);
     assert_eq!(rules(&f), vec!["MS001"]);
-    assert!(f[0].evidence["personal_account_evidence"].to_string().contains("probably"));
+    assert!(f[0].evidence.map()["personal_account_evidence"].to_string().contains("probably"));
 }
 
 #[test]
@@ -174,7 +174,7 @@ fn address_both_personal_and_work_and_redeemed_from_estate_domain() {
         "{}",
         f[0].title
     );
-    assert_eq!(f[0].evidence["reset_redemption"][0]["body"]["resetRedemption"], true);
+    assert_eq!(f[0].evidence.map()["reset_redemption"][0]["body"]["resetRedemption"], true);
     assert!(f[1].title.contains("verified by Contoso"), "{}", f[1].title);
     // Unverified domain and no work account: nothing.
     e.cloud_objects.remove(0);
@@ -204,8 +204,8 @@ fn apps_are_reported_only_in_an_estate_with_ambiguity() {
     assert_eq!(rules(&f), vec!["MS001", "MS006", "MS006"]);
     let portal = f.iter().find(|f| f.title.contains("Portal")).unwrap();
     assert_eq!(portal.severity, Severity::Medium);
-    assert!(portal.evidence["issuer_allow_list"].to_string().contains("9188040d-6c67-4c5b-b112-36a304b66dad"));
+    assert!(portal.evidence.map()["issuer_allow_list"].to_string().contains("9188040d-6c67-4c5b-b112-36a304b66dad"));
     let sync = f.iter().find(|f| f.title.contains("Sync")).unwrap();
     assert_eq!(sync.severity, Severity::Low);
-    assert!(!sync.evidence["issuer_allow_list"].to_string().contains("9188040d"));
+    assert!(!sync.evidence.map()["issuer_allow_list"].to_string().contains("9188040d"));
 }

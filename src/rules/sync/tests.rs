@@ -87,7 +87,7 @@ fn stale_sync_uses_as_of_and_threshold() {
     e.tenants[0].on_prem_last_sync = Some("2026-06-02T03:14:07Z".into());
     let fs = run_on(e.clone(), "2026-11-23");
     let f = fs.iter().find(|f| f.rule == STALE).unwrap();
-    assert_eq!(f.evidence["age_days"], 173);
+    assert_eq!(f.evidence.map()["age_days"], 173);
     assert_eq!(f.severity, Severity::High);
     e.tenants[0].on_prem_sync_enabled = None;
     assert!(run_on(e, "2026-11-23").iter().all(|f| f.rule != STALE), "never synced");
@@ -105,12 +105,12 @@ fn stale_sync_is_judged_at_the_data_date_not_the_day_of_the_scan() {
     for now in ["2026-11-21", "2027-03-01"] {
         let fs = run_today(e.clone(), now);
         let f = fs.iter().find(|f| f.rule == STALE).unwrap_or_else(|| panic!("stale at the export, scanned {now}"));
-        assert_eq!((f.evidence["age_days"].as_i64(), f.severity), (Some(18), Severity::Medium));
-        assert_eq!(f.evidence["judged_at"], "2026-11-20");
+        assert_eq!((f.evidence.map()["age_days"].as_i64(), f.severity), (Some(18), Severity::Medium));
+        assert_eq!(f.evidence.map()["judged_at"], "2026-11-20");
         assert!(
-            f.evidence["judged_at_source"].as_str().unwrap().contains("estate.toml"),
+            f.evidence.map()["judged_at_source"].as_str().unwrap().contains("estate.toml"),
             "{}",
-            f.evidence["judged_at_source"]
+            f.evidence.map()["judged_at_source"]
         );
     }
     // --as-of replaces the data date.
@@ -119,7 +119,7 @@ fn stale_sync_is_judged_at_the_data_date_not_the_day_of_the_scan() {
     let fs = run_on(e.clone(), "2026-12-06");
     let f = fs.iter().find(|f| f.rule == STALE).unwrap();
     assert_eq!(
-        (f.evidence["judged_at"].as_str(), f.evidence["judged_at_source"].as_str()),
+        (f.evidence.map()["judged_at"].as_str(), f.evidence.map()["judged_at_source"].as_str()),
         (Some("2026-12-06"), Some("--as-of"))
     );
     // Nothing dates the tenant: the run's date.
@@ -151,8 +151,8 @@ fn a_new_starters_soft_match_is_low_on_both_sides_of_the_threshold() {
     assert_eq!((sev, ns), (Severity::Low, true));
     assert!(f.remediation.starts_with("Confirm with HR"), "{}", f.remediation);
     assert!(f.title.contains("new starter"), "{}", f.title);
-    assert_eq!(f.evidence["new_starter"]["cloud_created_days_before"], 14);
-    assert_eq!(f.evidence["new_starter"]["judged_at"], "2026-11-20");
+    assert_eq!(f.evidence.map()["new_starter"]["cloud_created_days_before"], 14);
+    assert_eq!(f.evidence.map()["new_starter"]["judged_at"], "2026-11-20");
     // The threshold: 30 days before the data date is still new, 31 is not.
     assert_eq!(case("2026-10-21T00:00:00Z", Some("2026-11-19T00:00:00Z"), (None, None)).0, Severity::Low);
     assert_eq!(case("2026-10-20T00:00:00Z", Some("2026-11-19T00:00:00Z"), (None, None)).0, Severity::Medium);
@@ -163,7 +163,7 @@ fn a_new_starters_soft_match_is_low_on_both_sides_of_the_threshold() {
     assert_eq!(case("2026-11-05T00:00:00Z", None, (Some("100349"), Some("200001"))).0, Severity::Medium);
     let (sev, _, f) = case("2026-11-05T00:00:00Z", Some("2019-01-01T00:00:00Z"), (Some("100349"), Some("100349")));
     assert_eq!(sev, Severity::Low);
-    assert_eq!(f.evidence["new_starter"]["employee_id_agrees"], true);
+    assert_eq!(f.evidence.map()["new_starter"]["employee_id_agrees"], true);
     // A recent AD account matching an old cloud account is a real account being overwritten.
     assert_eq!(case("2025-03-01T00:00:00Z", Some("2026-11-18T00:00:00Z"), (Some("1"), Some("1"))).0, Severity::Medium);
 }
@@ -209,7 +209,7 @@ fn soft_match_merge_invalid_and_admin_conflict() {
     assert_eq!(rules(&fs), vec![ADMIN_MATCH]);
     let admin = fs.iter().find(|f| f.rule == ADMIN_MATCH).unwrap();
     assert_eq!(admin.severity, Severity::Medium);
-    assert_eq!(admin.evidence["predicted_outcome"], "soft-match-blocked");
+    assert_eq!(admin.evidence.map()["predicted_outcome"], "soft-match-blocked");
     // Soft match open: merge is high and the switch itself is reported.
     e.sync_settings[0].features.insert("blockSoftMatchEnabled".into(), false);
     let fs = run_on(e, "2026-11-23");
@@ -239,8 +239,8 @@ fn admin_that_would_be_hard_matched() {
     assert_eq!(f[0].severity, Severity::High);
     assert!(f[0].title.contains("hard-matches"));
     assert!(f[0].title.contains("holding Global Administrator already carries"), "{}", f[0].title);
-    assert_eq!(f[0].evidence["roles"], json!(["Global Administrator"]));
-    assert_eq!(f[0].evidence["role_ids"], json!(["62e90394-69f5-4237-9190-012177145e10"]), "the id is kept");
+    assert_eq!(f[0].evidence.map()["roles"], json!(["Global Administrator"]));
+    assert_eq!(f[0].evidence.map()["role_ids"], json!(["62e90394-69f5-4237-9190-012177145e10"]), "the id is kept");
     assert_eq!(f[0].subjects[2].display, "Global Administrator (admin@contoso.onmicrosoft.com)");
     // Synced already: nothing to take over.
     e.cloud_objects[0].on_prem_sync_enabled = Some(true);
@@ -262,7 +262,7 @@ fn quarantined_upn_needs_the_original_upn() {
     let fs = run_on(e, "2026-11-23");
     let q: Vec<&Finding> = fs.iter().filter(|f| f.rule == QUARANTINED).collect();
     assert_eq!(q.len(), 1);
-    assert_eq!(q[0].evidence["original_upn"], "j.smith@contoso.com");
+    assert_eq!(q[0].evidence.map()["original_upn"], "j.smith@contoso.com");
 }
 
 #[test]
