@@ -155,7 +155,7 @@ mod tests {
             mail: mail.map(Into::into),
             user_type: Some("Guest".into()),
             identities: issuer
-                .map(|i| vec![crate::model::Identity { issuer: Some(i.into()), ..Default::default() }])
+                .map(|i| vec![crate::model::Identity { issuer: Some(i.into()), ..Default::default() }].into())
                 .unwrap_or_default(),
             ..Default::default()
         };
@@ -189,7 +189,8 @@ mod tests {
         let g = CloudObject {
             upn: Some("lee_fabrikam.com#EXT#@contoso.onmicrosoft.com".into()),
             user_type: Some("Guest".into()),
-            identities: vec![crate::model::Identity { issuer: Some("ExternalAzureAD".into()), ..Default::default() }],
+            identities: vec![crate::model::Identity { issuer: Some("ExternalAzureAD".into()), ..Default::default() }]
+                .into(),
             ..Default::default()
         };
         assert_eq!(

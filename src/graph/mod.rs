@@ -584,12 +584,12 @@ mod tests {
         e.ad_objects.push(AdObject {
             object_guid: Some(guid),
             upn: Some("Ann@contoso.com".into()),
-            proxy_addresses: vec!["SMTP:ann@contoso.com".into()],
+            proxy_addresses: vec!["SMTP:ann@contoso.com".into()].into(),
             ..Default::default()
         });
         e.ad_objects.push(AdObject {
             upn: Some("bob@contoso.com".into()),
-            proxy_addresses: vec!["SMTP:Bob@Contoso.com".into()],
+            proxy_addresses: vec!["SMTP:Bob@Contoso.com".into()].into(),
             ..Default::default()
         });
         // Synced twin of Ann (anchor = objectGUID), and a cloud-only Bob that would soft-match.
@@ -613,7 +613,8 @@ mod tests {
                 issuer: Some("MicrosoftAccount".into()),
                 issuer_assigned_id: Some("kim@outlook.com".into()),
                 ..Default::default()
-            }],
+            }]
+            .into(),
             ..Default::default()
         });
         e.role_grants.push(RoleGrant {
@@ -680,7 +681,7 @@ mod tests {
     fn sid_links_beside_anchor_case_insensitive_and_by_sid_history() {
         let mut e = estate();
         e.ad_objects[0].object_sid = Some("S-1-5-21-1-2-3-1105".into());
-        e.ad_objects[1].sid_history = vec!["S-1-5-21-9-9-9-2001".into()];
+        e.ad_objects[1].sid_history = vec!["S-1-5-21-9-9-9-2001".into()].into();
         e.cloud_objects[0].on_prem_sid = Some("s-1-5-21-1-2-3-1105".into());
         e.cloud_objects[1].on_prem_sid = Some("S-1-5-21-9-9-9-2001".into());
         let g = EstateGraph::build(&e);

@@ -6,7 +6,7 @@
 
 use super::csv_util::{self, CsvFile, Header, Tallies};
 use super::{Extract, Input, codes};
-use crate::model::{AdClass, AdObject, EXTRA_ATTRIBUTES, Guid, Text};
+use crate::model::{AdClass, AdObject, EXTRA_ATTRIBUTES, Guid, List, Text};
 use crate::source::SourceRef;
 
 /// Columns only an Active Directory export has (UserPrincipalName, mail... are shared with cloud exports).
@@ -196,9 +196,10 @@ impl AdMapper {
                     .map(|s| parse_sid(s).map(Text::from))
                     .collect::<Option<Vec<Text>>>()
             })
+            .map(List::from)
             .unwrap_or_default();
         o.consistency_guid =
-            self.parsed(file, f::CONSISTENCY, "Base64, GUID text or hex bytes", csv_util::parse_binary);
+            self.parsed(file, f::CONSISTENCY, "Base64, GUID text or hex bytes", csv_util::parse_binary).map(List::from);
         o.upn = self.text(file, f::UPN);
         o.sam_account_name = self.text(file, f::SAM);
         // Usually the UPN: then the UPN's value is shared rather than stored twice.
@@ -208,7 +209,7 @@ impl AdMapper {
         });
         o.mail_nickname = self.text(file, f::NICK);
         o.proxy_addresses =
-            self.take(file, f::PROXY).map(|(_, v)| csv_util::split_proxy_addresses(v)).unwrap_or_default();
+            self.take(file, f::PROXY).map(|(_, v)| csv_util::split_proxy_addresses(v)).unwrap_or_default().into();
         o.target_address = self.text(file, f::TARGET);
         o.display_name = self.text(file, f::DISPLAY);
         o.given_name = self.text(file, f::GIVEN);

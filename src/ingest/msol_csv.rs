@@ -197,9 +197,9 @@ fn read_users(
         o.given_name = value(file, lossy, c_first);
         o.surname = value(file, lossy, c_last);
         o.mail = value(file, lossy, c_mail);
-        o.proxy_addresses = cell(file, lossy, c_proxy).map(csv_util::split_proxy_addresses).unwrap_or_default();
-        o.other_mails = cell(file, lossy, c_alt).map(csv_util::split_multi).unwrap_or_default();
-        o.licenses = cell(file, lossy, c_licenses).map(csv_util::split_multi).unwrap_or_default();
+        o.proxy_addresses = cell(file, lossy, c_proxy).map(csv_util::split_proxy_addresses).unwrap_or_default().into();
+        o.other_mails = cell(file, lossy, c_alt).map(csv_util::split_multi).unwrap_or_default().into();
+        o.licenses = cell(file, lossy, c_licenses).map(csv_util::split_multi).unwrap_or_default().into();
         o.account_enabled = parsed(file, lossy, invalid, c_block, "True or False", csv_util::parse_bool).map(|b| !b);
         // IsLicensed when exported; else a readable (non-lossy) Licenses column.
         o.is_licensed =

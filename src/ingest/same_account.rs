@@ -125,7 +125,7 @@ mod tests {
         rich.upn = Some("ann.lee@contoso.com".into());
         let mut view = ad(1, "s-1-5-21-1-2-3-1104", None);
         view.admin_count = Some(1);
-        view.sid_history = vec![Text::from("S-1-5-21-9-9-9-500")];
+        view.sid_history = vec![Text::from("S-1-5-21-9-9-9-500")].into();
         view.upn = Some("ignored@contoso.com".into());
         let alone = ad(1, "S-1-5-21-1-2-3-1200", None);
         let mut ing = ingested(vec![rich, view, alone]);

@@ -7,6 +7,7 @@
 
 pub mod anchor;
 pub mod dates;
+pub mod list;
 pub mod roles;
 pub mod text;
 
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 pub use anchor::Guid;
 pub use dates::{DataDate, ExportSource, ExportTime};
 
+pub use list::List;
 pub use text::Text;
 
 /// Index into [`Estate::tenants`].
@@ -93,11 +95,11 @@ pub struct AdObject {
     /// objectGUID.
     pub object_guid: Option<Guid>,
     /// ms-DS-ConsistencyGuid raw bytes (normally 16; anything else is kept for the anchor rules).
-    pub consistency_guid: Option<Vec<u8>>,
+    pub consistency_guid: Option<List<u8>>,
     /// objectSid in `S-1-5-...` form.
     pub object_sid: Option<Text>,
     /// sIDHistory (SIDs the object held in the domains it was migrated from), `S-1-5-...` form.
-    pub sid_history: Vec<Text>,
+    pub sid_history: List<Text>,
     /// What the source did not collect for this object (security tools' collections such as
     /// SharpHound): there an absent value means "not collected", never "empty" or "missing".
     pub not_collected: NotCollected,
@@ -110,7 +112,7 @@ pub struct AdObject {
     /// mailNickname.
     pub mail_nickname: Option<Text>,
     /// proxyAddresses, as exported (prefix included, e.g. `SMTP:a@contoso.com`).
-    pub proxy_addresses: Vec<Text>,
+    pub proxy_addresses: List<Text>,
     /// targetAddress.
     pub target_address: Option<Text>,
     /// displayName.
@@ -148,7 +150,7 @@ pub struct AdObject {
     /// Other attributes kept for account-link rules (`comment`, `description`, `info`,
     /// `extensionAttribute1`–`15`, `employeeNumber`: see [`EXTRA_ATTRIBUTES`]), as `(LDAP name, value)`
     /// with the name spelled as in [`EXTRA_ATTRIBUTES`]; empty values are left out.
-    pub extra: Vec<(Text, Text)>,
+    pub extra: List<(Text, Text)>,
 }
 
 /// Attribute groups a source did not collect for an AD object ([`AdObject::not_collected`]). Rules
@@ -367,9 +369,9 @@ pub struct CloudObject {
     /// surname.
     pub surname: Option<Text>,
     /// proxyAddresses (prefix included).
-    pub proxy_addresses: Vec<Text>,
+    pub proxy_addresses: List<Text>,
     /// otherMails.
-    pub other_mails: Vec<Text>,
+    pub other_mails: List<Text>,
     /// onPremisesImmutableId (MSOnline ImmutableId, AAD Graph immutableId).
     pub immutable_id: Option<Text>,
     /// onPremisesSyncEnabled: true = synced, false = was synced, None = never synced (or not exported).
@@ -393,17 +395,17 @@ pub struct CloudObject {
     /// externalUserState (`PendingAcceptance`, `Accepted`).
     pub external_user_state: Option<Text>,
     /// identities.
-    pub identities: Vec<Identity>,
+    pub identities: List<Identity>,
     /// accountEnabled (MSOnline: not BlockCredential).
     pub account_enabled: Option<bool>,
     /// skuIds of assignedLicenses (or MSOnline AccountSkuIds).
-    pub licenses: Vec<Text>,
+    pub licenses: List<Text>,
     /// Whether the object holds any licence: `Some` only when the export carried licence data
     /// (Graph `assignedLicenses`, MSOnline `IsLicensed` / `Licenses`), so that "not exported" is never
     /// read as "unlicensed".
     pub is_licensed: Option<bool>,
     /// onPremisesProvisioningErrors.
-    pub provisioning_errors: Vec<ProvisioningError>,
+    pub provisioning_errors: List<ProvisioningError>,
     /// createdDateTime (ISO-8601).
     pub created: Option<Text>,
     /// employeeId (set by HR provisioning on accounts created ahead of their AD twin).

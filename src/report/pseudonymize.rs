@@ -311,7 +311,7 @@ mod tests {
             display_name: Some("Ann Lee".into()),
             upn: Some("ann.lee@contoso.com".into()),
             sam_account_name: Some("annlee".into()),
-            proxy_addresses: vec!["SMTP:ann@contoso.com".into()],
+            proxy_addresses: vec!["SMTP:ann@contoso.com".into()].into(),
             ..Default::default()
         });
         ing.estate.cloud_objects.push(CloudObject { display_name: Some("Bo".into()), ..Default::default() });

@@ -269,8 +269,8 @@ mod tests {
         let o = CloudObject {
             upn: Some("kim_outlook.com#EXT#@contoso.onmicrosoft.com".into()),
             mail: Some("Kim@Outlook.com".into()),
-            proxy_addresses: vec!["SMTP:kim@outlook.com".into(), "X500:/o=x".into()],
-            other_mails: vec!["kim@fabrikam.com".into()],
+            proxy_addresses: vec!["SMTP:kim@outlook.com".into(), "X500:/o=x".into()].into(),
+            other_mails: vec!["kim@fabrikam.com".into()].into(),
             ..Default::default()
         };
         assert_eq!(addresses(&o), vec!["kim@fabrikam.com", "kim@outlook.com"]);

@@ -341,7 +341,7 @@ impl<'i> Reader<'i> {
                 Err(why) => self.invalid(name, line, || format!("the value {why}")),
             },
             Field::ConsistencyGuid => match a.bytes() {
-                Ok(b) => o.consistency_guid = Some(b.into_owned()),
+                Ok(b) => o.consistency_guid = Some(b.into_owned().into()),
                 Err(why) => self.invalid(name, line, || format!("the value {why}")),
             },
             _ => {

@@ -75,7 +75,8 @@ fn proxy_addresses_change_value_by_value() {
             "SMTP:c@contoso.com".into(),
             "smtp:d e@contoso.com".into(),
             "X500:/o=x".into(),
-        ];
+        ]
+        .into();
     });
     let smtp = json!(["smtp:a@contoso.com", "SMTP:b@contoso.com", "SMTP:c@contoso.com", "smtp:d e@contoso.com"]);
     let fixed = json!(["smtp:a@contoso.com", "SMTP:b@contoso.com", "smtp:c@contoso.com", "smtp:d e@contoso.com"]);
@@ -99,14 +100,15 @@ fn proxy_addresses_change_value_by_value() {
 #[test]
 fn collisions_lost_primaries_and_stale_values_are_left_out() {
     // The fixed value already exists: the edit is dropped.
-    let o = user(3, |o| o.proxy_addresses = vec!["SMTP:jose@contoso.com".into(), "smtp:josé@contoso.com".into()]);
+    let o =
+        user(3, |o| o.proxy_addresses = vec!["SMTP:jose@contoso.com".into(), "smtp:josé@contoso.com".into()].into());
     let f =
         [single("CH014", &o, "proxyAddresses", json!("smtp:josé@contoso.com"), json!("smtp:jose@contoso.com"), "EDIT")];
     let (_, p) = plan_for(vec![o], &f);
     assert!(p.objects[0].changes.is_empty());
     assert!(p.objects[0].notes[0].contains("equals another address"), "{:?}", p.objects[0].notes);
     // Removing the only primary is refused.
-    let o = user(4, |o| o.proxy_addresses = vec!["SMTP:a b@contoso.com".into(), "smtp:x@contoso.com".into()]);
+    let o = user(4, |o| o.proxy_addresses = vec!["SMTP:a b@contoso.com".into(), "smtp:x@contoso.com".into()].into());
     let f = [single("CH007", &o, "proxyAddresses", json!("SMTP:a b@contoso.com"), Value::Null, "REMOVE")];
     let (_, p) = plan_for(vec![o], &f);
     assert!(p.objects[0].changes.is_empty());
@@ -206,7 +208,7 @@ fn duplicate_members_become_changes() {
     let contact = AdObject {
         class: AdClass::Contact,
         mail: Some("dana@contoso.com".into()),
-        proxy_addresses: vec!["SMTP:dana@fabrikam.com".into(), "smtp:Dana@Contoso.com".into()],
+        proxy_addresses: vec!["SMTP:dana@fabrikam.com".into(), "smtp:Dana@Contoso.com".into()].into(),
         ..user(10, |_| {})
     };
     let members = json!([
@@ -253,7 +255,7 @@ fn accounts_with_spns_or_admin_count_keep_their_names_but_not_their_bad_addresse
     let web = user(20, |o| {
         o.sam_account_name = Some("webpool[01]".into());
         o.upn = Some("web pool@contoso.com".into());
-        o.proxy_addresses = vec!["SMTP:webpool@contoso.com".into(), "smtp:web pool@contoso.com".into()];
+        o.proxy_addresses = vec!["SMTP:webpool@contoso.com".into(), "smtp:web pool@contoso.com".into()].into();
         o.spn_count = 2;
     });
     let admin = user(21, |o| {
@@ -334,22 +336,22 @@ fn mail_equals_the_primary_smtp_address() {
     // A proposal that differs from the valid primary is replaced by it, with a note.
     let ann = user(40, |o| {
         o.mail = Some("ann lee@contoso.com".into());
-        o.proxy_addresses = vec!["SMTP:ann.lee@contoso.com".into()];
+        o.proxy_addresses = vec!["SMTP:ann.lee@contoso.com".into()].into();
     });
     // The plan's own proxyAddresses change decides the primary (CH014 transliterates both).
     let zoe = user(41, |o| {
         o.mail = Some("zoé.leroux@contoso.com".into());
-        o.proxy_addresses = vec!["SMTP:zoé.leroux@contoso.com".into()];
+        o.proxy_addresses = vec!["SMTP:zoé.leroux@contoso.com".into()].into();
     });
     // The mail already is the primary: no change.
     let kim = user(42, |o| {
         o.mail = Some("kim@contoso.com".into());
-        o.proxy_addresses = vec!["SMTP:kim@contoso.com".into()];
+        o.proxy_addresses = vec!["SMTP:kim@contoso.com".into()].into();
     });
     // An invalid primary constrains nothing.
     let bad = user(43, |o| {
         o.mail = Some("b ad@contoso.com".into());
-        o.proxy_addresses = vec!["SMTP:b a d@contoso.com".into()];
+        o.proxy_addresses = vec!["SMTP:b a d@contoso.com".into()].into();
     });
     let f = [
         single_mail(&ann),
@@ -394,12 +396,13 @@ fn the_keeper_of_a_duplicate_keeps_its_value() {
         o.upn = Some("Dana@Contoso.com".into());
         o.mail = Some("dana@contoso.com".into());
         o.proxy_addresses =
-            vec!["SMTP:dana.p@contoso.com".into(), "smtp:dana@contoso.com".into(), "smtp:dana park@contoso.com".into()];
+            vec!["SMTP:dana.p@contoso.com".into(), "smtp:dana@contoso.com".into(), "smtp:dana park@contoso.com".into()]
+                .into();
     });
     let vendor = AdObject {
         class: AdClass::Contact,
         mail: Some("dana@contoso.com".into()),
-        proxy_addresses: vec!["SMTP:dana@fabrikam.com".into(), "smtp:dana@contoso.com".into()],
+        proxy_addresses: vec!["SMTP:dana@fabrikam.com".into(), "smtp:dana@contoso.com".into()].into(),
         ..user(51, |_| {})
     };
     let members = json!([

@@ -25,7 +25,7 @@ fn ad(guid: &str, upn: &str) -> AdObject {
         object_guid: Guid::parse(guid),
         upn: Some(upn.into()),
         display_name: Some(upn.split('@').next().unwrap().into()),
-        proxy_addresses: vec![crate::model::Text::from(format!("SMTP:{upn}"))],
+        proxy_addresses: vec![crate::model::Text::from(format!("SMTP:{upn}"))].into(),
         ..Default::default()
     }
 }
@@ -233,14 +233,14 @@ fn population(n: usize, written_back: bool) -> Estate {
         let upn = format!("user{k}@contoso.com");
         let mut a = ad(&g.to_string(), &upn);
         if written_back {
-            a.consistency_guid = Some(g.to_ad_bytes().to_vec());
+            a.consistency_guid = Some(g.to_ad_bytes().to_vec().into());
         }
         e.ad_objects.push(a);
         e.cloud_objects.push(cloud(&upn, Some(&g.immutable_id())));
     }
     let carried = Guid::parse("f7cc07d7-7c15-447d-876d-c01b0e5a9e38").unwrap();
     let mut m = ad(ANN, "migrated@contoso.com");
-    m.consistency_guid = Some(carried.to_ad_bytes().to_vec());
+    m.consistency_guid = Some(carried.to_ad_bytes().to_vec().into());
     e.ad_objects.push(m);
     e.cloud_objects.push(cloud("migrated@contoso.com", Some(&carried.immutable_id())));
     e
@@ -283,7 +283,7 @@ fn consistency_guid_differs_and_anchor_detection() {
     let mut e = estate();
     e.forests[0].anchor_attribute = None;
     let mut a = ad(ANN, "ann@contoso.com");
-    a.consistency_guid = Some(other.to_ad_bytes().to_vec());
+    a.consistency_guid = Some(other.to_ad_bytes().to_vec().into());
     e.ad_objects.push(a);
     e.cloud_objects.push(cloud("ann@contoso.com", Some("yYuRNW0Z6kCXeYidebdT8A==")));
     ctx_run(e.clone(), |fs| {
@@ -312,7 +312,7 @@ fn collision_after_switch() {
     let mut e = estate();
     e.forests[0].anchor_attribute = Some("objectGUID".into());
     let mut a = ad(ANN, "ann@contoso.com");
-    a.consistency_guid = Some(other.to_ad_bytes().to_vec());
+    a.consistency_guid = Some(other.to_ad_bytes().to_vec().into());
     let b = ad("f7cc07d7-7c15-447d-876d-c01b0e5a9e38", "bob@contoso.com");
     e.ad_objects.push(a);
     e.ad_objects.push(b);

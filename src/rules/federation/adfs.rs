@@ -465,7 +465,7 @@ mod tests {
         AdObject {
             source: SourceRef::new(FileId(2), line),
             upn: Some(upn.into()),
-            extra: comment.map(|c| vec![("comment".into(), c.into())]).unwrap_or_default(),
+            extra: comment.map(|c| vec![("comment".into(), c.into())].into()).unwrap_or_default(),
             ..Default::default()
         }
     }

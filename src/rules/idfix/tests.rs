@@ -62,7 +62,7 @@ fn upn(v: &str) -> AdObject {
 }
 
 fn proxy(v: &str) -> AdObject {
-    with(user("Pat Doe"), |o| o.proxy_addresses = vec![v.into()])
+    with(user("Pat Doe"), |o| o.proxy_addresses = vec![v.into()].into())
 }
 
 // ---- §5 worked examples (Multi-Tenant) ------------------------------------------------------------
@@ -331,7 +331,7 @@ fn skip_rules_multi_tenant() {
             o.group_type = gt;
             o.mail = mail.then(|| "sales@contoso.com".into());
             if proxy {
-                o.proxy_addresses = vec!["SMTP:sales@contoso.com".into()];
+                o.proxy_addresses = vec!["SMTP:sales@contoso.com".into()].into();
             }
         })
     };
@@ -425,10 +425,10 @@ fn duplicate_with_edit_adds_a_row_for_the_first_holder_per_copy() {
 
 #[test]
 fn duplicate_proxy_actions() {
-    let holder = named("Alice", |o| o.proxy_addresses = vec!["SMTP:jo@contoso.com".into()]);
+    let holder = named("Alice", |o| o.proxy_addresses = vec!["SMTP:jo@contoso.com".into()].into());
     // Same value with another prefix case: COMPLETE with a mailNickname, REMOVE without.
     let nick = named("Bob", |o| {
-        o.proxy_addresses = vec!["smtp:jo@contoso.com".into()];
+        o.proxy_addresses = vec!["smtp:jo@contoso.com".into()].into();
         o.mail_nickname = Some("bob".into());
     });
     let r = rows(&[holder.clone(), nick], MultiTenant);
@@ -436,13 +436,13 @@ fn duplicate_proxy_actions() {
         cells(&r),
         vec![("proxyAddresses", "Duplicate", "smtp:jo@contoso.com", "smtp:jo@contoso.com", "COMPLETE")]
     );
-    let bare = named("Bob", |o| o.proxy_addresses = vec!["smtp:jo@contoso.com".into()]);
+    let bare = named("Bob", |o| o.proxy_addresses = vec!["smtp:jo@contoso.com".into()].into());
     let r = rows(&[holder.clone(), bare], MultiTenant);
     assert_eq!(cells(&r)[0].4, "REMOVE");
     assert_eq!(r.len(), 1);
     // A duplicate that is the object's SECOND value takes the EDIT branch and gets the extra row.
     let second = named("Bob", |o| {
-        o.proxy_addresses = vec!["SMTP:bob@contoso.com".into(), "smtp:jo@contoso.com".into()];
+        o.proxy_addresses = vec!["SMTP:bob@contoso.com".into(), "smtp:jo@contoso.com".into()].into();
         o.mail_nickname = Some("bob".into());
     });
     let objs = [holder.clone(), second];
@@ -451,9 +451,9 @@ fn duplicate_proxy_actions() {
         r.iter().map(|r| (objs[r.object].cn.as_deref().unwrap(), r.error.as_str(), r.action.as_str())).collect();
     assert_eq!(got, vec![("Alice", "Duplicate", "EDIT"), ("Bob", "Duplicate", "EDIT")]);
     // X.500 and SMTP of the same address are not duplicates; non-SMTP duplicates are EDIT.
-    let x500 = named("Bob", |o| o.proxy_addresses = vec!["X500:/o=Contoso/cn=jo".into()]);
+    let x500 = named("Bob", |o| o.proxy_addresses = vec!["X500:/o=Contoso/cn=jo".into()].into());
     let x500b = named("Carl", |o| {
-        o.proxy_addresses = vec!["x500:/O=CONTOSO/cn=JO".into()];
+        o.proxy_addresses = vec!["x500:/O=CONTOSO/cn=JO".into()].into();
         o.mail_nickname = Some("carl".into());
     });
     let r = rows(&[holder, x500, x500b], MultiTenant);
@@ -528,7 +528,8 @@ fn output_does_not_depend_on_input_order() {
                 o.proxy_addresses = vec![
                     crate::model::Text::from(format!("SMTP:u{}@contoso.com", i % 5)),
                     crate::model::Text::from(format!("smtp:x{i}:y@contoso.com")),
-                ];
+                ]
+                .into();
                 o.object_guid = Some(Guid::from_ad_bytes(&[i as u8; 16]).unwrap());
             })
         })
@@ -665,7 +666,7 @@ fn dedicated_target_address_blank() {
 #[test]
 fn dedicated_proxy_and_duplicates() {
     let a = ded("Alice", AdClass::User, |o| {
-        o.proxy_addresses = vec!["SMTP:jo@contoso.app".into(), "SIP:jo doe@contoso.com".into()];
+        o.proxy_addresses = vec!["SMTP:jo@contoso.app".into(), "SIP:jo doe@contoso.com".into()].into();
     });
     // No character set in Dedicated: the SIP value passes; the SMTP one gets the stale-TLD error.
     assert_eq!(

@@ -23,7 +23,8 @@ fn msa_guest(tenant: u32, id: &str, address: &str, host: &str) -> CloudObject {
             sign_in_type: Some("federated".into()),
             issuer: Some("MicrosoftAccount".into()),
             issuer_assigned_id: None,
-        }],
+        }]
+        .into(),
         ..Default::default()
     }
 }

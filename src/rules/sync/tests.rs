@@ -52,7 +52,7 @@ fn ad(guid: &str, upn: &str) -> AdObject {
     AdObject {
         object_guid: Guid::parse(guid),
         upn: Some(upn.into()),
-        proxy_addresses: vec![crate::model::Text::from(format!("SMTP:{upn}"))],
+        proxy_addresses: vec![crate::model::Text::from(format!("SMTP:{upn}"))].into(),
         ..Default::default()
     }
 }
