@@ -182,11 +182,14 @@ pub fn write_all(summary: &RunSummary<'_>, formats: &[OutputFormat], out_dir: &P
     let per_format: Vec<Result<Vec<PathBuf>, Error>> = formats
         .par_iter()
         .map(|f| {
-            if let OutputFormat::Json = f {
-                // Streamed into the file: the largest report is never held in memory whole.
+            // The two largest reports are streamed into their files, never held in memory whole.
+            if let OutputFormat::Json | OutputFormat::Html = f {
                 let path = out_dir.join(f.file_names()[0]);
                 let open = |p: &Path| std::fs::File::create(p).map(|f| std::io::BufWriter::with_capacity(1 << 20, f));
-                stream_with(&path, |w| json::write(summary, w), open)?;
+                match f {
+                    OutputFormat::Json => stream_with(&path, |w| json::write(summary, w), open)?,
+                    _ => stream_with(&path, |w| html::write(summary, w), open)?,
+                }
                 return Ok(vec![path]);
             }
             let files: Vec<Vec<u8>> = match f {

@@ -80,6 +80,10 @@ impl Part {
             }
             p.obj_end.push(p.addr_end.len());
         }
+        // The table lives through the rules: no growth slack (up to half of each part).
+        p.text.shrink_to_fit();
+        p.addr_end.shrink_to_fit();
+        p.obj_end.shrink_to_fit();
         p
     }
 }

@@ -321,7 +321,7 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
     use crate::hash::hash_one as hash;
     use rayon::prelude::*;
     let estate = ctx.estate();
-    let table = ctx.addresses();
+    let table = &ctx.take_addresses();
     let is_person = |o: &CloudObject| o.kind == CloudKind::User && !o.is_guest();
     let people = || estate.cloud_objects.par_iter().enumerate().filter(|(_, o)| is_person(o));
     fn anchor(o: &CloudObject) -> Option<&str> {

@@ -285,60 +285,81 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             && co.sync_fields_exported
     };
     let key_hash = |n: u32, v: &str| crate::hash::hash_one(&(n, v));
-    // Each AD object's distinct (namespace, value) hashes; its nickname's apart.
-    let ad_hashes: Vec<(Vec<u64>, Vec<u64>)> = e
-        .ad_objects
-        .par_iter()
-        .enumerate()
-        .map(|(i, o)| {
-            if !in_scope[i] {
-                return (Vec::new(), Vec::new());
-            }
-            let ns = ns_of(i);
-            let vals = ad_values(o);
-            let mut hs: Vec<u64> = ns.iter().flat_map(|&n| vals.iter().map(move |(_, v)| key_hash(n, v))).collect();
-            hs.sort_unstable();
-            hs.dedup();
-            let nick = o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
-            let nick_hs = nick.map(|k| ns.iter().map(|&n| key_hash(n, &k)).collect()).unwrap_or_default();
-            (hs, nick_hs)
+    // Each in-scope AD object's distinct (namespace, value) hashes; its nickname's apart.
+    let hashes_of = |i: usize| -> (Vec<u64>, Vec<u64>) {
+        let o = &e.ad_objects[i];
+        let ns = ns_of(i);
+        let vals = ad_values(o);
+        let mut hs: Vec<u64> = ns.iter().flat_map(|&n| vals.iter().map(move |(_, v)| key_hash(n, v))).collect();
+        hs.sort_unstable();
+        hs.dedup();
+        let nick = o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
+        let mut nick_hs: Vec<u64> = nick.map(|k| ns.iter().map(|&n| key_hash(n, &k)).collect()).unwrap_or_default();
+        nick_hs.sort_unstable();
+        nick_hs.dedup();
+        (hs, nick_hs)
+    };
+    // Hashes held by two AD objects (each object's own are distinct, so a repeat is another object),
+    // or by an AD object and a cloud object: all hashes in one sorted vector (8 bytes each; per
+    // object vectors or hash sets cost ~10 times that at a million objects), then the repeats.
+    let (mut all, mut all_nick): (Vec<u64>, Vec<u64>) = (0..e.ad_objects.len())
+        .into_par_iter()
+        .filter(|&i| in_scope[i])
+        .fold(
+            || (Vec::new(), Vec::new()),
+            |(mut a, mut n), i| {
+                let (hs, nick) = hashes_of(i);
+                a.extend(hs);
+                n.extend(nick);
+                (a, n)
+            },
+        )
+        .reduce(
+            || (Vec::new(), Vec::new()),
+            |(mut a, mut n), (b, m)| {
+                a.extend(b);
+                n.extend(m);
+                (a, n)
+            },
+        );
+    all.par_sort_unstable();
+    all_nick.par_sort_unstable();
+    let repeats = |v: &[u64]| -> Vec<u64> {
+        let mut r: Vec<u64> = v.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+        r.dedup();
+        r
+    };
+    let mut shared: Vec<u64> = repeats(&all);
+    let shared_nick: Vec<u64> = repeats(&all_nick);
+    drop(all_nick);
+    shared.extend(
+        e.cloud_objects
+            .par_iter()
+            .enumerate()
+            .filter(|(c, co)| cloud_in(*c, co))
+            .flat_map_iter(|(_, co)| cloud_values(co).into_iter().map(move |(_, v)| key_hash(co.tenant, &v)))
+            .filter(|h| all.binary_search(h).is_ok())
+            .collect::<Vec<u64>>(),
+    );
+    drop(all);
+    shared.sort_unstable();
+    shared.dedup();
+    let shared: HashSetU64 = shared.into_iter().collect();
+    let shared_nick: HashSetU64 = shared_nick.into_iter().collect();
+    // The AD objects holding a shared value, found again (hashing is cheaper than keeping every
+    // object's hashes).
+    let holders: Vec<usize> = (0..e.ad_objects.len())
+        .into_par_iter()
+        .filter(|&i| in_scope[i])
+        .filter(|&i| {
+            let (hs, nick) = hashes_of(i);
+            hs.iter().any(|h| shared.contains(h)) || nick.iter().any(|h| shared_nick.contains(h))
         })
         .collect();
-    let mut seen: HashSetU64 = HashSetU64::with_capacity_and_hasher(ad_hashes.len() * 3, Default::default());
-    let mut shared: HashSetU64 = HashSetU64::default();
-    let mut seen_nick: HashSetU64 = HashSetU64::with_capacity_and_hasher(ad_hashes.len(), Default::default());
-    let mut shared_nick: HashSetU64 = HashSetU64::default();
-    for (hs, nick) in &ad_hashes {
-        for &h in hs {
-            if !seen.insert(h) {
-                shared.insert(h);
-            }
-        }
-        for &h in nick {
-            if !seen_nick.insert(h) {
-                shared_nick.insert(h);
-            }
-        }
-    }
-    for (c, co) in e.cloud_objects.iter().enumerate() {
-        if cloud_in(c, co) {
-            for (_, v) in cloud_values(co) {
-                let h = key_hash(co.tenant, &v);
-                if seen.contains(&h) {
-                    shared.insert(h);
-                }
-            }
-        }
-    }
-    drop(seen);
-    drop(seen_nick);
     let mut index: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::default();
     let mut nicks: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::default();
-    for (i, (hs, nick)) in ad_hashes.into_iter().enumerate() {
+    for i in holders {
         let o = &e.ad_objects[i];
-        if !hs.iter().any(|h| shared.contains(h)) && !nick.iter().any(|h| shared_nick.contains(h)) {
-            continue;
-        }
         let ns = ns_of(i);
         let vals = ad_values(o);
         let nick = o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());

@@ -122,8 +122,10 @@ pub struct Context<'a> {
     /// The duplicate-directory analysis, computed once for the families that need it (directories,
     /// subscriptions).
     directories: std::sync::OnceLock<directories::Analysis>,
-    /// Every cloud object's addresses, lower-cased once for the families that join on them.
-    addresses: std::sync::OnceLock<addresses::AddressTable>,
+    /// Every cloud object's addresses, lower-cased once: left here by [`Context::domain_usage`] for
+    /// the directories analysis, its last user, which takes it (and frees it when done: ~50 MB at a
+    /// million objects that would otherwise be held through the rest of the rules).
+    addresses: std::sync::Mutex<Option<addresses::AddressTable>>,
     /// Custom domain → tenant → members using it (directories, domains).
     domain_usage: std::sync::OnceLock<addresses::DomainUsage>,
     /// Whether Entra Connect would export each AD object (characters, duplicates).
@@ -142,7 +144,7 @@ impl<'a> Context<'a> {
             ingested,
             graph,
             directories: std::sync::OnceLock::new(),
-            addresses: std::sync::OnceLock::new(),
+            addresses: std::sync::Mutex::new(None),
             domain_usage: std::sync::OnceLock::new(),
             in_sync_scope: std::sync::OnceLock::new(),
             targets: std::sync::OnceLock::new(),
@@ -153,13 +155,25 @@ impl<'a> Context<'a> {
     pub fn directories(&self) -> &directories::Analysis {
         self.directories.get_or_init(|| directories::analyse(self))
     }
-    /// Every cloud object's addresses (built on first use, in parallel).
-    pub fn addresses(&self) -> &addresses::AddressTable {
-        self.addresses.get_or_init(|| addresses::AddressTable::new(self.estate()))
+    /// Every cloud object's addresses, for the directories analysis (their last user): the table
+    /// [`Context::domain_usage`] built, taken over, or built again if something already took it.
+    pub fn take_addresses(&self) -> addresses::AddressTable {
+        self.domain_usage();
+        let left = self.addresses.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        left.unwrap_or_else(|| addresses::AddressTable::new(self.estate()))
     }
-    /// Where each custom domain is used by members of each tenant (built on first use).
+    /// Where each custom domain is used by members of each tenant (built on first use, with the
+    /// address table, which is kept for [`Context::take_addresses`]).
     pub fn domain_usage(&self) -> &addresses::DomainUsage {
-        self.domain_usage.get_or_init(|| addresses::DomainUsage::new(self.estate(), self.addresses()))
+        self.domain_usage.get_or_init(|| {
+            let table = addresses::AddressTable::new(self.estate());
+            let usage = addresses::DomainUsage::new(self.estate(), &table);
+            // Only the comparison of two or more tenants reads it again.
+            if self.estate().tenants.len() >= 2 {
+                *self.addresses.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(table);
+            }
+            usage
+        })
     }
     /// For each AD object (estate order), whether Entra Connect's default rules would export it
     /// ([`sync_scope::Scope`], from CH001's `scope` parameter), decided once in parallel.

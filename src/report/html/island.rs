@@ -208,11 +208,20 @@ fn top<'s>(s: &'s RunSummary<'_>, max_findings: usize) -> impl Iterator<Item = (
     s.findings.iter().enumerate().filter(|(_, f)| f.caused_by.is_none()).take(max_findings)
 }
 
-/// Writes the compact data island into `out` with `escape` applied to its JSON text: tables of
+/// Writes the compact data island to `emit` with `escape` applied to its JSON text: tables of
 /// repeated strings, then one array per finding. The same text as serialising one JSON object
 /// (keys in order), but each finding's array is built, written and dropped in turn — the tables are
-/// filled by a first pass that only registers strings — so a page of 50,000 findings never holds them all as JSON values.
-pub(super) fn write(s: &RunSummary<'_>, max_findings: usize, out: &mut String, escape: fn(&str, &mut String)) {
+/// filled by a first pass that only registers strings — so a page of 50,000 findings never holds
+/// them all, as JSON values or as text: `emit` gets the text in pieces of about 64 KiB.
+pub(super) fn write(
+    s: &RunSummary<'_>,
+    max_findings: usize,
+    escape: fn(&str, &mut String),
+    emit: &mut dyn FnMut(&str) -> std::fmt::Result,
+) -> std::fmt::Result {
+    const PIECE: usize = 64 * 1024;
+    let mut buffer = String::with_capacity(2 * PIECE);
+    let out = &mut buffer;
     let rel = RelPaths::new(&s.scan_paths);
     let scopes = Scopes::new(s.ingested);
     let mut t = Tables {
@@ -245,6 +254,10 @@ pub(super) fn write(s: &RunSummary<'_>, max_findings: usize, out: &mut String, e
         }
         let v = finding(s, &rel, &scopes, &mut t, i, f);
         put(&v, out);
+        if out.len() >= PIECE {
+            emit(out)?;
+            out.clear();
+        }
     }
     out.push_str("],\"remediations\":");
     put(&Value::Array(std::mem::take(&mut t.rems)), out);
@@ -255,6 +268,7 @@ pub(super) fn write(s: &RunSummary<'_>, max_findings: usize, out: &mut String, e
     out.push_str(",\"severities\":");
     put(&severities, out);
     out.push('}');
+    emit(out)
 }
 
 #[cfg(test)]

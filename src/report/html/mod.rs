@@ -48,7 +48,7 @@ mod score;
 mod text;
 mod view;
 
-pub use render::{Logo, csp, render};
+pub use render::{Logo, csp, render, write};
 pub use score::{DANGEROUS_POINTS, MESSY_POINTS, Rating, SCORE_METHOD, risk_score, severity_weight};
 
 /// Findings kept in the page's data island: at ten million objects (400,000 findings) the page

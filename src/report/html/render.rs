@@ -80,14 +80,13 @@ impl Logo {
 /// JSON made safe for a `<script type="application/json">` element: it contains no `<`, `>` or `&`,
 /// so it can neither close the element nor open a comment. Only [`JsonIsland::of`] builds one, which
 /// is what makes it sound to tell askama the text needs no further escaping.
-struct JsonIsland(String);
+struct JsonIsland<'s, 'r>(&'s RunSummary<'r>);
 
-impl JsonIsland {
-    /// The findings data island of `s` ([`island::write`]), escaped as it is written.
-    fn of(s: &RunSummary<'_>) -> Self {
-        let mut out = String::new();
-        island::write(s, MAX_FINDINGS, &mut out, escape_json);
-        Self(out)
+impl<'s, 'r> JsonIsland<'s, 'r> {
+    /// The findings data island of `s` ([`island::write`]), escaped as it is written (while the page
+    /// is written: the island is never held whole).
+    fn of(s: &'s RunSummary<'r>) -> Self {
+        Self(s)
     }
 }
 
@@ -107,18 +106,19 @@ fn escape_json(raw: &str, out: &mut String) {
     }
 }
 
-impl fmt::Display for JsonIsland {
+impl fmt::Display for JsonIsland<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        island::write(self.0, MAX_FINDINGS, escape_json, &mut |piece| f.write_str(piece))
     }
 }
 
-// Sound: the constructor removed every character that is special inside a script data block.
-impl askama::filters::HtmlSafe for JsonIsland {}
+// Sound: every piece is written through `escape_json`, which removes every character that is
+// special inside a script data block.
+impl askama::filters::HtmlSafe for JsonIsland<'_, '_> {}
 
 #[derive(Template)]
 #[template(path = "report.html")]
-struct Page {
+struct Page<'s, 'r> {
     title: String,
     client: String,
     author: String,
@@ -170,7 +170,7 @@ struct Page {
     forests: Vec<String>,
     category_names: Vec<&'static str>,
     severity_names: Vec<&'static str>,
-    data: JsonIsland,
+    data: JsonIsland<'s, 'r>,
 }
 
 pub(super) fn sha256_b64(s: &str) -> String {
@@ -190,6 +190,14 @@ pub fn csp() -> String {
 
 /// Renders the page.
 pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    write(s, &mut out).expect("the report template renders");
+    out
+}
+
+/// Writes the page as [`render`] gives it, streamed into `w` (give it a buffered writer): the page
+/// and its data island (~40 MB at a million objects) are never held in memory whole.
+pub fn write(s: &RunSummary<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let tally = Tally::of(s.findings);
     let rating = risk_score(s.findings, &s.gate.suppressions);
     let rel = RelPaths::new(&s.scan_paths);
@@ -252,9 +260,27 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         omitted: tally.total.saturating_sub(MAX_FINDINGS),
         data: JsonIsland::of(s),
     };
-    let mut out = page.render().expect("the report template renders").into_bytes();
-    if !out.ends_with(b"\n") {
-        out.push(b'\n');
+    // The page ends with a newline whatever the template's last line.
+    struct Last<'w> {
+        w: &'w mut dyn std::io::Write,
+        last: u8,
     }
-    out
+    impl std::io::Write for Last<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = self.w.write(buf)?;
+            if n > 0 {
+                self.last = buf[n - 1];
+            }
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.w.flush()
+        }
+    }
+    let mut last = Last { w, last: 0 };
+    page.write_into(&mut last)?;
+    if last.last != b'\n' {
+        last.w.write_all(b"\n")?;
+    }
+    Ok(())
 }
