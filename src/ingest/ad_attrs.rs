@@ -160,6 +160,16 @@ impl AdMapper {
         self.take(file, field).map(|(_, v)| Text::from(v))
     }
 
+    /// [`Self::text`], stored as part of one of `places` when it occurs in it ([`Text::within`]).
+    fn text_within<'p>(
+        &mut self,
+        file: &CsvFile<'_>,
+        field: usize,
+        places: impl IntoIterator<Item = &'p Text>,
+    ) -> Option<Text> {
+        self.take(file, field).map(|(_, v)| Text::within(v, places))
+    }
+
     /// A parsed value; unparsable ones are tallied as `IN008` and give `None`.
     fn parsed<T>(
         &mut self,
@@ -179,8 +189,10 @@ impl AdMapper {
     /// One object from the current row.
     pub(super) fn map_row(&mut self, file: &CsvFile<'_>, at: SourceRef) -> AdObject {
         let mut o = AdObject { source: at, ..Default::default() };
+        // Values inside the object's other values are stored as parts of them: the name in the DN,
+        // the UPN and the SAM account name in the proxy addresses, mail and nickname in the UPN.
         o.dn = self.text(file, f::DN);
-        o.cn = self.text(file, f::CN);
+        o.cn = self.text_within(file, f::CN, &o.dn);
         o.class = self
             .take(file, f::CLASS)
             .and_then(|(_, v)| csv_util::split_multi::<String>(v).pop())
@@ -200,20 +212,16 @@ impl AdMapper {
             .unwrap_or_default();
         o.consistency_guid =
             self.parsed(file, f::CONSISTENCY, "Base64, GUID text or hex bytes", csv_util::parse_binary).map(List::from);
-        o.upn = self.text(file, f::UPN);
-        o.sam_account_name = self.text(file, f::SAM);
-        // Usually the UPN: then the UPN's value is shared rather than stored twice.
-        o.mail = self.take(file, f::MAIL).map(|(_, v)| match &o.upn {
-            Some(u) if u.as_str() == v => u.clone(),
-            _ => Text::from(v),
-        });
-        o.mail_nickname = self.text(file, f::NICK);
         o.proxy_addresses =
             self.take(file, f::PROXY).map(|(_, v)| csv_util::split_proxy_addresses(v)).unwrap_or_default().into();
-        o.target_address = self.text(file, f::TARGET);
-        o.display_name = self.text(file, f::DISPLAY);
-        o.given_name = self.text(file, f::GIVEN);
-        o.sn = self.text(file, f::SN);
+        o.upn = self.text_within(file, f::UPN, &*o.proxy_addresses);
+        o.sam_account_name = self.text_within(file, f::SAM, &*o.proxy_addresses);
+        o.mail = self.text_within(file, f::MAIL, o.upn.iter().chain(&*o.proxy_addresses));
+        o.mail_nickname = self.text_within(file, f::NICK, o.upn.iter().chain(&*o.proxy_addresses));
+        o.target_address = self.text_within(file, f::TARGET, &*o.proxy_addresses);
+        o.display_name = self.text_within(file, f::DISPLAY, o.cn.iter().chain(&o.dn));
+        o.given_name = self.text_within(file, f::GIVEN, o.display_name.iter().chain(&o.dn));
+        o.sn = self.text_within(file, f::SN, o.display_name.iter().chain(&o.dn));
         o.employee_id = self.text(file, f::EMPLOYEE);
         // The SPNs are only counted; `-join ';'` (or a space-separated `"$(...)"`) separates them.
         o.spn_count = self

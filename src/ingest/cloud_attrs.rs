@@ -20,9 +20,13 @@ fn has_sync_keys(r: &Rec<'_>) -> bool {
 
 /// A user, group or contact (Graph camelCase, PowerShell PascalCase, AAD Graph / MSOnline aliases).
 pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crate::source::SourceRef) -> CloudObject {
-    // Values that repeat across objects are stored once (`shared`), values that repeat within the
-    // object (mail, the on-premises UPN, a sign-in name: usually the UPN) are shared with the UPN.
-    let upn: Option<Text> = r.str(t, &["userPrincipalName"]);
+    // Values that repeat across objects are stored once (`shared`); values that occur inside the
+    // object's other values are stored as parts of them (`within`: the UPN in the primary proxy
+    // address; mail, the on-premises UPN and a sign-in name in the UPN; the name in the DN).
+    let proxies: Vec<Text> = r.strs(t, &["proxyAddresses"]);
+    let upn: Option<Text> = r.within(t, &["userPrincipalName"], &proxies);
+    let on_prem_dn: Option<Text> = r.str(t, &["onPremisesDistinguishedName"]);
+    let display_name: Option<Text> = r.within(t, &["displayName"], &on_prem_dn);
     let identities = r
         .objects(t, &["identities"])
         .into_iter()
@@ -58,20 +62,19 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
         source: at,
         kind,
         id: r.guid(t, &["id", "objectId"]),
-        display_name: r.str(t, &["displayName"]),
-        mail: r.same_as(t, &["mail"], &upn),
-        mail_nickname: r.str(t, &["mailNickname"]),
-        given_name: r.str(t, &["givenName", "firstName"]),
-        surname: r.str(t, &["surname", "lastName"]),
-        proxy_addresses: r.strs(t, &["proxyAddresses"]).into(),
+        mail: r.within(t, &["mail"], upn.iter().chain(&proxies)),
+        mail_nickname: r.within(t, &["mailNickname"], upn.iter().chain(&proxies)),
+        given_name: r.within(t, &["givenName", "firstName"], display_name.iter().chain(&on_prem_dn)),
+        surname: r.within(t, &["surname", "lastName"], display_name.iter().chain(&on_prem_dn)),
+        display_name,
         other_mails: r.strs(t, &["otherMails", "alternateEmailAddresses"]).into(),
         immutable_id: r.str(t, &["onPremisesImmutableId", "immutableId"]),
         on_prem_sync_enabled: r.bool(t, &["onPremisesSyncEnabled", "dirSyncEnabled"]),
         on_prem_last_sync: r
             .date::<String>(t, &["onPremisesLastSyncDateTime", "lastDirSyncTime"])
             .map(|d| Text::interned(&d)),
-        on_prem_sam_account_name: r.str(t, &["onPremisesSamAccountName"]),
-        on_prem_dn: r.str(t, &["onPremisesDistinguishedName"]),
+        on_prem_sam_account_name: r.within(t, &["onPremisesSamAccountName"], &proxies),
+        on_prem_dn,
         on_prem_domain: r.shared(t, &["onPremisesDomainName"]),
         on_prem_upn: r.same_as(t, &["onPremisesUserPrincipalName"], &upn),
         on_prem_sid: r.str(t, &["onPremisesSecurityIdentifier"]),
@@ -86,6 +89,7 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
         created: r.date(t, &["createdDateTime"]),
         employee_id: r.str(t, &["employeeId"]),
         sync_fields_exported: has_sync_keys(r),
+        proxy_addresses: proxies.into(),
         upn,
         ..Default::default()
     }

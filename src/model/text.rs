@@ -159,6 +159,35 @@ impl Text {
         })
     }
 
+    /// `s` stored as the part of this value where it occurs (nothing copied), or `None` when it does
+    /// not occur in it (or is short enough to be stored inline anyway).
+    pub fn part(&self, s: &str) -> Option<Text> {
+        if s.len() <= INLINE_MAX || self.0.get() & INLINE != 0 {
+            return None;
+        }
+        let whole = self.as_str();
+        let at = whole.find(s)?;
+        // The part lies in arena (or static) memory that is never freed nor written again.
+        let addr = whole.as_ptr().wrapping_add(at).expose_provenance() as u64;
+        let len = s.len() as u64;
+        (len < SPILLED && addr <= ADDRESS_MASK)
+            .then(|| Text(NonZeroU64::new(addr | (len << ADDRESS_BITS)).expect("arena address is not null")))
+    }
+
+    /// Stores `s`, as the part of the first of `places` it occurs in when there is one: an object's
+    /// values often repeat inside each other (the UPN in the primary proxy address, the name in the
+    /// DN), and each repeat then costs nothing.
+    pub fn within<'a>(s: &str, places: impl IntoIterator<Item = &'a Text>) -> Text {
+        if s.len() > INLINE_MAX {
+            for p in places {
+                if let Some(t) = p.part(s) {
+                    return t;
+                }
+            }
+        }
+        Text::new(s)
+    }
+
     /// The value as a string slice.
     #[inline]
     pub fn as_str(&self) -> &str {
@@ -375,6 +404,31 @@ mod tests {
             assert_eq!(t.len(), len);
             assert_eq!(t.clone(), t);
         }
+    }
+
+    #[test]
+    fn a_value_inside_another_is_stored_as_its_part() {
+        let proxy = Text::from("SMTP:amara.kaur10@tailspintoys.com");
+        let dn = Text::from("CN=Zoë Kaur (10),OU=Staff,DC=corp,DC=tailspintoys,DC=com");
+        let upn = Text::within("amara.kaur10@tailspintoys.com", [&dn, &proxy]);
+        let name = Text::within("Zoë Kaur (10)", [&proxy, &dn]);
+        assert_eq!(upn.as_str(), "amara.kaur10@tailspintoys.com");
+        assert_eq!(name.as_str(), "Zoë Kaur (10)");
+        // Nothing copied: each points into the value it was found in.
+        assert_eq!(upn.as_str().as_ptr().addr(), proxy.as_str().as_ptr().addr() + 5);
+        assert_eq!(name.as_str().as_ptr().addr(), dn.as_str().as_ptr().addr() + 3);
+        // Found nowhere, short, or inside a short value: stored as usual.
+        assert_eq!(Text::within("someone.else@contoso.com", [&proxy, &dn]).as_str(), "someone.else@contoso.com");
+        assert_eq!(Text::within("Kaur", [&dn]).as_str(), "Kaur");
+        assert_eq!(Text::within("Kaur", [&Text::from("Kaur")]).as_str(), "Kaur");
+        assert!(Text::from("abc").part("abc").is_none());
+        // A part of a part, and of a value past the 15-bit length field.
+        let domain = Text::within("tailspintoys.com", [&upn]);
+        assert_eq!(domain.as_str(), "tailspintoys.com");
+        let long: String = "x".repeat(40_000) + "needle-in-a-long-value";
+        let long = Text::from(long.as_str());
+        assert_eq!(Text::within("needle-in-a-long-value", [&long]).as_str(), "needle-in-a-long-value");
+        assert_eq!(Text::within("", [&long]).as_str(), "");
     }
 
     #[test]

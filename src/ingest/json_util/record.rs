@@ -182,10 +182,18 @@ impl<'a> Rec<'a> {
         keys: &[&str],
         other: &Option<crate::model::Text>,
     ) -> Option<crate::model::Text> {
-        self.text(t, keys).map(|s| match other {
-            Some(o) if o.as_str() == s => o.clone(),
-            _ => crate::model::Text::from(&*s),
-        })
+        self.within(t, keys, other)
+    }
+    /// A string field that often occurs inside one of the object's other values (the UPN in the
+    /// primary proxy address, the name in the DN): then stored as that part of it
+    /// ([`crate::model::Text::within`]).
+    pub fn within<'p>(
+        &self,
+        t: &mut Tally,
+        keys: &[&str],
+        places: impl IntoIterator<Item = &'p crate::model::Text>,
+    ) -> Option<crate::model::Text> {
+        self.text(t, keys).map(|s| crate::model::Text::within(&s, places))
     }
     /// A GUID field: lower-case hyphenated when it is a GUID, else kept as exported with an IN008.
     pub fn guid<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Option<T> {

@@ -402,11 +402,15 @@ impl<'i> Reader<'i> {
                             o.when_changed = t.map(Into::into);
                         }
                     }
-                    _ => {
+                    _ if text_slot(o, field).is_some() => {
+                        // The names inside the DN and mail or nickname inside the UPN are stored as
+                        // parts of them (the DN comes first in an entry).
+                        let t = crate::model::Text::within(&v, o.dn.iter().chain(&o.upn));
                         if let Some(slot) = text_slot(o, field) {
-                            *slot = Some(v.into());
+                            *slot = Some(t);
                         }
                     }
+                    _ => {}
                 }
             }
         }
