@@ -166,7 +166,7 @@ impl Text {
             return None;
         }
         let whole = self.as_str();
-        let at = whole.find(s)?;
+        let at = find_short(whole.as_bytes(), s.as_bytes())?;
         // The part lies in arena (or static) memory that is never freed nor written again.
         let addr = whole.as_ptr().wrapping_add(at).expose_provenance() as u64;
         let len = s.len() as u64;
@@ -214,6 +214,14 @@ impl Text {
         // SAFETY: the bytes were copied from a `&str`.
         unsafe { std::str::from_utf8_unchecked(bytes) }
     }
+}
+
+/// Where `needle` first occurs in `hay`: the candidates are where its first byte is (attribute values
+/// are short, so this beats building a general substring searcher for each lookup).
+fn find_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    let last_start = hay.len().checked_sub(needle.len())?;
+    memchr::memchr_iter(first, &hay[..=last_start]).find(|&i| &hay[i + 1..i + needle.len()] == rest)
 }
 
 // `Text` is `Send` and `Sync` as its one field is: it refers only to immutable memory that lives for
@@ -429,6 +437,17 @@ mod tests {
         let long = Text::from(long.as_str());
         assert_eq!(Text::within("needle-in-a-long-value", [&long]).as_str(), "needle-in-a-long-value");
         assert_eq!(Text::within("", [&long]).as_str(), "");
+    }
+
+    #[test]
+    fn short_search_finds_the_first_occurrence() {
+        assert_eq!(find_short(b"aaab", b"aab"), Some(1));
+        assert_eq!(find_short(b"abc", b"abc"), Some(0));
+        assert_eq!(find_short(b"xxabc", b"abc"), Some(2));
+        assert_eq!(find_short(b"ab", b"abc"), None);
+        assert_eq!(find_short(b"abcabc", b"ca"), Some(2));
+        assert_eq!(find_short(b"abc", b""), None);
+        assert_eq!(find_short("zoë@x".as_bytes(), "ë@".as_bytes()), Some(2));
     }
 
     #[test]
