@@ -146,7 +146,10 @@ impl Evidence {
 
     /// One fact (`None` when absent). Only that fact is parsed into a value.
     pub fn get(&self, key: &str) -> Option<serde_json::Value> {
-        self.raw(key).and_then(|r| serde_json::from_str(r.get()).ok())
+        match self.raw(key) {
+            Ok(raw) => raw.and_then(|r| serde_json::from_str(r.get()).ok()),
+            Err(()) => self.map().remove(key),
+        }
     }
 
     /// One fact that is a string (`None` when absent or not a string).
@@ -159,17 +162,21 @@ impl Evidence {
 
     /// Whether a fact named `key` is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.raw(key).is_some()
+        match self.raw(key) {
+            Ok(raw) => raw.is_some(),
+            Err(()) => self.map().contains_key(key),
+        }
     }
 
-    /// The JSON text of fact `key`, found without building the other facts' values (the keys are the
-    /// rules' own plain names, so they borrow from the text).
-    fn raw(&self, key: &str) -> Option<&serde_json::value::RawValue> {
+    /// The JSON text of fact `key`, found without building the other facts' values. The keys are the
+    /// rules' own plain names, so they borrow from the text; `Err` when one cannot (a key written with
+    /// an escape), for the caller to parse the whole object instead.
+    fn raw(&self, key: &str) -> Result<Option<&serde_json::value::RawValue>, ()> {
         if self.0.is_empty() {
-            return None;
+            return Ok(None);
         }
-        let facts: Vec<(&str, &serde_json::value::RawValue)> = serde_json::from_str::<RawFacts<'_>>(&self.0).ok()?.0;
-        facts.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        let facts = serde_json::from_str::<RawFacts<'_>>(&self.0).map_err(|_| ())?.0;
+        Ok(facts.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v))
     }
 
     /// Whether there are no facts.
@@ -413,6 +420,11 @@ mod tests {
         let empty = Evidence::from(BTreeMap::new());
         assert!(empty.is_empty() && Evidence::default().is_empty() && !ev.is_empty());
         assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
+        // A key that needs an escape in JSON is still found.
+        let odd = Evidence::from(BTreeMap::from([("say \"hi\"".to_string(), json!(1)), ("b".to_string(), json!(2))]));
+        assert_eq!(odd.get("say \"hi\""), Some(json!(1)));
+        assert_eq!(odd.get("b"), Some(json!(2)));
+        assert!(odd.contains_key("b") && !odd.contains_key("c"));
         assert_eq!(empty.as_json(), "{}");
         assert!(empty.get("x").is_none());
     }
