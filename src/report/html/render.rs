@@ -77,9 +77,10 @@ impl Logo {
     }
 }
 
-/// JSON made safe for a `<script type="application/json">` element: it contains no `<`, `>` or `&`,
-/// so it can neither close the element nor open a comment. Only [`JsonIsland::of`] builds one, which
-/// is what makes it sound to tell askama the text needs no further escaping.
+/// The findings data island, JSON made safe for a `<script type="application/json">` element: it
+/// contains no `<`, `>` or `&`, so it can neither close the element nor open a comment. Its only
+/// output is its `Display`, which writes every piece through [`escape_json`]: that is what makes it
+/// sound to tell askama the text needs no further escaping.
 struct JsonIsland<'s, 'r>(&'s RunSummary<'r>);
 
 impl<'s, 'r> JsonIsland<'s, 'r> {
