@@ -168,7 +168,7 @@ impl Indexes {
                 });
                 *cloud_by_object_id = KeyIndex::build(objects, |o| o.id.as_deref().map(key_index::lower));
                 *cloud_by_sid =
-                    KeyIndex::build(objects, |o| o.on_prem_sid.as_deref().and_then(normalize_sid).map(Cow::Owned));
+                    KeyIndex::build(objects, |o| o.on_prem_sid.as_deref().and_then(crate::model::normalized_sid));
             },
             || {
                 *cloud_by_upn =
@@ -364,8 +364,13 @@ impl EstateGraph {
                 // own SID is how it is known to be synchronised already: like a hard match, it is not a
                 // soft-match candidate of that cloud object.
                 let no_anchor = guid_anchor.is_none() && cg_anchor.is_none();
-                let own = o.object_sid.as_deref().and_then(normalize_sid).map(|s| (s, SidSource::ObjectSid));
-                let history = o.sid_history.iter().filter_map(|s| normalize_sid(s)).map(|s| (s, SidSource::SidHistory));
+                let own =
+                    o.object_sid.as_deref().and_then(crate::model::normalized_sid).map(|s| (s, SidSource::ObjectSid));
+                let history = o
+                    .sid_history
+                    .iter()
+                    .filter_map(|s| crate::model::normalized_sid(s))
+                    .map(|s| (s, SidSource::SidHistory));
                 for (sid, src) in own.into_iter().chain(history) {
                     let targets = idx.cloud_by_sid.get(&estate.cloud_objects, &sid);
                     out.extend(targets.iter().map(|&c| (i as u32, c, Edge::SidLinkedTo(src))));

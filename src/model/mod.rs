@@ -844,11 +844,20 @@ pub struct Estate {
 /// Normalises a SID written as text (`s-1-5-21-…`, any case, surrounding blanks) to `S-1-5-21-…`;
 /// `None` when it is not a SID (`S-1-` followed by dash-separated decimal numbers).
 pub fn normalize_sid(s: &str) -> Option<String> {
+    normalized_sid(s).map(std::borrow::Cow::into_owned)
+}
+
+/// [`normalize_sid`], borrowed from `s` when it is already in that form (the graph's SID lookups
+/// check a key per candidate: no allocation each time).
+pub fn normalized_sid(s: &str) -> Option<std::borrow::Cow<'_, str>> {
     let t = s.trim();
     let rest = t.get(..4).filter(|p| p.eq_ignore_ascii_case("S-1-")).map(|_| &t[4..])?;
     let ok = !rest.is_empty()
         && rest.split('-').all(|p| !p.is_empty() && p.len() <= 20 && p.bytes().all(|c| c.is_ascii_digit()));
-    ok.then(|| format!("S-1-{rest}"))
+    if !ok {
+        return None;
+    }
+    Some(if t.starts_with("S-1-") { std::borrow::Cow::Borrowed(t) } else { format!("S-1-{rest}").into() })
 }
 
 /// Normalises a GUID-looking string to lower case without braces; returns `None` if it is not a GUID.
