@@ -895,6 +895,13 @@ mod tests {
         assert_eq!(normalize_sid("S-1-5--21"), None);
         assert_eq!(normalize_sid("TESTLAB.LOCAL-S-1-5-32-544"), None);
         assert_eq!(normalize_sid("S-1-5-x"), None);
+        // Already normal: borrowed (trimmed); otherwise a normalised copy.
+        assert!(matches!(
+            normalized_sid(" S-1-5-21-1-2-3-500 "),
+            Some(std::borrow::Cow::Borrowed("S-1-5-21-1-2-3-500"))
+        ));
+        assert!(matches!(normalized_sid("s-1-5-32-544"), Some(std::borrow::Cow::Owned(ref s)) if s == "S-1-5-32-544"));
+        assert_eq!(normalized_sid("S-1-5-x"), None);
     }
 
     #[test]
