@@ -4,7 +4,8 @@
 //! otherMails, licences, identities, provisioning errors, extra attributes). As `Vec`s each costs 24
 //! bytes in the object plus a heap block with room to grow; most are empty or hold one to three
 //! values, so at a million objects the vectors' own words and slack came to ~70 MB. A `List` is a
-//! pointer (null when empty) to one heap block holding the length and exactly that many items:
+//! pointer to one heap block holding the length and exactly that many items (every empty list
+//! points to the same static zero length instead):
 //! pushing reallocates to the new exact size, which is cheap at these lengths. It dereferences to a
 //! slice, so reading code is the same as for a `Vec`.
 
