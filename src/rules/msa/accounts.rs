@@ -112,6 +112,27 @@ fn smtp_addresses(proxies: &[crate::model::Text]) -> impl Iterator<Item = String
     })
 }
 
+/// Account → object → the attributes (UPN, mail, SMTP proxy address) in which the object holds the
+/// account's address, for objects given as (index, UPN, mail, proxyAddresses).
+fn address_hits<'o>(
+    by_address: &HashMap<&str, usize>,
+    objects: impl Iterator<Item = (u32, Option<&'o str>, Option<&'o str>, &'o [crate::model::Text])>,
+) -> BTreeMap<usize, BTreeMap<u32, BTreeSet<&'static str>>> {
+    let mut hits: BTreeMap<usize, BTreeMap<u32, BTreeSet<&'static str>>> = BTreeMap::new();
+    for (i, upn, mail, proxies) in objects {
+        let keys = [("userPrincipalName", upn.map(str::to_lowercase)), ("mail", mail.map(str::to_lowercase))]
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .chain(smtp_addresses(proxies).map(|v| ("proxyAddresses", v)));
+        for (attr, v) in keys {
+            if let Some(&a) = by_address.get(v.as_str()) {
+                hits.entry(a).or_default().entry(i).or_default().insert(attr);
+            }
+        }
+    }
+    hits
+}
+
 /// MS004: the address of a personal account is also a work account (member user or AD user).
 pub(super) fn personal_and_work(estate: &Estate, accounts: &[Personal<'_>]) -> Vec<Finding> {
     let by_address: HashMap<&str, usize> = accounts.iter().enumerate().map(|(i, a)| (a.address, i)).collect();
@@ -119,42 +140,25 @@ pub(super) fn personal_and_work(estate: &Estate, accounts: &[Personal<'_>]) -> V
         return Vec::new();
     }
     // (account, kind, index, attribute): one linear pass over cloud and AD users.
-    let mut cloud_hits: BTreeMap<usize, BTreeMap<u32, BTreeSet<&'static str>>> = BTreeMap::new();
-    for (i, o) in estate.cloud_objects.iter().enumerate() {
-        if o.kind != CloudKind::User || external::account_of(o).is_some() {
-            continue; // guests and external identities are not work accounts of the estate
-        }
-        let keys = [
-            ("userPrincipalName", o.upn.as_deref().map(str::to_lowercase)),
-            ("mail", o.mail.as_deref().map(str::to_lowercase)),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, v?)))
-        .chain(smtp_addresses(&o.proxy_addresses).map(|v| ("proxyAddresses", v)));
-        for (attr, v) in keys {
-            if let Some(&a) = by_address.get(v.as_str()) {
-                cloud_hits.entry(a).or_default().entry(i as u32).or_default().insert(attr);
-            }
-        }
-    }
-    let mut ad_hits: BTreeMap<usize, BTreeMap<u32, BTreeSet<&'static str>>> = BTreeMap::new();
-    for (i, o) in estate.ad_objects.iter().enumerate() {
-        if !matches!(o.class, AdClass::User | AdClass::InetOrgPerson) {
-            continue;
-        }
-        let keys = [
-            ("userPrincipalName", o.upn.as_deref().map(str::to_lowercase)),
-            ("mail", o.mail.as_deref().map(str::to_lowercase)),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, v?)))
-        .chain(smtp_addresses(&o.proxy_addresses).map(|v| ("proxyAddresses", v)));
-        for (attr, v) in keys {
-            if let Some(&a) = by_address.get(v.as_str()) {
-                ad_hits.entry(a).or_default().entry(i as u32).or_default().insert(attr);
-            }
-        }
-    }
+    let cloud_hits = address_hits(
+        &by_address,
+        estate
+            .cloud_objects
+            .iter()
+            .enumerate()
+            // Guests and external identities are not work accounts of the estate.
+            .filter(|(_, o)| o.kind == CloudKind::User && external::account_of(o).is_none())
+            .map(|(i, o)| (i as u32, o.upn.as_deref(), o.mail.as_deref(), &*o.proxy_addresses)),
+    );
+    let ad_hits = address_hits(
+        &by_address,
+        estate
+            .ad_objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| matches!(o.class, AdClass::User | AdClass::InetOrgPerson))
+            .map(|(i, o)| (i as u32, o.upn.as_deref(), o.mail.as_deref(), &*o.proxy_addresses)),
+    );
     let mut out = Vec::new();
     let all: BTreeSet<usize> = cloud_hits.keys().chain(ad_hits.keys()).copied().collect();
     for ai in all {
