@@ -94,7 +94,7 @@ pub fn sniff(text: &str) -> Sniff {
 
 fn header_line(text: &str) -> u32 {
     let p = csv_util::prelude(csv_util::head(text, csv_util::SNIFF_LIMIT));
-    1 + text.as_bytes()[..p.header_start].iter().filter(|&&b| b == b'\n').count() as u32
+    1 + super::text::count_newlines(&text.as_bytes()[..p.header_start]) as u32
 }
 
 fn is_ad_type(type_name: &str) -> bool {

@@ -16,10 +16,10 @@
 //! the rules property's line (naming the rule and its line inside the rules text); the other rules
 //! are still read. Trusts are not attributed to a tenant or forest: an AD FS farm serves the estate.
 
+use super::json_util::Raw;
 use super::json_util::{self as ju, Doc, Head, HeadKind, Problem, Rec, Shape, Tally};
 use super::{Extract, Format, Input, ReadError, Sniff, codes};
 use crate::model::*;
-use serde_json::value::RawValue;
 
 /// Registration in [`super::FORMATS`].
 pub const FORMAT: Format = Format {
@@ -86,7 +86,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let root = ju::parse_root(text)?;
     let doc = Doc::new(text);
     let mut t = Tally::default();
-    let items: Vec<&RawValue> = match ju::shape(root) {
+    let items: Vec<&Raw> = match ju::shape(root) {
         Shape::Array => ju::array(root).unwrap_or_default(),
         Shape::Object => vec![root],
         _ => {
@@ -402,7 +402,7 @@ fn conditions(lhs: &str) -> Vec<Cond> {
 pub fn parse_rules(text: &str) -> (AdfsClaimRules, Vec<RuleError>) {
     let mut rules = AdfsClaimRules { raw: text.to_string(), ..Default::default() };
     let mut errors = Vec::new();
-    let line_at = |off: usize| 1 + text.as_bytes()[..off.min(text.len())].iter().filter(|&&c| c == b'\n').count();
+    let line_at = |off: usize| 1 + super::text::count_newlines(&text.as_bytes()[..off.min(text.len())]);
     let (parts, split_err) = split_rules(text);
     let mut n = 0;
     for (start, part) in parts {

@@ -7,10 +7,10 @@
 //! `homeTenantId`, `isDefault`, `user {name, type}`). Subscriptions name the tenants they trust;
 //! they are not attributed to a tenant, so no tenant id is listed for the file.
 
+use super::json_util::Raw;
 use super::json_util::{self as ju, Doc, Head, HeadKind, Problem, Rec, Shape, Tally};
 use super::{Extract, Format, Input, ReadError, Sniff, codes};
 use crate::model::*;
-use serde_json::value::RawValue;
 
 /// Registration in [`super::FORMATS`].
 pub const FORMAT: Format = Format {
@@ -111,7 +111,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let mut ex = Extract::new("arm-json");
     let mut next_link: Option<(String, u32)> = None;
 
-    let items: Vec<&RawValue> = match ju::shape(root) {
+    let items: Vec<&Raw> = match ju::shape(root) {
         Shape::Object => {
             let top = ju::object(root).unwrap_or_default();
             let body_raw = if top.has("responses") && top.has("parameters") {

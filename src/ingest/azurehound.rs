@@ -405,7 +405,7 @@ fn role_assignments(cx: &mut Cx<'_, '_>, r: &Rec<'_>) {
 
 /// Raw items of an AzureHound `data` array (for tests).
 #[cfg(test)]
-fn items(text: &str) -> Vec<&serde_json::value::RawValue> {
+fn items(text: &str) -> Vec<&ju::Raw> {
     let root = ju::parse_root(text).unwrap();
     ju::object(root).and_then(|o| o.get("data")).and_then(ju::array).unwrap_or_default()
 }

@@ -202,7 +202,7 @@ fn exported(
     now: OffsetDateTime,
 ) -> Result<Option<OffsetDateTime>, String> {
     let Some(raw) = raw else { return Ok(None) };
-    let line = 1 + text.as_bytes()[..raw.span().start.min(text.len())].iter().filter(|&&b| b == b'\n').count();
+    let line = 1 + super::text::count_newlines(&text.as_bytes()[..raw.span().start.min(text.len())]);
     let written = match raw.get_ref() {
         toml::Value::String(s) => s.trim().to_string(),
         toml::Value::Datetime(d) => d.to_string(),

@@ -12,7 +12,8 @@
 //! AD attribute mapping of `ad-csv` and `csvde`), [`csv_kinds`] (which CSV export a header is),
 //! [`cloud_attrs`] (cloud objects from Graph-shaped records), [`csv_util`], [`json_util`], [`text`]
 //! [`export`] (what to export) and [`dates`] (when a file was exported). The collector `.zip` reader gets its entry formats from
-//! [`ARCHIVE_ENTRY_FORMATS`]; [`group`] and [`manifest`] attribute the extracts afterwards.
+//! [`ARCHIVE_ENTRY_FORMATS`]; `files` reads the files from disk in parallel (largest first); [`group`] and
+//! [`manifest`] attribute the extracts afterwards.
 
 pub mod ad_attrs;
 pub mod ad_csv;
@@ -27,6 +28,7 @@ pub mod csv_util;
 pub mod csvde;
 pub mod dates;
 pub mod export;
+mod files;
 pub mod graph_json;
 pub mod group;
 pub mod json_util;
@@ -40,6 +42,9 @@ pub mod sharphound;
 pub mod text;
 pub mod unsupported;
 
+use files::read_all;
+pub use files::{MAX_SETTINGS_FILE_SIZE, read_one, read_text_file};
+
 #[cfg(test)]
 mod layering_tests;
 #[cfg(test)]
@@ -47,7 +52,6 @@ mod sniff_tests;
 
 use crate::model::*;
 use crate::source::{FileId, SourceMap, SourceRef};
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Input issue codes (rule codes of the `input` family; see `rules/input/`).
@@ -499,110 +503,6 @@ pub fn detect(text: &str) -> Option<(&'static Format, Sniff)> {
     None
 }
 
-/// Reads and parses one file. Never panics on input; all failures land in the report's status.
-pub fn read_one(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extract) {
-    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(time::OffsetDateTime::from);
-    let (mut report, ex) = read_one_file(file, path, opts);
-    report.modified = modified;
-    (report, ex)
-}
-
-fn read_one_file(file: FileId, path: &Path, opts: &Options) -> (InputReport, Extract) {
-    match read_limited(path, opts.max_file_size) {
-        Ok(bytes) => read_bytes(file, &bytes, opts),
-        Err(e) => {
-            let mut report = new_report(file);
-            let max = opts.max_file_size;
-            let reason = match e {
-                ReadLimited::Io(e) => format!("cannot read file: {e}"),
-                ReadLimited::TooBig(Some(size)) => {
-                    report.bytes = size;
-                    format!("file is {size} bytes, over the limit of {max} bytes (--max-file-size)")
-                }
-                ReadLimited::TooBig(None) => format!("file is over the limit of {max} bytes (--max-file-size)"),
-            };
-            report.status = Status::Failed(ReadError::new(0, reason));
-            (report, Extract::default())
-        }
-    }
-}
-
-/// Size limit for the settings files (`estate.toml`, `tenantlint.toml`): 16 MiB, far above any
-/// real one, so a wrong path (a multi-gigabyte export given as `--policy`) fails at once.
-pub const MAX_SETTINGS_FILE_SIZE: u64 = 16 * 1024 * 1024;
-
-/// Reads a whole UTF-8 text file of at most `max` bytes (0: no limit). The error names the file,
-/// what it was read as (`what`: "policy", "manifest", "baseline") and the reason or the limit.
-pub fn read_text_file(path: &Path, what: &str, max: u64) -> Result<String, String> {
-    let display = display_path(path);
-    let bytes = read_limited(path, max).map_err(|e| match e {
-        ReadLimited::Io(e) => format!("{display}: cannot read {what}: {e}"),
-        ReadLimited::TooBig(Some(size)) => {
-            format!("{display}: cannot read {what}: file is {size} bytes, over the limit of {max} bytes for a {what}")
-        }
-        ReadLimited::TooBig(None) => {
-            format!("{display}: cannot read {what}: file is over the limit of {max} bytes for a {what}")
-        }
-    })?;
-    settings_text(bytes).map_err(|e| format!("{display}: cannot read {what}: {e}"))
-}
-
-/// The text of a settings file: UTF-8, with or without a byte order mark, or UTF-16 with one (what Windows
-/// PowerShell 5.1 writes for `tenantlint baseline write … > file`, and Notepad's "Unicode"). Anything else is
-/// refused rather than guessed.
-fn settings_text(bytes: Vec<u8>) -> Result<String, String> {
-    let utf16 = |b: &[u8], le: bool| -> Result<String, String> {
-        if !b.len().is_multiple_of(2) {
-            return Err("UTF-16 text with an odd number of bytes (truncated?)".into());
-        }
-        let units = b
-            .chunks_exact(2)
-            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(|e| format!("invalid UTF-16 text (unpaired surrogate {:#06x})", e.unpaired_surrogate()))
-    };
-    match bytes.as_slice() {
-        [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
-        [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
-        _ => {
-            let skip = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-            String::from_utf8(bytes[skip..].to_vec()).map_err(|e| {
-                let at = e.utf8_error().valid_up_to() + skip;
-                format!("not UTF-8 text (invalid byte at offset {at})")
-            })
-        }
-    }
-}
-
-enum ReadLimited {
-    Io(std::io::Error),
-    /// The size found in the metadata (None: found over the limit while reading).
-    TooBig(Option<u64>),
-}
-
-/// Reads a whole file, refusing before reading (and while reading, for files without a reliable
-/// length such as pipes) anything over `max` bytes, so a huge file never reaches memory.
-fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, ReadLimited> {
-    use std::io::Read as _;
-    let f = std::fs::File::open(path).map_err(ReadLimited::Io)?;
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    if max > 0 && len > max {
-        return Err(ReadLimited::TooBig(Some(len)));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 30));
-    if max > 0 {
-        f.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadLimited::Io)?;
-        if bytes.len() as u64 > max {
-            return Err(ReadLimited::TooBig(None));
-        }
-    } else {
-        let mut f = f;
-        f.read_to_end(&mut bytes).map_err(ReadLimited::Io)?;
-    }
-    Ok(bytes)
-}
-
 fn new_report(file: FileId) -> InputReport {
     InputReport {
         file,
@@ -756,7 +656,7 @@ fn read_binary(file: FileId, bytes: &[u8], opts: &Options, report: &mut InputRep
 fn nul_characters(file: FileId, text: &str) -> Option<Issue> {
     let first = memchr::memchr(0, text.as_bytes())?;
     let count = memchr::memchr_iter(0, text.as_bytes()).count();
-    let line = u32::try_from(text.as_bytes()[..first].iter().filter(|&&b| b == b'\n').count() + 1).unwrap_or(u32::MAX);
+    let line = u32::try_from(text::count_newlines(&text.as_bytes()[..first]) + 1).unwrap_or(u32::MAX);
     Some(Issue {
         at: SourceRef::new(file, line),
         code: codes::ENCODING,
@@ -775,7 +675,7 @@ fn bare_carriage_return(file: FileId, text: &str) -> Option<Issue> {
     if at + 1 == b.len() {
         return None;
     }
-    let line = u32::try_from(b[..at].iter().filter(|&&c| c == b'\n').count() + 1).unwrap_or(u32::MAX);
+    let line = u32::try_from(text::count_newlines(&b[..at]) + 1).unwrap_or(u32::MAX);
     Some(Issue {
         at: SourceRef::new(file, line),
         code: codes::ENCODING,
@@ -878,11 +778,21 @@ fn first_line_excerpt(text: &str) -> String {
 /// Runs the whole ingest stage: collect files, read them in parallel, attribute records.
 pub fn ingest(paths: &[PathBuf], opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Ingested, Error> {
     let manifest = manifest::find(paths, opts.manifest.as_deref()).map_err(Error::Manifest)?;
+    let started = std::time::Instant::now();
     let (sources, mut results) = read_all(paths, opts, progress)?;
+    crate::timing::timing("read", started);
+    let started = std::time::Instant::now();
     dates::apply_collections(&sources, &mut results);
+    crate::timing::timing("dates of collections", started);
+    let started = std::time::Instant::now();
     let mut ingested = group::attribute(sources, results, manifest.as_ref());
+    crate::timing::timing("attribute", started);
+    let started = std::time::Instant::now();
     same_account::merge(&mut ingested);
+    crate::timing::timing("same account merge", started);
+    let started = std::time::Instant::now();
     dates::finish(&mut ingested, manifest.as_ref());
+    crate::timing::timing("dates finish", started);
     Ok(ingested)
 }
 
@@ -900,34 +810,6 @@ pub fn ingest_without_manifest(
     Ok(ingested)
 }
 
-/// Collects the files under `paths` (settings files left out) and reads them in parallel.
-fn read_all(
-    paths: &[PathBuf],
-    opts: &Options,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<(SourceMap, Vec<(InputReport, Extract)>), Error> {
-    let files = collect_files(paths)?;
-    let mut sources = SourceMap::default();
-    let mut todo = Vec::new();
-    for FoundFile { path, display, stable } in files {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-        if CONFIG_FILES.contains(&name.as_str()) {
-            continue;
-        }
-        let id = sources.add_with_stable(path.clone(), display, stable);
-        todo.push((id, path));
-    }
-    let results: Vec<(InputReport, Extract)> = todo
-        .par_iter()
-        .map(|(id, path)| {
-            let r = read_one(*id, path, opts);
-            progress(r.0.bytes);
-            r
-        })
-        .collect();
-    Ok((sources, results))
-}
-
 /// A folder of the shared real-data samples (`../shared/realdata/<folder>`), for readers' unit tests; `None`
 /// with a message when the samples are absent (a fresh clone has no `../shared`).
 #[cfg(test)]
@@ -943,6 +825,7 @@ pub(crate) fn realdata(folder: &str) -> Option<std::path::PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    use super::files::settings_text;
     use super::*;
 
     #[test]

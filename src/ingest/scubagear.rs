@@ -13,10 +13,10 @@
 //! and policies are not read. Sections are parsed one by one from raw values, never as one tree.
 
 use super::cloud_attrs;
+use super::json_util::Raw;
 use super::json_util::{self as ju, Doc, Head, HeadKind, Problem, Rec, Shape, Tally};
 use super::{Extract, Format, Input, NamedTenant, ReadError, Sniff};
 use crate::model::*;
-use serde_json::value::RawValue;
 
 /// Registration in [`super::FORMATS`].
 pub const FORMAT: Format = Format {
@@ -49,7 +49,7 @@ pub fn sniff(text: &str) -> Sniff {
 
 /// The first element of a list section (ConvertTo-Json writes a one-element list either as a
 /// list or as the bare object).
-fn first(raw: &RawValue) -> Option<&RawValue> {
+fn first(raw: &Raw) -> Option<&Raw> {
     match ju::shape(raw) {
         Shape::Array => ju::array(raw).and_then(|a| a.into_iter().next()),
         Shape::Object => Some(raw),
@@ -58,7 +58,7 @@ fn first(raw: &RawValue) -> Option<&RawValue> {
 }
 
 /// All elements of a list section (a bare object counts as one).
-fn all(raw: &RawValue) -> Vec<&RawValue> {
+fn all(raw: &Raw) -> Vec<&Raw> {
     match ju::shape(raw) {
         Shape::Array => ju::array(raw).unwrap_or_default(),
         Shape::Object => vec![raw],

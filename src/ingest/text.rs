@@ -90,6 +90,12 @@ fn looks_like_utf16le(bytes: &[u8]) -> bool {
     odd_nuls * 10 >= pairs * 8
 }
 
+/// The number of line feeds in `b`, counted with SIMD (`memchr`): line numbers are found this way over whole
+/// files, where a plain byte loop costs several times as much.
+pub fn count_newlines(b: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', b).count()
+}
+
 /// 1-based line number of a byte offset, counted with a running index (cheap for increasing offsets).
 #[derive(Debug)]
 pub struct LineIndex<'a> {
@@ -111,7 +117,7 @@ impl<'a> LineIndex<'a> {
             self.line = 1;
         }
         let slice = &self.text.as_bytes()[self.pos..offset];
-        self.line += slice.iter().filter(|&&b| b == b'\n').count() as u32;
+        self.line += count_newlines(slice) as u32;
         self.pos = offset;
         self.line
     }

@@ -261,39 +261,52 @@ pub fn primary_smtp<S: AsRef<str>>(proxy_addresses: &[S]) -> Option<&str> {
 
 /// `DC=corp,DC=contoso,DC=com` components of a DN joined as a DNS name, lower-cased.
 pub fn dn_to_dns_domain(dn: &str) -> Option<String> {
-    let labels: Vec<String> = split_dn(dn)
-        .into_iter()
-        .filter_map(|rdn| {
-            let (k, v) = rdn.split_once('=')?;
-            k.trim().eq_ignore_ascii_case("dc").then(|| v.trim().to_ascii_lowercase())
-        })
-        .collect();
-    (!labels.is_empty()).then(|| labels.join("."))
+    let mut out = String::new();
+    let mut labels = 0;
+    for rdn in rdns(dn) {
+        let Some((k, v)) = rdn.split_once('=') else { continue };
+        if k.trim().eq_ignore_ascii_case("dc") {
+            if labels > 0 {
+                out.push('.');
+            }
+            labels += 1;
+            out.extend(v.trim().chars().map(|c| c.to_ascii_lowercase()));
+        }
+    }
+    (labels > 0).then_some(out)
 }
 
 /// Splits a DN into RDNs on unescaped commas.
 pub fn split_dn(dn: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+    rdns(dn).collect()
+}
+
+/// The RDNs of a DN (split on unescaped commas, each trimmed), without collecting them.
+pub fn rdns(dn: &str) -> impl Iterator<Item = &str> {
+    let b = dn.as_bytes();
     let mut start = 0;
-    let mut escaped = false;
-    for (i, c) in dn.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' => escaped = true,
-            ',' => {
-                out.push(dn[start..i].trim());
-                start = i + 1;
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            match b[i] {
+                // An escaped byte is never a separator (ASCII bytes never occur inside a multi-byte character).
+                b'\\' => i += 2,
+                b',' => {
+                    let rdn = dn[start..i].trim();
+                    i += 1;
+                    start = i;
+                    return Some(rdn);
+                }
+                _ => i += 1,
             }
-            _ => {}
         }
-    }
-    if start < dn.len() {
-        out.push(dn[start..].trim());
-    }
-    out
+        if start < b.len() {
+            let rdn = dn[start..].trim();
+            start = b.len();
+            return Some(rdn);
+        }
+        None
+    })
 }
 
 /// Kind of a directory (cloud) object.
@@ -878,6 +891,12 @@ mod tests {
         );
         assert_eq!(split_dn("CN=Smith\\, Jo,OU=Staff"), vec!["CN=Smith\\, Jo", "OU=Staff"]);
         assert_eq!(dn_to_dns_domain("CN=x,OU=y"), None);
+        // Escaped backslash before a separator, a trailing escape, spaces, empty and non-ASCII parts.
+        assert_eq!(split_dn("CN=a\\\\,OU=b , DC=x"), vec!["CN=a\\\\", "OU=b", "DC=x"]);
+        assert_eq!(split_dn("CN=é\\,x,OU=ü\\"), vec!["CN=é\\,x", "OU=ü\\"]);
+        assert_eq!(split_dn("CN=a,"), vec!["CN=a"]);
+        assert!(split_dn("").is_empty());
+        assert_eq!(dn_to_dns_domain("DC=,dc= Fabrikam ,OU=x,DC=COM").as_deref(), Some(".fabrikam.com"));
     }
 
     #[test]

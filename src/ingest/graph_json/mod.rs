@@ -25,10 +25,10 @@ use entity::{head_entity, parse_context, rec_entity, unsupported_entity};
 
 use super::cloud_attrs::{application, cloud_object, domain, federation, organization, sku, sync_settings};
 use super::export::GRAPH_USERS_SELECT as USERS_SELECT;
+use super::json_util::Raw;
 use super::json_util::{self as ju, Doc, Head, HeadKind, Problem, Rec, Shape, Tally};
 use super::{Extract, Format, Input, NamedTenant, ReadError, Sniff, codes};
 use crate::model::*;
-use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Registration in [`super::FORMATS`].
@@ -135,7 +135,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     };
     let mut file_entity: Option<Result<Entity, String>> = None;
     let mut next_link: Option<(String, u32, &str)> = None;
-    let items: Vec<&RawValue> = match root.map_or(Shape::Object, ju::shape) {
+    let items: Vec<&Raw> = match root.map_or(Shape::Object, ju::shape) {
         Shape::Object => {
             let (top, split) = match (page, root) {
                 (Some((top, items)), _) => (top, Some(items)),
@@ -349,7 +349,7 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
 }
 
 /// The value of an `@odata.count` annotation: a non-negative integer (a numeric string accepted).
-fn odata_count(raw: &RawValue) -> Option<u64> {
+fn odata_count(raw: &Raw) -> Option<u64> {
     let t = raw.get().trim();
     t.parse::<u64>().ok().or_else(|| ju::string(raw).and_then(|s| s.trim().parse::<u64>().ok()))
 }

@@ -1,10 +1,11 @@
 //! Shared JSON helpers (top-level shape, array elements with line numbers, case-insensitive keys).
 //!
 //! Large exports are never parsed into one `serde_json::Value`: the whole text is first validated
-//! as a [`RawValue`] (serde_json skips nested values iteratively, so depth is not a stack risk),
-//! then objects are split into `(key, &RawValue)` pairs ([`RawObject`]) and arrays into
-//! `Vec<&RawValue>`, and each record is read field by field. Every `&RawValue` is a slice of the
-//! input text, so its line is found from its byte offset ([`Doc::line_of`]).
+//! with serde_json (which skips nested values iteratively, so depth is not a stack risk), then objects
+//! are split into `(key, &Raw)` pairs ([`RawObject`]) and arrays into `Vec<&Raw>`, and each record is
+//! read field by field. Every [`Raw`] is a slice of the validated input text, so splitting it again
+//! needs no second validation (the split only finds where members end), and its line is found from
+//! its byte offset ([`Doc::line_of`]).
 //!
 //! Sniffers use [`Head`], a tolerant scan of the first bytes of a file that lists the keys and
 //! first values it meets (first array elements only), so no sniffer parses a whole file.
@@ -34,7 +35,6 @@ impl<T: for<'x> From<&'x str> + From<String> + AsRef<str>> FromText for T {}
 
 use super::{Extract, Input, ReadError, codes};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -76,7 +76,7 @@ impl<'a> Doc<'a> {
     }
     /// 1-based line of the first byte of `raw` (which must be a slice of this document's text;
     /// anything else gives line 0).
-    pub fn line_of(&self, raw: &RawValue) -> u32 {
+    pub fn line_of(&self, raw: &Raw) -> u32 {
         match self.offset_of(raw.get()) {
             Some(off) => self.line_at(off),
             None => 0,
@@ -91,5 +91,5 @@ impl<'a> Doc<'a> {
 }
 
 fn count_newlines(b: &[u8]) -> u32 {
-    b.iter().filter(|&&c| c == b'\n').count() as u32
+    crate::ingest::text::count_newlines(b) as u32
 }

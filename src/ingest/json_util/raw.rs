@@ -129,24 +129,178 @@ pub(super) fn char_column(text: &str, offset: usize) -> usize {
     text[line_start..offset].chars().count() + 1
 }
 
+/// The text of one JSON value, exactly as written (no surrounding white space), taken from a text
+/// that serde_json has validated: every `&Raw` comes from deserializing (see the `Deserialize` impl)
+/// or from splitting another `Raw` ([`object`], [`array`]). That is why it can be split again without
+/// a second validation.
+#[repr(transparent)]
+pub struct Raw(str);
+
+impl Raw {
+    /// The value's JSON text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+    /// A part of a validated value (private: only the splitters below make one).
+    fn part(s: &str) -> &Raw {
+        // SAFETY: `Raw` is `#[repr(transparent)]` over `str`, so the two references have the same layout.
+        unsafe { &*(s as *const str as *const Raw) }
+    }
+}
+
+impl fmt::Debug for Raw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for &'de Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de serde_json::value::RawValue>::deserialize(d).map(|v| Raw::part(v.get()))
+    }
+}
+
+/// Index just past the string that opens at `b[i]` (a `"`), or `None` if it does not close.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        let p = memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+        if b[j + p] == b'\\' {
+            j += p + 2;
+        } else {
+            return Some(j + p + 1);
+        }
+    }
+}
+
+/// Index just past the value that starts at `b[i]`, in validated JSON.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let (mut depth, mut j) = (0usize, i);
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.checked_sub(1)?;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            None
+        }
+        _ => {
+            let n = b[i..].iter().position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'));
+            let end = n.map_or(b.len(), |n| i + n);
+            (end > i).then_some(end)
+        }
+    }
+}
+
+/// Index of the first byte at or after `i` that is not JSON white space.
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// The members of a validated object, found by where each ends (keys with escapes unescaped by
+/// serde_json). `None` if the text is not as a validated object must be (never, for a `Raw`).
+pub(super) fn split_members(s: &str) -> Option<RawObject<'_>> {
+    let b = s.as_bytes();
+    let mut fields = Vec::with_capacity(16);
+    let mut i = skip_ws(b, 1);
+    if b.get(i) == Some(&b'}') {
+        return Some(RawObject { fields });
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let end = string_end(b, i)?;
+        let inner = &s[i + 1..end - 1];
+        let key = if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
+            Cow::Owned(serde_json::from_str::<String>(&s[i..end]).ok()?)
+        } else {
+            Cow::Borrowed(inner)
+        };
+        i = skip_ws(b, end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let end = value_end(b, i)?;
+        fields.push((key, Raw::part(&s[i..end])));
+        i = skip_ws(b, end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return Some(RawObject { fields }),
+            _ => return None,
+        }
+    }
+}
+
+/// The elements of a validated array, found by where each ends.
+pub(super) fn split_elements(s: &str) -> Option<Vec<&Raw>> {
+    let b = s.as_bytes();
+    let mut items = Vec::new();
+    let mut i = skip_ws(b, 1);
+    if b.get(i) == Some(&b']') {
+        return Some(items);
+    }
+    loop {
+        let end = value_end(b, i)?;
+        items.push(Raw::part(&s[i..end]));
+        i = skip_ws(b, end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b']') => return Some(items),
+            _ => return None,
+        }
+    }
+}
+
 /// A JSON object as an ordered list of `(key, raw value)` pairs, looked up case-insensitively.
 #[derive(Debug, Default, Clone)]
 pub struct RawObject<'a> {
     /// The members, in file order.
-    pub fields: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub fields: Vec<(Cow<'a, str>, &'a Raw)>,
 }
 
 impl<'a> RawObject<'a> {
     /// Value of `key`: an exact match first, else the first case-insensitive match.
-    pub fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k.as_ref() == key)
-            .or_else(|| self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
-            .map(|(_, v)| *v)
+    pub fn get(&self, key: &str) -> Option<&'a Raw> {
+        // One pass (records are read with dozens of lookups, many for keys an export lacks): only keys
+        // of the same length are compared, and the first case-insensitive match is kept in case no
+        // exact one follows.
+        let want = key.as_bytes();
+        let mut folded = None;
+        for (k, v) in &self.fields {
+            let k = k.as_bytes();
+            if k.len() != want.len() {
+                continue;
+            }
+            if k == want {
+                return Some(*v);
+            }
+            if folded.is_none() && k.eq_ignore_ascii_case(want) {
+                folded = Some(*v);
+            }
+        }
+        folded
     }
     /// Value of the first of `keys` that is present (aliases: Graph vs legacy AAD Graph names).
-    pub fn get_any(&self, keys: &[&str]) -> Option<(&'a RawValue, usize)> {
+    pub fn get_any(&self, keys: &[&str]) -> Option<(&'a Raw, usize)> {
         keys.iter().enumerate().find_map(|(i, k)| self.get(k).map(|v| (v, i)))
     }
     /// True when `key` is present (any case), even with a null value.
@@ -191,7 +345,7 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
                 while let Some(k) = map.next_key::<Key<'de>>()? {
-                    let v: &'de RawValue = map.next_value()?;
+                    let v: &'de Raw = map.next_value()?;
                     fields.push((k.0, v));
                 }
                 Ok(RawObject { fields })
@@ -208,7 +362,7 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
 /// parser (at a million objects, hundreds of megabytes each); this takes one. `None` when the text
 /// is not such an object (no `value` key, a `value` that is not an array, another shape, invalid
 /// JSON): the caller then takes the general path, which also explains any syntax error.
-pub fn split_page(text: &str) -> Option<(RawObject<'_>, Vec<&RawValue>)> {
+pub fn split_page(text: &str) -> Option<(RawObject<'_>, Vec<&Raw>)> {
     if text.trim_start().as_bytes().first() != Some(&b'{') {
         return None;
     }
@@ -218,10 +372,10 @@ pub fn split_page(text: &str) -> Option<(RawObject<'_>, Vec<&RawValue>)> {
 
 struct PageParts<'a> {
     top: RawObject<'a>,
-    items: Option<Vec<&'a RawValue>>,
+    items: Option<Vec<&'a Raw>>,
 }
 
-struct Items<'a>(Vec<&'a RawValue>);
+struct Items<'a>(Vec<&'a Raw>);
 
 impl<'de> Deserialize<'de> for Items<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -233,7 +387,7 @@ impl<'de> Deserialize<'de> for Items<'de> {
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(1024));
-                while let Some(v) = seq.next_element::<&'de RawValue>()? {
+                while let Some(v) = seq.next_element::<&'de Raw>()? {
                     items.push(v);
                 }
                 Ok(Items(items))
@@ -258,7 +412,7 @@ impl<'de> Deserialize<'de> for PageParts<'de> {
                     if items.is_none() && k.0 == "value" {
                         items = Some(map.next_value::<Items<'de>>()?.0);
                     } else {
-                        let v: &'de RawValue = map.next_value()?;
+                        let v: &'de Raw = map.next_value()?;
                         fields.push((k.0, v));
                     }
                 }
@@ -287,7 +441,7 @@ pub enum Shape {
 }
 
 /// Shape of a raw value.
-pub fn shape(raw: &RawValue) -> Shape {
+pub fn shape(raw: &Raw) -> Shape {
     match raw.get().as_bytes().first() {
         Some(b'{') => Shape::Object,
         Some(b'[') => Shape::Array,
@@ -299,24 +453,24 @@ pub fn shape(raw: &RawValue) -> Shape {
 }
 
 /// Validates the whole text as JSON and returns it as one raw value.
-pub fn parse_root(text: &str) -> Result<&RawValue, ReadError> {
-    serde_json::from_str::<&RawValue>(text).map_err(|e| syntax_error(&e, text))
+pub fn parse_root(text: &str) -> Result<&Raw, ReadError> {
+    serde_json::from_str::<&Raw>(text).map_err(|e| syntax_error(&e, text))
 }
 
 /// Splits a raw object into its members (`None` when it is not an object).
-pub fn object(raw: &RawValue) -> Option<RawObject<'_>> {
+pub fn object(raw: &Raw) -> Option<RawObject<'_>> {
     if shape(raw) != Shape::Object {
         return None;
     }
-    serde_json::from_str::<RawObject<'_>>(raw.get()).ok()
+    split_members(raw.get()).or_else(|| serde_json::from_str::<RawObject<'_>>(raw.get()).ok())
 }
 
 /// Splits a raw array into its elements (`None` when it is not an array).
-pub fn array(raw: &RawValue) -> Option<Vec<&RawValue>> {
+pub fn array(raw: &Raw) -> Option<Vec<&Raw>> {
     if shape(raw) != Shape::Array {
         return None;
     }
-    serde_json::from_str::<Vec<&RawValue>>(raw.get()).ok()
+    split_elements(raw.get()).or_else(|| serde_json::from_str::<Vec<&Raw>>(raw.get()).ok())
 }
 
 /// A scalar JSON value.
@@ -335,7 +489,7 @@ pub enum Scalar<'a> {
 }
 
 /// Reads a raw value as a scalar.
-pub fn scalar(raw: &RawValue) -> Scalar<'_> {
+pub fn scalar(raw: &Raw) -> Scalar<'_> {
     let t = raw.get();
     match shape(raw) {
         Shape::Null => Scalar::Null,
@@ -357,7 +511,7 @@ pub fn scalar(raw: &RawValue) -> Scalar<'_> {
 }
 
 /// A string value (`None` for anything else).
-pub fn string(raw: &RawValue) -> Option<Cow<'_, str>> {
+pub fn string(raw: &Raw) -> Option<Cow<'_, str>> {
     match scalar(raw) {
         Scalar::Str(s) => Some(s),
         _ => None,

@@ -137,7 +137,7 @@ impl<'a> Rec<'a> {
         self.obj.has(key)
     }
     /// Raw value of the first present alias.
-    pub fn raw(&self, keys: &[&str]) -> Option<&'a RawValue> {
+    pub fn raw(&self, keys: &[&str]) -> Option<&'a Raw> {
         self.obj.get_any(keys).map(|(v, _)| v)
     }
     /// A string field (first present alias); null, empty and placeholder values are `None`;
@@ -290,7 +290,7 @@ impl<'a> Rec<'a> {
         self.raw(keys).and_then(object)
     }
     /// A nested list field (a single object is taken as a one-element list).
-    pub fn list(&self, keys: &[&str]) -> Vec<&'a RawValue> {
+    pub fn list(&self, keys: &[&str]) -> Vec<&'a Raw> {
         match self.raw(keys) {
             Some(r) => match shape(r) {
                 Shape::Array => array(r).unwrap_or_default(),
@@ -346,7 +346,7 @@ pub fn excerpt(s: &str) -> &str {
 }
 
 /// Reads `raw` as a record: `None` (and an IN002 count under `what`) when it is not an object.
-pub fn record<'a>(doc: &Doc<'a>, t: &mut Tally, raw: &'a RawValue, what: &str) -> Option<Rec<'a>> {
+pub fn record<'a>(doc: &Doc<'a>, t: &mut Tally, raw: &'a Raw, what: &str) -> Option<Rec<'a>> {
     let line = doc.line_of(raw);
     match object(raw) {
         Some(o) => {

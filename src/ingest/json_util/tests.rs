@@ -134,3 +134,44 @@ fn head_scan_paths() {
     assert_eq!(h.kind("[]"), Some(HeadKind::String));
     assert!(Head::scan("hello").is_none());
 }
+
+/// The serde_json split that the direct splitters stand in for: what `object` must agree with.
+fn serde_members(text: &str) -> Vec<(String, String)> {
+    let o: RawObject<'_> = serde_json::from_str(text).unwrap();
+    o.fields.iter().map(|(k, r)| (k.to_string(), r.get().to_string())).collect()
+}
+
+#[test]
+fn splitting_a_validated_object_or_array_agrees_with_serde_json() {
+    let objects = [
+        "{}",
+        "{ }",
+        "{\n  \"a\" : 1 ,\n  \"b\":\"x\"\r\n}",
+        r#"{"s":"quote \" and backslash \\ and \\\" and \u00e9","n":-1.5e+3,"t":true,"f":false,"z":null}"#,
+        r#"{"nested":{"a":[1,{"b":"]}"},[]],"c":"{"},"arr":["x","y\\",""],"e":{},"ea":[]}"#,
+        r#"{"k\"ey":1,"k\u0041":"v","é":"ü","":""}"#,
+        r#"{"dup":1,"dup":2}"#,
+        "{\"tab\"\t:\t[ 1 ,\t2 ]\t}",
+    ];
+    for text in objects {
+        let raw: &Raw = serde_json::from_str(text).unwrap();
+        // The direct split itself (not its serde_json fallback) gives what serde_json gives.
+        let direct = split_members(raw.get()).unwrap_or_else(|| panic!("{text}: not split"));
+        let ours: Vec<(String, String)> =
+            direct.fields.iter().map(|(k, v)| (k.to_string(), v.get().to_string())).collect();
+        assert_eq!(ours, serde_members(text), "{text}");
+        assert_eq!(object(raw).unwrap().fields.len(), ours.len());
+    }
+    let arrays = ["[]", "[ ]", "[1, \"a]\", {\"b\": [2]}, [], null ,true]", "[\n\"x\\\"\"\n]"];
+    for text in arrays {
+        let raw: &Raw = serde_json::from_str(text).unwrap();
+        let direct = split_elements(raw.get()).unwrap_or_else(|| panic!("{text}: not split"));
+        let ours: Vec<String> = direct.iter().map(|v| v.get().to_string()).collect();
+        let theirs: Vec<String> = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text)
+            .unwrap()
+            .iter()
+            .map(|v| v.get().to_string())
+            .collect();
+        assert_eq!(ours, theirs, "{text}");
+    }
+}

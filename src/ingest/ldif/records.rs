@@ -36,7 +36,7 @@ impl<'a> Lines<'a> {
         if self.exhausted {
             return None;
         }
-        let line = match self.rest.find('\n') {
+        let line = match memchr::memchr(b'\n', self.rest.as_bytes()) {
             Some(i) => {
                 let l = &self.rest[..i];
                 self.rest = &self.rest[i + 1..];
@@ -105,11 +105,12 @@ impl RawAttr<'_> {
     /// Attribute name without options.
     pub(super) fn base(&self) -> &str {
         let d = self.desc();
-        d.split_once(';').map_or(d, |(b, _)| b)
+        memchr::memchr(b';', d.as_bytes()).map_or(d, |i| &d[..i])
     }
     /// Options after the name.
     pub(super) fn options(&self) -> impl Iterator<Item = &str> {
-        self.desc().split(';').skip(1)
+        let d = self.desc();
+        memchr::memchr(b';', d.as_bytes()).into_iter().flat_map(move |i| d[i + 1..].split(';'))
     }
     /// The value as written (Base64 text for `::`, the URL for `:<`).
     pub(super) fn raw_value(&self) -> &str {
@@ -147,7 +148,7 @@ pub(super) fn decode_b64(s: &str) -> Option<Vec<u8>> {
 
 /// Splits `attr: value`, `attr:: b64`, `attr:< url`; `Err` gives the line back when it is not one.
 pub(super) fn split_attr(line: u32, text: Cow<'_, str>) -> Result<RawAttr<'_>, Cow<'_, str>> {
-    let Some(colon) = text.find(':') else { return Err(text) };
+    let Some(colon) = memchr::memchr(b':', text.as_bytes()) else { return Err(text) };
     if !valid_desc(&text[..colon]) {
         return Err(text);
     }
