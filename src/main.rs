@@ -7,10 +7,9 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// mimalloc's settings for a scan, each unless the user set its `MIMALLOC_*` variable: return freed
-/// memory to the system after 10 ms (`purge_delay`; mimalloc's default is 1 s, and 0 — at once — made
-/// every free of a large block a cross-core TLB flush: 0.4 s of a full million-object scan), commit
-/// arena memory as it is used (`arena_eager_commit` 0) and no transparent huge pages (`allow_thp` 0,
-/// and the process's `PR_SET_THP_DISABLE` flag as mimalloc sets it for that option). Measured on a
+/// memory to the system at once (`purge_delay` 0), commit arena memory as it is used
+/// (`arena_eager_commit` 0) and no transparent huge pages (`allow_thp` 0, and the process's
+/// `PR_SET_THP_DISABLE` flag as mimalloc sets it for that option). Measured on a
 /// million-object estate: peak memory −17 % for a full scan and −25 % for `--parse-only`, and less
 /// kernel time (README, Performance). The numbers are positions in `mi_option_e` of the mimalloc
 /// that `libmimalloc-sys` 0.1.49 builds (`c_src/mimalloc/v3/include/mimalloc.h`);
@@ -25,14 +24,14 @@ fn tune_allocator() {
     const ARENA_EAGER_COMMIT: c_int = 4;
     const PURGE_DELAY: c_int = 15;
     const ALLOW_THP: c_int = 43;
-    for (option, name, value) in [
-        (PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 10),
-        (ARENA_EAGER_COMMIT, "MIMALLOC_ARENA_EAGER_COMMIT", 0),
-        (ALLOW_THP, "MIMALLOC_ALLOW_THP", 0),
+    for (option, name) in [
+        (PURGE_DELAY, "MIMALLOC_PURGE_DELAY"),
+        (ARENA_EAGER_COMMIT, "MIMALLOC_ARENA_EAGER_COMMIT"),
+        (ALLOW_THP, "MIMALLOC_ALLOW_THP"),
     ] {
         if std::env::var_os(name).is_none() {
             // SAFETY: `mi_option_set` only stores the value; every option above takes a number.
-            unsafe { mi_option_set(option, value) };
+            unsafe { mi_option_set(option, 0) };
         }
     }
     // mimalloc read `allow_thp` when it started, before `main`: turn transparent huge pages off for
