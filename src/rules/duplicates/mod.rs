@@ -712,15 +712,7 @@ impl Cx<'_> {
                 subjects.push(m.subject.clone());
             }
         }
-        let mut seen: BTreeSet<String> = subjects.iter().map(|s| s.id.clone()).collect();
-        for m in &members {
-            for &c in &m.twins {
-                let s = cloud_subject(self.e, &self.e.cloud_objects[c as usize]);
-                if seen.insert(s.id.clone()) {
-                    subjects.push(s);
-                }
-            }
-        }
+        self.add_twins(&mut subjects, &members);
         let names: Vec<String> = members
             .iter()
             .map(|m| {
@@ -789,14 +781,10 @@ impl Cx<'_> {
         Some(finding(code, title, subjects, ev, value.clone()))
     }
 
-    fn nickname_finding(&self, key: &(u32, String), by: Vec<(Who, Vec<Attr>)>) -> Finding {
-        let (ns, value) = key;
-        let mut members: Vec<Member> = by.into_iter().map(|(w, a)| self.member(w, a, *ns)).collect();
-        members.sort_by_key(|m| Self::sort_key(&m.subject));
-        let tenant = self.tenant_name(*ns);
-        let mut subjects: Vec<Subject> = members.iter().map(|m| m.subject.clone()).collect();
+    /// Appends the members' cloud twins to `subjects`, each once and none already there.
+    fn add_twins(&self, subjects: &mut Vec<Subject>, members: &[Member]) {
         let mut seen: BTreeSet<String> = subjects.iter().map(|s| s.id.clone()).collect();
-        for m in &members {
+        for m in members {
             for &c in &m.twins {
                 let s = cloud_subject(self.e, &self.e.cloud_objects[c as usize]);
                 if seen.insert(s.id.clone()) {
@@ -804,6 +792,15 @@ impl Cx<'_> {
                 }
             }
         }
+    }
+
+    fn nickname_finding(&self, key: &(u32, String), by: Vec<(Who, Vec<Attr>)>) -> Finding {
+        let (ns, value) = key;
+        let mut members: Vec<Member> = by.into_iter().map(|(w, a)| self.member(w, a, *ns)).collect();
+        members.sort_by_key(|m| Self::sort_key(&m.subject));
+        let tenant = self.tenant_name(*ns);
+        let mut subjects: Vec<Subject> = members.iter().map(|m| m.subject.clone()).collect();
+        self.add_twins(&mut subjects, &members);
         let member_ev: Vec<Value> = members
             .iter()
             .map(|m| {
