@@ -192,7 +192,7 @@ pub fn sniff_header(text: &str) -> Option<SniffedHeader<'_>> {
 fn split_header_line(line: &str, delimiter: u8) -> Option<Vec<String>> {
     let mut tok = Tokenizer::new(delimiter);
     let mut pos = 0;
-    tok.next_record(line.as_bytes(), &mut pos).ok()?.then(|| tok.fields().map(str::to_string).collect())
+    tok.next_record(line, &mut pos).ok()?.then(|| tok.fields().map(str::to_string).collect())
 }
 
 thread_local! {
@@ -230,9 +230,15 @@ impl Tokenizer {
     }
 
     /// Reads the next record of `input` from `*pos` (advanced past it). `Ok(false)` at the end.
-    fn next_record(&mut self, input: &[u8], pos: &mut usize) -> Result<bool, &'static str> {
+    fn next_record(&mut self, input: &str, pos: &mut usize) -> Result<bool, &'static str> {
+        if let Some(more) = self.simple_record(input, pos) {
+            return Ok(more);
+        }
         use csv_core::ReadRecordResult as R;
         let Some(parser) = self.parser.as_mut() else { return Ok(false) };
+        // The record may follow ones read by `simple_record`, which csv-core did not see.
+        parser.reset();
+        let input = input.as_bytes();
         let (mut nout, mut nend) = (0, 0);
         loop {
             // Once the input is used up, the empty slice tells the parser that it has ended.
@@ -256,6 +262,76 @@ impl Tokenizer {
         self.record.push_str(text);
         self.fields = nend;
         Ok(true)
+    }
+
+    /// The next record when it is a plain one — fields quoted without `""` inside, or unquoted without
+    /// a quote, ended by the delimiter, a line end or the end of the text — read with `memchr` instead
+    /// of csv-core's byte-by-byte state machine (every export writes such records; a million-row file
+    /// spent a fifth of its parse in the state machine). `None` leaves anything else, from the
+    /// record's start, to csv-core: the records come out the same (tests: `records_split_as_the_csv_crate_does`).
+    fn simple_record(&mut self, input: &str, pos: &mut usize) -> Option<bool> {
+        let d = self.delimiter;
+        if !d.is_ascii() || matches!(d, b'"' | b'\r' | b'\n') {
+            return None;
+        }
+        let b = input.as_bytes();
+        let mut i = *pos;
+        // Blank lines between records are skipped, as csv-core skips them.
+        while i < b.len() && matches!(b[i], b'\r' | b'\n') {
+            i += 1;
+        }
+        if i == b.len() {
+            *pos = i;
+            self.fields = 0;
+            return Some(false);
+        }
+        self.record.clear();
+        let mut n = 0;
+        loop {
+            let field = if b.get(i) == Some(&b'"') {
+                let close = i + 1 + memchr::memchr(b'"', &b[i + 1..])?;
+                if b.get(close + 1) == Some(&b'"') {
+                    return None; // a doubled quote inside: csv-core unescapes it
+                }
+                let f = input.get(i + 1..close)?;
+                i = close + 1;
+                f
+            } else {
+                let len = memchr::memchr3(d, b'\r', b'\n', &b[i..]).unwrap_or(b.len() - i);
+                let f = input.get(i..i + len)?;
+                if memchr::memchr(b'"', f.as_bytes()).is_some() {
+                    return None;
+                }
+                i += len;
+                f
+            };
+            self.record.push_str(field);
+            if n == self.ends.len() {
+                self.ends.resize(n * 2, 0);
+            }
+            self.ends[n] = self.record.len();
+            n += 1;
+            match b.get(i) {
+                None => break,
+                Some(&c) if c == d => i += 1,
+                Some(b'\n') => {
+                    i += 1;
+                    break;
+                }
+                Some(b'\r') => {
+                    i += 1;
+                    if b.get(i) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    break;
+                }
+                // Text after a closing quote: csv-core decides what it means.
+                Some(_) => return None,
+            }
+        }
+        *pos = i;
+        self.fields = n;
+        Some(true)
     }
 
     /// Number of fields of the current record.
@@ -318,7 +394,7 @@ pub struct CsvFile<'a> {
     text: &'a str,
     base: usize,
     /// Bytes of `text` after the prelude, and how far the tokenizer has read them.
-    body: &'a [u8],
+    body: &'a str,
     pos: usize,
     tok: Tokenizer,
     lines: LineIndex<'a>,
@@ -339,7 +415,7 @@ impl<'a> CsvFile<'a> {
         let mut pos = 0;
         let mut lines = LineIndex::new(text);
         let header_line = lines.line_of(p.header_start);
-        let got = tok.next_record(after.as_bytes(), &mut pos).map_err(|e| csv_error(header_line, e))?;
+        let got = tok.next_record(after, &mut pos).map_err(|e| csv_error(header_line, e))?;
         if !got || tok.fields().all(|f| f.trim().is_empty()) {
             return Err(ReadError::new(header_line, "no header line: the CSV holds no column names"));
         }
@@ -364,7 +440,7 @@ impl<'a> CsvFile<'a> {
             header_line,
             text,
             base: p.header_start,
-            body: after.as_bytes(),
+            body: after,
             pos,
             tok,
             lines,

@@ -145,21 +145,37 @@ mod unit {
 
     #[test]
     fn records_split_as_the_csv_crate_does() {
-        let text = "\"a\",\"b\"\r\n\"multi\nline\",x\r\n\r\n\n1,\"say \"\"hi\"\"\"\r\nshort\nä,ö,ü\n\"open,quote\nlast";
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-        let want: Vec<Vec<String>> = rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
-        let mut tok = Tokenizer::new(b',');
-        let (mut pos, mut got) = (0, Vec::new());
-        while tok.next_record(text.as_bytes(), &mut pos).unwrap() {
-            got.push(tok.fields().map(str::to_string).collect::<Vec<_>>());
+        // Plain records (read without csv-core) mixed with every kind it must still read: doubled quotes,
+        // text after a closing quote, a quote inside an unquoted field, an unterminated quote, bare CRs.
+        let texts = [
+            "\"a\",\"b\"\r\n\"multi\nline\",x\r\n\r\n\n1,\"say \"\"hi\"\"\"\r\nshort\nä,ö,ü\n\"open,quote\nlast",
+            "a,b,\n,\n\"\",\"\"\n\"x\"y,z\nab\"c,d\n\"q\r\nr\",s\r\"t\",u\r\r\nend,",
+            "\"a\",\"b\"\n\"c\",\"d\"\n\"e\"\"\",f\n\"g\",\"h\"",
+            "",
+            "\r\n\n",
+            "x",
+            "\"unterminated",
+            "a;b;\"c;d\"\n1;2;3\n",
+        ];
+        for text in texts {
+            let d = if text.contains(';') { b';' } else { b',' };
+            let mut rdr =
+                csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(d).from_reader(text.as_bytes());
+            let want: Vec<Vec<String>> =
+                rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+            let mut tok = Tokenizer::new(d);
+            let (mut pos, mut got) = (0, Vec::new());
+            while tok.next_record(text, &mut pos).unwrap() {
+                got.push(tok.fields().map(str::to_string).collect::<Vec<_>>());
+            }
+            assert_eq!(got, want, "{text:?}");
+            assert_eq!(pos, text.len(), "{text:?}");
         }
-        assert_eq!(got, want);
-        assert_eq!(pos, text.len());
         // Records longer than the initial buffers.
         let long = format!("{},{}\n", "x".repeat(5000), vec!["y"; 300].join(","));
         let mut tok = Tokenizer::new(b',');
         let mut pos = 0;
-        assert!(tok.next_record(long.as_bytes(), &mut pos).unwrap());
+        assert!(tok.next_record(&long, &mut pos).unwrap());
         assert_eq!((tok.len(), tok.field(0).map(str::len), tok.field(300)), (301, Some(5000), Some("y")));
     }
 

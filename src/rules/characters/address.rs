@@ -48,7 +48,13 @@ pub(super) fn check_address(a: &str, invalid: &str, smtp: bool) -> AddrCheck {
             || c.is_control()
             || if c.is_ascii() { ascii >> (c as u32) & 1 == 1 } else { other && invalid.contains(c) }
     };
-    let mut r = AddrCheck { bad: a.chars().filter(|&c| is_bad(c)).collect(), ..Default::default() };
+    // ASCII control characters and white space (U+0000–U+001F, space, U+007F) are always bad.
+    const CONTROL_OR_SPACE: u128 = ((1 << 33) - 1) | (1 << 127);
+    let bad_byte = ascii | CONTROL_OR_SPACE;
+    // Most addresses are clean ASCII: one pass over the bytes, and no set built.
+    let clean_ascii = a.bytes().all(|b| b < 128 && bad_byte >> b & 1 == 0);
+    let bad = if clean_ascii { BTreeSet::new() } else { a.chars().filter(|&c| is_bad(c)).collect() };
+    let mut r = AddrCheck { bad, ..Default::default() };
     if !smtp {
         return r;
     }
