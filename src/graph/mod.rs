@@ -263,6 +263,7 @@ impl EstateGraph {
         g.graph.reserve_nodes(estate.ad_objects.len() + n + estate.tenants.len() + estate.forests.len());
         g.graph.reserve_edges(2 * (estate.ad_objects.len() + n));
         // The lookup tables are built on the other cores while the nodes are added here.
+        let started = std::time::Instant::now();
         let EstateGraph { graph, forests, tenants, ad_objects, cloud_objects, indexes, .. } = &mut g;
         rayon::join(
             || {
@@ -324,10 +325,15 @@ impl EstateGraph {
                 g.graph.add_edge(dn, n, Edge::FederatedBy);
             }
         }
+        crate::timing::timing("graph/nodes and lookup tables", started);
+        let started = std::time::Instant::now();
         g.link_anchors(estate);
+        crate::timing::timing("graph/anchors, SIDs, soft matches", started);
+        let started = std::time::Instant::now();
         g.link_subscriptions(estate);
         g.link_external_accounts(estate);
         g.link_roles(estate);
+        crate::timing::timing("graph/subscriptions, accounts, roles", started);
         // The node and edge tables grew by doubling past the reservation (the links are only known
         // once looked up): up to half of each is slack, ~55 MB at a million objects, held through
         // the rules. Give it back.
@@ -384,8 +390,8 @@ impl EstateGraph {
                     })
                     .map(|h| h.1)
                     .collect();
-                let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(str::to_lowercase);
-                let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(str::to_lowercase);
+                let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(key_index::lower);
+                let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(key_index::lower);
                 for (key, kind, index) in
                     [(smtp, SoftKey::PrimarySmtp, &idx.cloud_by_smtp), (upn, SoftKey::Upn, &idx.cloud_by_upn)]
                 {
