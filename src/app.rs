@@ -686,10 +686,10 @@ fn scan(args: &ScanArgs) -> u8 {
             print_inputs(&ingested);
             eprintln!("parse-only: {records} records in {:.2} s", started.elapsed().as_secs_f64());
         }
-        // As after a scan: the process exits now, freeing every object one by one would only cost time.
-        std::mem::forget(ingested);
+        std::mem::forget(ingested); // as after a scan: freeing every object one by one only costs time
         return EXIT_OK;
     }
+    crate::stages::after_parse();
 
     let generated_at = run_timestamp();
     let as_of = args.as_of.unwrap_or_else(|| {

@@ -38,4 +38,5 @@ pub mod preview;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod stages;
 pub mod timing;
