@@ -43,6 +43,66 @@ pub fn shared_groups<V: Ord>(mut keys: Vec<(u64, u32)>, value: impl Fn(u32, u64)
     out
 }
 
+/// [`shared_groups`] without building each item's value: `same(a, b, hash)` says whether items `a`
+/// and `b`, both keyed by `hash`, have the same value (each item is compared with the first item of
+/// each class found so far in its run; a run almost always holds one class). Only runs of one hash
+/// for which `worth(run)` holds are compared (a caller skips runs that could not matter to it).
+/// Groups of two or more, items ascending inside a group, in hash order.
+pub fn shared_classes(
+    mut keys: Vec<(u64, u32)>,
+    worth: impl Fn(&[(u64, u32)]) -> bool,
+    same: impl Fn(u32, u32, u64) -> bool,
+) -> Vec<Vec<u32>> {
+    use rayon::slice::ParallelSliceMut as _;
+    keys.par_sort_unstable();
+    keys.dedup();
+    let mut out = Vec::new();
+    for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1 && worth(r)) {
+        let h = run[0].0;
+        let mut classes: Vec<Vec<u32>> = Vec::new();
+        for &(_, i) in run {
+            match classes.iter_mut().find(|c| same(c[0], i, h)) {
+                Some(c) => c.push(i),
+                None => classes.push(vec![i]),
+            }
+        }
+        out.extend(classes.into_iter().filter(|c| c.len() > 1));
+    }
+    out
+}
+
+/// The [`FastHasher`] hash of `parts` lower-cased (`str::to_lowercase`) and joined, without
+/// allocating for ASCII text: two lists of parts have the same hash when [`eq_lower`] holds part by
+/// part.
+pub fn hash_lower(parts: &[&str]) -> u64 {
+    fn write(h: &mut FastHasher, bytes: &[u8], ascii_lower: bool) {
+        let mut buf = [0u8; 64];
+        for chunk in bytes.chunks(64) {
+            let b = &mut buf[..chunk.len()];
+            b.copy_from_slice(chunk);
+            if ascii_lower {
+                b.make_ascii_lowercase();
+            }
+            h.write(b);
+        }
+    }
+    let mut h = FastHasher::default();
+    for p in parts {
+        if p.is_ascii() {
+            write(&mut h, p.as_bytes(), true);
+        } else {
+            write(&mut h, p.to_lowercase().as_bytes(), false);
+        }
+        h.write_u8(0xff); // never a byte of UTF-8: parts stay apart
+    }
+    h.finish()
+}
+
+/// Whether `a` and `b` are equal once lower-cased (`str::to_lowercase`; ASCII compared in place).
+pub fn eq_lower(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
+}
+
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// See the module documentation.
@@ -127,5 +187,45 @@ mod tests {
         g.sort();
         assert_eq!(g, [("a", vec![0, 2, 5]), ("b", vec![1, 4])]);
         assert!(shared_groups(vec![(1, 0), (1, 0)], |_, _| Some(1)).is_empty(), "one item twice is not shared");
+    }
+
+    #[test]
+    fn shared_classes_agree_with_shared_groups() {
+        let values = ["a", "b", "a", "c", "b", "a", "d", "d"];
+        let same = |a: u32, b: u32, _| values[a as usize] == values[b as usize];
+        for keys in [
+            values.iter().enumerate().map(|(i, v)| (hash_one(v), i as u32)).collect::<Vec<_>>(),
+            (0..values.len() as u32).rev().map(|i| (7, i)).chain([(7, 3)]).collect(), // one hash for all
+        ] {
+            let mut by_value: Vec<Vec<u32>> =
+                shared_groups(keys.clone(), |i, _| Some(values[i as usize])).into_iter().map(|(_, g)| g).collect();
+            let mut classes = shared_classes(keys, |_| true, same);
+            by_value.sort();
+            classes.sort();
+            assert_eq!(classes, by_value);
+            assert_eq!(classes, [vec![0, 2, 5], vec![1, 4], vec![6, 7]]);
+        }
+        let keys: Vec<(u64, u32)> = values.iter().enumerate().map(|(i, v)| (hash_one(v), i as u32)).collect();
+        let only_a = shared_classes(keys, |run| values[run[0].1 as usize] == "a", same);
+        assert_eq!(only_a, [vec![0, 2, 5]], "runs not worth comparing are left out");
+    }
+
+    #[test]
+    fn lower_case_hash_and_equality_agree_with_to_lowercase() {
+        let long = ("X".repeat(150), "x".repeat(150));
+        let cases = [
+            ("Adele Vance", "adele vance"),
+            ("ÅSA", "åsa"),
+            ("\u{212A}elvin", "kelvin"), // KELVIN SIGN lower-cases to ASCII k
+            (long.0.as_str(), long.1.as_str()),
+            ("Ann", "Anne"),
+            ("straße", "STRASSE"), // upper-casing ß is not lower-casing: different
+        ];
+        for (a, b) in cases {
+            let same = a.to_lowercase() == b.to_lowercase();
+            assert_eq!(eq_lower(a, b), same, "{a} / {b}");
+            assert_eq!(hash_lower(&[a, "x"]) == hash_lower(&[b, "x"]), same, "{a} / {b}");
+        }
+        assert_ne!(hash_lower(&["ab", "c"]), hash_lower(&["a", "bc"]), "parts stay apart");
     }
 }

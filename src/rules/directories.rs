@@ -104,13 +104,19 @@ pub fn analyse(ctx: &Context<'_>) -> Analysis {
     }
     let dd = &ctx.params().dd001;
     let max = dd.max_subjects_per_evidence;
+    let t = std::time::Instant::now();
     let domains = DomainTable::new(estate);
-    domain_evidence(estate, &domains, ctx.domain_usage(), (max, dd), &mut an.pairs);
+    let usage = ctx.domain_usage();
+    crate::timing::timing("rules/directories: domain usage", t);
+    domain_evidence(estate, &domains, usage, (max, dd), &mut an.pairs);
+    crate::timing::timing("rules/directories: + domains", t);
     people_evidence(ctx, max, &mut an.pairs);
+    crate::timing::timing("rules/directories: + people", t);
     name_evidence(estate, dd, &mut an.pairs);
     forest_evidence(ctx, &mut an.pairs);
     subscription_evidence(estate, ctx, max, &mut an.pairs);
     guest_evidence(estate, (max, dd), &mut an.pairs);
+    crate::timing::timing("rules/directories: + names, forests, subscriptions, guests", t);
     for p in an.pairs.values_mut() {
         p.items.sort_by(|a, b| b.weight.cmp(&a.weight).then(a.kind.cmp(b.kind)).then(a.detail.cmp(&b.detail)));
     }
@@ -322,34 +328,46 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
     use rayon::prelude::*;
     let estate = ctx.estate();
     let table = &ctx.take_addresses();
-    let is_person = |o: &CloudObject| o.kind == CloudKind::User && !o.is_guest();
-    let people = || estate.cloud_objects.par_iter().enumerate().filter(|(_, o)| is_person(o));
+    let persons: Vec<u32> = estate
+        .cloud_objects
+        .par_iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind == CloudKind::User && !o.is_guest())
+        .map(|(i, _)| i as u32)
+        .collect();
+    let obj = |i: u32| &estate.cloud_objects[i as usize];
     fn anchor(o: &CloudObject) -> Option<&str> {
         o.immutable_id.as_deref().filter(|a| !a.trim().is_empty())
     }
-    let addresses = |i: usize| {
-        table.of(i).filter(|a| super::addresses::domain_of_lower(a).is_some_and(|d| !tenancy::is_microsoft_domain(d)))
+    let addresses = |i: u32| {
+        table
+            .of(i as usize)
+            .filter(|a| super::addresses::domain_of_lower(a).is_some_and(|d| !tenancy::is_microsoft_domain(d)))
     };
-    let name = |o: &CloudObject| match (o.display_name.as_deref(), o.surname.as_deref()) {
-        (Some(d), Some(s)) if !d.trim().is_empty() && !s.trim().is_empty() => {
-            Some((d.trim().to_lowercase(), s.trim().to_lowercase()))
-        }
+    // Display name and surname, trimmed, both non-blank; compared lower-cased.
+    let name = |i: u32| match (obj(i).display_name.as_deref(), obj(i).surname.as_deref()) {
+        (Some(d), Some(s)) if !d.trim().is_empty() && !s.trim().is_empty() => Some([d.trim(), s.trim()]),
         _ => None,
     };
     // Each key as (hash, object), sorted: runs of one hash are the objects sharing a value, found
-    // without a map keyed by a million strings; the strings are compared only inside such runs.
-    let anchor_keys: Vec<(u64, u32)> = people().filter_map(|(i, o)| anchor(o).map(|a| (hash(a), i as u32))).collect();
+    // without a map keyed by a million strings; the values are compared only inside such runs.
+    let anchor_keys: Vec<(u64, u32)> =
+        persons.par_iter().filter_map(|&i| anchor(obj(i)).map(|a| (hash(a), i))).collect();
     let address_keys: Vec<(u64, u32)> =
-        people().flat_map_iter(|(i, _)| addresses(i).map(move |a| (hash(a), i as u32))).collect();
-    let name_keys: Vec<(u64, u32)> = people().filter_map(|(i, o)| name(o).map(|n| (hash(&n), i as u32))).collect();
-    let obj = |i: u32| &estate.cloud_objects[i as usize];
-    fn groups<V: Ord>(g: Vec<(V, Vec<u32>)>) -> Vec<Vec<u32>> {
-        g.into_iter().map(|(_, members)| members).collect()
-    }
-    use crate::hash::shared_groups;
-    let by_anchor = groups(shared_groups(anchor_keys, |i, h| anchor(obj(i)).filter(|a| hash(a) == h)));
-    let by_address = groups(shared_groups(address_keys, |i, h| addresses(i as usize).find(|a| hash(a) == h)));
-    let by_name = groups(shared_groups(name_keys, |i, h| name(obj(i)).filter(|n| hash(n) == h)));
+        persons.par_iter().flat_map_iter(|&i| addresses(i).map(move |a| (hash(a), i))).collect();
+    let name_keys: Vec<(u64, u32)> =
+        persons.par_iter().filter_map(|&i| name(i).map(|n| (crate::hash::hash_lower(&n), i))).collect();
+    let address_of = |i: u32, h: u64| addresses(i).find(|a| hash(a) == h);
+    use crate::hash::shared_classes;
+    // Only objects of two or more tenants make evidence: a run within one tenant is not compared.
+    let tenants = |run: &[(u64, u32)]| run.iter().any(|&(_, i)| obj(i).tenant != obj(run[0].1).tenant);
+    let by_anchor = shared_classes(anchor_keys, tenants, |i, j, _| anchor(obj(i)) == anchor(obj(j)));
+    let by_address =
+        shared_classes(address_keys, tenants, |i, j, h| address_of(i, h).is_some_and(|a| address_of(j, h) == Some(a)));
+    let by_name = shared_classes(name_keys, tenants, |i, j, _| match (name(i), name(j)) {
+        (Some([d1, s1]), Some([d2, s2])) => crate::hash::eq_lower(d1, d2) && crate::hash::eq_lower(s1, s2),
+        _ => false,
+    });
     // (pair) → matched object pairs (lower tenant's object, higher tenant's object) → strongest key.
     let mut matched: BTreeMap<(TenantIdx, TenantIdx), BTreeMap<(u32, u32), u8>> = BTreeMap::new();
     let mut add = |objs: &[u32], strength: u8| {
