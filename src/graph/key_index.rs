@@ -1,10 +1,11 @@
-//! [`KeyIndex`]: cloud objects by a key derived from each of them, in 12 bytes per object.
+//! [`KeyIndex`]: cloud objects by a key derived from each of them, in 13 bytes per object.
 //!
 //! The graph looks cloud objects up by ImmutableId, SID, UPN, primary address and object id. As hash
 //! maps from owned key strings to vectors these tables cost ~80 bytes per object each (a key copy, a
 //! vector, the table's slack): ~250 MB at a million objects. A `KeyIndex` keeps only each object's key
-//! hash and index, sorted by hash; a lookup finds the run of its hash by binary search and then checks
-//! each object's own key, so two keys that happen to share a hash are never confused.
+//! hash and index, sorted by hash (12 bytes), and where each range of hashes starts (one offset per
+//! four objects); a lookup finds the run of its hash there and then checks each object's own key, so
+//! two keys that happen to share a hash are never confused.
 
 use crate::model::CloudObject;
 use std::borrow::Cow;
@@ -14,26 +15,72 @@ pub type KeyFn = for<'a> fn(&'a CloudObject) -> Option<Cow<'a, str>>;
 
 /// Cloud objects by a derived key (see the [module documentation](self)).
 pub struct KeyIndex {
-    /// Key hash of each indexed object, ascending.
-    hashes: Vec<u64>,
-    /// The object of each hash; ascending among equal hashes.
-    ids: Vec<u32>,
-    /// Where the hashes whose top `bits` bits are `b` start (`starts[b]..starts[b + 1]`): a lookup
-    /// reads two offsets and about one hash instead of a binary search's ~20 scattered reads.
+    /// Key hash and object of each indexed object, by ascending hash (objects ascending among equal
+    /// hashes): the hash and the object a lookup reads are one memory access.
+    entries: Vec<Entry>,
+    /// Where the entries whose hash's top `bits` bits are `b` start (`starts[b]..starts[b + 1]`): a
+    /// lookup reads two offsets and a few neighbouring entries instead of a binary search's ~20
+    /// scattered reads.
     starts: Vec<u32>,
     bits: u32,
     key: KeyFn,
 }
 
+/// One indexed object: 12 bytes (packed: an aligned `(u64, u32)` would take 16).
+#[derive(Clone, Copy)]
+#[repr(C, packed(4))]
+struct Entry {
+    hash: u64,
+    id: u32,
+}
+
+impl Entry {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+    fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+/// The objects a [`KeyIndex::get`] found, ascending: a slice (`&hits[..]`, `hits.iter()`).
+#[derive(Debug)]
+pub enum Hits {
+    /// None, or one object (most keys are held once).
+    Few(Option<u32>),
+    /// Two or more.
+    Many(Vec<u32>),
+}
+
+impl std::ops::Deref for Hits {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        match self {
+            Hits::Few(one) => one.as_slice(),
+            Hits::Many(v) => v,
+        }
+    }
+}
+
+impl Hits {
+    /// The objects as a vector.
+    pub fn into_owned(self) -> Vec<u32> {
+        match self {
+            Hits::Few(one) => one.into_iter().collect(),
+            Hits::Many(v) => v,
+        }
+    }
+}
+
 impl std::fmt::Debug for KeyIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyIndex").field("objects", &self.ids.len()).finish()
+        f.debug_struct("KeyIndex").field("objects", &self.entries.len()).finish()
     }
 }
 
 impl Default for KeyIndex {
     fn default() -> Self {
-        KeyIndex { hashes: Vec::new(), ids: Vec::new(), starts: Vec::new(), bits: 0, key: |_| None }
+        KeyIndex { entries: Vec::new(), starts: Vec::new(), bits: 0, key: |_| None }
     }
 }
 
@@ -47,17 +94,18 @@ impl KeyIndex {
         let mut pairs: Vec<(u64, u32)> =
             objects.iter().enumerate().filter_map(|(i, o)| key(o).map(|k| (hash(&k), i as u32))).collect();
         pairs.sort_unstable();
-        let (hashes, ids): (Vec<u64>, Vec<u32>) = pairs.into_iter().unzip();
-        // About one hash per bucket: 2^bits >= the number of entries.
-        let bits = hashes.len().next_power_of_two().trailing_zeros().max(1);
+        let entries: Vec<Entry> = pairs.into_iter().map(|(hash, id)| Entry { hash, id }).collect();
+        // About four entries per bucket: the offsets take a quarter of the entries' count (cache
+        // friendlier than one per entry) and a bucket's entries share one or two cache lines.
+        let bits = (entries.len().next_power_of_two().trailing_zeros().saturating_sub(2)).max(1);
         let mut starts = vec![0u32; (1usize << bits) + 1];
-        for &h in &hashes {
-            starts[Self::bucket(h, bits) + 1] += 1;
+        for e in &entries {
+            starts[Self::bucket(e.hash(), bits) + 1] += 1;
         }
         for b in 1..starts.len() {
             starts[b] += starts[b - 1];
         }
-        KeyIndex { hashes, ids, starts, bits, key }
+        KeyIndex { entries, starts, bits, key }
     }
 
     fn bucket(h: u64, bits: u32) -> usize {
@@ -66,62 +114,52 @@ impl KeyIndex {
 
     /// Positions `a..b` of the entries whose hash is `h`.
     fn run(&self, h: u64) -> std::ops::Range<usize> {
-        if self.hashes.is_empty() {
+        if self.entries.is_empty() {
             return 0..0;
         }
         let bucket = Self::bucket(h, self.bits);
         let (lo, hi) = (self.starts[bucket] as usize, self.starts[bucket + 1] as usize);
-        let within = &self.hashes[lo..hi];
-        let a = lo + within.partition_point(|&x| x < h);
-        let b = a + self.hashes[a..hi].partition_point(|&x| x == h);
+        let within = &self.entries[lo..hi];
+        let a = lo + within.partition_point(|e| e.hash() < h);
+        let b = a + self.entries[a..hi].partition_point(|e| e.hash() == h);
         a..b
     }
 
     /// The objects whose key is `key`, in ascending order (empty when none). `objects` must be the
     /// slice the index was built from.
-    pub fn get<'a>(&'a self, objects: &[CloudObject], key: &str) -> Cow<'a, [u32]> {
-        let run = &self.ids[self.run(hash(key))];
-        let has_key = |&c: &u32| (self.key)(&objects[c as usize]).as_deref() == Some(key);
-        if run.iter().all(has_key) {
-            Cow::Borrowed(run)
-        } else {
-            Cow::Owned(run.iter().copied().filter(has_key).collect())
+    pub fn get(&self, objects: &[CloudObject], key: &str) -> Hits {
+        let run = &self.entries[self.run(hash(key))];
+        let has_key = |c: u32| (self.key)(&objects[c as usize]).as_deref() == Some(key);
+        match run {
+            [] => Hits::Few(None),
+            [one] => Hits::Few(Some(one.id()).filter(|&c| has_key(c))),
+            _ => Hits::Many(run.iter().map(Entry::id).filter(|&c| has_key(c)).collect()),
         }
     }
 
     /// Every key held by more than one object, with its objects (ascending), in no particular order.
     pub fn shared<'a>(&self, objects: &'a [CloudObject]) -> Vec<(Cow<'a, str>, Vec<u32>)> {
         let mut out = Vec::new();
-        let mut a = 0;
-        while a < self.hashes.len() {
-            let b = a + self.hashes[a..].partition_point(|&x| x == self.hashes[a]);
-            if b - a > 1 {
-                // Group the run by the objects' own keys (distinct keys may share a hash).
-                let mut keyed: Vec<(Cow<'a, str>, u32)> =
-                    self.ids[a..b].iter().filter_map(|&c| (self.key)(&objects[c as usize]).map(|k| (k, c))).collect();
-                keyed.sort();
-                let mut i = 0;
-                while i < keyed.len() {
-                    let j = i + keyed[i..].partition_point(|x| x.0 == keyed[i].0);
-                    if j - i > 1 {
-                        out.push((keyed[i].0.clone(), keyed[i..j].iter().map(|x| x.1).collect()));
-                    }
-                    i = j;
-                }
+        for run in self.entries.chunk_by(|a, b| a.hash() == b.hash()).filter(|r| r.len() > 1) {
+            // Group the run by the objects' own keys (distinct keys may share a hash).
+            let mut keyed: Vec<(Cow<'a, str>, u32)> =
+                run.iter().filter_map(|e| (self.key)(&objects[e.id() as usize]).map(|k| (k, e.id()))).collect();
+            keyed.sort();
+            for same in keyed.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
+                out.push((same[0].0.clone(), same.iter().map(|x| x.1).collect()));
             }
-            a = b;
         }
         out
     }
 
     /// Number of objects indexed.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.entries.len()
     }
 
     /// Whether no object is indexed.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.entries.is_empty()
     }
 }
 
@@ -188,6 +226,11 @@ mod tests {
         idx.key = by_upn;
         assert_eq!(idx.run(hash("a@x")), 0..4);
         assert_eq!(idx.get(&objects, "a@x").into_owned(), vec![0, 2]);
+        // A run of one entry is checked too.
+        let mut one = KeyIndex::build(&forced[..1], by_upn);
+        one.key = by_upn;
+        assert_eq!(&*one.get(&forced[..1], "a@x"), &[0]);
+        assert!(one.get(&objects[1..2], "a@x").is_empty(), "object 0 of this slice is b@x");
         assert!(idx.get(&objects, "c@x").is_empty(), "not under its own hash any more");
         let shared = idx.shared(&objects);
         assert_eq!(shared, vec![(Cow::Borrowed("a@x"), vec![0, 2])]);

@@ -33,25 +33,13 @@ impl AddrCheck {
 
 /// Checks an address: whitespace and characters of `invalid` (ASCII only; non-ASCII is CH014's), and
 /// when `smtp` the form `local@domain` (one `@`, no stray `:`, no empty labels, dots not at the ends).
-pub(super) fn check_address(a: &str, invalid: &str, smtp: bool) -> AddrCheck {
-    // Called for every address of every object: ASCII characters are looked up in a bit set.
-    let (mut ascii, mut other) = (0u128, false);
-    for c in invalid.chars() {
-        if c.is_ascii() {
-            ascii |= 1 << (c as u32);
-        } else {
-            other = true;
-        }
-    }
-    let is_bad = |c: char| {
-        c.is_whitespace()
-            || c.is_control()
-            || if c.is_ascii() { ascii >> (c as u32) & 1 == 1 } else { other && invalid.contains(c) }
-    };
+pub(super) fn check_address(a: &str, invalid: &Chars, smtp: bool) -> AddrCheck {
+    let is_bad = |c: char| c.is_whitespace() || c.is_control() || invalid.contains(c);
     // ASCII control characters and white space (U+0000–U+001F, space, U+007F) are always bad.
     const CONTROL_OR_SPACE: u128 = ((1 << 33) - 1) | (1 << 127);
-    let bad_byte = ascii | CONTROL_OR_SPACE;
-    // Most addresses are clean ASCII: one pass over the bytes, and no set built.
+    let bad_byte = invalid.ascii | CONTROL_OR_SPACE;
+    // Called for every address of every object, and most are clean ASCII: one pass over the bytes,
+    // and no set built.
     let clean_ascii = a.bytes().all(|b| b < 128 && bad_byte >> b & 1 == 0);
     let bad = if clean_ascii { BTreeSet::new() } else { a.chars().filter(|&c| is_bad(c)).collect() };
     let mut r = AddrCheck { bad, ..Default::default() };

@@ -262,10 +262,11 @@ impl Cx<'_> {
                     continue;
                 }
             };
-            let kind = prefix.to_lowercase();
+            // `prefix.to_lowercase() == "smtp"` (no other character lower-cases to these letters).
+            let is_smtp = prefix.eq_ignore_ascii_case("smtp");
             let mut problems = Vec::new();
-            let control_only = kind != "smtp" && self.p.proxy_control_only_types.contains(&kind);
-            let r = if kind == "smtp" {
+            let control_only = !is_smtp && self.p.proxy_control_only_types.contains(&prefix.to_lowercase());
+            let r = if is_smtp {
                 check_address(addr, &self.p.proxy_smtp_invalid, true)
             } else if control_only {
                 AddrCheck { bad: addr.chars().filter(|c| c.is_control()).collect(), ..Default::default() }
@@ -276,7 +277,7 @@ impl Cx<'_> {
             if r.is_clean() && n <= self.p.proxy_max {
                 continue;
             }
-            let fixed = if kind == "smtp" {
+            let fixed = if is_smtp {
                 format!("{prefix}:{}", self.fixer(o, false).address(addr, &self.p.proxy_smtp_invalid))
             } else if control_only {
                 format!("{prefix}:{}", addr.chars().filter(|c| !c.is_control()).collect::<String>())
@@ -292,7 +293,7 @@ impl Cx<'_> {
             let fixed: String = fixed.chars().take(self.p.proxy_max).collect();
             let addr_empty = fixed.split_once(':').is_none_or(|(_, a)| a.is_empty());
             let already = own().contains(&fixed.to_lowercase())
-                || (kind == "smtp" && own().contains(&format!("smtp:{}", fixed[prefix.len() + 1..].to_lowercase())));
+                || (is_smtp && own().contains(&format!("smtp:{}", fixed[prefix.len() + 1..].to_lowercase())));
             let (proposed, action) =
                 if addr_empty || already { (Value::Null, "REMOVE") } else { (json!(fixed), "EDIT") };
             let ev = evidence([

@@ -61,28 +61,53 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
+/// A set of characters from a parameter: ASCII ones looked up in a bit set (every character of every
+/// checked value is tested against one), the others in the text. Reads as the parameter's text.
+struct Chars {
+    text: String,
+    ascii: u128,
+}
+
+impl Chars {
+    fn new(text: &str) -> Self {
+        let ascii = text.chars().filter(char::is_ascii).fold(0u128, |bits, c| bits | 1 << (c as u32));
+        Chars { text: text.to_string(), ascii }
+    }
+    /// Whether `c` is in the set.
+    fn contains(&self, c: char) -> bool {
+        if c.is_ascii() { self.ascii >> (c as u32) & 1 == 1 } else { self.text.contains(c) }
+    }
+}
+
+impl std::ops::Deref for Chars {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
 /// Parameters of the family, taken once from the run's typed parameters ([`RuleParams`]).
 struct Params {
-    upn_allowed: String,
-    upn_documented_invalid: String,
-    upn_bad_endings: String,
-    upn_bad_leading: String,
+    upn_allowed: Chars,
+    upn_documented_invalid: Chars,
+    upn_bad_endings: Chars,
+    upn_bad_leading: Chars,
     upn_max: usize,
     upn_max_user: usize,
     upn_max_domain: usize,
     proxy_max: usize,
-    proxy_smtp_invalid: String,
-    proxy_other_invalid: String,
+    proxy_smtp_invalid: Chars,
+    proxy_other_invalid: Chars,
     proxy_control_only_types: Vec<String>,
     target_max: usize,
-    target_invalid: String,
+    target_invalid: Chars,
     mail_max: usize,
-    mail_invalid: String,
+    mail_invalid: Chars,
     nick_max: usize,
-    nick_allowed: String,
+    nick_allowed: Chars,
     sam_max_user: usize,
     sam_max_other: usize,
-    sam_invalid: String,
+    sam_invalid: Chars,
     name_limits: Vec<(String, usize)>,
     confusable_scripts: Vec<Script>,
 }
@@ -91,26 +116,26 @@ impl Params {
     fn new(p: &RuleParams) -> Self {
         let limits = &p.ch013.limits;
         Params {
-            upn_allowed: p.ch002.allowed_punctuation.clone(),
-            upn_documented_invalid: p.ch002.documented_invalid.clone(),
-            upn_bad_endings: p.ch003.username_bad_endings.clone(),
-            upn_bad_leading: p.ch003.username_bad_leading.clone(),
+            upn_allowed: Chars::new(&p.ch002.allowed_punctuation),
+            upn_documented_invalid: Chars::new(&p.ch002.documented_invalid),
+            upn_bad_endings: Chars::new(&p.ch003.username_bad_endings),
+            upn_bad_leading: Chars::new(&p.ch003.username_bad_leading),
             upn_max: p.ch004.max_length,
             upn_max_user: p.ch004.max_username,
             upn_max_domain: p.ch004.max_domain,
             proxy_max: p.ch007.max_length,
-            proxy_smtp_invalid: p.ch007.smtp_invalid.clone(),
-            proxy_other_invalid: p.ch007.other_invalid.clone(),
+            proxy_smtp_invalid: Chars::new(&p.ch007.smtp_invalid),
+            proxy_other_invalid: Chars::new(&p.ch007.other_invalid),
             proxy_control_only_types: lower(&p.ch007.control_characters_only_types),
             target_max: p.ch008.max_length,
-            target_invalid: p.ch008.invalid.clone(),
+            target_invalid: Chars::new(&p.ch008.invalid),
             mail_max: p.ch009.max_length,
-            mail_invalid: p.ch009.invalid.clone(),
+            mail_invalid: Chars::new(&p.ch009.invalid),
             nick_max: p.ch010.max_length,
-            nick_allowed: p.ch010.allowed_punctuation.clone(),
+            nick_allowed: Chars::new(&p.ch010.allowed_punctuation),
             sam_max_user: p.ch011.max_length_user,
             sam_max_other: p.ch011.max_length_other,
-            sam_invalid: p.ch011.invalid.clone(),
+            sam_invalid: Chars::new(&p.ch011.invalid),
             name_limits: vec![
                 ("displayName".to_string(), limits.display_name),
                 ("givenName".to_string(), limits.given_name),
@@ -229,11 +254,13 @@ impl<'a> Cx<'a> {
 
     /// Whether the UPN suffix must be replaced (not routable, or not verified in a known target tenant).
     fn suffix_problem(&self, i: u32, domain: &str) -> Option<SuffixProblem> {
-        let d = domain.trim_end_matches('.').to_lowercase();
+        // Lower-cased copies only when needed (called for every UPN).
+        let lower = crate::graph::key_index::lower;
+        let d = lower(domain.trim_end_matches('.'));
         if d.is_empty() {
             return None; // reported by CH003
         }
-        let r = match self.routable.get(domain.to_lowercase().as_str()) {
+        let r = match self.routable.get(&*lower(domain)) {
             Some(r) => r.clone(),
             None => routability(&d),
         };
@@ -246,7 +273,7 @@ impl<'a> Cx<'a> {
             .copied()
             .filter(|&t| {
                 let td = &self.domains[t as usize];
-                td.known && !td.verified.contains(&d)
+                td.known && !td.verified.contains(&*d)
             })
             .collect();
         (!missing.is_empty()).then_some(SuffixProblem::NotVerified(missing))

@@ -145,6 +145,9 @@ pub fn translit_compact(s: &str) -> String {
 }
 
 pub(super) fn non_ascii(s: &str) -> Vec<char> {
+    if s.is_ascii() {
+        return Vec::new();
+    }
     let mut v: Vec<char> = s.chars().filter(|c| !c.is_ascii()).collect();
     v.sort_unstable();
     v.dedup();
