@@ -105,27 +105,36 @@ pub(super) fn several_tenants(
 }
 
 /// Lower-cased SMTP addresses of a proxyAddresses list (any `smtp:` prefix case).
-fn smtp_addresses(proxies: &[crate::model::Text]) -> impl Iterator<Item = String> + '_ {
-    proxies.iter().filter_map(|p| {
-        let (prefix, rest) = p.split_once(':')?;
-        prefix.eq_ignore_ascii_case("smtp").then(|| rest.trim().to_lowercase())
-    })
-}
-
 /// Account → object → the attributes (UPN, mail, SMTP proxy address) in which the object holds the
 /// account's address, for objects given as (index, UPN, mail, proxyAddresses).
 fn address_hits<'o>(
     by_address: &HashMap<&str, usize>,
     objects: impl Iterator<Item = (u32, Option<&'o str>, Option<&'o str>, &'o [crate::model::Text])>,
 ) -> BTreeMap<usize, BTreeMap<u32, BTreeSet<&'static str>>> {
+    use crate::graph::key_index::lower;
+    // A value can be an account's address only if its domain is one of the accounts' domains: most
+    // values (the estate's own domains) are dismissed without a lower-cased copy. (Lower-casing keeps
+    // every `@` and makes none, so the domain of the lower-cased value is the lower-cased domain.)
+    let domains: Option<crate::hash::FastSet<&str>> =
+        by_address.keys().map(|a| a.rsplit_once('@').map(|(_, d)| d)).collect();
+    let account = |v: &str| -> Option<usize> {
+        if let Some(domains) = &domains {
+            let (_, d) = v.rsplit_once('@')?;
+            if !domains.contains(&*lower(d)) {
+                return None;
+            }
+        }
+        by_address.get(v.to_lowercase().as_str()).copied()
+    };
     let mut hits: BTreeMap<usize, BTreeMap<u32, BTreeSet<&'static str>>> = BTreeMap::new();
     for (i, upn, mail, proxies) in objects {
-        let keys = [("userPrincipalName", upn.map(str::to_lowercase)), ("mail", mail.map(str::to_lowercase))]
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, v?)))
-            .chain(smtp_addresses(proxies).map(|v| ("proxyAddresses", v)));
-        for (attr, v) in keys {
-            if let Some(&a) = by_address.get(v.as_str()) {
+        let smtp = proxies.iter().filter_map(|p| {
+            let (prefix, rest) = p.split_once(':')?;
+            prefix.eq_ignore_ascii_case("smtp").then(|| ("proxyAddresses", rest.trim()))
+        });
+        let values = [("userPrincipalName", upn), ("mail", mail)].into_iter().filter_map(|(k, v)| Some((k, v?)));
+        for (attr, v) in values.chain(smtp) {
+            if let Some(a) = account(v) {
                 hits.entry(a).or_default().entry(i).or_default().insert(attr);
             }
         }
