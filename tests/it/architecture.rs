@@ -13,8 +13,8 @@ use std::path::Path;
 
 /// The stages from the bottom up: a module may use the modules listed before it, never after.
 const LAYERS: &[&str] = &[
-    "source", "hash", "timing", "model", "ingest", "collect", "graph", "findings", "rules", "preview", "gate",
-    "report", "init", "generate", "accuracy", "cli", "manual", "app",
+    "source", "hash", "timing", "stages", "model", "ingest", "collect", "graph", "findings", "rules", "preview",
+    "gate", "report", "init", "generate", "accuracy", "cli", "manual", "app",
 ];
 
 type Module = Vec<String>;
