@@ -30,7 +30,7 @@ fn tune_allocator() {
     const ALLOW_THP: c_int = 43;
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         tenantlint::stages::set_after_parse(|| {
-            // SAFETY: as below.
+            // SAFETY: `mi_option_set` only stores the value; `purge_delay` takes a number.
             unsafe { mi_option_set(PURGE_DELAY, PURGE_DELAY_AFTER_PARSE_MS) };
         });
     }

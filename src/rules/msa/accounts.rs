@@ -104,7 +104,6 @@ pub(super) fn several_tenants(
     out
 }
 
-/// Lower-cased SMTP addresses of a proxyAddresses list (any `smtp:` prefix case).
 /// Account → object → the attributes (UPN, mail, SMTP proxy address) in which the object holds the
 /// account's address, for objects given as (index, UPN, mail, proxyAddresses).
 fn address_hits<'o>(
