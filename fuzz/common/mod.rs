@@ -74,7 +74,7 @@ fn reader(format: &Format, data: &[u8]) {
     let decoded = ingest::text::decode(data);
     let text: &str = &decoded.text;
     let _ = (format.sniff)(text);
-    let input = Input { file: FileId(0), text };
+    let input = Input::new(FileId(0), text);
     match (format.read)(&input) {
         Ok(ex) => check_extract(&ex, text),
         Err(e) => check_error(&e, text),

@@ -170,7 +170,7 @@ mod tests {
     const GROUPS: &str = include_str!("../../tests/fixtures/ad-csv/usecult-groups.csv");
 
     fn read_text(text: &str) -> Extract {
-        read(&Input { file: FileId(0), text }).unwrap()
+        read(&Input::new(FileId(0), text)).unwrap()
     }
 
     /// (code, line) of every issue, in order.
@@ -385,7 +385,7 @@ mod tests {
 
     #[test]
     fn duplicate_columns_fail_the_file() {
-        let e = read(&Input { file: FileId(0), text: "SamAccountName,mail,EmailAddress,MAIL\na,b,c,d\n" }).unwrap_err();
+        let e = read(&Input::new(FileId(0), "SamAccountName,mail,EmailAddress,MAIL\na,b,c,d\n")).unwrap_err();
         assert_eq!(e.line, 1);
         assert!(e.reason.contains("column 2 `mail` and column 4 `MAIL`"), "{}", e.reason);
     }

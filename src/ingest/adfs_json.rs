@@ -572,7 +572,7 @@ mod tests {
     const AUTH_METHOD: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationmethod";
 
     fn read_text(text: &str) -> Extract {
-        read(&Input { file: FileId(0), text }).expect("readable")
+        read(&Input::new(FileId(0), text)).expect("readable")
     }
 
     #[test]
@@ -755,9 +755,9 @@ mod tests {
         assert_eq!(sniff(r#"{"ClaimsProviderName":[],"Name":"rp"}"#), Sniff::Yes);
         assert_eq!(sniff("Name,Identifier\nx,y"), Sniff::No);
         // Valid JSON, wrong shape: errors, never a panic.
-        let e = read(&Input { file: FileId(0), text: "\"text\"" }).unwrap_err();
+        let e = read(&Input::new(FileId(0), "\"text\"")).unwrap_err();
         assert_eq!(e.line, 1);
-        let e = read(&Input { file: FileId(0), text: "[{\"a\":1}]" }).unwrap_err();
+        let e = read(&Input::new(FileId(0), "[{\"a\":1}]")).unwrap_err();
         assert!(e.reason.contains("Get-AdfsClaimsProviderTrust"), "{}", e.reason);
         let ex = read_text("[]");
         assert_eq!(ex.issues[0].code, codes::EMPTY_EXPORT);
@@ -767,7 +767,7 @@ mod tests {
         );
         assert_eq!(ex.adfs_claims_providers.len(), 1);
         assert_eq!(ex.issues[0].code, codes::UNREADABLE_RECORD);
-        let e = read(&Input { file: FileId(0), text: "[{\"AcceptanceTransformRules\": \"x\",\n" }).unwrap_err();
+        let e = read(&Input::new(FileId(0), "[{\"AcceptanceTransformRules\": \"x\",\n")).unwrap_err();
         assert!(e.reason.contains("truncated"), "{}", e.reason);
     }
 }

@@ -110,7 +110,7 @@ pub fn read(file: FileId, bytes: &[u8], opts: &Options) -> Result<Extract, ReadE
             Some((_, Sniff::Reject(e))) => return Err(in_entry(e)),
             Some((f, _)) => {
                 super::check_json_depth(text, opts.max_json_depth).map_err(in_entry)?;
-                let mut part = (f.read)(&Input { file, text }).map_err(in_entry)?;
+                let mut part = (f.read)(&Input::new(file, text)).map_err(in_entry)?;
                 kinds.push(part.kind.clone());
                 merge(&mut ex, &mut part, &name, file);
             }

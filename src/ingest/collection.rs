@@ -241,7 +241,7 @@ mod tests {
         let text = serde_json::to_string_pretty(&m).unwrap();
         assert_eq!(sniff(&text), Sniff::Yes);
         assert_eq!(sniff(r#"{"value": []}"#), Sniff::No);
-        let ex = read(&Input { file: FileId(0), text: &text }).unwrap();
+        let ex = read(&Input::new(FileId(0), &text)).unwrap();
         let got: Vec<(&str, &str)> = ex.issues.iter().map(|i| (i.code, i.message.as_str())).collect();
         assert_eq!(got.len(), 3, "{got:?}");
         assert_eq!(got[0].0, "IN005");
@@ -267,7 +267,7 @@ mod tests {
         groups.files = vec!["groups.0001.json".into()];
         m.collections.extend([users, groups]);
         let text = serde_json::to_string_pretty(&m).unwrap();
-        let ex = read(&Input { file: FileId(0), text: &text }).unwrap();
+        let ex = read(&Input::new(FileId(0), &text)).unwrap();
         let got: Vec<(&str, String, &str)> =
             ex.dated_files.iter().map(|(f, t)| (f.as_str(), t.at.to_string(), t.detail.as_str())).collect();
         assert_eq!(got.len(), 3);

@@ -83,7 +83,7 @@ mod tests {
     const USERS: &str = include_str!("../../tests/fixtures/csvde/users.csv");
 
     fn read_text(text: &str) -> Extract {
-        read(&Input { file: FileId(0), text }).unwrap()
+        read(&Input::new(FileId(0), text)).unwrap()
     }
 
     #[test]

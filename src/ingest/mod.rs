@@ -87,9 +87,17 @@ pub struct Input<'a> {
     pub file: FileId,
     /// Decoded text, BOM removed.
     pub text: &'a str,
+    /// The text already validated and split as a Graph collection page (only for files detected
+    /// as `graph-json`, when [`json_util::Page::scan`] accepted them; that scan also held the text
+    /// to `max_json_depth`, so the separate depth check was skipped).
+    pub page: Option<&'a json_util::Page<'a>>,
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
+    /// An input with no pre-split page.
+    pub fn new(file: FileId, text: &'a str) -> Self {
+        Self { file, text, page: None }
+    }
     /// A position in this file.
     pub fn at(&self, line: u32) -> SourceRef {
         SourceRef::new(self.file, line)
@@ -575,7 +583,12 @@ pub fn read_bytes(file: FileId, bytes: &[u8], opts: &Options) -> (InputReport, E
         }
         Sniff::No | Sniff::Yes => report.kind = format.name.to_string(),
     }
-    let limit = if is_json_format(format.name) {
+    // A Graph page is validated, depth-checked and split in one pass; when that scan refuses the
+    // text, the depth check and the reader's parser say why.
+    let page = if format.name == "graph-json" { json_util::Page::scan(text, opts.max_json_depth) } else { None };
+    let limit = if page.is_some() {
+        Ok(())
+    } else if is_json_format(format.name) {
         check_json_depth(text, opts.max_json_depth)
     } else {
         check_line_length(text, opts.max_line_length)
@@ -584,7 +597,7 @@ pub fn read_bytes(file: FileId, bytes: &[u8], opts: &Options) -> (InputReport, E
         report.status = Status::Failed(e);
         return (report, Extract::default());
     }
-    let input = Input { file, text };
+    let input = Input { file, text, page: page.as_ref() };
     match (format.read)(&input) {
         Ok(mut ex) => {
             if ex.kind.is_empty() {
@@ -602,7 +615,10 @@ pub fn read_bytes(file: FileId, bytes: &[u8], opts: &Options) -> (InputReport, E
             if let Some(note) = decoded.note {
                 report.issues.push(Issue { at: SourceRef::file(file), code: codes::ENCODING, message: note });
             }
-            if let Some(issue) = nul_characters(file, text) {
+            // A page the scan accepted holds no NUL byte: valid JSON has none outside escapes.
+            if input.page.is_none()
+                && let Some(issue) = nul_characters(file, text)
+            {
                 report.issues.push(issue);
             }
             if format.name == ldif::FORMAT.name

@@ -329,7 +329,7 @@ pub(super) mod tests {
     const FEDERATION: &str = include_str!("../../tests/fixtures/msol-csv/federation.csv");
 
     fn read_text(text: &str) -> Extract {
-        read(&Input { file: FileId(0), text }).unwrap()
+        read(&Input::new(FileId(0), text)).unwrap()
     }
 
     fn find<'e>(ex: &'e Extract, code: &str, needle: &str) -> &'e Issue {

@@ -74,7 +74,7 @@ fn odd_csv_inputs_do_not_panic() {
         "SamAccountName,proxyAddresses\na,é:€ smtp:é;ü\n",
     ];
     for t in odd {
-        let input = Input { file: FileId(0), text: t };
+        let input = Input::new(FileId(0), t);
         for (sniff, read) in [
             (ad_csv::FORMAT.sniff, ad_csv::FORMAT.read),
             (csvde::FORMAT.sniff, csvde::FORMAT.read),

@@ -17,7 +17,7 @@ mod unit {
     use crate::source::FileId;
 
     fn input(text: &str) -> Input<'_> {
-        Input { file: FileId(0), text }
+        Input::new(FileId(0), text)
     }
 
     /// Reads all rows, returning (line, fields) pairs and the extract with its issues.

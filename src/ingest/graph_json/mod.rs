@@ -113,9 +113,17 @@ impl Ctx<'_, '_> {
 /// Reader.
 pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     let text = input.text;
-    // A collection page (the bulk of a large export) is split in one pass; anything else is parsed
-    // as one raw value first (which also explains syntax errors).
-    let page = ju::split_page(text);
+    // A collection page (the bulk of a large export) is split in one pass (by the caller, which
+    // also held it to the depth limit, or here); anything else is parsed as one raw value first
+    // (which also explains syntax errors).
+    let scanned;
+    let page = match input.page {
+        Some(p) => Some(p),
+        None => {
+            scanned = ju::Page::scan(text, 0);
+            scanned.as_ref()
+        }
+    };
     let root = match page {
         Some(_) => None,
         None => Some(ju::parse_root(text)?),
@@ -135,10 +143,10 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     };
     let mut file_entity: Option<Result<Entity, String>> = None;
     let mut next_link: Option<(String, u32, &str)> = None;
-    let items: Vec<&Raw> = match root.map_or(Shape::Object, ju::shape) {
+    let items: Elements<'_, '_> = match root.map_or(Shape::Object, ju::shape) {
         Shape::Object => {
             let (top, split) = match (page, root) {
-                (Some((top, items)), _) => (top, Some(items)),
+                (Some(p), _) => (p.top.clone(), Some(Elements::Page(p))),
                 (None, Some(root)) => (ju::object(root).unwrap_or_default(), None),
                 (None, None) => unreachable!("a page or a root"),
             };
@@ -169,7 +177,9 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                 }
             }
             let split = split.or_else(|| {
-                top.get("value").filter(|v| ju::shape(v) == Shape::Array).map(|v| ju::array(v).unwrap_or_default())
+                top.get("value")
+                    .filter(|v| ju::shape(v) == Shape::Array)
+                    .map(|v| Elements::Raw(ju::array(v).unwrap_or_default()))
             });
             match split.ok_or_else(|| top.get("value")) {
                 Ok(items) => {
@@ -179,12 +189,12 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
                     cx.ex.page = Some(super::Page { held: items.len(), declared });
                     items
                 }
-                Err(Some(v)) if ju::shape(v) == Shape::Object => vec![v],
-                Err(Some(v)) if ju::shape(v) == Shape::Null => Vec::new(),
-                Err(_) => vec![root.expect("no page: parsed as a root")],
+                Err(Some(v)) if ju::shape(v) == Shape::Object => Elements::Raw(vec![v]),
+                Err(Some(v)) if ju::shape(v) == Shape::Null => Elements::Raw(Vec::new()),
+                Err(_) => Elements::Raw(vec![root.expect("no page: parsed as a root")]),
             }
         }
-        Shape::Array => root.and_then(ju::array).unwrap_or_default(),
+        Shape::Array => Elements::Raw(root.and_then(ju::array).unwrap_or_default()),
         _ => {
             return Err(ReadError::new(
                 1,
@@ -196,10 +206,13 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     // The file's entity from the first record that tells, when the context did not say. Records
     // are then split and read one at a time (a page holds up to 100k users: splitting them all
     // first would hold every member list at once).
-    let first_line = items.iter().find(|raw| ju::shape(raw) == Shape::Object).map(|raw| cx.doc.line_of(raw));
+    let first_line = (0..items.len())
+        .map(|i| items.raw(i))
+        .find(|raw| ju::shape(raw) == Shape::Object)
+        .map(|raw| cx.doc.line_of(raw));
     if file_entity.is_none() {
-        file_entity =
-            items.iter().find_map(|raw| ju::object(raw).and_then(|o| rec_entity(&Rec::new(o, cx.doc.line_of(raw)))));
+        file_entity = (0..items.len())
+            .find_map(|i| items.object(i).and_then(|o| rec_entity(&Rec::new(o, cx.doc.line_of(items.raw(i))))));
     }
     let entity = match file_entity {
         Some(Ok(e)) => e,
@@ -230,8 +243,10 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
     }
     let mut n_recs = 0usize;
     let mut pascal = false;
-    for raw in items {
-        let Some(r) = ju::record(&cx.doc, &mut cx.t, raw, "the response") else { continue };
+    for i in 0..items.len() {
+        let Some(r) = ju::record_of(&cx.doc, &mut cx.t, items.raw(i), items.object(i), "the response") else {
+            continue;
+        };
         let r = &r;
         if n_recs == 0 {
             pascal = r.obj.keys().any(|k| k == "Id" || k == "UserPrincipalName");
@@ -346,6 +361,34 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
         );
     }
     Ok(cx.ex)
+}
+
+/// The elements of a response: split by [`ju::Page::scan`], or raw values split when read.
+enum Elements<'a, 'p> {
+    Page(&'p ju::Page<'a>),
+    Raw(Vec<&'a Raw>),
+}
+
+impl<'a> Elements<'a, '_> {
+    fn len(&self) -> usize {
+        match self {
+            Elements::Page(p) => p.len(),
+            Elements::Raw(v) => v.len(),
+        }
+    }
+    fn raw(&self, i: usize) -> &'a Raw {
+        match self {
+            Elements::Page(p) => p.raw(i),
+            Elements::Raw(v) => v[i],
+        }
+    }
+    /// Element `i`'s members (`None` when it is not an object).
+    fn object(&self, i: usize) -> Option<ju::RawObject<'a>> {
+        match self {
+            Elements::Page(p) => p.object(i),
+            Elements::Raw(v) => ju::object(v[i]),
+        }
+    }
 }
 
 /// The value of an `@odata.count` annotation: a non-negative integer (a numeric string accepted).

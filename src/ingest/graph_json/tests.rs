@@ -7,7 +7,7 @@ use crate::source::{FileId, SourceRef};
 use std::path::Path;
 
 fn read_text(text: &str) -> Result<Extract, ReadError> {
-    read(&Input { file: FileId(0), text })
+    read(&Input::new(FileId(0), text))
 }
 
 fn fixture(name: &str) -> String {

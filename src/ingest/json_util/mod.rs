@@ -17,6 +17,7 @@
 //! ([`Head`]).
 
 mod head;
+mod page;
 mod raw;
 mod record;
 #[cfg(test)]
@@ -24,6 +25,7 @@ mod tests;
 mod values;
 
 pub use head::*;
+pub use page::*;
 pub use raw::*;
 pub use record::*;
 pub use values::*;

@@ -142,7 +142,7 @@ impl Raw {
         &self.0
     }
     /// A part of a validated value (private: only the splitters below make one).
-    fn part(s: &str) -> &Raw {
+    pub(super) fn part(s: &str) -> &Raw {
         // SAFETY: `Raw` is `#[repr(transparent)]` over `str`, so the two references have the same layout.
         unsafe { &*(s as *const str as *const Raw) }
     }
@@ -349,74 +349,6 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
                     fields.push((k.0, v));
                 }
                 Ok(RawObject { fields })
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-/// A collection response split in one pass over the text: the top-level members except the first
-/// one named exactly `value`, and that member's array elements.
-///
-/// The same text read with [`parse_root`], [`object`] and [`array`] takes three passes of the JSON
-/// parser (at a million objects, hundreds of megabytes each); this takes one. `None` when the text
-/// is not such an object (no `value` key, a `value` that is not an array, another shape, invalid
-/// JSON): the caller then takes the general path, which also explains any syntax error.
-pub fn split_page(text: &str) -> Option<(RawObject<'_>, Vec<&Raw>)> {
-    if text.trim_start().as_bytes().first() != Some(&b'{') {
-        return None;
-    }
-    let page = serde_json::from_str::<PageParts<'_>>(text).ok()?;
-    Some((page.top, page.items?))
-}
-
-struct PageParts<'a> {
-    top: RawObject<'a>,
-    items: Option<Vec<&'a Raw>>,
-}
-
-struct Items<'a>(Vec<&'a Raw>);
-
-impl<'de> Deserialize<'de> for Items<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Items<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON array")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(1024));
-                while let Some(v) = seq.next_element::<&'de Raw>()? {
-                    items.push(v);
-                }
-                Ok(Items(items))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for PageParts<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = PageParts<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
-                let mut items = None;
-                while let Some(k) = map.next_key::<Key<'de>>()? {
-                    if items.is_none() && k.0 == "value" {
-                        items = Some(map.next_value::<Items<'de>>()?.0);
-                    } else {
-                        let v: &'de Raw = map.next_value()?;
-                        fields.push((k.0, v));
-                    }
-                }
-                Ok(PageParts { top: RawObject { fields }, items })
             }
         }
         d.deserialize_map(V)

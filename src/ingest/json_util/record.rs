@@ -347,8 +347,19 @@ pub fn excerpt(s: &str) -> &str {
 
 /// Reads `raw` as a record: `None` (and an IN002 count under `what`) when it is not an object.
 pub fn record<'a>(doc: &Doc<'a>, t: &mut Tally, raw: &'a Raw, what: &str) -> Option<Rec<'a>> {
+    record_of(doc, t, raw, object(raw), what)
+}
+
+/// [`record`] of a value already split (`obj` is `raw`'s members, `None` when it is no object).
+pub fn record_of<'a>(
+    doc: &Doc<'a>,
+    t: &mut Tally,
+    raw: &'a Raw,
+    obj: Option<RawObject<'a>>,
+    what: &str,
+) -> Option<Rec<'a>> {
     let line = doc.line_of(raw);
-    match object(raw) {
+    match obj {
         Some(o) => {
             if let Some(k) = duplicate_key(&o) {
                 t.add(Problem::DuplicateKey, k, line, k);

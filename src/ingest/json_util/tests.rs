@@ -175,3 +175,132 @@ fn splitting_a_validated_object_or_array_agrees_with_serde_json() {
         assert_eq!(ours, theirs, "{text}");
     }
 }
+
+/// What the general path makes of a page: `None` when serde_json refuses the text or it is no
+/// object whose first `value` member is an array; else the other top-level members, and each
+/// element with its members when it is an object.
+type Split = (Vec<(String, String)>, Vec<(String, Option<Vec<(String, String)>>)>);
+
+fn pairs(o: &RawObject<'_>) -> Vec<(String, String)> {
+    o.fields.iter().map(|(k, v)| (k.to_string(), v.get().to_string())).collect()
+}
+
+fn general_split(text: &str) -> Option<Split> {
+    let root = parse_root(text).ok()?;
+    let mut top = object(root)?;
+    let at = top.fields.iter().position(|(k, _)| k == "value")?;
+    let (_, value) = top.fields.remove(at);
+    let items = array(value)?;
+    let items = items.iter().map(|raw| (raw.get().to_string(), object(raw).map(|o| pairs(&o)))).collect();
+    Some((pairs(&top), items))
+}
+
+fn scan_split(text: &str, max_depth: usize) -> Option<Split> {
+    let page = Page::scan(text, max_depth)?;
+    let items = (0..page.len()).map(|i| (page.raw(i).get().to_string(), page.object(i).map(|o| pairs(&o)))).collect();
+    Some((pairs(&page.top), items))
+}
+
+/// Valid pages covering every kind of JSON token, escapes, white space and odd shapes.
+const PAGES: &[&str] = &[
+    r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[{"id":"1","upn":"a@contoso.com","n":[1,-0.5,2e10,3E-2,0,-0],"t":true,"f":false,"z":null}]}"#,
+    "{\n  \"value\" : [\n    { \"a\" : \"x\" } ,\r\n\t{\"b\":[ ]}, {}, { }\n  ] ,\n \"@odata.nextLink\":\"https://x/?$skiptoken=1\"\n}\n",
+    r#"{"value":[]}"#,
+    r#"{"value":[ ]}"#,
+    r#"{"a":{"value":[1]},"value":[1,"s",null,[],{},[{"k":"v"}],true]}"#,
+    r#"{"value":[{"s":"quote \" back \\ slash \/ \b\f\n\r\t \u00e9 \uD83D\uDE00 \ud800","k\"ey":1,"k\u0041":2,"é":"ü","":""}]}"#,
+    r#"{"valu\u0065":[{"a":1}],"value":[{"b":2}]}"#,
+    r#"{"value":[{"a":1}],"value":{"b":2}}"#,
+    r#"{"value":[{"dup":1,"dup":2,"nested":{"a":[1,{"b":"]}"},[]],"c":"{"}}]}"#,
+    r#"{"value":[{"long":"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz","x":"1234567"}]}"#,
+];
+
+/// Pages the general path refuses or reads as no page.
+const NOT_PAGES: &[&str] = &[
+    "",
+    "[]",
+    r#"{"value":{"a":1}}"#,
+    r#"{"value":null}"#,
+    r#"{"values":[]}"#,
+    r#"{"value":[1,]}"#,
+    r#"{"value":[{"a":1,}]}"#,
+    r#"{"value":[{"a" 1}]}"#,
+    r#"{"value":[{"a":01}]}"#,
+    r#"{"value":[{"a":1.}]}"#,
+    r#"{"value":[{"a":.5}]}"#,
+    r#"{"value":[{"a":1e}]}"#,
+    r#"{"value":[{"a":+1}]}"#,
+    r#"{"value":[{"a":tru}]}"#,
+    r#"{"value":[{"a":"\x"}]}"#,
+    r#"{"value":[{"a":"\u12G4"}]}"#,
+    "{\"value\":[{\"a\":\"tab\there\"}]}",
+    "{\"value\":[{\"a\":\"nul\u{0}\"}]}",
+    r#"{"value":[{"a":1}]} x"#,
+    r#"{"value":[{"a":1}]}{}"#,
+    r#"{"value":[{"a":"open}]}"#,
+    r#"{"value":[{"\ud800":1}]}"#,
+    r#"{"value":[{1:2}]}"#,
+];
+
+#[test]
+fn scan_agrees_with_serde_json() {
+    for text in PAGES {
+        let general = general_split(text).unwrap_or_else(|| panic!("not a page: {text}"));
+        assert_eq!(scan_split(text, 0), Some(general), "{text}");
+    }
+    for text in NOT_PAGES {
+        // The key with a lone surrogate is valid JSON whose element is not an object to either path.
+        let general = general_split(text);
+        assert_eq!(scan_split(text, 0), general, "{text}");
+    }
+    // Mutations of the valid pages: every byte deleted, and bytes that matter to JSON inserted or
+    // written over, at positions from a fixed pseudo-random sequence. Either path must accept
+    // exactly what the other does, and split it alike.
+    let inserts: &[u8] = b"\"\\{}[],: 0-.eE+u\x01\tatfn9/";
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let (mut tried, mut accepted) = (0, 0);
+    for text in PAGES {
+        let b = text.as_bytes();
+        let mut variants: Vec<Vec<u8>> = (0..b.len()).map(|i| [&b[..i], &b[i + 1..]].concat()).collect();
+        for _ in 0..1500 {
+            let (at, c) = (next(b.len() + 1), inserts[next(inserts.len())]);
+            variants.push([&b[..at], &[c], &b[at..]].concat());
+            let at = next(b.len());
+            let mut v = b.to_vec();
+            v[at] = c;
+            variants.push(v);
+        }
+        for v in variants {
+            let Ok(t) = std::str::from_utf8(&v) else { continue };
+            tried += 1;
+            let general = general_split(t);
+            accepted += usize::from(general.is_some());
+            assert_eq!(scan_split(t, 0), general, "{t}");
+        }
+    }
+    assert!(tried > 20_000 && accepted > 1_000, "{tried} variants, {accepted} valid pages");
+}
+
+#[test]
+fn scan_holds_the_depth_limit_as_the_depth_check_does() {
+    // Depth 1 is the page, 2 its `value`, 3 an element.
+    let nested = |levels: usize| format!("{{\"value\":[{}{}]}}", "[".repeat(levels), "]".repeat(levels));
+    for max in [2usize, 3, 5, 64, 127] {
+        for levels in [max.saturating_sub(3), max - 2, max - 1, max] {
+            let text = nested(levels);
+            let within = crate::ingest::check_json_depth(&text, max).is_ok();
+            assert_eq!(Page::scan(&text, max).is_some(), within, "max {max}, {} levels", levels + 2);
+        }
+    }
+    // No limit given: the scan (which recurses) stops at 127 levels and leaves deeper pages to the
+    // general path, which skips nested values iteratively.
+    assert!(Page::scan(&nested(125), 0).is_some());
+    assert!(Page::scan(&nested(126), 0).is_none());
+    assert!(general_split(&nested(126)).is_some());
+}

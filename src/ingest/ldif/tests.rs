@@ -10,7 +10,7 @@ const LDIFDE: &str = include_str!("../../../tests/fixtures/ldif/contoso-ldifde.l
 const TRUNCATED: &str = include_str!("../../../tests/fixtures/ldif/contoso-truncated.ldif");
 
 fn run(text: &str) -> Result<Extract, ReadError> {
-    read(&Input { file: FileId(0), text })
+    read(&Input::new(FileId(0), text))
 }
 
 fn issues<'a>(ex: &'a Extract, code: &str) -> Vec<&'a super::super::Issue> {
