@@ -276,6 +276,15 @@ pub fn dn_to_dns_domain(dn: &str) -> Option<String> {
     (labels > 0).then_some(out)
 }
 
+/// The part of a DN from its first `DC=` component on (`DC=corp,DC=contoso,DC=com`), which holds
+/// every `DC=` component: [`dn_to_dns_domain`] gives the same domain for it as for the whole DN.
+pub fn dc_tail(dn: &str) -> Option<&str> {
+    let first = rdns(dn).find(|rdn| rdn.split_once('=').is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("dc")))?;
+    // `rdns` yields slices of `dn`.
+    let at = first.as_ptr() as usize - dn.as_ptr() as usize;
+    dn.get(at..)
+}
+
 /// Splits a DN into RDNs on unescaped commas.
 pub fn split_dn(dn: &str) -> Vec<&str> {
     rdns(dn).collect()
@@ -891,6 +900,16 @@ mod tests {
         );
         assert_eq!(split_dn("CN=Smith\\, Jo,OU=Staff"), vec!["CN=Smith\\, Jo", "OU=Staff"]);
         assert_eq!(dn_to_dns_domain("CN=x,OU=y"), None);
+        for dn in [
+            "CN=Smith\\, Jo,OU=Staff,DC=Corp,DC=Contoso,DC=com",
+            "DC=,dc= Fabrikam ,OU=x,DC=COM",
+            "CN=a,OU=DC=x,DC=y",
+            "cn=a, dc=b , dc=c",
+            "CN=x,OU=y",
+        ] {
+            assert_eq!(dc_tail(dn).and_then(dn_to_dns_domain), dn_to_dns_domain(dn), "{dn}");
+        }
+        assert_eq!(dc_tail("CN=a,OU=b, DC=corp,DC=com"), Some("DC=corp,DC=com"));
         // Escaped backslash before a separator, a trailing escape, spaces, empty and non-ASCII parts.
         assert_eq!(split_dn("CN=a\\\\,OU=b , DC=x"), vec!["CN=a\\\\", "OU=b", "DC=x"]);
         assert_eq!(split_dn("CN=é\\,x,OU=ü\\"), vec!["CN=é\\,x", "OU=ü\\"]);

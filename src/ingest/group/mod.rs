@@ -249,19 +249,21 @@ pub fn attribute(sources: SourceMap, results: Vec<(InputReport, Extract)>, manif
                 forest_domains.push(BTreeSet::new());
                 idx
             });
-            let domains = ex
+            ex.ad_objects.par_iter_mut().for_each(|o| o.forest = idx);
+            // The forest's DNS domains: the objects' DNs end in a few distinct `DC=` tails, each
+            // turned into a domain once (not one string per object).
+            let tails = ex
                 .ad_objects
-                .par_iter_mut()
-                .fold(BTreeSet::new, |mut set, o| {
-                    o.forest = idx;
-                    set.extend(o.dns_domain());
+                .par_iter()
+                .fold(crate::hash::FastSet::<&str>::default, |mut set, o| {
+                    set.extend(o.dn.as_deref().and_then(crate::model::dc_tail));
                     set
                 })
-                .reduce(BTreeSet::new, |mut a, mut b| {
-                    a.append(&mut b);
+                .reduce(crate::hash::FastSet::default, |mut a, b| {
+                    a.extend(b);
                     a
                 });
-            forest_domains[idx as usize].extend(domains);
+            forest_domains[idx as usize].extend(tails.into_iter().filter_map(crate::model::dn_to_dns_domain));
             rep.attributed_to = Some(format!("forest#{idx}"));
             rep.forest = Some(idx);
         }
