@@ -88,9 +88,9 @@ pub struct Input<'a> {
     /// Decoded text, BOM removed.
     pub text: &'a str,
     /// The text already validated and split as a Graph collection page (only for files detected
-    /// as `graph-json`, when [`json_util::Page::scan`] accepted them; that scan also held the text
+    /// as `graph-json`, when [`json_util::ScannedPage::scan`] accepted them; that scan also held the text
     /// to `max_json_depth`, so the separate depth check was skipped).
-    pub page: Option<&'a json_util::Page<'a>>,
+    pub page: Option<&'a json_util::ScannedPage<'a>>,
 }
 
 impl<'a> Input<'a> {
@@ -585,7 +585,7 @@ pub fn read_bytes(file: FileId, bytes: &[u8], opts: &Options) -> (InputReport, E
     }
     // A Graph page is validated, depth-checked and split in one pass; when that scan refuses the
     // text, the depth check and the reader's parser say why.
-    let page = if format.name == "graph-json" { json_util::Page::scan(text, opts.max_json_depth) } else { None };
+    let page = if format.name == "graph-json" { json_util::ScannedPage::scan(text, opts.max_json_depth) } else { None };
     let limit = if page.is_some() {
         Ok(())
     } else if is_json_format(format.name) {

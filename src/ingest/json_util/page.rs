@@ -2,11 +2,11 @@
 //! held to the nesting limit, and the `value` array split into elements and each object element
 //! into members.
 //!
-//! Graph pages are most of a large estate's bytes. Read as before — a depth check over the text,
-//! serde_json validating it while splitting `value`, then each element split into members — the
-//! same bytes were walked three times. [`Page::scan`] walks them once and keeps, per member, three
-//! offsets into the text (12 bytes), from which a record's [`RawObject`] is made without another
-//! walk.
+//! Graph pages are most of a large estate's bytes. Read the general way — a depth check over the
+//! text, serde_json validating it while splitting `value`, then each element split into members —
+//! the same bytes are walked three times. [`ScannedPage::scan`] walks them once and keeps, per member,
+//! three offsets into the text (12 bytes), from which a record's [`RawObject`] is made without
+//! another walk.
 //!
 //! The scan only ever answers "valid, and here are the parts" or `None`. On `None` the caller takes
 //! the general path (depth check, serde_json), which explains the error at its line: this module
@@ -23,7 +23,7 @@ const MAX_DEPTH: usize = 127;
 /// A validated collection page: the top-level members but the first `value`, and that array's
 /// elements, each object element already split.
 #[derive(Debug)]
-pub struct Page<'a> {
+pub struct ScannedPage<'a> {
     text: &'a str,
     /// The top-level members other than the first one named exactly `value`, in file order.
     pub top: RawObject<'a>,
@@ -32,7 +32,7 @@ pub struct Page<'a> {
 }
 
 /// One element of `value`: its span, and its members (`first..first + count` of
-/// [`Page::members`]; `count == NOT_OBJECT` for an element that is not an object).
+/// [`ScannedPage::members`]; `count == NOT_OBJECT` for an element that is not an object).
 #[derive(Debug, Clone, Copy)]
 struct Item {
     start: u32,
@@ -55,17 +55,17 @@ struct Member {
 
 const ESCAPED: u32 = 1 << 31;
 
-impl<'a> Page<'a> {
+impl<'a> ScannedPage<'a> {
     /// Validates `text` as a JSON object with a `value` array, nested at most `max_depth` levels
     /// (0 or more than 127: 127), and splits it. `None` when the text is anything else —
     /// invalid, too deep, another shape, or 2 GiB and more (offsets are 31-bit).
-    pub fn scan(text: &'a str, max_depth: usize) -> Option<Page<'a>> {
+    pub fn scan(text: &'a str, max_depth: usize) -> Option<ScannedPage<'a>> {
         let max = if max_depth == 0 { MAX_DEPTH } else { max_depth.min(MAX_DEPTH) };
         if text.len() >= ESCAPED as usize {
             return None;
         }
         let mut s = Scanner { b: text.as_bytes(), i: 0, depth: 0, max };
-        let mut page = Page { text, top: RawObject::default(), items: Vec::new(), members: Vec::new() };
+        let mut page = ScannedPage { text, top: RawObject::default(), items: Vec::new(), members: Vec::new() };
         s.ws();
         s.enter(b'{')?;
         s.ws();

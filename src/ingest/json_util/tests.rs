@@ -196,7 +196,7 @@ fn general_split(text: &str) -> Option<Split> {
 }
 
 fn scan_split(text: &str, max_depth: usize) -> Option<Split> {
-    let page = Page::scan(text, max_depth)?;
+    let page = ScannedPage::scan(text, max_depth)?;
     let items = (0..page.len()).map(|i| (page.raw(i).get().to_string(), page.object(i).map(|o| pairs(&o)))).collect();
     Some((pairs(&page.top), items))
 }
@@ -295,12 +295,12 @@ fn scan_holds_the_depth_limit_as_the_depth_check_does() {
         for levels in [max.saturating_sub(3), max - 2, max - 1, max] {
             let text = nested(levels);
             let within = crate::ingest::check_json_depth(&text, max).is_ok();
-            assert_eq!(Page::scan(&text, max).is_some(), within, "max {max}, {} levels", levels + 2);
+            assert_eq!(ScannedPage::scan(&text, max).is_some(), within, "max {max}, {} levels", levels + 2);
         }
     }
     // No limit given: the scan (which recurses) stops at 127 levels and leaves deeper pages to the
     // general path, which skips nested values iteratively.
-    assert!(Page::scan(&nested(125), 0).is_some());
-    assert!(Page::scan(&nested(126), 0).is_none());
+    assert!(ScannedPage::scan(&nested(125), 0).is_some());
+    assert!(ScannedPage::scan(&nested(126), 0).is_none());
     assert!(general_split(&nested(126)).is_some());
 }
