@@ -308,24 +308,28 @@ pub fn build(
             let upn = o.upn.as_deref().unwrap_or_default().to_string();
             let smtp = o.primary_smtp().map(|s| s.to_lowercase());
             let kind = cloud_kind(&o.class);
-            let lost = loses.get(&guid.to_lowercase());
+            // GUID text is lower case (hyphenated), as the keys of `loses` and `bad_upn`.
+            let lost = loses.get(&guid);
             tenants
                 .into_iter()
                 .map(|t| {
                     let td = &domains[t as usize];
+                    // The decision fills outcome, matching and reason; the names, the values after sync
+                    // and the subjects are filled only for a row that is kept (most are not: the HTML
+                    // report keeps conflicts and takeovers).
                     let mut row = Row {
-                        forest: e.forests.get(o.forest as usize).map(|f| f.name.clone()).unwrap_or_default(),
-                        dn: o.dn.as_deref().unwrap_or_default().to_string(),
-                        object_guid: guid.clone(),
-                        tenant: e.tenants[t as usize].name.clone(),
+                        forest: String::new(),
+                        dn: String::new(),
+                        object_guid: String::new(),
+                        tenant: String::new(),
                         outcome: Fate::Creates,
                         matching: None,
                         cloud_object_id: String::new(),
                         upn_after: String::new(),
-                        mail_after: smtp.clone().unwrap_or_default(),
+                        mail_after: String::new(),
                         reason: String::new(),
                         findings: Vec::new(),
-                        subject_ids: vec![guid.clone()],
+                        subject_ids: Vec::new(),
                     };
                     let in_t = |c: &&u32| e.cloud_objects[**c as usize].tenant == t;
                     // 1. Hard match.
@@ -340,8 +344,6 @@ pub fn build(
                     let mut upn_taken = false;
                     if let Some(c) = hard {
                         let co = &e.cloud_objects[c as usize];
-                        row.cloud_object_id = cloud_id(c);
-                        row.subject_ids.push(format!("{}/{}", tenant_key(t), cloud_id(c)));
                         row.matching = Some(Outcome::HardMatch.code());
                         joined = Some(c);
                         if co.on_prem_sync_enabled != Some(true)
@@ -385,8 +387,6 @@ pub fn build(
                             // groups and contacts): the AD object's own twin, presumed by its address.
                             let co = &e.cloud_objects[c as usize];
                             row.outcome = Fate::Joins;
-                            row.cloud_object_id = cloud_id(c);
-                            row.subject_ids.push(format!("{}/{}", tenant_key(t), cloud_id(c)));
                             row.reason = format!(
                                 "already synchronised as {} (same {key}; the export carries no anchor to confirm the hard match)",
                                 co.label()
@@ -411,8 +411,6 @@ pub fn build(
                             row.outcome = Fate::of_outcome(out);
                             upn_taken = co.upn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&upn));
                             row.matching = Some(out.code());
-                            row.cloud_object_id = cloud_id(c);
-                            row.subject_ids.push(format!("{}/{}", tenant_key(t), cloud_id(c)));
                             row.reason = format!("{} shares its {key}: {}", co.label(), out.describe());
                             if out == Outcome::SoftMatchMerge {
                                 joined = Some(c);
@@ -433,9 +431,26 @@ pub fn build(
                             row.reason = "no cloud object holds its anchor or a soft-match key: created".to_string();
                         }
                     }
+                    let touched = joined.or(candidate);
+                    let outcome = row.outcome;
+                    let keep = detail == Detail::Full || matches!(outcome, Fate::Conflict | Fate::Takeover);
+                    if !keep {
+                        return (None, o.forest, t, outcome, touched);
+                    }
+                    row.forest = e.forests.get(o.forest as usize).map(|f| f.name.clone()).unwrap_or_default();
+                    row.dn = o.dn.as_deref().unwrap_or_default().to_string();
+                    row.object_guid = guid.clone();
+                    row.tenant = e.tenants[t as usize].name.clone();
+                    row.mail_after = smtp.clone().unwrap_or_default();
+                    row.subject_ids.push(guid.clone());
+                    // The cloud object the decision met (hard match, presumed twin or soft-match candidate).
+                    if let Some(c) = touched {
+                        row.cloud_object_id = cloud_id(c);
+                        row.subject_ids.push(format!("{}/{}", tenant_key(t), cloud_id(c)));
+                    }
                     let upn_quarantined = row.outcome == Fate::Quarantined
                         && (lost.is_some_and(|v| v.iter().any(|x| x.0.eq_ignore_ascii_case(&upn))) || upn_taken);
-                    if let Some(rules) = bad_upn.get(&guid.to_lowercase()) {
+                    if let Some(rules) = bad_upn.get(&guid) {
                         row.reason.push_str(&format!(
                             "; its UPN fails validation ({}): the export is refused (IdentityDataValidationFailed) or \
                              the cloud UPN falls back to the initial domain",
@@ -453,10 +468,7 @@ pub fn build(
                             row.tenant, row.upn_after
                         ));
                     }
-                    let touched = joined.or(candidate);
-                    let outcome = row.outcome;
-                    let keep = detail == Detail::Full || matches!(outcome, Fate::Conflict | Fate::Takeover);
-                    (keep.then(|| Box::new(row)), o.forest, t, outcome, touched)
+                    (Some(Box::new(row)), o.forest, t, outcome, touched)
                 })
                 .collect::<Vec<_>>()
         })
