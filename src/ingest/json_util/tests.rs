@@ -304,3 +304,36 @@ fn scan_holds_the_depth_limit_as_the_depth_check_does() {
     assert!(ScannedPage::scan(&nested(126), 0).is_none());
     assert!(general_split(&nested(126)).is_some());
 }
+
+/// The plain UTC form is kept as written exactly when parsing and formatting it gives it back.
+#[test]
+fn plain_utc_dates_are_kept_as_the_parser_would_write_them() {
+    use time::format_description::well_known::Rfc3339;
+    let general = |s: &str| {
+        time::OffsetDateTime::parse(s, &Rfc3339)
+            .ok()
+            .and_then(|d| d.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok())
+    };
+    let mut plain = 0;
+    for year in [0, 1, 1600, 1900, 1999, 2000, 2023, 2024, 2100, 2400, 9999] {
+        for month in 0..=13 {
+            for day in 0..=32 {
+                for (h, m, sec) in [(0, 0, 0), (23, 59, 59), (24, 0, 0), (12, 60, 0), (12, 0, 60), (23, 59, 60)] {
+                    let s = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}Z");
+                    let fast = is_plain_utc_second(&s);
+                    plain += usize::from(fast);
+                    if fast {
+                        assert_eq!(general(&s).as_deref(), Some(s.as_str()), "{s}");
+                    } else {
+                        assert_ne!(general(&s).as_deref(), Some(s.as_str()), "{s}: plain but not taken as such");
+                    }
+                    assert_eq!(normalize_date(&s), general(&s), "{s}");
+                }
+            }
+        }
+    }
+    assert!(plain > 3_000, "{plain}");
+    for s in ["2021-08-02t10:30:06Z", "2021-08-02T10:30:06z", "2021-8-02T10:30:06Z", "2021-08-02T10:30:06+00:00"] {
+        assert!(!is_plain_utc_second(s), "{s}");
+    }
+}

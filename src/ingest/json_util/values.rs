@@ -25,6 +25,10 @@ pub fn normalize_date(s: &str) -> Option<String> {
         let dt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
         return dt.format(&Rfc3339).ok();
     }
+    // What Graph writes (`2021-08-02T10:30:06Z`) is already in the normal form.
+    if is_plain_utc_second(s) {
+        return Some(s.to_string());
+    }
     if let Ok(dt) = OffsetDateTime::parse(s, &Rfc3339) {
         return dt.to_offset(UtcOffset::UTC).format(&Rfc3339).ok();
     }
@@ -37,6 +41,33 @@ pub fn normalize_date(s: &str) -> Option<String> {
         return p.assume_utc().format(&Rfc3339).ok();
     }
     None
+}
+
+/// Whether `s` is a valid `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds, no leap second): the form
+/// [`normalize_date`] gives, so that it can be kept as it is without parsing and formatting it.
+pub(super) fn is_plain_utc_second(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z'
+    {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) =
+        (num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19))
+    else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day) && hour < 24 && minute < 60 && second < 60
 }
 
 /// True when `value` is a Microsoft documentation placeholder for `key` (`"authenticationType-value"`).
