@@ -156,9 +156,10 @@ pub(super) fn read_all(
                 loop {
                     let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(&i) = order.get(k) else { break };
-                    if sizes[i] < buf.capacity() as u64 / 2 {
-                        // The big files are done (they come first): give the big buffer back now rather
-                        // than hold it while the estate is at its largest.
+                    if sizes[i] < buf.capacity() as u64 / 4 * 3 {
+                        // The bigger files are done (they come first): give the big buffer back now rather
+                        // than hold its slack while the estate is at its largest (a 200 MB buffer kept for
+                        // 125 MB pages put the 1M `--parse-only` peak at the input's size).
                         buf = Vec::new();
                     }
                     let (id, path) = &todo[i];
