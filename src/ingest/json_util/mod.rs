@@ -5,16 +5,18 @@
 //! are split into `(key, &Raw)` pairs ([`RawObject`]) and arrays into `Vec<&Raw>`, and each record is
 //! read field by field. Every [`Raw`] is a slice of the validated input text, so splitting it again
 //! needs no second validation (the split only finds where members end), and its line is found from
-//! its byte offset ([`Doc::line_of`]).
+//! its byte offset ([`Doc::line_of`]). A Graph collection page (most of a large estate's bytes) is
+//! validated and split in one pass instead ([`ScannedPage`]); a text that pass refuses takes the
+//! general path, which words the error.
 //!
 //! Sniffers use [`Head`], a tolerant scan of the first bytes of a file that lists the keys and
 //! first values it meets (first array elements only), so no sniffer parses a whole file.
 //!
 //! What lives where: [`Doc`] (the text and its line cursor) and [`FromText`] here; `raw` validates
-//! the text and splits raw objects, arrays and scalars (and explains syntax errors); `values`
-//! normalises dates, placeholders, percent escapes and key case; `record` reads one object as a
-//! record ([`Rec`]) and tallies value problems ([`Tally`]); `head` is the sniffers' tolerant scan
-//! ([`Head`]).
+//! the text and splits raw objects, arrays and scalars (and explains syntax errors); `page` is the
+//! one-pass page scan; `values` normalises dates, placeholders, percent escapes and key case;
+//! `record` reads one object as a record ([`Rec`]) and tallies value problems ([`Tally`]); `head` is
+//! the sniffers' tolerant scan ([`Head`]).
 
 mod head;
 mod page;
