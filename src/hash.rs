@@ -48,18 +48,18 @@ pub fn shared_groups<V: Ord>(mut keys: Vec<(u64, u32)>, value: impl Fn(u32, u64)
 /// each class found so far in its run; a run almost always holds one class). Only runs of one hash
 /// for which `worth(run)` holds are compared (a caller skips runs that could not matter to it).
 /// Groups of two or more, items ascending inside a group, in hash order.
-pub fn shared_classes(
-    mut keys: Vec<(u64, u32)>,
-    worth: impl Fn(&[(u64, u32)]) -> bool,
-    same: impl Fn(u32, u32, u64) -> bool,
-) -> Vec<Vec<u32>> {
+pub fn shared_classes<T: Copy + Ord + Send>(
+    mut keys: Vec<(u64, T)>,
+    worth: impl Fn(&[(u64, T)]) -> bool,
+    same: impl Fn(T, T, u64) -> bool,
+) -> Vec<Vec<T>> {
     use rayon::slice::ParallelSliceMut as _;
     keys.par_sort_unstable();
     keys.dedup();
     let mut out = Vec::new();
     for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1 && worth(r)) {
         let h = run[0].0;
-        let mut classes: Vec<Vec<u32>> = Vec::new();
+        let mut classes: Vec<Vec<T>> = Vec::new();
         for &(_, i) in run {
             match classes.iter_mut().find(|c| same(c[0], i, h)) {
                 Some(c) => c.push(i),

@@ -128,7 +128,21 @@ impl KeyIndex {
     /// The objects whose key is `key`, in ascending order (empty when none). `objects` must be the
     /// slice the index was built from.
     pub fn get(&self, objects: &[CloudObject], key: &str) -> Hits {
-        let run = &self.entries[self.run(hash(key))];
+        self.hits(objects, self.run(hash(key)), key)
+    }
+
+    /// [`KeyIndex::get`] for many keys at once (`(index, key)` pairs; a key's hash is computed
+    /// here): the same answers, in the same order. Each step is done for all keys before the next,
+    /// so the memory reads of different keys (bucket, entries, candidate objects: most of them cache
+    /// misses in a large index) overlap instead of each waiting for the one before.
+    pub fn get_many(objects: &[CloudObject], probes: &[(&KeyIndex, &str)]) -> Vec<Hits> {
+        let runs: Vec<std::ops::Range<usize>> = probes.iter().map(|(idx, key)| idx.run(hash(key))).collect();
+        probes.iter().zip(runs).map(|((idx, key), run)| idx.hits(objects, run, key)).collect()
+    }
+
+    /// The objects of entries `run` (one hash) whose own key is `key`.
+    fn hits(&self, objects: &[CloudObject], run: std::ops::Range<usize>, key: &str) -> Hits {
+        let run = &self.entries[run];
         let has_key = |c: u32| (self.key)(&objects[c as usize]).as_deref() == Some(key);
         match run {
             [] => Hits::Few(None),
@@ -215,6 +229,13 @@ mod tests {
             assert_eq!(idx.get(&objects, &probe).into_owned(), expected, "{probe}");
         }
         assert!(KeyIndex::build(&[], by_upn).get(&[], "x").is_empty());
+        let probes: Vec<String> = (0..2_100).rev().map(|i| format!("user{i}@contoso.com")).collect();
+        let pairs: Vec<(&KeyIndex, &str)> = probes.iter().map(|p| (&idx, p.as_str())).collect();
+        let many = KeyIndex::get_many(&objects, &pairs);
+        assert_eq!(many.len(), probes.len());
+        for (p, hits) in probes.iter().zip(many) {
+            assert_eq!(hits.into_owned(), idx.get(&objects, p).into_owned(), "{p}");
+        }
     }
 
     #[test]

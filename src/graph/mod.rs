@@ -347,69 +347,96 @@ impl EstateGraph {
     /// one built sequentially).
     fn link_anchors(&mut self, estate: &Estate) {
         use rayon::prelude::*;
+        /// Objects whose keys are looked up together ([`KeyIndex::get_many`]).
+        const BATCH: usize = 64;
+        /// What a looked-up key is (in the order an object's edges are added).
+        #[derive(Clone, Copy, PartialEq)]
+        enum Probe {
+            Anchor(AnchorSource),
+            Sid(SidSource),
+            Soft(SoftKey),
+        }
         let idx = &self.indexes;
+        let cloud = &estate.cloud_objects;
         let links: Vec<(u32, u32, Edge)> = estate
             .ad_objects
-            .par_iter()
+            .par_chunks(BATCH)
             .enumerate()
-            .flat_map_iter(|(i, o)| {
-                let mut out: Vec<(u32, u32, Edge)> = Vec::new();
-                let guid_anchor = o.object_guid.map(|g| g.immutable_id());
-                let cg_anchor = o.consistency_guid.as_deref().map(anchor::encode_base64);
-                for (anchor, src) in
-                    [(&guid_anchor, AnchorSource::ObjectGuid), (&cg_anchor, AnchorSource::ConsistencyGuid)]
-                {
-                    let Some(a) = anchor else { continue };
-                    if src == AnchorSource::ConsistencyGuid && guid_anchor.as_ref() == Some(a) {
-                        continue; // ConsistencyGuid initialised from objectGUID: one link, attributed to objectGUID
-                    }
-                    let targets = idx.cloud_by_anchor.get(&estate.cloud_objects, a);
-                    out.extend(targets.iter().map(|&c| (i as u32, c, Edge::AnchoredTo(src))));
+            .flat_map_iter(|(b, chunk)| {
+                // Every key of every object of the batch: (object, what, key).
+                let mut keys: Vec<(usize, Probe, Cow<'_, str>)> = Vec::with_capacity(chunk.len() * 5);
+                for (k, o) in chunk.iter().enumerate() {
+                    let guid_anchor = o.object_guid.map(|g| g.immutable_id());
+                    let cg_anchor = o.consistency_guid.as_deref().map(anchor::encode_base64);
+                    // ConsistencyGuid initialised from objectGUID: one link, attributed to objectGUID.
+                    let cg_anchor = cg_anchor.filter(|c| guid_anchor.as_ref() != Some(c));
+                    keys.extend(guid_anchor.map(|a| (k, Probe::Anchor(AnchorSource::ObjectGuid), Cow::Owned(a))));
+                    keys.extend(cg_anchor.map(|a| (k, Probe::Anchor(AnchorSource::ConsistencyGuid), Cow::Owned(a))));
+                    let own = o.object_sid.as_deref().and_then(crate::model::normalized_sid);
+                    keys.extend(own.map(|s| (k, Probe::Sid(SidSource::ObjectSid), s)));
+                    let history = o.sid_history.iter().filter_map(|s| crate::model::normalized_sid(s));
+                    keys.extend(history.map(|s| (k, Probe::Sid(SidSource::SidHistory), s)));
+                    let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(key_index::lower);
+                    keys.extend(smtp.map(|s| (k, Probe::Soft(SoftKey::PrimarySmtp), s)));
+                    let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(key_index::lower);
+                    keys.extend(upn.map(|s| (k, Probe::Soft(SoftKey::Upn), s)));
                 }
-                // Without anchor material (SharpHound, an export without objectGUID) a link by the object's
-                // own SID is how it is known to be synchronised already: like a hard match, it is not a
-                // soft-match candidate of that cloud object.
-                let no_anchor = guid_anchor.is_none() && cg_anchor.is_none();
-                let own =
-                    o.object_sid.as_deref().and_then(crate::model::normalized_sid).map(|s| (s, SidSource::ObjectSid));
-                let history = o
-                    .sid_history
+                let probes: Vec<(&KeyIndex, &str)> = keys
                     .iter()
-                    .filter_map(|s| crate::model::normalized_sid(s))
-                    .map(|s| (s, SidSource::SidHistory));
-                for (sid, src) in own.into_iter().chain(history) {
-                    let targets = idx.cloud_by_sid.get(&estate.cloud_objects, &sid);
-                    out.extend(targets.iter().map(|&c| (i as u32, c, Edge::SidLinkedTo(src))));
-                }
-                let linked: Vec<u32> = out
-                    .iter()
-                    .filter(|h| match h.2 {
-                        Edge::AnchoredTo(_) => true,
-                        Edge::SidLinkedTo(SidSource::ObjectSid) => no_anchor,
-                        _ => false,
-                    })
-                    .map(|h| h.1)
-                    .collect();
-                let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(key_index::lower);
-                let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(key_index::lower);
-                for (key, kind, index) in
-                    [(smtp, SoftKey::PrimarySmtp, &idx.cloud_by_smtp), (upn, SoftKey::Upn, &idx.cloud_by_upn)]
-                {
-                    let Some(targets) = key.map(|k| index.get(&estate.cloud_objects, &k)) else { continue };
-                    for &c in targets.iter() {
-                        // Without anchor material nothing tells whether a cloud object's ImmutableId is this
-                        // object's own anchor (already synchronised) or another's: no soft-match verdict
-                        // (report.json coverage[] says so).
-                        let anchored_elsewhere = || {
-                            estate.cloud_objects[c as usize]
-                                .immutable_id
-                                .as_deref()
-                                .is_some_and(|a| !a.trim().is_empty())
+                    .map(|(_, what, key)| {
+                        let index = match what {
+                            Probe::Anchor(_) => &idx.cloud_by_anchor,
+                            Probe::Sid(_) => &idx.cloud_by_sid,
+                            Probe::Soft(SoftKey::PrimarySmtp) => &idx.cloud_by_smtp,
+                            Probe::Soft(SoftKey::Upn) => &idx.cloud_by_upn,
                         };
-                        if !(linked.contains(&c) || (no_anchor && anchored_elsewhere())) {
-                            out.push((i as u32, c, Edge::SoftMatchCandidate(kind)));
-                        }
+                        (index, &**key)
+                    })
+                    .collect();
+                let found = KeyIndex::get_many(cloud, &probes);
+                let mut out: Vec<(u32, u32, Edge)> = Vec::new();
+                let mut at = 0;
+                for (k, o) in chunk.iter().enumerate() {
+                    let i = (b * BATCH + k) as u32;
+                    let first = out.len();
+                    let end = at + keys[at..].iter().take_while(|key| key.0 == k).count();
+                    // Without anchor material (SharpHound, an export without objectGUID) a link by the
+                    // object's own SID is how it is known to be synchronised already: like a hard
+                    // match, it is not a soft-match candidate of that cloud object.
+                    let no_anchor = o.object_guid.is_none() && o.consistency_guid.is_none();
+                    for ((_, what, _), targets) in keys[at..end].iter().zip(&found[at..end]) {
+                        let edge = match *what {
+                            Probe::Anchor(src) => Edge::AnchoredTo(src),
+                            Probe::Sid(src) => Edge::SidLinkedTo(src),
+                            Probe::Soft(kind) => {
+                                let linked = |c: u32| {
+                                    out[first..].iter().any(|h| {
+                                        h.1 == c
+                                            && match h.2 {
+                                                Edge::AnchoredTo(_) => true,
+                                                Edge::SidLinkedTo(SidSource::ObjectSid) => no_anchor,
+                                                _ => false,
+                                            }
+                                    })
+                                };
+                                // Without anchor material nothing tells whether a cloud object's
+                                // ImmutableId is this object's own anchor (already synchronised) or
+                                // another's: no soft-match verdict (report.json coverage[] says so).
+                                let anchored_elsewhere = |c: u32| {
+                                    cloud[c as usize].immutable_id.as_deref().is_some_and(|a| !a.trim().is_empty())
+                                };
+                                let candidates: Vec<u32> = targets
+                                    .iter()
+                                    .copied()
+                                    .filter(|&c| !(linked(c) || (no_anchor && anchored_elsewhere(c))))
+                                    .collect();
+                                out.extend(candidates.into_iter().map(|c| (i, c, Edge::SoftMatchCandidate(kind))));
+                                continue;
+                            }
+                        };
+                        out.extend(targets.iter().map(|&c| (i, c, edge)));
                     }
+                    at = end;
                 }
                 out
             })

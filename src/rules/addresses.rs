@@ -27,11 +27,16 @@ pub struct AddressTable {
 struct Part {
     /// All addresses, concatenated.
     text: String,
-    /// End offset in `text` of each address (its start is the previous end).
+    /// End offset in `text` of each address (its start is the previous end), with [`CUSTOM`] set
+    /// when the address has a custom domain ([`domain_of_lower`], not Microsoft-provided).
     addr_end: Vec<usize>,
     /// End index in `addr_end` of each object's addresses.
     obj_end: Vec<usize>,
 }
+
+/// Flag of an [`Part::addr_end`] entry: the address has a custom domain (decided once, when the
+/// table is built, instead of by every family that filters on it).
+const CUSTOM: usize = 1 << (usize::BITS - 1);
 
 impl AddressTable {
     /// Builds the table for every cloud object of `estate`.
@@ -39,23 +44,44 @@ impl AddressTable {
         AddressTable { parts: estate.cloud_objects.par_chunks(CHUNK).map(Part::new).collect() }
     }
 
-    /// The addresses of cloud object `i` (sorted, distinct, lower-cased).
-    pub fn of(&self, i: usize) -> impl Iterator<Item = &str> + '_ {
+    /// Cloud object `i`'s addresses as (position among them, address, custom domain or not).
+    fn entries(&self, i: usize) -> impl Iterator<Item = (u32, &str, bool)> + '_ {
         let p = &self.parts[i / CHUNK];
         let i = i % CHUNK;
         let first = if i == 0 { 0 } else { p.obj_end[i - 1] };
         (first..p.obj_end[i]).map(move |k| {
-            let start = if k == 0 { 0 } else { p.addr_end[k - 1] };
-            &p.text[start..p.addr_end[k]]
+            let start = if k == 0 { 0 } else { p.addr_end[k - 1] & !CUSTOM };
+            let end = p.addr_end[k];
+            ((k - first) as u32, &p.text[start..end & !CUSTOM], end & CUSTOM != 0)
         })
+    }
+
+    /// The addresses of cloud object `i` (sorted, distinct, lower-cased).
+    pub fn of(&self, i: usize) -> impl Iterator<Item = &str> + '_ {
+        self.entries(i).map(|(_, a, _)| a)
+    }
+
+    /// The addresses of cloud object `i` that have a custom domain, with their positions in
+    /// [`AddressTable::of`] (for [`AddressTable::nth`]).
+    pub fn custom(&self, i: usize) -> impl Iterator<Item = (u32, &str)> + '_ {
+        self.entries(i).filter(|e| e.2).map(|(k, a, _)| (k, a))
+    }
+
+    /// Address `k` of cloud object `i` (a position [`AddressTable::custom`] gave).
+    pub fn nth(&self, i: usize, k: u32) -> &str {
+        let p = &self.parts[i / CHUNK];
+        let i = i % CHUNK;
+        let k = if i == 0 { 0 } else { p.obj_end[i - 1] } + k as usize;
+        let start = if k == 0 { 0 } else { p.addr_end[k - 1] & !CUSTOM };
+        &p.text[start..p.addr_end[k] & !CUSTOM]
     }
 
     /// The distinct custom (not Microsoft-provided) domains of cloud object `i`'s addresses, in
     /// the order of first use.
     pub fn custom_domains(&self, i: usize) -> Vec<&str> {
         let mut v: Vec<&str> = Vec::new();
-        for a in self.of(i) {
-            if let Some(d) = domain_of_lower(a).filter(|d| !tenancy::is_microsoft_domain(d))
+        for (_, a) in self.custom(i) {
+            if let Some(d) = domain_of_lower(a)
                 && !v.contains(&d)
             {
                 v.push(d);
@@ -75,8 +101,9 @@ impl Part {
         };
         for o in objects {
             for a in tenancy::addresses(o) {
+                let custom = domain_of_lower(&a).is_some_and(|d| !tenancy::is_microsoft_domain(d));
                 p.text.push_str(&a);
-                p.addr_end.push(p.text.len());
+                p.addr_end.push(p.text.len() | if custom { CUSTOM } else { 0 });
             }
             p.obj_end.push(p.addr_end.len());
         }
@@ -108,19 +135,38 @@ pub struct DomainUsage {
 }
 
 impl DomainUsage {
-    /// Builds the usage from the address table.
+    /// Builds the usage from the address table (chunks of objects in parallel, merged in estate
+    /// order).
     pub fn new(estate: &Estate, table: &AddressTable) -> Self {
+        type Usage<'a> = crate::hash::FastMap<&'a str, BTreeMap<TenantIdx, Vec<u32>>>;
+        let chunks: Vec<Usage<'_>> = estate
+            .cloud_objects
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, objects)| {
+                let mut used = Usage::default();
+                for (k, o) in objects.iter().enumerate() {
+                    if !tenancy::is_member(o) {
+                        continue;
+                    }
+                    let i = c * CHUNK + k;
+                    for d in table.custom_domains(i) {
+                        used.entry(d).or_default().entry(o.tenant).or_default().push(i as u32);
+                    }
+                }
+                used
+            })
+            .collect();
         let mut by_domain: HashMap<String, BTreeMap<TenantIdx, Vec<u32>>> = HashMap::new();
-        for (i, o) in estate.cloud_objects.iter().enumerate() {
-            if !tenancy::is_member(o) {
-                continue;
-            }
-            for d in table.custom_domains(i) {
-                let tenants = match by_domain.get_mut(d) {
+        for used in chunks {
+            for (d, tenants) in used {
+                let into = match by_domain.get_mut(d) {
                     Some(t) => t,
                     None => by_domain.entry(d.to_string()).or_default(),
                 };
-                tenants.entry(o.tenant).or_default().push(i as u32);
+                for (t, mut objects) in tenants {
+                    into.entry(t).or_default().append(&mut objects);
+                }
             }
         }
         Self { by_domain }
@@ -158,6 +204,9 @@ mod tests {
             assert_eq!(t.of(i).collect::<Vec<_>>(), want, "object {i}");
             assert_eq!(want.len(), 2);
             assert_eq!(t.custom_domains(i), ["contoso.com"]);
+            let custom: Vec<(u32, &str)> = t.custom(i).collect();
+            assert_eq!(custom, [(0, want[0].as_str())], "the onmicrosoft.com address is not custom");
+            assert_eq!(t.nth(i, 1), want[1]);
         }
         assert_eq!(t.of(CHUNK + 5).count(), 0);
     }

@@ -339,11 +339,6 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
     fn anchor(o: &CloudObject) -> Option<&str> {
         o.immutable_id.as_deref().filter(|a| !a.trim().is_empty())
     }
-    let addresses = |i: u32| {
-        table
-            .of(i as usize)
-            .filter(|a| super::addresses::domain_of_lower(a).is_some_and(|d| !tenancy::is_microsoft_domain(d)))
-    };
     // Display name and surname, trimmed, both non-blank; compared lower-cased.
     let name = |i: u32| match (obj(i).display_name.as_deref(), obj(i).surname.as_deref()) {
         (Some(d), Some(s)) if !d.trim().is_empty() && !s.trim().is_empty() => Some([d.trim(), s.trim()]),
@@ -353,17 +348,24 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
     // without a map keyed by a million strings; the values are compared only inside such runs.
     let anchor_keys: Vec<(u64, u32)> =
         persons.par_iter().filter_map(|&i| anchor(obj(i)).map(|a| (hash(a), i))).collect();
-    let address_keys: Vec<(u64, u32)> =
-        persons.par_iter().flat_map_iter(|&i| addresses(i).map(move |a| (hash(a), i))).collect();
+    // Addresses with a custom domain, keyed by (object, position among its addresses): a run's
+    // addresses are compared directly, not found again by hash.
+    let address_keys: Vec<(u64, (u32, u32))> =
+        persons.par_iter().flat_map_iter(|&i| table.custom(i as usize).map(move |(k, a)| (hash(a), (i, k)))).collect();
     let name_keys: Vec<(u64, u32)> =
         persons.par_iter().filter_map(|&i| name(i).map(|n| (crate::hash::hash_lower(&n), i))).collect();
-    let address_of = |i: u32, h: u64| addresses(i).find(|a| hash(a) == h);
     use crate::hash::shared_classes;
     // Only objects of two or more tenants make evidence: a run within one tenant is not compared.
     let tenants = |run: &[(u64, u32)]| run.iter().any(|&(_, i)| obj(i).tenant != obj(run[0].1).tenant);
     let by_anchor = shared_classes(anchor_keys, tenants, |i, j, _| anchor(obj(i)) == anchor(obj(j)));
-    let by_address =
-        shared_classes(address_keys, tenants, |i, j, h| address_of(i, h).is_some_and(|a| address_of(j, h) == Some(a)));
+    let address_tenants =
+        |run: &[(u64, (u32, u32))]| run.iter().any(|&(_, (i, _))| obj(i).tenant != obj(run[0].1.0).tenant);
+    let by_address: Vec<Vec<u32>> = shared_classes(address_keys, address_tenants, |(i, k), (j, l), _| {
+        table.nth(i as usize, k) == table.nth(j as usize, l)
+    })
+    .into_iter()
+    .map(|class| class.into_iter().map(|(i, _)| i).collect())
+    .collect();
     let by_name = shared_classes(name_keys, tenants, |i, j, _| match (name(i), name(j)) {
         (Some([d1, s1]), Some([d2, s2])) => crate::hash::eq_lower(d1, d2) && crate::hash::eq_lower(s1, s2),
         _ => false,
