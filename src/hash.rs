@@ -75,6 +75,26 @@ pub fn shared_classes<T: Copy + Ord + Send>(
 /// allocating for ASCII text: two lists of parts have the same hash when [`eq_lower`] holds part by
 /// part.
 pub fn hash_lower(parts: &[&str]) -> u64 {
+    let mut h = FastHasher::default();
+    for p in parts {
+        write_lower(&mut h, p);
+        h.write_u8(0xff); // never a byte of UTF-8: parts stay apart
+    }
+    h.finish()
+}
+
+/// The [`FastHasher`] hash of namespace `n` and `value` lower-cased (`str::to_lowercase`), without
+/// allocating for ASCII text: equal when `n` is and [`eq_lower`] holds.
+pub fn hash_lower_in(n: u32, value: &str) -> u64 {
+    let mut h = FastHasher::default();
+    h.write_u32(n);
+    write_lower(&mut h, value);
+    h.finish()
+}
+
+/// Writes `s` lower-cased (`str::to_lowercase`) into `h`, in 64-byte pieces: the same bytes for
+/// any two strings with the same lower-cased form (ASCII lower-casing keeps the length).
+fn write_lower(h: &mut FastHasher, s: &str) {
     fn write(h: &mut FastHasher, bytes: &[u8], ascii_lower: bool) {
         let mut buf = [0u8; 64];
         for chunk in bytes.chunks(64) {
@@ -86,16 +106,11 @@ pub fn hash_lower(parts: &[&str]) -> u64 {
             h.write(b);
         }
     }
-    let mut h = FastHasher::default();
-    for p in parts {
-        if p.is_ascii() {
-            write(&mut h, p.as_bytes(), true);
-        } else {
-            write(&mut h, p.to_lowercase().as_bytes(), false);
-        }
-        h.write_u8(0xff); // never a byte of UTF-8: parts stay apart
+    if s.is_ascii() {
+        write(h, s.as_bytes(), true);
+    } else {
+        write(h, s.to_lowercase().as_bytes(), false);
     }
-    h.finish()
 }
 
 /// Whether `a` and `b` are equal once lower-cased (`str::to_lowercase`; ASCII compared in place).
@@ -227,5 +242,10 @@ mod tests {
             assert_eq!(hash_lower(&[a, "x"]) == hash_lower(&[b, "x"]), same, "{a} / {b}");
         }
         assert_ne!(hash_lower(&["ab", "c"]), hash_lower(&["a", "bc"]), "parts stay apart");
+        for (a, b) in cases {
+            let same = a.to_lowercase() == b.to_lowercase();
+            assert_eq!(hash_lower_in(3, a) == hash_lower_in(3, b), same, "{a} / {b}");
+        }
+        assert_ne!(hash_lower_in(1, "a@x"), hash_lower_in(2, "a@x"), "namespaces stay apart");
     }
 }

@@ -104,37 +104,39 @@ enum TwinBy {
     SoftMatch,
 }
 
-/// Lower-cased SMTP-like values of an address attribute: `SMTP:`/`smtp:` proxies without the prefix,
-/// the other types skipped.
-fn smtp_values(proxies: &[crate::model::Text]) -> impl Iterator<Item = (Attr, String)> + '_ {
+/// SMTP-like values of an address attribute, trimmed (compared lower-cased): `SMTP:`/`smtp:` proxies
+/// without the prefix, the other types skipped.
+fn smtp_values(proxies: &[crate::model::Text]) -> impl Iterator<Item = (Attr, &str)> + '_ {
     proxies.iter().filter_map(|p| {
         let (pre, a) = p.split_once(':')?;
-        if !pre.eq_ignore_ascii_case("smtp") || a.trim().is_empty() {
+        let a = a.trim();
+        if !pre.eq_ignore_ascii_case("smtp") || a.is_empty() {
             return None;
         }
-        Some((if pre == "SMTP" { Attr::PrimarySmtp } else { Attr::SecondarySmtp }, a.trim().to_lowercase()))
+        Some((if pre == "SMTP" { Attr::PrimarySmtp } else { Attr::SecondarySmtp }, a))
     })
 }
 
-fn target_value(t: &str) -> Option<String> {
+fn target_value(t: &str) -> Option<&str> {
     match t.split_once(':') {
-        Some((p, a)) if p.eq_ignore_ascii_case("smtp") => Some(a.trim().to_lowercase()),
+        Some((p, a)) if p.eq_ignore_ascii_case("smtp") => Some(a.trim()),
         Some(_) => None,
-        None => t.contains('@').then(|| t.trim().to_lowercase()),
+        None => t.contains('@').then(|| t.trim()),
     }
     .filter(|s| !s.is_empty())
 }
 
-fn ad_values(o: &crate::model::AdObject) -> Vec<(Attr, String)> {
+/// An AD object's address values as held (trimmed); a value is compared as [`lower`] of it.
+fn ad_values(o: &crate::model::AdObject) -> Vec<(Attr, &str)> {
     let mut v = Vec::new();
     if matches!(o.class, AdClass::User | AdClass::InetOrgPerson)
-        && let Some(u) = o.upn.as_deref().filter(|u| !u.trim().is_empty())
+        && let Some(u) = o.upn.as_deref().map(str::trim).filter(|u| !u.is_empty())
     {
-        v.push((Attr::Upn, u.trim().to_lowercase()));
+        v.push((Attr::Upn, u));
     }
     v.extend(smtp_values(&o.proxy_addresses));
-    if let Some(m) = o.mail.as_deref().filter(|m| !m.trim().is_empty()) {
-        v.push((Attr::Mail, m.trim().to_lowercase()));
+    if let Some(m) = o.mail.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        v.push((Attr::Mail, m));
     }
     if let Some(t) = o.target_address.as_deref().and_then(target_value) {
         v.push((Attr::TargetAddress, t));
@@ -142,16 +144,27 @@ fn ad_values(o: &crate::model::AdObject) -> Vec<(Attr, String)> {
     v
 }
 
-fn cloud_values(o: &crate::model::CloudObject) -> Vec<(Attr, String)> {
+/// A cloud object's address values as held (trimmed); see [`ad_values`].
+fn cloud_values(o: &crate::model::CloudObject) -> Vec<(Attr, &str)> {
     let mut v = Vec::new();
-    if let Some(u) = o.upn.as_deref().filter(|u| !u.trim().is_empty()) {
-        v.push((Attr::Upn, u.trim().to_lowercase()));
+    if let Some(u) = o.upn.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        v.push((Attr::Upn, u));
     }
     v.extend(smtp_values(&o.proxy_addresses));
-    if let Some(m) = o.mail.as_deref().filter(|m| !m.trim().is_empty()) {
-        v.push((Attr::Mail, m.trim().to_lowercase()));
+    if let Some(m) = o.mail.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        v.push((Attr::Mail, m));
     }
     v
+}
+
+/// The compared form of a value: lower-cased.
+fn lower(v: &str) -> String {
+    v.to_lowercase()
+}
+
+/// The hash of value `v` in namespace `n`, as compared (lower-cased, without a lower-cased copy).
+fn key_hash(n: u32, v: &str) -> u64 {
+    crate::hash::hash_lower_in(n, v)
 }
 
 struct Cx<'a> {
@@ -284,7 +297,6 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             && cx.twin_of[c].is_none()
             && co.sync_fields_exported
     };
-    let key_hash = |n: u32, v: &str| crate::hash::hash_one(&(n, v));
     // Each in-scope AD object's distinct (namespace, value) hashes; its nickname's apart.
     let hashes_of = |i: usize| -> (Vec<u64>, Vec<u64>) {
         let o = &e.ad_objects[i];
@@ -293,8 +305,8 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         let mut hs: Vec<u64> = ns.iter().flat_map(|&n| vals.iter().map(move |(_, v)| key_hash(n, v))).collect();
         hs.sort_unstable();
         hs.dedup();
-        let nick = o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
-        let mut nick_hs: Vec<u64> = nick.map(|k| ns.iter().map(|&n| key_hash(n, &k)).collect()).unwrap_or_default();
+        let nick = o.mail_nickname.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let mut nick_hs: Vec<u64> = nick.map(|k| ns.iter().map(|&n| key_hash(n, k)).collect()).unwrap_or_default();
         nick_hs.sort_unstable();
         nick_hs.dedup();
         (hs, nick_hs)
@@ -337,7 +349,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             .par_iter()
             .enumerate()
             .filter(|(c, co)| cloud_in(*c, co))
-            .flat_map_iter(|(_, co)| cloud_values(co).into_iter().map(move |(_, v)| key_hash(co.tenant, &v)))
+            .flat_map_iter(|(_, co)| cloud_values(co).into_iter().map(move |(_, v)| key_hash(co.tenant, v)))
             .filter(|h| all.binary_search(h).is_ok())
             .collect::<Vec<u64>>(),
     );
@@ -362,17 +374,17 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         let o = &e.ad_objects[i];
         let ns = ns_of(i);
         let vals = ad_values(o);
-        let nick = o.mail_nickname.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
+        let nick = o.mail_nickname.as_deref().map(str::trim).filter(|n| !n.is_empty());
         for &n in &ns {
-            for (a, v) in &vals {
+            for &(a, v) in &vals {
                 if shared.contains(&key_hash(n, v)) {
-                    index.entry((n, v.clone())).or_default().push((Who::Ad(i as u32), *a));
+                    index.entry((n, lower(v))).or_default().push((Who::Ad(i as u32), a));
                 }
             }
-            if let Some(k) = &nick
+            if let Some(k) = nick
                 && shared_nick.contains(&key_hash(n, k))
             {
-                nicks.entry((n, k.clone())).or_default().push((Who::Ad(i as u32), Attr::MailNickname));
+                nicks.entry((n, lower(k))).or_default().push((Who::Ad(i as u32), Attr::MailNickname));
             }
         }
     }
@@ -382,8 +394,8 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         }
         for (a, v) in cloud_values(co) {
             // Only values some AD object holds matter (cloud-only vs cloud-only is Entra's own business).
-            if shared.contains(&key_hash(co.tenant, &v))
-                && let Some(h) = index.get_mut(&(co.tenant, v))
+            if shared.contains(&key_hash(co.tenant, v))
+                && let Some(h) = index.get_mut(&(co.tenant, lower(v)))
             {
                 h.push((Who::Cloud(c as u32), a));
             }
@@ -541,7 +553,9 @@ impl Cx<'_> {
         // Who keeps the value: a cloud object that already holds it, else an AD object whose twin holds it.
         let cloud_holder = members.iter().position(|m| matches!(m.who, Who::Cloud(_)));
         let twin_holder = members.iter().position(|m| {
-            m.twins.iter().any(|&c| cloud_values(&self.e.cloud_objects[c as usize]).iter().any(|(_, v)| v == value))
+            m.twins
+                .iter()
+                .any(|&c| cloud_values(&self.e.cloud_objects[c as usize]).iter().any(|(_, v)| lower(v) == *value))
         });
         // A twin whose UPN is the quarantine form `<prefix><4 digits>@…onmicrosoft.com` lost the value already.
         let prefix = value.split('@').next().unwrap_or("");
