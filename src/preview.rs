@@ -25,7 +25,9 @@
 //! against each other.
 
 use crate::findings::Finding;
-use crate::model::{CloudKind, TenantIdx};
+use crate::graph::KeyIndex;
+use crate::graph::key_index::Hits;
+use crate::model::{AdObject, CloudKind, TenantIdx};
 use crate::rules::Context;
 use crate::rules::anchors::{AnchorAttr, expected_anchor};
 use crate::rules::matching::{Outcome, Pair, predict};
@@ -293,17 +295,28 @@ pub fn build(
     // (row when kept, forest, tenant, outcome, cloud object touched). The row is boxed: most are not
     // kept, and an unboxed one would make every item ~300 bytes (~130 MB at a million objects).
     type Item = (Option<Box<Row>>, u32, TenantIdx, Fate, Option<u32>);
-    let rows: Vec<Item> = (0..e.ad_objects.len())
-        .into_par_iter()
-        .filter(|&i| in_scope[i])
-        .flat_map_iter(|i| {
+    let attr_of = |o: &AdObject| decisions.get(o.forest as usize).map(|d| d.attr).unwrap_or(AnchorAttr::ObjectGuid);
+    let full = detail == Detail::Full;
+    let scoped: Vec<usize> = (0..e.ad_objects.len()).into_par_iter().filter(|&i| in_scope[i]).collect();
+    let rows: Vec<Item> = scoped
+        .par_chunks(64)
+        .flat_map_iter(|chunk| {
+            // The objects' anchors looked up together (`KeyIndex::get_many`: their cache misses overlap).
+            let anchors: Vec<Option<String>> =
+                chunk.iter().map(|&i| expected_anchor(&e.ad_objects[i], attr_of(&e.ad_objects[i]))).collect();
+            let probes: Vec<(&KeyIndex, &str)> =
+                anchors.iter().flatten().map(|a| (&g.indexes.cloud_by_anchor, a.as_str())).collect();
+            let mut found = KeyIndex::get_many(&e.cloud_objects, &probes).into_iter();
+            let hits: Vec<Option<Hits>> = anchors.iter().map(|a| a.as_ref().and_then(|_| found.next())).collect();
+            chunk.iter().zip(hits).collect::<Vec<_>>()
+        })
+        .flat_map_iter(|(&i, hard_hits)| {
             let o = &e.ad_objects[i];
             let tenants: Vec<TenantIdx> = match redirect.iter().find(|(f, _)| *f == o.forest) {
                 Some(&(_, t)) => vec![t],
                 None => targets.of_object(e, i as u32).0.to_vec(),
             };
-            let attr = decisions.get(o.forest as usize).map(|d| d.attr).unwrap_or(AnchorAttr::ObjectGuid);
-            let anchor = expected_anchor(o, attr);
+            let attr = attr_of(o);
             let guid = o.object_guid.map(|x| x.to_string()).unwrap_or_default();
             let upn = o.upn.as_deref().unwrap_or_default().to_string();
             let smtp = o.primary_smtp().map(|s| s.to_lowercase());
@@ -333,10 +346,7 @@ pub fn build(
                     };
                     let in_t = |c: &&u32| e.cloud_objects[**c as usize].tenant == t;
                     // 1. Hard match.
-                    let hard = anchor
-                        .as_deref()
-                        .map(|a| g.indexes.cloud_by_anchor.get(&e.cloud_objects, a))
-                        .and_then(|v| v.iter().find(in_t).copied());
+                    let hard = hard_hits.as_ref().and_then(|v| v.iter().find(in_t).copied());
                     let mut joined = None;
                     // The cloud object a soft match met (joined or not).
                     let mut candidate: Option<u32> = None;
@@ -357,8 +367,12 @@ pub fn build(
                                 co.label()
                             );
                         } else {
+                            // A join (quarantined or not) is kept only in a full preview: its reason
+                            // is written only then (the most common row of all).
                             row.outcome = Fate::Joins;
-                            row.reason = format!("hard match on {} with {}", attr.as_str(), co.label());
+                            if full {
+                                row.reason = format!("hard match on {} with {}", attr.as_str(), co.label());
+                            }
                             if let Some(values) = lost {
                                 row.outcome = Fate::Quarantined;
                                 row.reason.push_str(&format!(
@@ -387,10 +401,13 @@ pub fn build(
                             // groups and contacts): the AD object's own twin, presumed by its address.
                             let co = &e.cloud_objects[c as usize];
                             row.outcome = Fate::Joins;
-                            row.reason = format!(
-                                "already synchronised as {} (same {key}; the export carries no anchor to confirm the hard match)",
-                                co.label()
-                            );
+                            if full {
+                                row.reason = format!(
+                                    "already synchronised as {} (same {key}; the export carries no anchor to confirm \
+                                     the hard match)",
+                                    co.label()
+                                );
+                            }
                             joined = Some(c);
                         } else if let Some((c, key)) = cand {
                             candidate = Some(c);

@@ -112,13 +112,22 @@ impl KeyIndex {
         (h >> (64 - bits)) as usize
     }
 
-    /// Positions `a..b` of the entries whose hash is `h`.
-    fn run(&self, h: u64) -> std::ops::Range<usize> {
+    /// The positions `lo..hi` of the entries in the bucket of hash `h`.
+    fn bounds(&self, h: u64) -> (usize, usize) {
         if self.entries.is_empty() {
-            return 0..0;
+            return (0, 0);
         }
         let bucket = Self::bucket(h, self.bits);
-        let (lo, hi) = (self.starts[bucket] as usize, self.starts[bucket + 1] as usize);
+        (self.starts[bucket] as usize, self.starts[bucket + 1] as usize)
+    }
+
+    /// Positions `a..b` of the entries whose hash is `h`.
+    fn run(&self, h: u64) -> std::ops::Range<usize> {
+        self.run_within(h, self.bounds(h))
+    }
+
+    /// [`KeyIndex::run`] in the bucket bounds [`KeyIndex::bounds`] gave for `h`.
+    fn run_within(&self, h: u64, (lo, hi): (usize, usize)) -> std::ops::Range<usize> {
         let within = &self.entries[lo..hi];
         let a = lo + within.partition_point(|e| e.hash() < h);
         let b = a + self.entries[a..hi].partition_point(|e| e.hash() == h);
@@ -136,7 +145,22 @@ impl KeyIndex {
     /// so the memory reads of different keys (bucket, entries, candidate objects: most of them cache
     /// misses in a large index) overlap instead of each waiting for the one before.
     pub fn get_many(objects: &[CloudObject], probes: &[(&KeyIndex, &str)]) -> Vec<Hits> {
-        let runs: Vec<std::ops::Range<usize>> = probes.iter().map(|(idx, key)| idx.run(hash(key))).collect();
+        let hashes: Vec<u64> = probes.iter().map(|(_, key)| hash(key)).collect();
+        // Each step reads memory for all keys without branching on what it read (a mispredicted
+        // branch would discard the reads in flight behind it): the bucket bounds, then each
+        // bucket's first entry, then (now cached) the runs. (Reading the candidates' keys in a
+        // step of their own was slower: deriving a key branches on its text.)
+        let bounds: Vec<(usize, usize)> = probes.iter().zip(&hashes).map(|((idx, _), &h)| idx.bounds(h)).collect();
+        let mut touched = 0u64;
+        for ((idx, _), &(lo, _)) in probes.iter().zip(&bounds) {
+            touched ^= idx.entries.get(lo).map_or(0, Entry::hash);
+        }
+        std::hint::black_box(touched);
+        let runs: Vec<std::ops::Range<usize>> = probes
+            .iter()
+            .zip(hashes.iter().zip(&bounds))
+            .map(|((idx, _), (&h, &bounds))| idx.run_within(h, bounds))
+            .collect();
         probes.iter().zip(runs).map(|((idx, key), run)| idx.hits(objects, run, key)).collect()
     }
 
