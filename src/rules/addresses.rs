@@ -99,10 +99,44 @@ impl Part {
             addr_end: Vec::with_capacity(objects.len() * 3),
             obj_end: Vec::with_capacity(objects.len()),
         };
+        // One object's addresses ([`tenancy::addresses`]) are lower-cased into `scratch` and sorted and
+        // deduplicated there as ranges: no `String` per address.
+        let mut scratch = String::new();
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        fn add(scratch: &mut String, ranges: &mut Vec<(usize, usize)>, value: &str) {
+            let (start, value) = (scratch.len(), value.trim());
+            if value.is_ascii() {
+                scratch.push_str(value);
+                scratch[start..].make_ascii_lowercase();
+            } else {
+                scratch.push_str(&value.to_lowercase());
+            }
+            let a = &scratch[start..];
+            if a.contains('@') && !a.contains("#ext#") {
+                ranges.push((start, scratch.len()));
+            } else {
+                scratch.truncate(start);
+            }
+        }
         for o in objects {
-            for a in tenancy::addresses(o) {
-                let custom = domain_of_lower(&a).is_some_and(|d| !tenancy::is_microsoft_domain(d));
-                p.text.push_str(&a);
+            scratch.clear();
+            ranges.clear();
+            for v in o.upn.iter().chain(o.mail.iter()).chain(o.other_mails.iter()) {
+                add(&mut scratch, &mut ranges, v);
+            }
+            for px in &o.proxy_addresses {
+                if let Some((pre, rest)) = px.split_once(':')
+                    && pre.eq_ignore_ascii_case("smtp")
+                {
+                    add(&mut scratch, &mut ranges, rest);
+                }
+            }
+            ranges.sort_unstable_by(|a, b| scratch[a.0..a.1].cmp(&scratch[b.0..b.1]));
+            ranges.dedup_by(|a, b| scratch[a.0..a.1] == scratch[b.0..b.1]);
+            for &(start, end) in &ranges {
+                let a = &scratch[start..end];
+                let custom = domain_of_lower(a).is_some_and(|d| !tenancy::is_microsoft_domain(d));
+                p.text.push_str(a);
                 p.addr_end.push(p.text.len() | if custom { CUSTOM } else { 0 });
             }
             p.obj_end.push(p.addr_end.len());
@@ -209,6 +243,23 @@ mod tests {
             assert_eq!(t.nth(i, 1), want[1]);
         }
         assert_eq!(t.of(CHUNK + 5).count(), 0);
+    }
+
+    #[test]
+    fn table_addresses_agree_with_tenancy_addresses() {
+        let mut e = Estate::default();
+        e.tenants.push(Tenant::default());
+        let mut o =
+            user(0, " Ann@Contoso.COM ", &["SMTP:ann@contoso.com", "smtp: ÅSA@Contoso.com", "X500:/o=x", "sip:a@b"]);
+        o.mail = Some("ann@CONTOSO.com".into());
+        o.other_mails = vec!["noat".into(), "b_x.com#EXT#@contoso.onmicrosoft.com".into(), "Zoë@fabrikam.com".into()];
+        e.cloud_objects.push(o);
+        e.cloud_objects.push(user(0, "", &["smtp:", "SMTP:@"]));
+        let t = AddressTable::new(&e);
+        for i in 0..e.cloud_objects.len() {
+            assert_eq!(t.of(i).collect::<Vec<_>>(), tenancy::addresses(&e.cloud_objects[i]), "object {i}");
+        }
+        assert_eq!(t.of(0).count(), 3, "{:?}", t.of(0).collect::<Vec<_>>());
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub(super) fn several_tenants(
 /// Account → object → the attributes (UPN, mail, SMTP proxy address) in which the object holds the
 /// account's address, for objects given as (index, UPN, mail, proxyAddresses).
 fn address_hits<'o>(
-    by_address: &HashMap<&str, usize>,
+    by_address: &crate::hash::FastMap<&str, usize>,
     objects: impl Iterator<Item = (u32, Option<&'o str>, Option<&'o str>, &'o [crate::model::Text])>,
 ) -> BTreeMap<usize, BTreeMap<u32, BTreeSet<&'static str>>> {
     use crate::graph::key_index::lower;
@@ -123,7 +123,7 @@ fn address_hits<'o>(
                 return None;
             }
         }
-        by_address.get(v.to_lowercase().as_str()).copied()
+        by_address.get(&*lower(v)).copied()
     };
     let mut hits: BTreeMap<usize, BTreeMap<u32, BTreeSet<&'static str>>> = BTreeMap::new();
     for (i, upn, mail, proxies) in objects {
@@ -143,7 +143,8 @@ fn address_hits<'o>(
 
 /// MS004: the address of a personal account is also a work account (member user or AD user).
 pub(super) fn personal_and_work(estate: &Estate, accounts: &[Personal<'_>]) -> Vec<Finding> {
-    let by_address: HashMap<&str, usize> = accounts.iter().enumerate().map(|(i, a)| (a.address, i)).collect();
+    let by_address: crate::hash::FastMap<&str, usize> =
+        accounts.iter().enumerate().map(|(i, a)| (a.address, i)).collect();
     if by_address.is_empty() {
         return Vec::new();
     }
