@@ -252,7 +252,8 @@ mod tests {
         let mut o =
             user(0, " Ann@Contoso.COM ", &["SMTP:ann@contoso.com", "smtp: ÅSA@Contoso.com", "X500:/o=x", "sip:a@b"]);
         o.mail = Some("ann@CONTOSO.com".into());
-        o.other_mails = vec!["noat".into(), "b_x.com#EXT#@contoso.onmicrosoft.com".into(), "Zoë@fabrikam.com".into()];
+        o.other_mails =
+            ["noat", "b_x.com#EXT#@contoso.onmicrosoft.com", "Zoë@fabrikam.com"].map(Into::into).to_vec().into();
         e.cloud_objects.push(o);
         e.cloud_objects.push(user(0, "", &["smtp:", "SMTP:@"]));
         let t = AddressTable::new(&e);
