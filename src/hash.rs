@@ -47,10 +47,15 @@ pub fn shared_groups<V: Ord>(mut keys: Vec<(u64, u32)>, value: impl Fn(u32, u64)
 /// and `b`, both keyed by `hash`, have the same value (each item is compared with the first item of
 /// each class found so far in its run; a run almost always holds one class). Only runs of one hash
 /// for which `worth(run)` holds are compared (a caller skips runs that could not matter to it).
-/// Groups of two or more, items ascending inside a group, in hash order.
+/// Before a run is compared, `read_ahead(item)` is called for each of its items (its result is
+/// discarded): it should read, without branching on it, the memory `same` will read — the items of a
+/// run lie anywhere in the estate, so their cache misses then overlap instead of coming one after
+/// the other inside `same` (at a million objects, 500,000 display names in runs of ~50 took 0.27 s
+/// compared one by one). Groups of two or more, items ascending inside a group, in hash order.
 pub fn shared_classes<T: Copy + Ord + Send>(
     mut keys: Vec<(u64, T)>,
     worth: impl Fn(&[(u64, T)]) -> bool,
+    read_ahead: impl Fn(T) -> u64,
     same: impl Fn(T, T, u64) -> bool,
 ) -> Vec<Vec<T>> {
     use rayon::slice::ParallelSliceMut as _;
@@ -59,6 +64,7 @@ pub fn shared_classes<T: Copy + Ord + Send>(
     let mut out = Vec::new();
     for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1 && worth(r)) {
         let h = run[0].0;
+        std::hint::black_box(run.iter().fold(0u64, |acc, &(_, i)| acc ^ read_ahead(i)));
         let mut classes: Vec<Vec<T>> = Vec::new();
         for &(_, i) in run {
             match classes.iter_mut().find(|c| same(c[0], i, h)) {
@@ -214,14 +220,14 @@ mod tests {
         ] {
             let mut by_value: Vec<Vec<u32>> =
                 shared_groups(keys.clone(), |i, _| Some(values[i as usize])).into_iter().map(|(_, g)| g).collect();
-            let mut classes = shared_classes(keys, |_| true, same);
+            let mut classes = shared_classes(keys, |_| true, |i| i.into(), same);
             by_value.sort();
             classes.sort();
             assert_eq!(classes, by_value);
             assert_eq!(classes, [vec![0, 2, 5], vec![1, 4], vec![6, 7]]);
         }
         let keys: Vec<(u64, u32)> = values.iter().enumerate().map(|(i, v)| (hash_one(v), i as u32)).collect();
-        let only_a = shared_classes(keys, |run| values[run[0].1 as usize] == "a", same);
+        let only_a = shared_classes(keys, |run| values[run[0].1 as usize] == "a", |_| 0, same);
         assert_eq!(only_a, [vec![0, 2, 5]], "runs not worth comparing are left out");
     }
 

@@ -30,6 +30,18 @@ impl Scope {
         }
     }
 
+    /// Whether `name` lower-cased is one of the excluded names or begins with an excluded prefix (both
+    /// held lower-cased). An ASCII name is compared without a lower-cased copy (`eq_ignore_ascii_case`
+    /// against a lower-case pattern is equality of the lower-cased name).
+    fn excluded(&self, name: &str) -> bool {
+        if name.is_ascii() {
+            let starts = |p: &str| name.as_bytes().get(..p.len()).is_some_and(|b| b.eq_ignore_ascii_case(p.as_bytes()));
+            return self.exact.iter().any(|e| name.eq_ignore_ascii_case(e)) || self.prefixes.iter().any(|p| starts(p));
+        }
+        let l = name.to_lowercase();
+        self.exact.contains(&l) || self.prefixes.iter().any(|p| l.starts_with(p.as_str()))
+    }
+
     /// True when Entra Connect would export the object (by its default rules).
     pub fn includes(&self, o: &AdObject) -> bool {
         if !matches!(o.class, AdClass::User | AdClass::InetOrgPerson | AdClass::Group | AdClass::Contact) {
@@ -41,17 +53,15 @@ impl Scope {
         if o.ms_exch_recipient_type_details.is_some_and(|t| self.recipient_types.contains(&t)) {
             return false;
         }
-        // Replication-conflict objects: the RDN carries "\nCNF:<guid>" (escaped `\0A` in DNs).
-        let conflict = |s: &str| s.contains("\\0ACNF:") || s.contains("\\0aCNF:") || s.contains("\nCNF:");
+        // Replication-conflict objects: the RDN carries "\nCNF:<guid>" (escaped `\0A` in DNs). (One
+        // search for the common part first: this runs for every AD object.)
+        let conflict =
+            |s: &str| s.contains("CNF:") && (s.contains("\\0ACNF:") || s.contains("\\0aCNF:") || s.contains("\nCNF:"));
         if o.dn.as_deref().is_some_and(conflict) || o.cn.as_deref().is_some_and(conflict) {
             return false;
         }
         for name in [o.sam_account_name.as_deref(), o.cn.as_deref()].into_iter().flatten() {
-            if name.ends_with('$') {
-                return false;
-            }
-            let l = name.to_lowercase();
-            if self.exact.contains(&l) || self.prefixes.iter().any(|p| l.starts_with(p.as_str())) {
+            if name.ends_with('$') || self.excluded(name) {
                 return false;
             }
         }
@@ -158,8 +168,19 @@ mod tests {
         for skipped in ["Guest", "krbtgt", "MSOL_3f9a2c7d1e04", "HealthMailbox0a1b2c", "WS01$", "SM_0123abcd"] {
             assert!(!s.includes(&u(skipped)), "{skipped}");
         }
+        // Compared as lower-cased: any case, and non-ASCII text that lower-cases to a listed name.
+        for skipped in ["KRBTGT", "msol_x", "healthMAILBOXé", "\u{212A}rbtgt", "Sm_"] {
+            assert!(!s.includes(&u(skipped)), "{skipped}");
+        }
+        for kept in ["krbtg", "Admin", "sm", "mso_l", "élan", "administrator2"] {
+            assert!(s.includes(&u(kept)), "{kept}");
+        }
         let mut c = u("x");
         c.dn = Some("CN=x\\0ACNF:7f0e...,OU=a,DC=c".into());
+        assert!(!s.includes(&c));
+        c.dn = Some("CN=x CNF:7f0e,OU=a,DC=c".into());
+        assert!(s.includes(&c), "CNF: without the line feed before it is a name");
+        c.cn = Some("x\nCNF:7f0e".into());
         assert!(!s.includes(&c));
         let mut crit = u("y");
         crit.is_critical_system_object = Some(true);

@@ -357,16 +357,27 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
     use crate::hash::shared_classes;
     // Only objects of two or more tenants make evidence: a run within one tenant is not compared.
     let tenants = |run: &[(u64, u32)]| run.iter().any(|&(_, i)| obj(i).tenant != obj(run[0].1).tenant);
-    let by_anchor = shared_classes(anchor_keys, tenants, |i, j, _| anchor(obj(i)) == anchor(obj(j)));
+    // What `same` reads first: an object's value (or inline text), and its first bytes.
+    let first = |t: Option<&crate::model::Text>| t.map_or(0, |t| u64::from(t.as_bytes().first().copied().unwrap_or(0)));
+    let by_anchor = shared_classes(
+        anchor_keys,
+        tenants,
+        |i| first(obj(i).immutable_id.as_ref()),
+        |i, j, _| anchor(obj(i)) == anchor(obj(j)),
+    );
     let address_tenants =
         |run: &[(u64, (u32, u32))]| run.iter().any(|&(_, (i, _))| obj(i).tenant != obj(run[0].1.0).tenant);
-    let by_address: Vec<Vec<u32>> = shared_classes(address_keys, address_tenants, |(i, k), (j, l), _| {
-        table.nth(i as usize, k) == table.nth(j as usize, l)
-    })
+    let by_address: Vec<Vec<u32>> = shared_classes(
+        address_keys,
+        address_tenants,
+        |_| 0,
+        |(i, k), (j, l), _| table.nth(i as usize, k) == table.nth(j as usize, l),
+    )
     .into_iter()
     .map(|class| class.into_iter().map(|(i, _)| i).collect())
     .collect();
-    let by_name = shared_classes(name_keys, tenants, |i, j, _| match (name(i), name(j)) {
+    let read_name = |i: u32| first(obj(i).display_name.as_ref()) ^ first(obj(i).surname.as_ref());
+    let by_name = shared_classes(name_keys, tenants, read_name, |i, j, _| match (name(i), name(j)) {
         (Some([d1, s1]), Some([d2, s2])) => crate::hash::eq_lower(d1, d2) && crate::hash::eq_lower(s1, s2),
         _ => false,
     });
