@@ -874,9 +874,17 @@ pub fn normalize_sid(s: &str) -> Option<String> {
 pub fn normalized_sid(s: &str) -> Option<std::borrow::Cow<'_, str>> {
     let t = s.trim();
     let rest = t.get(..4).filter(|p| p.eq_ignore_ascii_case("S-1-")).map(|_| &t[4..])?;
-    let ok = !rest.is_empty()
-        && rest.split('-').all(|p| !p.is_empty() && p.len() <= 20 && p.bytes().all(|c| c.is_ascii_digit()));
-    if !ok {
+    // Dash-separated numbers of 1 to 20 digits, in one pass over the bytes (run for every SID of
+    // the estate and every candidate of a SID lookup).
+    let mut digits = 0;
+    for b in rest.bytes() {
+        match b {
+            b'0'..=b'9' if digits < 20 => digits += 1,
+            b'-' if digits > 0 => digits = 0,
+            _ => return None,
+        }
+    }
+    if digits == 0 {
         return None;
     }
     Some(if t.starts_with("S-1-") { std::borrow::Cow::Borrowed(t) } else { format!("S-1-{rest}").into() })
@@ -940,6 +948,28 @@ mod tests {
         ));
         assert!(matches!(normalized_sid("s-1-5-32-544"), Some(std::borrow::Cow::Owned(ref s)) if s == "S-1-5-32-544"));
         assert_eq!(normalized_sid("S-1-5-x"), None);
+        // The one-pass check against its definition (dash-separated numbers of 1 to 20 digits).
+        let by_parts = |rest: &str| {
+            !rest.is_empty()
+                && rest.split('-').all(|p| !p.is_empty() && p.len() <= 20 && p.bytes().all(|c| c.is_ascii_digit()))
+        };
+        let twenty = "9".repeat(20);
+        let rests = [
+            "",
+            "5",
+            "5-",
+            "-5",
+            "5--21",
+            "5-21-1",
+            "5-x",
+            "５",
+            &twenty,
+            &format!("{twenty}0"),
+            &format!("1-{twenty}-2"),
+        ];
+        for rest in rests {
+            assert_eq!(normalized_sid(&format!("S-1-{rest}")).is_some(), by_parts(rest), "S-1-{rest}");
+        }
     }
 
     #[test]

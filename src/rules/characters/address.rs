@@ -35,12 +35,9 @@ impl AddrCheck {
 /// when `smtp` the form `local@domain` (one `@`, no stray `:`, no empty labels, dots not at the ends).
 pub(super) fn check_address(a: &str, invalid: &Chars, smtp: bool) -> AddrCheck {
     let is_bad = |c: char| c.is_whitespace() || c.is_control() || invalid.contains(c);
-    // ASCII control characters and white space (U+0000–U+001F, space, U+007F) are always bad.
-    const CONTROL_OR_SPACE: u128 = ((1 << 33) - 1) | (1 << 127);
-    let bad_byte = invalid.ascii | CONTROL_OR_SPACE;
-    // Called for every address of every object, and most are clean ASCII: one pass over the bytes,
-    // and no set built.
-    let clean_ascii = a.bytes().all(|b| b < 128 && bad_byte >> b & 1 == 0);
+    // Called for every address of every object, and most are clean ASCII: one pass over the bytes
+    // (one table lookup each), and no set built.
+    let clean_ascii = a.bytes().all(|b| !invalid.not_in_address[usize::from(b)]);
     if clean_ascii && (!smtp || plain_smtp_form(a.as_bytes())) {
         return AddrCheck::default();
     }
@@ -93,18 +90,30 @@ fn plain_smtp_form(b: &[u8]) -> bool {
     let Some(at) = memchr::memchr(b'@', b) else { return false };
     let (l, d) = (&b[..at], &b[at + 1..]);
     let (Some(&first), Some(&last)) = (l.first(), l.last()) else { return false };
-    if first == b'.' || last == b'.' || l.contains(&b':') || l.windows(2).any(|w| w == b"..") {
+    if first == b'.' || last == b'.' {
         return false;
     }
-    let mut labels = 0;
-    for lab in d.split(|&c| c == b'.') {
-        let (Some(&first), Some(&last)) = (lab.first(), lab.last()) else { return false };
-        if first == b'-' || last == b'-' || !lab.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-') {
+    let mut prev = 0;
+    for &c in l {
+        if c == b':' || (c == b'.' && prev == b'.') {
             return false;
         }
-        labels += 1;
+        prev = c;
     }
-    labels >= 2
+    // Domain: labels split by `.`, each non-empty, of letters, digits and `-` not at either end.
+    let (mut labels, mut prev) = (1, b'.');
+    for &c in d {
+        match c {
+            b'.' if prev == b'.' || prev == b'-' => return false,
+            b'.' => labels += 1,
+            b'-' if prev == b'.' => return false,
+            b'-' => {}
+            _ if !c.is_ascii_alphanumeric() => return false,
+            _ => {}
+        }
+        prev = c;
+    }
+    prev != b'.' && prev != b'-' && labels >= 2
 }
 
 /// Builds the proposed value of an attribute: transliterates non-ASCII, drops invalid characters and

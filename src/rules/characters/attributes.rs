@@ -265,7 +265,8 @@ impl Cx<'_> {
             // `prefix.to_lowercase() == "smtp"` (no other character lower-cases to these letters).
             let is_smtp = prefix.eq_ignore_ascii_case("smtp");
             let mut problems = Vec::new();
-            let control_only = !is_smtp && self.p.proxy_control_only_types.contains(&prefix.to_lowercase());
+            let control_only =
+                !is_smtp && self.p.proxy_control_only_types.iter().any(|t| crate::hash::eq_lower(t, prefix));
             let r = if is_smtp {
                 check_address(addr, &self.p.proxy_smtp_invalid, true)
             } else if control_only {
@@ -315,11 +316,16 @@ impl Cx<'_> {
                 &format!("proxyAddresses:{}", v.to_lowercase()),
             );
         }
-        // CH017: exactly one primary.
-        let smtp: Vec<&crate::model::Text> =
-            o.proxy_addresses.iter().filter(|p| p.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("smtp:"))).collect();
-        let primaries: Vec<&&crate::model::Text> = smtp.iter().filter(|p| p.starts_with("SMTP:")).collect();
-        if !smtp.is_empty() && primaries.len() != 1 {
+        // CH017: exactly one primary (counted first: the lists are only needed for a finding).
+        let is_smtp = |p: &&crate::model::Text| p.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("smtp:"));
+        let (n_smtp, n_primary) = o
+            .proxy_addresses
+            .iter()
+            .filter(is_smtp)
+            .fold((0, 0), |(n, m), p| (n + 1, m + usize::from(p.starts_with("SMTP:"))));
+        if n_smtp > 0 && n_primary != 1 {
+            let smtp: Vec<&crate::model::Text> = o.proxy_addresses.iter().filter(is_smtp).collect();
+            let primaries: Vec<&&crate::model::Text> = smtp.iter().filter(|p| p.starts_with("SMTP:")).collect();
             let keep = o
                 .mail
                 .as_deref()

@@ -66,12 +66,17 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
 struct Chars {
     text: String,
     ascii: u128,
+    /// Per byte: whether an ASCII-clean address may not hold it — a byte of the set, an ASCII control
+    /// character or space (U+0000–U+0020, U+007F), or any byte of a non-ASCII character (those are
+    /// CH014's). [`address::check_address`] looks each byte of every address up here.
+    not_in_address: [bool; 256],
 }
 
 impl Chars {
     fn new(text: &str) -> Self {
         let ascii = text.chars().filter(char::is_ascii).fold(0u128, |bits, c| bits | 1 << (c as u32));
-        Chars { text: text.to_string(), ascii }
+        let not_in_address = std::array::from_fn(|b| b >= 128 || b <= 32 || b == 127 || ascii >> b & 1 == 1);
+        Chars { text: text.to_string(), ascii, not_in_address }
     }
     /// Whether `c` is in the set.
     fn contains(&self, c: char) -> bool {
@@ -302,8 +307,11 @@ impl<'a> Cx<'a> {
         self.check_nickname(i, o, &mut out);
         self.check_proxies(i, o, &mut out);
         self.check_target(i, o, &mut out);
-        self.check_non_ascii(i, o, &mut out);
-        self.check_mixed_script(i, o, &mut out);
+        // CH014–CH016 look only at values with characters outside ASCII: most objects have none.
+        if unicode::any_non_ascii(o) {
+            self.check_non_ascii(i, o, &mut out);
+            self.check_mixed_script(i, o, &mut out);
+        }
         out
     }
 

@@ -144,6 +144,23 @@ pub fn translit_compact(s: &str) -> String {
     out
 }
 
+/// Whether any value [`Cx::check_non_ascii`] or [`Cx::check_mixed_script`] looks at has a character
+/// outside ASCII (neither reports anything otherwise).
+pub(super) fn any_non_ascii(o: &AdObject) -> bool {
+    let single = [
+        &o.display_name,
+        &o.given_name,
+        &o.sn,
+        &o.upn,
+        &o.mail,
+        &o.mail_nickname,
+        &o.sam_account_name,
+        &o.target_address,
+    ];
+    single.iter().any(|v| v.as_deref().is_some_and(|v| !v.is_ascii()))
+        || o.proxy_addresses.iter().any(|v| !v.is_ascii())
+}
+
 pub(super) fn non_ascii(s: &str) -> Vec<char> {
     if s.is_ascii() {
         return Vec::new();
