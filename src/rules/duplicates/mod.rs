@@ -311,29 +311,29 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         nick_hs.dedup();
         (hs, nick_hs)
     };
+    // Each in-scope AD object's hashes, kept per chunk of objects (estate order) for the holders
+    // step below, which would otherwise derive and hash every object's values a second time.
+    let scoped: Vec<u32> = (0..e.ad_objects.len() as u32).into_par_iter().filter(|&i| in_scope[i as usize]).collect();
+    let held: Vec<Held> = scoped
+        .par_chunks(4096)
+        .map(|objects| {
+            let mut h = Held { objects: objects.to_vec(), ..Held::default() };
+            for &i in objects {
+                let (hs, nick) = hashes_of(i as usize);
+                h.hs.extend(hs);
+                h.hs_end.push(h.hs.len() as u32);
+                h.nick.extend(nick);
+                h.nick_end.push(h.nick.len() as u32);
+            }
+            h
+        })
+        .collect();
+    drop(scoped);
     // Hashes held by two AD objects (each object's own are distinct, so a repeat is another object),
     // or by an AD object and a cloud object: all hashes in one sorted vector (8 bytes each; per
     // object vectors or hash sets cost ~10 times that at a million objects), then the repeats.
-    let (mut all, mut all_nick): (Vec<u64>, Vec<u64>) = (0..e.ad_objects.len())
-        .into_par_iter()
-        .filter(|&i| in_scope[i])
-        .fold(
-            || (Vec::new(), Vec::new()),
-            |(mut a, mut n), i| {
-                let (hs, nick) = hashes_of(i);
-                a.extend(hs);
-                n.extend(nick);
-                (a, n)
-            },
-        )
-        .reduce(
-            || (Vec::new(), Vec::new()),
-            |(mut a, mut n), (b, m)| {
-                a.extend(b);
-                n.extend(m);
-                (a, n)
-            },
-        );
+    let mut all: Vec<u64> = held.iter().flat_map(|h| h.hs.iter().copied()).collect();
+    let mut all_nick: Vec<u64> = held.iter().flat_map(|h| h.nick.iter().copied()).collect();
     all.par_sort_unstable();
     all_nick.par_sort_unstable();
     let repeats = |v: &[u64]| -> Vec<u64> {
@@ -358,16 +358,20 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     shared.dedup();
     let shared: HashSetU64 = shared.into_iter().collect();
     let shared_nick: HashSetU64 = shared_nick.into_iter().collect();
-    // The AD objects holding a shared value, found again (hashing is cheaper than keeping every
-    // object's hashes).
-    let holders: Vec<usize> = (0..e.ad_objects.len())
-        .into_par_iter()
-        .filter(|&i| in_scope[i])
-        .filter(|&i| {
-            let (hs, nick) = hashes_of(i);
-            hs.iter().any(|h| shared.contains(h)) || nick.iter().any(|h| shared_nick.contains(h))
+    // The AD objects holding a shared value.
+    let holders: Vec<usize> = held
+        .par_iter()
+        .flat_map_iter(|h| {
+            let (shared, shared_nick) = (&shared, &shared_nick);
+            (0..h.objects.len())
+                .filter(move |&k| {
+                    let (hs, nick) = h.of(k);
+                    hs.iter().any(|x| shared.contains(x)) || nick.iter().any(|x| shared_nick.contains(x))
+                })
+                .map(move |k| h.objects[k] as usize)
         })
         .collect();
+    drop(held);
     let mut index: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::default();
     let mut nicks: HashMap<(u32, String), Vec<(Who, Attr)>> = HashMap::default();
     for i in holders {
@@ -425,6 +429,26 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     out.extend(groups(nicks).into_iter().filter(|(_, by)| by.len() >= 2).map(|(k, by)| cx.nickname_finding(&k, by)));
     out.sort_by_cached_key(|f| (f.rule.clone(), f.discriminator.clone(), f.subjects[0].id.clone()));
     out
+}
+
+/// In-scope AD objects of one chunk (estate order) with their distinct (namespace, value) hashes:
+/// object `objects[k]`'s are `hs[hs_end[k - 1]..hs_end[k]]` (from 0 for the first); its nickname's
+/// likewise in `nick`.
+#[derive(Default)]
+struct Held {
+    objects: Vec<u32>,
+    hs: Vec<u64>,
+    hs_end: Vec<u32>,
+    nick: Vec<u64>,
+    nick_end: Vec<u32>,
+}
+
+impl Held {
+    /// The value hashes and nickname hashes of the chunk's `k`th object.
+    fn of(&self, k: usize) -> (&[u64], &[u64]) {
+        let range = |ends: &[u32]| (k.checked_sub(1).map_or(0, |j| ends[j] as usize))..ends[k] as usize;
+        (&self.hs[range(&self.hs_end)], &self.nick[range(&self.nick_end)])
+    }
 }
 
 type HashSetU32 = crate::hash::FastSet<u32>;
