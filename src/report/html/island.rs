@@ -9,6 +9,7 @@ use crate::findings::{Category, Finding, Severity};
 use crate::gate::Suppression;
 use crate::report::RunSummary;
 use crate::rules::catalog;
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -150,6 +151,19 @@ impl<'s> Tables<'s> {
             .collect();
         (ri, rem, at)
     }
+
+    /// [`Tables::register`]'s answer for a finding it has already registered (read only, so the
+    /// findings' arrays can be built in parallel once every finding is registered).
+    fn indices(&self, f: &Finding) -> (usize, usize, Vec<(i64, u32)>) {
+        // Indexing cannot fail: `write` registers every finding it shows before building any array.
+        let at = f
+            .subjects
+            .iter()
+            .take(MAX_SUBJECTS)
+            .map(|sub| sub.source.map_or((-1, 0), |at| (self.file_idx[&at.file.0] as i64, at.line)))
+            .collect();
+        (self.rule_idx[f.rule.as_str()], self.rem_idx[f.remediation.as_str()], at)
+    }
 }
 
 /// One finding's array ([`Tables::register`] gives the indices of its strings).
@@ -157,11 +171,11 @@ fn finding<'s>(
     s: &'s RunSummary<'_>,
     rel: &RelPaths,
     scopes: &Scopes<'_>,
-    tables: &mut Tables<'s>,
+    tables: &Tables<'s>,
     i: usize,
     f: &'s Finding,
 ) -> Value {
-    let (ri, rem, at) = tables.register(s.ingested, rel, f);
+    let (ri, rem, at) = tables.indices(f);
     let scope = scopes.of(f);
     let subjects: Vec<Value> = f
         .subjects
@@ -210,9 +224,10 @@ fn top<'s>(s: &'s RunSummary<'_>, max_findings: usize) -> impl Iterator<Item = (
 
 /// Writes the compact data island to `emit` with `escape` applied to its JSON text: tables of
 /// repeated strings, then one array per finding. The same text as serialising one JSON object
-/// (keys in order), but each finding's array is built, written and dropped in turn — the tables are
-/// filled by a first pass that only registers strings — so a page of 50,000 findings never holds
-/// them all, as JSON values or as text: `emit` gets the text in pieces of about 64 KiB.
+/// (keys in order), but the findings' arrays are built (in parallel), written and dropped 1,024 at a
+/// time — the tables are filled by a first pass that only registers strings — so a page of 50,000
+/// findings never holds them all, as JSON values or as text: `emit` gets the text in pieces of about
+/// 64 KiB.
 pub(super) fn write(
     s: &RunSummary<'_>,
     max_findings: usize,
@@ -248,15 +263,26 @@ pub(super) fn write(
     out.push_str(",\"files\":");
     put(&Value::Array(std::mem::take(&mut t.files)), out);
     out.push_str(",\"findings\":[");
-    for (n, (i, f)) in top(s, max_findings).enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        let v = finding(s, &rel, &scopes, &mut t, i, f);
-        put(&v, out);
-        if out.len() >= PIECE {
-            emit(out)?;
-            out.clear();
+    // The arrays of a batch of findings are built and escaped in parallel, then written in order.
+    let shown: Vec<(usize, &Finding)> = top(s, max_findings).collect();
+    for (b, batch) in shown.chunks(1024).enumerate() {
+        let texts: Vec<String> = batch
+            .par_iter()
+            .map(|&(i, f)| {
+                let mut text = String::new();
+                put(&finding(s, &rel, &scopes, &t, i, f), &mut text);
+                text
+            })
+            .collect();
+        for (k, text) in texts.iter().enumerate() {
+            if b > 0 || k > 0 {
+                out.push(',');
+            }
+            out.push_str(text);
+            if out.len() >= PIECE {
+                emit(out)?;
+                out.clear();
+            }
         }
     }
     out.push_str("],\"remediations\":");
