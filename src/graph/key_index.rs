@@ -91,19 +91,33 @@ fn hash(key: &str) -> u64 {
 impl KeyIndex {
     /// Indexes `objects` by `key`.
     pub fn build(objects: &[CloudObject], key: KeyFn) -> Self {
-        let mut pairs: Vec<(u64, u32)> =
+        let pairs: Vec<(u64, u32)> =
             objects.iter().enumerate().filter_map(|(i, o)| key(o).map(|k| (hash(&k), i as u32))).collect();
-        pairs.sort_unstable();
-        let entries: Vec<Entry> = pairs.into_iter().map(|(hash, id)| Entry { hash, id }).collect();
         // About four entries per bucket: the offsets take a quarter of the entries' count (cache
         // friendlier than one per entry) and a bucket's entries share one or two cache lines.
-        let bits = (entries.len().next_power_of_two().trailing_zeros().saturating_sub(2)).max(1);
+        let bits = (pairs.len().next_power_of_two().trailing_zeros().saturating_sub(2)).max(1);
         let mut starts = vec![0u32; (1usize << bits) + 1];
-        for e in &entries {
-            starts[Self::bucket(e.hash(), bits) + 1] += 1;
+        for &(h, _) in &pairs {
+            starts[Self::bucket(h, bits) + 1] += 1;
         }
         for b in 1..starts.len() {
             starts[b] += starts[b - 1];
+        }
+        // Sorted by (hash, object) without a comparison sort of every pair: each pair is placed in
+        // its bucket (the bucket is the hash's top bits, so buckets are in hash order; objects arrive
+        // ascending), then each bucket's few entries are sorted by hash, ties keeping their order.
+        let mut next: Vec<u32> = starts[..starts.len() - 1].to_vec();
+        let mut entries = vec![Entry { hash: 0, id: 0 }; pairs.len()];
+        for &(hash, id) in &pairs {
+            let slot = &mut next[Self::bucket(hash, bits)];
+            entries[*slot as usize] = Entry { hash, id };
+            *slot += 1;
+        }
+        for b in starts.windows(2) {
+            let bucket = &mut entries[b[0] as usize..b[1] as usize];
+            if bucket.len() > 1 {
+                bucket.sort_by_key(Entry::hash);
+            }
         }
         KeyIndex { entries, starts, bits, key }
     }
@@ -260,6 +274,24 @@ mod tests {
         for (p, hits) in probes.iter().zip(many) {
             assert_eq!(hits.into_owned(), idx.get(&objects, p).into_owned(), "{p}");
         }
+    }
+
+    #[test]
+    fn entries_are_ordered_by_hash_then_object_and_buckets_point_at_them() {
+        // Many keys, some held several times, so buckets of several entries and runs of one hash.
+        let objects: Vec<CloudObject> = (0..5_000).map(|i| object(&format!("user{}@contoso.com", i % 3_001))).collect();
+        let idx = KeyIndex::build(&objects, by_upn);
+        let mut expected: Vec<(u64, u32)> =
+            objects.iter().enumerate().filter_map(|(i, o)| by_upn(o).map(|k| (hash(&k), i as u32))).collect();
+        expected.sort_unstable();
+        let got: Vec<(u64, u32)> = idx.entries.iter().map(|e| (e.hash(), e.id())).collect();
+        assert_eq!(got, expected);
+        for (b, w) in idx.starts.windows(2).enumerate() {
+            for e in &idx.entries[w[0] as usize..w[1] as usize] {
+                assert_eq!(KeyIndex::bucket(e.hash(), idx.bits), b);
+            }
+        }
+        assert_eq!(*idx.starts.last().unwrap() as usize, idx.entries.len());
     }
 
     #[test]
