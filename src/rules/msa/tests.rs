@@ -210,3 +210,56 @@ fn apps_are_reported_only_in_an_estate_with_ambiguity() {
     assert_eq!(sync.severity, Severity::Low);
     assert!(!sync.evidence.map()["issuer_allow_list"].to_string().contains("9188040d"));
 }
+
+#[test]
+fn address_hits_finds_what_a_plain_lookup_of_every_value_finds() {
+    // The domain pre-check (ASCII tail comparison for a few lower-case ASCII domains, a set lookup
+    // otherwise) only skips values that cannot be an account's address.
+    let values: Vec<&str> = vec![
+        "ann@outlook.com",
+        "Ann@Outlook.COM",
+        "ann@outlook.com.evil.example",
+        "ann@notoutlook.com",
+        "ann@sub.outlook.com",
+        "@outlook.com",
+        "outlook.com",
+        "ann@contoso.com@outlook.com",
+        "ann@contoso.com",
+        "bob@gmail.com",
+        "BOB@GMAIL.COM",
+        "ann@outloo\u{212a}.com",
+        "ann@outlook.co\u{212a}",
+        "zoë@outlook.com",
+        "ZOË@OUTLOOK.COM",
+        "",
+        "x@xn--mnchen-3ya.de",
+        "carol@münchen.de",
+        "Carol@MÜNCHEN.DE",
+    ];
+    let sets: Vec<Vec<&str>> = vec![
+        vec!["ann@outlook.com", "bob@gmail.com", "ann@contoso.com@outlook.com"],
+        vec!["zoë@outlook.com", "carol@münchen.de"],
+        vec!["ann@outlook.com", "no-at-sign"],
+        // The Kelvin sign lower-cases to an ASCII `k`: a non-ASCII value that matches an ASCII domain.
+        vec!["ann@outlook.cok"],
+    ];
+    for accounts in sets {
+        let by_address: crate::hash::FastMap<&str, usize> = accounts.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+        let proxies: Vec<Vec<crate::model::Text>> =
+            values.iter().map(|v| vec![crate::model::Text::from(format!("SMTP:{v}"))]).collect();
+        let got = accounts::address_hits(
+            &by_address,
+            values.iter().zip(&proxies).enumerate().map(|(i, (v, p))| (i as u32, Some(*v), None, p.as_slice())),
+        );
+        let mut expected: BTreeMap<usize, BTreeMap<u32, BTreeSet<&'static str>>> = BTreeMap::new();
+        for (i, v) in values.iter().enumerate() {
+            if let Some(&a) = by_address.get(&*crate::graph::key_index::lower(v)) {
+                let e = expected.entry(a).or_default().entry(i as u32).or_default();
+                e.insert("userPrincipalName");
+                e.insert("proxyAddresses");
+            }
+        }
+        assert_eq!(got, expected, "{accounts:?}");
+        assert!(!got.is_empty(), "{accounts:?}: the test finds something");
+    }
+}
