@@ -22,6 +22,8 @@ macro_rules! say {
     }};
 }
 
+mod collect;
+
 /// Exit code: the run completed.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: the run completed and the policy gate failed.
@@ -41,12 +43,12 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Detect(args) => detect(&args),
-        Command::Collect { source: crate::cli::CollectSource::Ldap(args) } => collect_ldap(&args),
+        Command::Collect { source: crate::cli::CollectSource::Ldap(args) } => collect::ldap(&args),
         Command::Collect { source: crate::cli::CollectSource::Graph(args) } => {
-            collect_cloud(&args, crate::collect::graph::Api::Graph)
+            collect::cloud(&args, crate::collect::graph::Api::Graph)
         }
         Command::Collect { source: crate::cli::CollectSource::Arm(args) } => {
-            collect_cloud(&args, crate::collect::graph::Api::Arm)
+            collect::cloud(&args, crate::collect::graph::Api::Arm)
         }
         Command::Formats => {
             for f in ingest::FORMATS {
@@ -243,204 +245,6 @@ fn explain(rule: &str) -> u8 {
     EXIT_OK
 }
 
-fn collect_ldap(args: &crate::cli::LdapArgs) -> u8 {
-    use crate::collect::ldap::{self, PasswordSource, Request};
-    let password = match (&args.password_env, &args.password_file) {
-        (Some(v), _) => PasswordSource::Env(v.clone()),
-        (None, Some(f)) => PasswordSource::File(f.clone()),
-        (None, None) => PasswordSource::Prompt,
-    };
-    let mut attributes: Vec<String> = ldap::DEFAULT_ATTRIBUTES.iter().map(|s| s.to_string()).collect();
-    for a in &args.attrs {
-        if !attributes.iter().any(|x| x.eq_ignore_ascii_case(a)) {
-            attributes.push(a.clone());
-        }
-    }
-    let req = Request {
-        url: args.url.clone(),
-        base: args.base.clone(),
-        bind_dn: args.bind_dn.clone(),
-        password,
-        filter: args.filter.clone(),
-        attributes,
-        page_size: args.page_size.max(1),
-        starttls: args.starttls,
-        ca_file: args.ca_file.clone(),
-        insecure_skip_verify: args.insecure_skip_verify,
-        allow_plaintext: args.allow_plaintext,
-        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
-    };
-    let pb = if std::io::stderr().is_terminal() {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("collecting {spinner} {pos} objects ({per_sec})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        Some(pb)
-    } else {
-        None
-    };
-    let tick = |n: usize| {
-        if let Some(pb) = &pb {
-            pb.set_position(n as u64);
-        }
-    };
-    let result = ldap::collect(&req, &args.out, &tick);
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
-    match result {
-        Ok(c) => {
-            for w in &c.warnings {
-                eprintln!("tenantlint: {w}");
-            }
-            eprintln!("collected {} objects into {}", c.objects, ingest::display_path(&args.out));
-            match &args.scan {
-                Some(dir) => {
-                    let scan_args = ScanArgs::for_collected(args.out.clone(), dir.clone());
-                    scan(&scan_args)
-                }
-                None => EXIT_OK,
-            }
-        }
-        Err(e) => {
-            error(e);
-            EXIT_ERROR
-        }
-    }
-}
-
-/// Progress of `collect graph` / `collect arm` on stderr.
-struct CloudProgress {
-    quiet: bool,
-}
-
-impl crate::collect::http::Observer for CloudProgress {
-    fn retry(&self, url: &str, why: &str, wait: std::time::Duration, attempt: u32) {
-        if !self.quiet {
-            eprintln!("retry {attempt} of {url} in {:.1} s ({why})", wait.as_secs_f64());
-        }
-    }
-}
-
-impl crate::collect::pages::Progress for CloudProgress {
-    fn page(&self, name: &str, pages: u32, records: u64) {
-        if !self.quiet {
-            eprintln!("{name}: page {pages}, {records} records");
-        }
-    }
-    fn done(&self, e: &crate::collect::manifest::Entry) {
-        use crate::collect::manifest::State;
-        match (e.status, &e.error) {
-            (State::Complete, _) if self.quiet => {}
-            (State::Complete, _) => eprintln!(
-                "{}: complete, {} page(s), {} records{}",
-                e.name,
-                e.pages,
-                e.records,
-                e.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
-            ),
-            (s, err) => eprintln!(
-                "tenantlint: {}: {} — {}{}",
-                e.name,
-                s.name(),
-                err.as_deref().unwrap_or("stopped"),
-                if e.optional { " (optional collection)" } else { "" }
-            ),
-        }
-    }
-}
-
-fn collect_cloud(args: &crate::cli::CloudArgs, api: crate::collect::graph::Api) -> u8 {
-    use crate::cli::AuthFlow;
-    use crate::collect::{auth::Method, cloud::Endpoints, graph, http::RetryPolicy};
-    let need = |v: &Option<String>, flag: &str, flow: &str| -> Result<String, String> {
-        v.clone().ok_or_else(|| format!("--auth {flow} needs {flag}"))
-    };
-    let method = match (args.auth, &args.access_token_env) {
-        (_, Some(var)) => Ok(Method::TokenEnv(var.clone())),
-        (Some(AuthFlow::ClientSecret), None) => need(&args.client_id, "--client-id", "client-secret").and_then(|id| {
-            Ok(Method::ClientSecret {
-                client_id: id,
-                secret_env: need(&args.client_secret_env, "--client-secret-env VAR", "client-secret")?,
-            })
-        }),
-        (Some(AuthFlow::Certificate), None) => need(&args.client_id, "--client-id", "certificate").and_then(|id| {
-            Ok(Method::Certificate {
-                client_id: id,
-                certificate: args
-                    .certificate
-                    .clone()
-                    .ok_or_else(|| "--auth certificate needs --certificate FILE.pem".to_string())?,
-                key: args.key.clone(),
-            })
-        }),
-        (Some(AuthFlow::DeviceCode), None) => {
-            need(&args.client_id, "--client-id", "device-code").map(|client_id| Method::DeviceCode { client_id })
-        }
-        (None, None) => Err("choose --auth device-code|client-secret|certificate or --access-token-env VAR".into()),
-    };
-    let endpoints =
-        Endpoints::new(args.cloud, args.login_url.as_deref(), args.graph_url.as_deref(), args.arm_url.as_deref());
-    let (method, endpoints) = match (method, endpoints) {
-        (Ok(m), Ok(e)) => (m, e),
-        (Err(e), _) | (_, Err(e)) => {
-            error(e);
-            return EXIT_ERROR;
-        }
-    };
-    let req = graph::Request {
-        api,
-        tenant: args.tenant.clone(),
-        endpoints,
-        auth: method,
-        out: args.out.clone(),
-        resume: args.resume,
-        policy: RetryPolicy {
-            max_retries: args.max_retries,
-            backoff: std::time::Duration::from_millis(args.backoff_ms),
-            timeout: std::time::Duration::from_secs(args.timeout.max(1)),
-        },
-    };
-    let progress = CloudProgress { quiet: args.quiet };
-    let tell = |s: &str| eprintln!("{s}");
-    let outcome = match graph::collect(&req, &progress, &progress, &tell) {
-        Ok(o) => o,
-        Err(e) => {
-            error(e);
-            return EXIT_ERROR;
-        }
-    };
-    let incomplete = outcome.incomplete();
-    let records: u64 = outcome.entries.iter().map(|e| e.records).sum();
-    if !args.quiet {
-        eprintln!(
-            "collected {} collection(s), {records} records into {}{}",
-            outcome.entries.len(),
-            ingest::display_path(&args.out),
-            if incomplete.is_empty() { String::new() } else { format!("; {} incomplete", incomplete.len()) }
-        );
-    }
-    let mut code = EXIT_OK;
-    if !incomplete.is_empty() {
-        let names: Vec<&str> = incomplete.iter().map(|e| e.name.as_str()).collect();
-        error(format_args!(
-            "incomplete collection(s): {} (recorded in {}; `scan` reports them as IN005){}",
-            names.join(", "),
-            ingest::display_path(&args.out.join(crate::collect::manifest::FILE_NAME)),
-            if args.keep_going { "" } else { "; exit 2 (pass --keep-going to accept a partial collection)" }
-        ));
-        if !args.keep_going {
-            code = EXIT_ERROR;
-        }
-    }
-    if let Some(dir) = &args.scan {
-        let scan_args = ScanArgs::for_collected(args.out.clone(), dir.clone());
-        code = code.max(scan(&scan_args));
-    }
-    code
-}
-
 fn detect(args: &DetectArgs) -> u8 {
     let files = match ingest::collect_files(&args.paths) {
         Ok(f) => f,
@@ -509,13 +313,23 @@ pub fn analyse(
     rule_opts: &rules::RuleOptions,
 ) -> Result<Analysis, ingest::Error> {
     let ingested = ingest::ingest(paths, opts, &|_| {})?;
-    let mut a = analyse_ingested(ingested, rule_opts, false);
-    rules::causes::fold(&mut a.findings);
-    findings::sort(&mut a.findings, &a.ingested.sources);
+    let (a, ()) = analyse_ingested(ingested, rule_opts, false, |found, sources| {
+        rules::causes::fold(found);
+        findings::sort(found, sources);
+    });
     Ok(a)
 }
 
-fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions, progress: bool) -> Analysis {
+/// Graph and rules over `ingested`, then the sync preview (when `rule_opts` asks for it) built while
+/// `finish` works on the findings, sorted into report order (the scan re-rates, folds, sorts them
+/// again and runs the gate there): the preview takes what it needs from the findings first
+/// ([`crate::preview::FindingFacts`]), so the two share the cores instead of one waiting for the other.
+fn analyse_ingested<R: Send>(
+    ingested: Ingested,
+    rule_opts: &rules::RuleOptions,
+    progress: bool,
+    finish: impl FnOnce(&mut Vec<findings::Finding>, &crate::source::SourceMap) -> R + Send,
+) -> (Analysis, R) {
     let t = std::time::Instant::now();
     let graph = EstateGraph::build(&ingested.estate);
     timing("graph", t);
@@ -542,15 +356,29 @@ fn analyse_ingested(ingested: Ingested, rule_opts: &rules::RuleOptions, progress
     }
     timing("rules (all families)", t);
     let t = std::time::Instant::now();
-    let preview = crate::preview::resolve(&ctx, &rule_opts.sync_preview).map(|redirect| {
-        rule_opts.preview.map(|detail| crate::preview::build(&ctx, &found, &redirect, &rule_opts.sync_preview, detail))
-    });
-    timing("sync preview", t);
+    let facts = rule_opts.preview.map(|_| crate::preview::FindingFacts::of(&found));
+    let sources = &ingested.sources;
+    let (preview, finished) = rayon::join(
+        || {
+            let t = std::time::Instant::now();
+            let preview = crate::preview::resolve(&ctx, &rule_opts.sync_preview).map(|redirect| {
+                rule_opts.preview.zip(facts.as_ref()).map(|(detail, facts)| {
+                    crate::preview::build(&ctx, facts, &redirect, &rule_opts.sync_preview, detail)
+                })
+            });
+            timing("sync preview", t);
+            preview
+        },
+        || {
+            let t = std::time::Instant::now();
+            findings::sort(&mut found, sources);
+            timing("sort findings", t);
+            finish(&mut found, sources)
+        },
+    );
+    timing("sync preview and the findings' finish, together", t);
     drop(ctx);
-    let t = std::time::Instant::now();
-    findings::sort(&mut found, &ingested.sources);
-    timing("sort findings", t);
-    Analysis { ingested, graph, findings: found, preview }
+    (Analysis { ingested, graph, findings: found, preview }, finished)
 }
 
 fn scan(args: &ScanArgs) -> u8 {
@@ -711,8 +539,22 @@ fn scan(args: &ScanArgs) -> u8 {
             None
         },
     };
-    let Analysis { mut ingested, graph, findings: mut found, preview } =
-        analyse_ingested(ingested, &rule_opts, show_progress);
+    // After the rules, while the sync preview is built: the policy re-rates or drops findings, then
+    // consequences go under their causes (a cause takes the highest severity of its consequences; the
+    // gate counts causes only), the report order, the gate.
+    let finish = |found: &mut Vec<findings::Finding>, sources: &crate::source::SourceMap| {
+        let t = std::time::Instant::now();
+        gate::apply_overrides(found, &policy);
+        rules::causes::fold(found);
+        findings::sort(found, sources);
+        timing("policy, folding, sort", t);
+        let t = std::time::Instant::now();
+        let verdict = gate::evaluate(found, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
+        timing("gate", t);
+        verdict
+    };
+    let (Analysis { mut ingested, graph, findings: mut found, preview }, verdict) =
+        analyse_ingested(ingested, &rule_opts, show_progress, finish);
     let mut preview = match preview {
         Ok(p) => p,
         Err(e) => {
@@ -720,23 +562,13 @@ fn scan(args: &ScanArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let t = std::time::Instant::now();
-    gate::apply_overrides(&mut found, &policy);
-    // Consequences under their causes, after the policy re-rated or dropped findings (a cause takes the
-    // highest severity of its consequences; the gate counts causes only).
-    rules::causes::fold(&mut found);
-    findings::sort(&mut found, &ingested.sources);
-    timing("policy, folding, sort", t);
-    let t = std::time::Instant::now();
-    let verdict = gate::evaluate(&found, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
-    timing("gate", t);
     if args.pseudonymize {
         // After the gate (exceptions and baselines match the real subjects), before any report is written:
         // every format then shows the same tokens. The order is kept (the gate's indices
         // point into it); fingerprints change only for subjects whose id is an address.
         let p =
             report::pseudonymize::Pseudonymizer::new(report::pseudonymize::Pseudonymizer::key_from_env(), &ingested);
-        let old: Vec<String> = found.iter().map(findings::Finding::fingerprint).collect();
+        let old = findings::fingerprints(&found);
         p.apply(&mut found, &mut ingested);
         rules::causes::refresh_fingerprints(&mut found, &old);
         for r in preview.iter_mut().flat_map(|p| p.rows.iter_mut()) {
@@ -746,8 +578,9 @@ fn scan(args: &ScanArgs) -> u8 {
         }
     }
     // The preview cites the findings as reported (after the policy, folding and pseudonymisation).
+    let fingerprints = findings::fingerprints(&found);
     if let Some(p) = preview.as_mut() {
-        p.cite(&found);
+        p.cite(&found, &fingerprints);
     }
     let summary = RunSummary {
         ingested: &ingested,
@@ -768,6 +601,7 @@ fn scan(args: &ScanArgs) -> u8 {
         },
         scan_paths: args.paths.clone(),
         preview: preview.as_ref(),
+        fingerprints,
     };
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();

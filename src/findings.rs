@@ -382,7 +382,17 @@ impl Tally {
 
 /// Sorts findings into report order: severity, category, rule, then fingerprint (input order never matters).
 pub fn sort(findings: &mut [Finding], _sources: &SourceMap) {
-    findings.sort_by_cached_key(|f| (f.severity, f.category, f.rule.clone(), f.fingerprint()));
+    use rayon::prelude::*;
+    // The keys (fingerprints: a SHA-256 each) are computed once per finding, in parallel; ties keep
+    // their order, as `sort_by_cached_key` does.
+    findings.par_sort_by_cached_key(|f| (f.severity, f.category, f.rule.clone(), f.fingerprint()));
+}
+
+/// Every finding's [`Finding::fingerprint`], in order, computed in parallel (tens of thousands of
+/// SHA-256 digests at a million objects: compute them once per stage, not once per use).
+pub fn fingerprints(findings: &[Finding]) -> Vec<String> {
+    use rayon::prelude::*;
+    findings.par_iter().map(Finding::fingerprint).collect()
 }
 
 #[cfg(test)]

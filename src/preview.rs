@@ -163,11 +163,12 @@ impl Preview {
             .collect()
     }
 
-    /// Fills every row's `findings` with the fingerprints of the findings that name its object.
-    pub fn cite(&mut self, findings: &[Finding]) {
+    /// Fills every row's `findings` with the fingerprints of the findings that name its object
+    /// (`fingerprints`: each finding's, in order — [`crate::findings::fingerprints`]).
+    pub fn cite(&mut self, findings: &[Finding], fingerprints: &[String]) {
+        debug_assert_eq!(findings.len(), fingerprints.len());
         let mut by_subject: HashMap<String, Vec<String>> = HashMap::new();
-        for f in findings {
-            let fp = f.fingerprint();
+        for (f, fp) in findings.iter().zip(fingerprints) {
             for s in &f.subjects {
                 if matches!(s.kind.as_str(), "ad-object" | "cloud-object") {
                     by_subject.entry(s.id.to_lowercase()).or_default().push(fp.clone());
@@ -233,10 +234,58 @@ fn upn_after(upn: &str, td: &TenantDomains, quarantined: bool) -> String {
     }
 }
 
-/// Builds the preview. `redirect` re-points whole forests to one tenant (a simulation).
+/// What the preview takes from the findings, drawn from them before they are re-rated, folded and
+/// sorted (so the preview can be built while that happens): AD objects a duplicates finding says lose
+/// a value to another holder, and AD objects whose UPN fails validation. Keys are the objects' ids
+/// in lower case.
+#[derive(Debug, Default)]
+pub struct FindingFacts {
+    /// Per AD object: the values it loses, each with the matching model's outcome for it (quarantined,
+    /// or an export error for a user colliding with a group), in the findings' order.
+    loses: HashMap<String, Vec<(String, Option<Outcome>)>>,
+    /// Per AD object: the rules its UPN fails (characters, format, length), in the findings' order.
+    bad_upn: HashMap<String, Vec<String>>,
+}
+
+impl FindingFacts {
+    /// Draws the facts from `findings` (the rules' output, in the rules' order).
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut loses: HashMap<String, Vec<(String, Option<Outcome>)>> = HashMap::new();
+        for f in findings.iter().filter(|f| f.rule == "DU001") {
+            let ev = f.evidence.map();
+            let winner = ev.get("winner").and_then(|v| v.as_str()).unwrap_or_default().to_lowercase();
+            let value = ev.get("value").and_then(|v| v.as_str()).unwrap_or_default();
+            let members = ev.get("members").and_then(|v| v.as_array());
+            for s in f.subjects.iter().filter(|s| s.kind == "ad-object") {
+                if winner.is_empty() || s.id.to_lowercase() == winner {
+                    continue;
+                }
+                let predicted = members
+                    .and_then(|m| m.iter().find(|x| x.get("subject").and_then(|v| v.as_str()) == Some(s.id.as_str())))
+                    .and_then(|x| x.get("predicted_outcome").and_then(|v| v.as_str()))
+                    .and_then(Outcome::parse);
+                loses.entry(s.id.to_lowercase()).or_default().push((value.to_string(), predicted));
+            }
+        }
+        // AD objects whose UPN fails validation (characters, format, length).
+        let mut bad_upn: HashMap<String, Vec<String>> = HashMap::new();
+        for f in findings.iter().filter(|f| {
+            matches!(f.rule.as_str(), "CH002" | "CH003" | "CH004")
+                || (f.rule == "CH014" && f.evidence.get_str("attribute").as_deref() == Some("userPrincipalName"))
+        }) {
+            for s in f.subjects.iter().filter(|s| s.kind == "ad-object") {
+                bad_upn.entry(s.id.to_lowercase()).or_default().push(f.rule.clone());
+            }
+        }
+        FindingFacts { loses, bad_upn }
+    }
+}
+
+/// Builds the preview from what the findings say ([`FindingFacts::of`]). `redirect` re-points whole
+/// forests to one tenant (a simulation).
 pub fn build(
     ctx: &Context<'_>,
-    findings: &[Finding],
+    facts: &FindingFacts,
     redirect: &[(u32, TenantIdx)],
     simulated: &[String],
     detail: Detail,
@@ -255,35 +304,7 @@ pub fn build(
         .iter()
         .filter_map(|r| g.indexes.cloud_by_id(&e.cloud_objects, r.tenant, &r.principal_id))
         .collect();
-    // AD objects a duplicates finding says lose a value to another holder, with the matching model's
-    // outcome for them (quarantined, or an export error for a user colliding with a group).
-    let mut loses: HashMap<String, Vec<(String, Option<Outcome>)>> = HashMap::new();
-    for f in findings.iter().filter(|f| f.rule == "DU001") {
-        let ev = f.evidence.map();
-        let winner = ev.get("winner").and_then(|v| v.as_str()).unwrap_or_default().to_lowercase();
-        let value = ev.get("value").and_then(|v| v.as_str()).unwrap_or_default();
-        let members = ev.get("members").and_then(|v| v.as_array());
-        for s in f.subjects.iter().filter(|s| s.kind == "ad-object") {
-            if winner.is_empty() || s.id.to_lowercase() == winner {
-                continue;
-            }
-            let predicted = members
-                .and_then(|m| m.iter().find(|x| x.get("subject").and_then(|v| v.as_str()) == Some(s.id.as_str())))
-                .and_then(|x| x.get("predicted_outcome").and_then(|v| v.as_str()))
-                .and_then(Outcome::parse);
-            loses.entry(s.id.to_lowercase()).or_default().push((value.to_string(), predicted));
-        }
-    }
-    // AD objects whose UPN fails validation (characters, format, length).
-    let mut bad_upn: HashMap<String, Vec<&str>> = HashMap::new();
-    for f in findings.iter().filter(|f| {
-        matches!(f.rule.as_str(), "CH002" | "CH003" | "CH004")
-            || (f.rule == "CH014" && f.evidence.get_str("attribute").as_deref() == Some("userPrincipalName"))
-    }) {
-        for s in f.subjects.iter().filter(|s| s.kind == "ad-object") {
-            bad_upn.entry(s.id.to_lowercase()).or_default().push(f.rule.as_str());
-        }
-    }
+    let FindingFacts { loses, bad_upn } = facts;
     let cloud_id = |c: u32| {
         let o = &e.cloud_objects[c as usize];
         o.id.as_deref().map(String::from).unwrap_or_else(|| o.label())

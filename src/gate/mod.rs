@@ -113,7 +113,7 @@ pub fn evaluate(
     let mut suppressions = Vec::with_capacity(findings.len());
     let mut failing = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let fps: Vec<String> = findings.iter().map(Finding::fingerprint).collect();
+    let fps = crate::findings::fingerprints(findings);
     let index: std::collections::HashMap<&str, usize> = fps.iter().enumerate().map(|(i, f)| (f.as_str(), i)).collect();
     // Causes first: a consequence inherits its cause's suppression.
     let mut order: Vec<usize> = (0..findings.len()).collect();

@@ -125,7 +125,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
             })
             .unwrap_or_default();
         let row = [
-            f.fingerprint(),
+            s.fingerprint(i).into_owned(),
             f.rule.clone(),
             crate::rules::catalog::get(&f.rule).map(|m| m.name.clone()).unwrap_or_default(),
             f.title.clone(),
@@ -179,7 +179,7 @@ pub fn render_objects(s: &RunSummary<'_>) -> Vec<u8> {
         if f.caused_by.is_some() {
             continue;
         }
-        let fp = f.fingerprint();
+        let fp = s.fingerprint(i);
         let consequences = consequences(f);
         let rule_name = crate::rules::catalog::get(&f.rule).map(|m| m.name.as_str()).unwrap_or("");
         let suppressed = match s.gate.suppressions.get(i).and_then(|x| x.as_ref()) {

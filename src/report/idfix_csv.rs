@@ -91,6 +91,7 @@ mod tests {
             meta: Default::default(),
             scan_paths: Vec::new(),
             preview: None,
+            fingerprints: Vec::new(),
         };
         String::from_utf8(render(&s)).unwrap()
     }

@@ -106,7 +106,7 @@ fn gate<'a>(s: &'a RunSummary<'_>) -> GateJson<'a> {
         fail_on: g.fail_on.map(|f| f.as_str()),
         passed: g.passed(),
         failing: g.failing.len(),
-        failing_fingerprints: g.failing.iter().map(|&i| s.findings[i].fingerprint()).collect(),
+        failing_fingerprints: g.failing.iter().map(|&i| s.fingerprint(i).into_owned()).collect(),
         excepted: g.suppressions.iter().filter(|x| matches!(x, Some(Suppression::Exception(_)))).count(),
         baselined: g.suppressions.iter().filter(|x| matches!(x, Some(Suppression::Baseline))).count(),
         baseline: g.baseline_path.as_deref(),
@@ -221,7 +221,7 @@ struct FindingJson<'a> {
     subjects: Vec<SubjectJson<'a>>,
     evidence: &'a crate::findings::Evidence,
     remediation: &'a str,
-    fingerprint: String,
+    fingerprint: std::borrow::Cow<'a, str>,
     suppressed: Option<SuppressedJson<'a>>,
     /// The cause's fingerprint when this finding is folded under it.
     caused_by: Option<&'a str>,
@@ -364,7 +364,12 @@ fn estate<'a>(ing: &'a Ingested, counts: &'a Counts, graph: &crate::graph::Estat
     }
 }
 
-fn finding<'a>(f: &'a Finding, sources: &'a SourceMap, sup: Option<&'a crate::gate::Suppression>) -> FindingJson<'a> {
+fn finding<'a>(
+    f: &'a Finding,
+    fingerprint: std::borrow::Cow<'a, str>,
+    sources: &'a SourceMap,
+    sup: Option<&'a crate::gate::Suppression>,
+) -> FindingJson<'a> {
     FindingJson {
         rule: &f.rule,
         rule_name: catalog::get(&f.rule).map(|m| m.name.as_str()).unwrap_or(""),
@@ -383,7 +388,7 @@ fn finding<'a>(f: &'a Finding, sources: &'a SourceMap, sup: Option<&'a crate::ga
             .collect(),
         evidence: &f.evidence,
         remediation: &f.remediation,
-        fingerprint: f.fingerprint(),
+        fingerprint,
         caused_by: f.caused_by.as_deref(),
         consequences: f
             .consequences
@@ -445,7 +450,9 @@ pub fn write(s: &RunSummary<'_>, w: &mut impl std::io::Write) -> std::io::Result
             .findings
             .iter()
             .enumerate()
-            .map(|(i, f)| finding(f, &ing.sources, s.gate.suppressions.get(i).and_then(|x| x.as_ref())))
+            .map(|(i, f)| {
+                finding(f, s.fingerprint(i), &ing.sources, s.gate.suppressions.get(i).and_then(|x| x.as_ref()))
+            })
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *w, &report)?;

@@ -44,7 +44,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
                 ),
                 (None, true) => String::new(),
             };
-            format!("[{}] {}{at} fingerprint {}{folded}", f.severity.as_str(), f.title, f.fingerprint())
+            format!("[{}] {}{at} fingerprint {}{folded}", f.severity.as_str(), f.title, s.fingerprint(i))
         };
         let status = if failing.is_empty() {
             TestCaseStatus::success()

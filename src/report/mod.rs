@@ -88,6 +88,19 @@ pub struct RunSummary<'a> {
     pub scan_paths: Vec<PathBuf>,
     /// The sync preview ([`crate::preview`]), when computed.
     pub preview: Option<&'a crate::preview::Preview>,
+    /// Each finding's fingerprint, in the order of `findings` ([`crate::findings::fingerprints`]): the
+    /// writers read them here instead of each hashing every finding again. Empty: computed on use.
+    pub fingerprints: Vec<String>,
+}
+
+impl RunSummary<'_> {
+    /// The fingerprint of `findings[i]` (from [`RunSummary::fingerprints`] when it holds it).
+    pub fn fingerprint(&self, i: usize) -> std::borrow::Cow<'_, str> {
+        match self.fingerprints.get(i) {
+            Some(fp) => std::borrow::Cow::Borrowed(fp.as_str()),
+            None => std::borrow::Cow::Owned(self.findings[i].fingerprint()),
+        }
+    }
 }
 
 /// Consultant options that label a report (only the HTML report shows all of them), and the fix files' opt-ins.

@@ -171,7 +171,7 @@ fn logical_locations(f: &Finding) -> Vec<Value> {
 fn result(
     s: &RunSummary<'_>,
     bases: &Bases,
-    f: &Finding,
+    (f, fingerprint): (&Finding, &str),
     sup: Option<&Suppression>,
     rule_index: Option<usize>,
 ) -> Value {
@@ -180,7 +180,7 @@ fn result(
         "ruleId": f.rule,
         "level": level(f.severity),
         "message": { "text": f.title },
-        "partialFingerprints": { "tenantlint/v1": f.fingerprint() },
+        "partialFingerprints": { "tenantlint/v1": fingerprint },
         "properties": {
             "severity": f.severity.as_str(),
             "category": f.category.as_str(),
@@ -239,7 +239,7 @@ pub fn render(s: &RunSummary<'_>) -> Vec<u8> {
         .filter(|(_, f)| f.caused_by.is_none())
         .map(|(i, f)| {
             let sup = s.gate.suppressions.get(i).and_then(|x| x.as_ref());
-            result(s, &bases, f, sup, index.get(f.rule.as_str()).copied())
+            result(s, &bases, (f, &s.fingerprint(i)), sup, index.get(f.rule.as_str()).copied())
         })
         .collect();
     let g = s.gate;

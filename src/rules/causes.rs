@@ -23,6 +23,7 @@
 //! itself folded, so the relation is one level deep.
 
 use crate::findings::{Consequence, Finding};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -203,35 +204,46 @@ pub fn fold(findings: &mut [Finding]) {
             .flat_map(|q| cause_rules(q))
             .copied()
             .collect();
+    let keyed: Vec<(usize, Vec<String>)> = findings
+        .par_iter()
+        .enumerate()
+        .filter(|(_, f)| cause_rule_set.contains(f.rule.as_str()))
+        .map(|(i, f)| (i, join_keys(f)))
+        .collect();
     let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, f) in findings.iter().enumerate().filter(|(_, f)| cause_rule_set.contains(f.rule.as_str())) {
-        for k in join_keys(f) {
+    for (i, keys) in keyed {
+        for k in keys {
             by_key.entry(k).or_default().push(i);
         }
     }
-    let mut links: Vec<(usize, usize)> = Vec::new();
+    // Each consequence's first cause, looked for in parallel (read-only; the links come out in order).
+    let links: Vec<(usize, usize)> = findings
+        .par_iter()
+        .enumerate()
+        .filter_map(|(q, f)| {
+            let rules = cause_rules(&f.rule);
+            if rules.is_empty() {
+                return None;
+            }
+            let mut candidates: Vec<usize> = join_keys(f)
+                .iter()
+                .flat_map(|k| by_key.get(k).map(Vec::as_slice).unwrap_or(&[]))
+                .copied()
+                .filter(|&c| c != q && rules.contains(&findings[c].rule.as_str()))
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            candidates.into_iter().find(|&c| explains(&findings[c], f)).map(|c| (c, q))
+        })
+        .collect();
     let mut is_cause = vec![false; findings.len()];
-    for (q, f) in findings.iter().enumerate() {
-        let rules = cause_rules(&f.rule);
-        if rules.is_empty() {
-            continue;
-        }
-        let mut candidates: Vec<usize> = join_keys(f)
-            .iter()
-            .flat_map(|k| by_key.get(k).map(Vec::as_slice).unwrap_or(&[]))
-            .copied()
-            .filter(|&c| c != q && rules.contains(&findings[c].rule.as_str()))
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        if let Some(&c) = candidates.iter().find(|&&c| explains(&findings[c], f)) {
-            links.push((c, q));
-            is_cause[c] = true;
-        }
+    for &(c, _) in &links {
+        is_cause[c] = true;
     }
+    let mut links = links;
     // One level: a finding that is a cause stays top level even if something could explain it.
     links.retain(|&(_, q)| !is_cause[q]);
-    let fps: Vec<String> = findings.iter().map(Finding::fingerprint).collect();
+    let fps = crate::findings::fingerprints(findings);
     for &(c, q) in &links {
         findings[q].caused_by = Some(fps[c].clone());
         let severity = findings[q].severity;
@@ -264,7 +276,7 @@ fn rebuild_consequences(findings: &mut [Finding], fps: &[String]) {
 /// fingerprints and rebuilds the causes' consequence lists. `old` holds each finding's fingerprint
 /// before the change, in the same order.
 pub fn refresh_fingerprints(findings: &mut [Finding], old: &[String]) {
-    let new: Vec<String> = findings.iter().map(Finding::fingerprint).collect();
+    let new = crate::findings::fingerprints(findings);
     let map: HashMap<&str, &str> = old.iter().map(String::as_str).zip(new.iter().map(String::as_str)).collect();
     for f in findings.iter_mut() {
         if let Some(c) = f.caused_by.as_mut()

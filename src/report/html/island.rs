@@ -195,7 +195,7 @@ fn finding<'s>(
         f.subjects.len().saturating_sub(MAX_SUBJECTS),
         evidence,
         rem,
-        f.fingerprint(),
+        s.fingerprint(i),
         suppression_text(s.gate.suppressions.get(i).and_then(|x| x.as_ref())),
         scope.into_iter().collect::<Vec<_>>(),
         commands(f).iter().map(|c| rel.text(c)).collect::<Vec<_>>(),

@@ -52,6 +52,7 @@ fn render_gated(findings: &[Finding], meta: super::super::ReportMeta, gate: Gate
         meta,
         scan_paths: Vec::new(),
         preview: None,
+        fingerprints: crate::findings::fingerprints(findings),
     };
     String::from_utf8(render(&s)).unwrap()
 }
