@@ -129,6 +129,12 @@ fn target_value(t: &str) -> Option<&str> {
 /// An AD object's address values as held (trimmed); a value is compared as [`lower`] of it.
 fn ad_values(o: &crate::model::AdObject) -> Vec<(Attr, &str)> {
     let mut v = Vec::new();
+    ad_values_into(o, &mut v);
+    v
+}
+
+/// [`ad_values`] appended to `v` (a buffer used again for every object of a chunk).
+fn ad_values_into<'o>(o: &'o crate::model::AdObject, v: &mut Vec<(Attr, &'o str)>) {
     if matches!(o.class, AdClass::User | AdClass::InetOrgPerson)
         && let Some(u) = o.upn.as_deref().map(str::trim).filter(|u| !u.is_empty())
     {
@@ -141,7 +147,6 @@ fn ad_values(o: &crate::model::AdObject) -> Vec<(Attr, &str)> {
     if let Some(t) = o.target_address.as_deref().and_then(target_value) {
         v.push((Attr::TargetAddress, t));
     }
-    v
 }
 
 /// A cloud object's address values as held (trimmed); see [`ad_values`].
@@ -297,32 +302,32 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             && cx.twin_of[c].is_none()
             && co.sync_fields_exported
     };
-    // Each in-scope AD object's distinct (namespace, value) hashes; its nickname's apart.
-    let hashes_of = |i: usize| -> (Vec<u64>, Vec<u64>) {
-        let o = &e.ad_objects[i];
-        let ns = ns_of(i);
-        let vals = ad_values(o);
-        let mut hs: Vec<u64> = ns.iter().flat_map(|&n| vals.iter().map(move |(_, v)| key_hash(n, v))).collect();
-        hs.sort_unstable();
-        hs.dedup();
-        let nick = o.mail_nickname.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        let mut nick_hs: Vec<u64> = nick.map(|k| ns.iter().map(|&n| key_hash(n, k)).collect()).unwrap_or_default();
-        nick_hs.sort_unstable();
-        nick_hs.dedup();
-        (hs, nick_hs)
-    };
     // Each in-scope AD object's hashes, kept per chunk of objects (estate order) for the holders
-    // step below, which would otherwise derive and hash every object's values a second time.
+    // step below, which would otherwise derive and hash every object's values a second time: its
+    // distinct (namespace, value) hashes, its nickname's apart, written straight into the chunk's
+    // vectors (no vectors per object).
     let scoped: Vec<u32> = (0..e.ad_objects.len() as u32).into_par_iter().filter(|&i| in_scope[i as usize]).collect();
     let held: Vec<Held> = scoped
         .par_chunks(4096)
         .map(|objects| {
             let mut h = Held { objects: objects.to_vec(), ..Held::default() };
+            let mut vals: Vec<(Attr, &str)> = Vec::new();
             for &i in objects {
-                let (hs, nick) = hashes_of(i as usize);
-                h.hs.extend(hs);
+                let o = &e.ad_objects[i as usize];
+                let (t, _) = targets.of_object(e, i);
+                let unknown = [nt + o.forest];
+                let ns: &[u32] = if t.is_empty() { &unknown } else { t };
+                vals.clear();
+                ad_values_into(o, &mut vals);
+                let start = h.hs.len();
+                h.hs.extend(ns.iter().flat_map(|&n| vals.iter().map(move |(_, v)| key_hash(n, v))));
+                sort_dedup_from(&mut h.hs, start);
                 h.hs_end.push(h.hs.len() as u32);
-                h.nick.extend(nick);
+                let start = h.nick.len();
+                if let Some(k) = o.mail_nickname.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                    h.nick.extend(ns.iter().map(|&n| key_hash(n, k)));
+                }
+                sort_dedup_from(&mut h.nick, start);
                 h.nick_end.push(h.nick.len() as u32);
             }
             h
@@ -449,6 +454,19 @@ impl Held {
         let range = |ends: &[u32]| (k.checked_sub(1).map_or(0, |j| ends[j] as usize))..ends[k] as usize;
         (&self.hs[range(&self.hs_end)], &self.nick[range(&self.nick_end)])
     }
+}
+
+/// Sorts `v[start..]` and removes its repeats in place.
+fn sort_dedup_from(v: &mut Vec<u64>, start: usize) {
+    v[start..].sort_unstable();
+    let mut w = start;
+    for r in start..v.len() {
+        if w == start || v[r] != v[w - 1] {
+            v[w] = v[r];
+            w += 1;
+        }
+    }
+    v.truncate(w);
 }
 
 type HashSetU32 = crate::hash::FastSet<u32>;

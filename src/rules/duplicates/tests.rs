@@ -62,3 +62,16 @@ fn quarantine_upn_shape() {
     assert!(!is_quarantine_upn("j.smith44@contoso.onmicrosoft.com", "j.smith"));
     assert!(!is_quarantine_upn("j.smith4417@contoso.com", "j.smith"));
 }
+
+#[test]
+fn sort_dedup_from_sorts_and_dedups_only_the_tail() {
+    let mut v = vec![9, 1, 9, 5, 3, 5, 5, 1];
+    sort_dedup_from(&mut v, 2);
+    assert_eq!(v, vec![9, 1, 1, 3, 5, 9]);
+    let mut empty_tail = vec![4, 2];
+    sort_dedup_from(&mut empty_tail, 2);
+    assert_eq!(empty_tail, vec![4, 2]);
+    let mut one = vec![7];
+    sort_dedup_from(&mut one, 0);
+    assert_eq!(one, vec![7]);
+}
