@@ -167,6 +167,9 @@ struct Cx<'a> {
     routable: HashMap<String, Result<(), String>>,
     /// Top-level domains a misspelt one is compared with (CH006 `typo_tlds`, in order of preference).
     typo_tlds: Vec<String>,
+    /// Whether plain UPNs are settled by [`Cx::plain_upn`] before the checks (off only in the test
+    /// that compares both ways).
+    plain_upns: bool,
 }
 
 fn domain_of(upn: &str) -> Option<&str> {
@@ -231,6 +234,7 @@ impl<'a> Cx<'a> {
             file_has_upn,
             routable,
             typo_tlds: lower(&ctx.params().ch006.typo_tlds),
+            plain_upns: true,
         }
     }
 

@@ -34,6 +34,13 @@ impl Cx<'_> {
                 return;
             }
         };
+        // Most UPNs are plain: settled by one pass over their bytes and the suffix check.
+        if self.plain_upns
+            && self.plain_upn(upn)
+            && upn.rsplit_once('@').is_some_and(|(_, d)| self.suffix_problem(i, d).is_none())
+        {
+            return;
+        }
         let (local, domain) = match upn.rsplit_once('@') {
             Some((l, d)) => (l, Some(d)),
             None => (upn, None),
@@ -262,5 +269,30 @@ impl Cx<'_> {
                 }
             }
         }
+    }
+
+    /// Whether CH002–CH004 cannot apply to `upn`: ASCII, exactly one `@` with a username before it
+    /// and a domain after it, every other byte a letter, digit or allowed punctuation (CH002), the
+    /// username neither beginning nor ending with a listed character nor holding `..`, the domain
+    /// neither beginning nor ending with `.` nor holding `..` (CH003), and every length within its
+    /// limit (CH004; for ASCII, characters are bytes). Only a sufficient condition: a UPN it refuses
+    /// goes through the checks themselves.
+    pub(super) fn plain_upn(&self, upn: &str) -> bool {
+        let b = upn.as_bytes();
+        let Some(at) = b.iter().position(|&x| x == b'@') else { return false };
+        let (local, domain) = (&b[..at], &b[at + 1..]);
+        let allowed = |x: u8| x.is_ascii_alphanumeric() || (x.is_ascii() && self.p.upn_allowed.contains(char::from(x)));
+        !local.is_empty()
+            && !domain.is_empty()
+            && b.len() <= self.p.upn_max
+            && local.len() <= self.p.upn_max_user
+            && domain.len() <= self.p.upn_max_domain
+            && local.iter().chain(domain).all(|&x| x != b'@' && allowed(x))
+            && !self.p.upn_bad_leading.contains(char::from(local[0]))
+            && !self.p.upn_bad_endings.contains(char::from(local[local.len() - 1]))
+            && domain[0] != b'.'
+            && domain[domain.len() - 1] != b'.'
+            && !local.windows(2).any(|w| w == b"..")
+            && !domain.windows(2).any(|w| w == b"..")
     }
 }
