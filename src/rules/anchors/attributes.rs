@@ -130,20 +130,28 @@ pub(super) fn collisions(p: &Prep<'_>) -> Vec<Finding> {
     let estate = p.estate;
     // (anchor value, switched?) -> AD objects sharing it, found by sorted hashes (a map keyed by
     // every object's anchor held two million strings at a million users).
+    // Keyed by the anchor's bytes (no Base64 text per object: only a shared anchor is encoded).
+    use super::decision::expected_anchor_bytes;
     use crate::hash::{hash_one, shared_groups};
-    let value_of = |i: u32, switched: bool| {
+    let bytes_of = |i: u32, switched: bool| {
         let (o, attr) = (&estate.ad_objects[i as usize], p.attr_of(i));
-        if switched { is_user(o).then(|| expected_anchor(o, attr.other())).flatten() } else { expected_anchor(o, attr) }
+        if switched {
+            is_user(o).then(|| expected_anchor_bytes(o, attr.other())).flatten()
+        } else {
+            expected_anchor_bytes(o, attr)
+        }
     };
     let keys = |switched: bool| -> Vec<(u64, u32)> {
         (0..estate.ad_objects.len() as u32)
             .into_par_iter()
-            .filter_map(|i| value_of(i, switched).map(|v| (hash_one(&v), i)))
+            .filter_map(|i| bytes_of(i, switched).map(|b| (hash_one(b.as_bytes()), i)))
             .collect()
     };
     let mut groups: Vec<((String, bool), Vec<u32>)> = Vec::new();
     for switched in [false, true] {
-        let found = shared_groups(keys(switched), |i, h| value_of(i, switched).filter(|v| hash_one(v) == h));
+        let found = shared_groups(keys(switched), |i, h| {
+            bytes_of(i, switched).filter(|b| hash_one(b.as_bytes()) == h).map(|b| encode_base64(b.as_bytes()))
+        });
         groups.extend(found.into_iter().map(|(v, members)| ((v, switched), members)));
     }
     groups.sort();

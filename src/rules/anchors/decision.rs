@@ -65,16 +65,41 @@ fn differing_cg(o: &AdObject) -> Option<&[u8]> {
     (cg != g.to_ad_bytes()).then_some(cg)
 }
 
-/// The ImmutableId Azure AD Connect computes for `o` when the forest uses `attr`.
+/// The ImmutableId Azure AD Connect computes for `o` when the forest uses `attr`: Base64 of
+/// [`expected_anchor_bytes`].
 pub fn expected_anchor(o: &AdObject, attr: AnchorAttr) -> Option<String> {
+    expected_anchor_bytes(o, attr).map(|b| encode_base64(b.as_bytes()))
+}
+
+/// The bytes an anchor is Base64 of (Base64 is one-to-one: two objects compute the same anchor
+/// exactly when they have the same bytes, which compare and hash without encoding them).
+pub enum AnchorBytes<'a> {
+    /// ms-DS-ConsistencyGuid as held.
+    Given(&'a [u8]),
+    /// objectGUID in AD byte order.
+    Guid([u8; 16]),
+}
+
+impl AnchorBytes<'_> {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            AnchorBytes::Given(b) => b,
+            AnchorBytes::Guid(b) => b,
+        }
+    }
+}
+
+/// The bytes of the anchor [`expected_anchor`] gives.
+pub fn expected_anchor_bytes(o: &AdObject, attr: AnchorAttr) -> Option<AnchorBytes<'_>> {
     if attr == AnchorAttr::ConsistencyGuid
         && is_user(o)
         && let Some(cg) = o.consistency_guid.as_deref().filter(|c| !c.is_empty())
     {
-        return Some(encode_base64(cg));
+        return Some(AnchorBytes::Given(cg));
     }
     // objectGUID, or an empty ms-DS-ConsistencyGuid that Connect fills with objectGUID.
-    o.object_guid.map(|g| g.immutable_id())
+    o.object_guid.map(|g| AnchorBytes::Guid(g.to_ad_bytes()))
 }
 
 /// Decides the anchor attribute of every forest: the manifest's `anchor`, else from the population of

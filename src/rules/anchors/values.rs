@@ -72,7 +72,9 @@ pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
     let shape = classify(id);
     let (hard, soft) = p.ad_twins(ci);
     let mut out = Vec::new();
-    let csub = cloud_subject(estate, c);
+    // Most cloud objects hold a good anchor of a hard-linked twin: the subject and the expected anchor
+    // are built only for a finding.
+    let csub = || cloud_subject(estate, c);
     let tenant = &estate.tenants[c.tenant as usize].name;
     // The AD objects the cloud object most likely belongs to.
     let mut ads: Vec<u32> = hard.iter().chain(soft.iter()).copied().collect();
@@ -86,7 +88,7 @@ pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
         _ => {}
     }
     let twin = ads.first().copied();
-    let expected = twin.and_then(|a| expected_anchor(&estate.ad_objects[a as usize], p.attr_of(a)));
+    let expected = || twin.and_then(|a| expected_anchor(&estate.ad_objects[a as usize], p.attr_of(a)));
     let subjects = |primary: Subject, twin: Option<u32>| {
         let mut v = vec![primary];
         if let Some(a) = twin {
@@ -95,6 +97,7 @@ pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
         v
     };
     let add_expected = |ev: &mut BTreeMap<String, Value>, a: Option<u32>| {
+        let expected = a.and(expected());
         if let (Some(a), Some(x)) = (a, expected.as_deref()) {
             let d = p.decision_of(a);
             ev.insert("expected_immutable_id".into(), s(x));
@@ -140,7 +143,7 @@ pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
                 ("tenant", s(tenant.clone())),
             ]);
             add_expected(&mut ev, twin);
-            let mut f = finding(MUTABLE, title, subjects(csub, twin), ev, id);
+            let mut f = finding(MUTABLE, title, subjects(csub(), twin), ev, id);
             f.severity = if text.contains('@') {
                 Severity::High
             } else if text.bytes().all(|b| b.is_ascii_digit()) {
@@ -171,7 +174,7 @@ pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
                 ev.insert("guid_is_objectguid_of".into(), s(estate.ad_objects[a as usize].label()));
             }
             add_expected(&mut ev, twin);
-            out.push(finding(GUID_TEXT, title, subjects(csub, twin), ev, id));
+            out.push(finding(GUID_TEXT, title, subjects(csub(), twin), ev, id));
         }
         Shape::Mangled(bytes) => {
             let title = format!(
@@ -188,7 +191,7 @@ pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
                 ("tenant", s(tenant.clone())),
             ]);
             add_expected(&mut ev, twin);
-            out.push(finding(MANGLED, title, subjects(csub, twin), ev, id));
+            out.push(finding(MANGLED, title, subjects(csub(), twin), ev, id));
         }
         Shape::GuidBytes(bytes) if hard.is_empty() => {
             if let Some(f) = byte_order(p, c, id, bytes, &soft) {
