@@ -297,3 +297,15 @@ fn topology_forest_in_two_tenants_and_mixed_anchors() {
     let f = fs.iter().find(|f| f.rule == FOREST_MULTI_TENANT).unwrap();
     assert_eq!(f.severity, Severity::Medium, "Fabrikam is not declared in syncs_to");
 }
+
+#[test]
+fn quarantine_check_takes_a_non_ascii_username_whole() {
+    // The last four bytes of `xé123` cut the `é` in two: the check must not split the text there.
+    let mut e = base();
+    let mut c = cloud("c1", "xé123@contoso.onmicrosoft.com");
+    c.on_prem_sync_enabled = Some(true);
+    c.on_prem_upn = Some("x@contoso.com".into());
+    e.cloud_objects.push(c);
+    let fs = run_on(e, "2026-11-23");
+    assert!(fs.iter().all(|f| f.rule != QUARANTINED));
+}

@@ -25,11 +25,15 @@ pub(super) fn quarantined(ctx: &Context<'_>) -> Vec<Finding> {
             let c = &estate.cloud_objects[ci as usize];
             let upn = c.upn.as_deref()?;
             let (local, dom) = local_part(upn)?;
-            if !is_initial(c.tenant, &dom.to_lowercase()) || local.len() <= digits {
+            // The digits first: most UPNs do not end so, and need no lower-cased domain.
+            if local.len() <= digits || !local.is_char_boundary(local.len() - digits) {
                 return None;
             }
             let (prefix, tail) = local.split_at(local.len() - digits);
-            if prefix.is_empty() || !tail.bytes().all(|b| b.is_ascii_digit()) {
+            if prefix.is_empty()
+                || !tail.bytes().all(|b| b.is_ascii_digit())
+                || !is_initial(c.tenant, &dom.to_lowercase())
+            {
                 return None;
             }
             // Corroborate: the on-premises UPN (Graph) or the hard-linked AD twin's UPN starts with the prefix
