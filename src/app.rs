@@ -549,11 +549,13 @@ fn scan(args: &ScanArgs) -> u8 {
         findings::sort(found, sources);
         timing("policy, folding, sort", t);
         let t = std::time::Instant::now();
-        let verdict = gate::evaluate(found, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
+        let fps = findings::fingerprints(found);
+        let verdict =
+            gate::evaluate_with(found, &fps, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
         timing("gate", t);
-        verdict
+        (verdict, fps)
     };
-    let (Analysis { mut ingested, graph, findings: mut found, preview }, verdict) =
+    let (Analysis { mut ingested, graph, findings: mut found, preview }, (verdict, mut fingerprints)) =
         analyse_ingested(ingested, &rule_opts, show_progress, finish);
     let mut preview = match preview {
         Ok(p) => p,
@@ -568,9 +570,8 @@ fn scan(args: &ScanArgs) -> u8 {
         // point into it); fingerprints change only for subjects whose id is an address.
         let p =
             report::pseudonymize::Pseudonymizer::new(report::pseudonymize::Pseudonymizer::key_from_env(), &ingested);
-        let old = findings::fingerprints(&found);
         p.apply(&mut found, &mut ingested);
-        rules::causes::refresh_fingerprints(&mut found, &old);
+        fingerprints = rules::causes::refresh_fingerprints(&mut found, &fingerprints);
         for r in preview.iter_mut().flat_map(|p| p.rows.iter_mut()) {
             for v in [&mut r.dn, &mut r.upn_after, &mut r.mail_after, &mut r.reason] {
                 *v = p.text(v);
@@ -578,7 +579,6 @@ fn scan(args: &ScanArgs) -> u8 {
         }
     }
     // The preview cites the findings as reported (after the policy, folding and pseudonymisation).
-    let fingerprints = findings::fingerprints(&found);
     if let Some(p) = preview.as_mut() {
         p.cite(&found, &fingerprints);
     }

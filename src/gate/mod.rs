@@ -106,6 +106,19 @@ pub fn evaluate(
     baseline: Option<&Baseline>,
     today: time::Date,
 ) -> GateResult {
+    evaluate_with(findings, &crate::findings::fingerprints(findings), policy, fail_on_override, baseline, today)
+}
+
+/// [`evaluate`] with each finding's fingerprint given (`fingerprints[i]` is `findings[i]`'s): the scan
+/// computes them once for the gate, the preview and the reports.
+pub fn evaluate_with(
+    findings: &[Finding],
+    fps: &[String],
+    policy: &Policy,
+    fail_on_override: Option<Option<Severity>>,
+    baseline: Option<&Baseline>,
+    today: time::Date,
+) -> GateResult {
     let fail_on = fail_on_override.unwrap_or(policy.fail_on);
     let (live, expired): (Vec<&Exception>, Vec<&Exception>) =
         policy.exceptions.iter().partition(|x| x.expires >= today);
@@ -113,7 +126,6 @@ pub fn evaluate(
     let mut suppressions = Vec::with_capacity(findings.len());
     let mut failing = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let fps = crate::findings::fingerprints(findings);
     let index: std::collections::HashMap<&str, usize> = fps.iter().enumerate().map(|(i, f)| (f.as_str(), i)).collect();
     // Causes first: a consequence inherits its cause's suppression.
     let mut order: Vec<usize> = (0..findings.len()).collect();

@@ -217,7 +217,7 @@ pub fn fold(findings: &mut [Finding]) {
         }
     }
     // Each consequence's first cause, looked for in parallel (read-only; the links come out in order).
-    let links: Vec<(usize, usize)> = findings
+    let mut links: Vec<(usize, usize)> = findings
         .par_iter()
         .enumerate()
         .filter_map(|(q, f)| {
@@ -240,7 +240,6 @@ pub fn fold(findings: &mut [Finding]) {
     for &(c, _) in &links {
         is_cause[c] = true;
     }
-    let mut links = links;
     // One level: a finding that is a cause stays top level even if something could explain it.
     links.retain(|&(_, q)| !is_cause[q]);
     let fps = crate::findings::fingerprints(findings);
@@ -274,8 +273,8 @@ fn rebuild_consequences(findings: &mut [Finding], fps: &[String]) {
 
 /// After fingerprints or titles changed (pseudonymisation), points every `caused_by` at the new
 /// fingerprints and rebuilds the causes' consequence lists. `old` holds each finding's fingerprint
-/// before the change, in the same order.
-pub fn refresh_fingerprints(findings: &mut [Finding], old: &[String]) {
+/// before the change, in the same order; returns the new ones.
+pub fn refresh_fingerprints(findings: &mut [Finding], old: &[String]) -> Vec<String> {
     let new = crate::findings::fingerprints(findings);
     let map: HashMap<&str, &str> = old.iter().map(String::as_str).zip(new.iter().map(String::as_str)).collect();
     for f in findings.iter_mut() {
@@ -287,6 +286,7 @@ pub fn refresh_fingerprints(findings: &mut [Finding], old: &[String]) {
     }
     // Titles too: the consequences' own titles were pseudonymised with them.
     rebuild_consequences(findings, &new);
+    new
 }
 
 #[cfg(test)]
