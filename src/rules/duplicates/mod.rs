@@ -193,9 +193,9 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let targets = ctx.targets();
     // Namespaces of an AD object: its target tenants (per object), else `tenants.len() + forest` (a
     // forest whose target is unknown is its own namespace).
-    let ns_of = |i: usize| -> Vec<u32> {
+    let ns_of = |i: usize| -> std::borrow::Cow<'_, [u32]> {
         let (t, _) = targets.of_object(e, i as u32);
-        if t.is_empty() { vec![nt + e.ad_objects[i].forest] } else { t.to_vec() }
+        if t.is_empty() { vec![nt + e.ad_objects[i].forest].into() } else { t.into() }
     };
     let in_scope = ctx.in_sync_scope();
     let block_soft: Vec<bool> = (0..e.tenants.len())
@@ -314,9 +314,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
             let mut vals: Vec<(Attr, &str)> = Vec::new();
             for &i in objects {
                 let o = &e.ad_objects[i as usize];
-                let (t, _) = targets.of_object(e, i);
-                let unknown = [nt + o.forest];
-                let ns: &[u32] = if t.is_empty() { &unknown } else { t };
+                let ns = ns_of(i as usize);
                 vals.clear();
                 ad_values_into(o, &mut vals);
                 let start = h.hs.len();
@@ -384,7 +382,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         let ns = ns_of(i);
         let vals = ad_values(o);
         let nick = o.mail_nickname.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        for &n in &ns {
+        for &n in ns.iter() {
             for &(a, v) in &vals {
                 if shared.contains(&key_hash(n, v)) {
                     index.entry((n, lower(v))).or_default().push((Who::Ad(i as u32), a));
