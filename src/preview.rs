@@ -27,7 +27,7 @@
 use crate::findings::Finding;
 use crate::graph::KeyIndex;
 use crate::graph::key_index::Hits;
-use crate::model::{AdObject, CloudKind, TenantIdx};
+use crate::model::{AdObject, CloudKind, Estate, TenantIdx};
 use crate::rules::Context;
 use crate::rules::anchors::{AnchorAttr, expected_anchor};
 use crate::rules::matching::{Outcome, Pair, predict};
@@ -142,36 +142,53 @@ impl Preview {
         self.counts.clone()
     }
 
-    /// Tallies `(forest, tenant, outcome)` triples in order of first appearance.
-    fn tally<'a>(items: impl Iterator<Item = (&'a str, &'a str, Fate)>) -> Vec<PairCounts> {
-        let mut order: Vec<(String, String)> = Vec::new();
-        let mut counts: HashMap<(String, String), BTreeMap<&'static str, usize>> = HashMap::new();
-        for (forest, tenant, outcome) in items {
-            let k = (forest.to_string(), tenant.to_string());
-            let e = counts.entry(k.clone()).or_insert_with(|| {
-                order.push(k.clone());
-                Fate::ALL.iter().map(|f| (f.as_str(), 0)).collect()
-            });
-            *e.entry(outcome.as_str()).or_default() += 1;
+    /// Tallies `(forest, tenant, outcome)` triples (forest `None`: a cloud-only object) per forest
+    /// and tenant name, in order of first appearance. Counted by index first (a million rows at a
+    /// million objects), then by name: two forests or tenants of one name are one line, as before.
+    fn tally(e: &Estate, items: impl Iterator<Item = (Option<u32>, TenantIdx, Fate)>) -> Vec<PairCounts> {
+        // (forest, tenant) → (first position, count per fate in `Fate::ALL` order).
+        let mut by_index: crate::hash::FastMap<(Option<u32>, TenantIdx), (usize, [usize; Fate::ALL.len()])> =
+            crate::hash::FastMap::default();
+        for (n, (forest, tenant, outcome)) in items.enumerate() {
+            by_index.entry((forest, tenant)).or_insert((n, [0; Fate::ALL.len()])).1[outcome as usize] += 1;
         }
-        order
-            .into_iter()
-            .map(|k| {
-                let outcomes = counts.remove(&k).unwrap_or_default();
-                PairCounts { forest: k.0, tenant: k.1, outcomes }
-            })
-            .collect()
+        let mut pairs: Vec<_> = by_index.into_iter().collect();
+        pairs.sort_by_key(|(_, (first, _))| *first);
+        let forest_name = |f: Option<u32>| f.and_then(|f| e.forests.get(f as usize)).map_or("", |x| x.name.as_str());
+        let mut out: Vec<PairCounts> = Vec::new();
+        let mut at: HashMap<(&str, &str), usize> = HashMap::new();
+        for ((forest, tenant), (_, n)) in pairs {
+            let key = (forest_name(forest), e.tenants[tenant as usize].name.as_str());
+            let k = *at.entry(key).or_insert_with(|| {
+                out.push(PairCounts {
+                    forest: key.0.to_string(),
+                    tenant: key.1.to_string(),
+                    outcomes: Fate::ALL.iter().map(|f| (f.as_str(), 0)).collect(),
+                });
+                out.len() - 1
+            });
+            for (f, n) in Fate::ALL.iter().zip(n) {
+                *out[k].outcomes.entry(f.as_str()).or_default() += n;
+            }
+        }
+        out
     }
 
     /// Fills every row's `findings` with the fingerprints of the findings that name its object
     /// (`fingerprints`: each finding's, in order — [`crate::findings::fingerprints`]).
     pub fn cite(&mut self, findings: &[Finding], fingerprints: &[String]) {
         debug_assert_eq!(findings.len(), fingerprints.len());
+        // Only the subjects of the rows kept are looked for (a few hundred in a report's preview,
+        // tens of thousands of findings).
+        let wanted: HashSet<String> = self.rows.iter().flat_map(|r| &r.subject_ids).map(|s| s.to_lowercase()).collect();
         let mut by_subject: HashMap<String, Vec<String>> = HashMap::new();
         for (f, fp) in findings.iter().zip(fingerprints) {
             for s in &f.subjects {
                 if matches!(s.kind.as_str(), "ad-object" | "cloud-object") {
-                    by_subject.entry(s.id.to_lowercase()).or_default().push(fp.clone());
+                    let id = crate::graph::key_index::lower(&s.id);
+                    if wanted.contains(&*id) {
+                        by_subject.entry(id.into_owned()).or_default().push(fp.clone());
+                    }
                 }
             }
         }
@@ -511,42 +528,47 @@ pub fn build(
                 .collect::<Vec<_>>()
         })
         .collect();
-    // Cloud-only: member objects of the tenants in the preview that no row joins or matches.
-    let touched: HashSet<u32> = rows.iter().filter_map(|x| x.4).collect();
-    let tenants: HashSet<TenantIdx> = rows.iter().map(|x| x.2).collect();
-    let forest_name = |f: u32| e.forests.get(f as usize).map(|x| x.name.as_str()).unwrap_or("");
-    let mut cloud_only: Vec<(TenantIdx, Option<Row>)> = Vec::new();
-    for (c, co) in e.cloud_objects.iter().enumerate() {
-        if !tenants.contains(&co.tenant)
-            || co.is_guest()
-            || co.on_prem_sync_enabled == Some(true)
-            || touched.contains(&(c as u32))
-        {
-            continue;
+    // Cloud-only: member objects of the tenants in the preview that no row joins or matches (a pass
+    // over every cloud object, in parallel, in object order).
+    let mut touched = vec![false; e.cloud_objects.len()];
+    let mut in_preview = vec![false; e.tenants.len()];
+    for x in &rows {
+        if let Some(c) = x.4 {
+            touched[c as usize] = true;
         }
-        let row = (detail == Detail::Full).then(|| {
-            let id = cloud_id(c as u32);
-            Row {
-                forest: String::new(),
-                dn: String::new(),
-                object_guid: String::new(),
-                tenant: e.tenants[co.tenant as usize].name.clone(),
-                outcome: Fate::CloudOnly,
-                matching: None,
-                cloud_object_id: id.clone(),
-                upn_after: co.upn.as_deref().unwrap_or_default().to_string(),
-                mail_after: co.primary_smtp().unwrap_or_default().to_lowercase(),
-                reason: format!("{}: no AD object in scope matches it; it stays cloud-managed", co.label()),
-                findings: Vec::new(),
-                subject_ids: vec![format!("{}/{id}", tenant_key(co.tenant))],
-            }
-        });
-        cloud_only.push((co.tenant, row));
+        in_preview[x.2 as usize] = true;
     }
+    let cloud_only: Vec<(TenantIdx, Option<Row>)> = e
+        .cloud_objects
+        .par_iter()
+        .enumerate()
+        .filter(|&(c, co)| {
+            in_preview[co.tenant as usize] && !co.is_guest() && co.on_prem_sync_enabled != Some(true) && !touched[c]
+        })
+        .map(|(c, co)| {
+            let row = (detail == Detail::Full).then(|| {
+                let id = cloud_id(c as u32);
+                Row {
+                    forest: String::new(),
+                    dn: String::new(),
+                    object_guid: String::new(),
+                    tenant: e.tenants[co.tenant as usize].name.clone(),
+                    outcome: Fate::CloudOnly,
+                    matching: None,
+                    cloud_object_id: id.clone(),
+                    upn_after: co.upn.as_deref().unwrap_or_default().to_string(),
+                    mail_after: co.primary_smtp().unwrap_or_default().to_lowercase(),
+                    reason: format!("{}: no AD object in scope matches it; it stays cloud-managed", co.label()),
+                    findings: Vec::new(),
+                    subject_ids: vec![format!("{}/{id}", tenant_key(co.tenant))],
+                }
+            });
+            (co.tenant, row)
+        })
+        .collect();
     let counts = Preview::tally(
-        rows.iter()
-            .map(|x| (forest_name(x.1), e.tenants[x.2 as usize].name.as_str(), x.3))
-            .chain(cloud_only.iter().map(|(t, _)| ("", e.tenants[*t as usize].name.as_str(), Fate::CloudOnly))),
+        e,
+        rows.iter().map(|x| (Some(x.1), x.2, x.3)).chain(cloud_only.iter().map(|(t, _)| (None, *t, Fate::CloudOnly))),
     );
     let out: Vec<Row> =
         rows.into_iter().filter_map(|x| x.0.map(|r| *r)).chain(cloud_only.into_iter().filter_map(|(_, r)| r)).collect();
@@ -569,6 +591,14 @@ mod tests {
         assert_eq!(upn_after("ann@contoso.com", &td, true), "ann<4 digits>@contoso.onmicrosoft.com");
         // Domains unknown (no domain export): no conclusion, the UPN is shown as it is.
         assert_eq!(upn_after("ann@contoso.co.uk", &TenantDomains::default(), false), "ann@contoso.co.uk");
+    }
+
+    #[test]
+    fn fates_are_numbered_in_summary_order() {
+        // `Preview::tally` counts a fate at `fate as usize` of an array in `Fate::ALL` order.
+        for (i, f) in Fate::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i, "{f:?}");
+        }
     }
 
     #[test]

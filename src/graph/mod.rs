@@ -499,8 +499,17 @@ impl EstateGraph {
             by_key.insert(key, i);
             n
         };
-        for (i, o) in estate.cloud_objects.iter().enumerate() {
-            let Some(acct) = external::account_of(o) else { continue };
+        // Which cloud objects stand for an external account is read in parallel (a pass over every
+        // object); the nodes are added in object order.
+        use rayon::prelude::*;
+        let accounts: Vec<(usize, ExternalAccount)> = estate
+            .cloud_objects
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, o)| external::account_of(o).map(|a| (i, a)))
+            .collect();
+        for (i, acct) in accounts {
+            let o = &estate.cloud_objects[i];
             let n = intern(self, acct);
             let c = self.cloud_objects[i];
             self.graph.add_edge(c, n, Edge::Represents);
