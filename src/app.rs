@@ -579,9 +579,11 @@ fn scan(args: &ScanArgs) -> u8 {
         }
     }
     // The preview cites the findings as reported (after the policy, folding and pseudonymisation).
+    let t = std::time::Instant::now();
     if let Some(p) = preview.as_mut() {
         p.cite(&found, &fingerprints);
     }
+    timing("preview citations", t);
     let summary = RunSummary {
         ingested: &ingested,
         counts: graph.counts(&ingested.estate),
@@ -602,6 +604,7 @@ fn scan(args: &ScanArgs) -> u8 {
         scan_paths: args.paths.clone(),
         preview: preview.as_ref(),
         fingerprints,
+        coverage: Default::default(),
     };
     let mut formats: Vec<OutputFormat> = args.format.clone();
     formats.sort();

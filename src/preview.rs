@@ -180,17 +180,24 @@ impl Preview {
         debug_assert_eq!(findings.len(), fingerprints.len());
         // Only the subjects of the rows kept are looked for (a few hundred in a report's preview,
         // tens of thousands of findings).
-        let wanted: HashSet<String> = self.rows.iter().flat_map(|r| &r.subject_ids).map(|s| s.to_lowercase()).collect();
-        let mut by_subject: HashMap<String, Vec<String>> = HashMap::new();
-        for (f, fp) in findings.iter().zip(fingerprints) {
-            for s in &f.subjects {
-                if matches!(s.kind.as_str(), "ad-object" | "cloud-object") {
-                    let id = crate::graph::key_index::lower(&s.id);
-                    if wanted.contains(&*id) {
-                        by_subject.entry(id.into_owned()).or_default().push(fp.clone());
-                    }
-                }
-            }
+        let wanted: crate::hash::FastSet<String> =
+            self.rows.iter().flat_map(|r| &r.subject_ids).map(|s| s.to_lowercase()).collect();
+        let cited: Vec<(String, &String)> = findings
+            .par_iter()
+            .zip(fingerprints)
+            .flat_map_iter(|(f, fp)| {
+                f.subjects
+                    .iter()
+                    .filter(|s| matches!(s.kind.as_str(), "ad-object" | "cloud-object"))
+                    .map(|s| crate::graph::key_index::lower(&s.id))
+                    .filter(|id| wanted.contains(&**id))
+                    .map(move |id| (id.into_owned(), fp))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut by_subject: crate::hash::FastMap<String, Vec<String>> = crate::hash::FastMap::default();
+        for (id, fp) in cited {
+            by_subject.entry(id).or_default().push(fp.clone());
         }
         for r in &mut self.rows {
             let mut fps: Vec<String> = r

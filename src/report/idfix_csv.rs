@@ -92,6 +92,7 @@ mod tests {
             scan_paths: Vec::new(),
             preview: None,
             fingerprints: Vec::new(),
+            coverage: Default::default(),
         };
         String::from_utf8(render(&s)).unwrap()
     }

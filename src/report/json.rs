@@ -38,7 +38,7 @@ struct Report<'a> {
     inputs: Vec<InputJson<'a>>,
     estate: EstateJson<'a>,
     summary: Tally,
-    coverage: Vec<crate::rules::coverage::Gap>,
+    coverage: &'a [crate::rules::coverage::Gap],
     gate: GateJson<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sync_preview: Option<PreviewJson<'a>>,
@@ -439,7 +439,7 @@ pub fn write(s: &RunSummary<'_>, w: &mut impl std::io::Write) -> std::io::Result
         inputs: inputs(ing),
         estate: estate(ing, &s.counts, s.graph),
         summary: Tally::of(s.findings),
-        coverage: crate::rules::coverage::gaps(&ing.estate, s.graph),
+        coverage: s.coverage(),
         gate: gate(s),
         sync_preview: s.preview.map(|p| PreviewJson {
             simulated: &p.simulated,

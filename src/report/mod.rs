@@ -91,9 +91,17 @@ pub struct RunSummary<'a> {
     /// Each finding's fingerprint, in the order of `findings` ([`crate::findings::fingerprints`]): the
     /// writers read them here instead of each hashing every finding again. Empty: computed on use.
     pub fingerprints: Vec<String>,
+    /// What the exports could not show ([`crate::rules::coverage::gaps`]), worked out by the first
+    /// writer that needs it (JSON and HTML both do): read it with [`RunSummary::coverage`].
+    pub coverage: std::sync::OnceLock<Vec<crate::rules::coverage::Gap>>,
 }
 
 impl RunSummary<'_> {
+    /// What the exports could not show, worked out once per run.
+    pub fn coverage(&self) -> &[crate::rules::coverage::Gap] {
+        self.coverage.get_or_init(|| crate::rules::coverage::gaps(&self.ingested.estate, self.graph))
+    }
+
     /// The fingerprint of `findings[i]` (from [`RunSummary::fingerprints`] when it holds it).
     pub fn fingerprint(&self, i: usize) -> std::borrow::Cow<'_, str> {
         match self.fingerprints.get(i) {

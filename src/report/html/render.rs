@@ -166,7 +166,7 @@ struct Page<'s, 'r> {
     inputs: Vec<InputRow>,
     /// Data date of every tenant and forest, one line each.
     data_dates: Vec<String>,
-    coverage: Vec<crate::rules::coverage::Gap>,
+    coverage: &'s [crate::rules::coverage::Gap],
     tenants: Vec<String>,
     forests: Vec<String>,
     category_names: Vec<&'static str>,
@@ -202,7 +202,7 @@ pub fn write(s: &RunSummary<'_>, w: &mut dyn std::io::Write) -> std::io::Result<
     let tally = Tally::of(s.findings);
     let rating = risk_score(s.findings, &s.gate.suppressions);
     let rel = RelPaths::new(&s.scan_paths);
-    let coverage = crate::rules::coverage::gaps(&s.ingested.estate, s.graph);
+    let coverage = s.coverage();
     let kinds = Severity::ALL
         .iter()
         .zip(rating.kinds)
@@ -231,7 +231,7 @@ pub fn write(s: &RunSummary<'_>, w: &mut dyn std::io::Write) -> std::io::Result<
         score_method: SCORE_METHOD.to_string(),
         scope: cover::scope(s),
         source_dates: cover::source_dates(s, &rel),
-        limitations: cover::limitations(s, &coverage),
+        limitations: cover::limitations(s, coverage),
         top_risks: plan::top_risks(s),
         scope_sections: cover::scope_sections(s, &rel),
         ci: view::ci_in_use(s),

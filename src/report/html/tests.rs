@@ -53,6 +53,7 @@ fn render_gated(findings: &[Finding], meta: super::super::ReportMeta, gate: Gate
         scan_paths: Vec::new(),
         preview: None,
         fingerprints: crate::findings::fingerprints(findings),
+        coverage: Default::default(),
     };
     String::from_utf8(render(&s)).unwrap()
 }
