@@ -313,9 +313,9 @@ pub fn analyse(
     rule_opts: &rules::RuleOptions,
 ) -> Result<Analysis, ingest::Error> {
     let ingested = ingest::ingest(paths, opts, &|_| {})?;
-    let (a, ()) = analyse_ingested(ingested, rule_opts, false, |found, sources| {
-        rules::causes::fold(found);
-        findings::sort(found, sources);
+    let (a, ()) = analyse_ingested(ingested, rule_opts, false, |found, fps| {
+        rules::causes::fold_with(found, fps);
+        findings::sort_with(found, fps);
     });
     Ok(a)
 }
@@ -328,7 +328,7 @@ fn analyse_ingested<R: Send>(
     ingested: Ingested,
     rule_opts: &rules::RuleOptions,
     progress: bool,
-    finish: impl FnOnce(&mut Vec<findings::Finding>, &crate::source::SourceMap) -> R + Send,
+    finish: impl FnOnce(&mut Vec<findings::Finding>, &mut Vec<String>) -> R + Send,
 ) -> (Analysis, R) {
     let t = std::time::Instant::now();
     let graph = EstateGraph::build(&ingested.estate);
@@ -357,7 +357,6 @@ fn analyse_ingested<R: Send>(
     timing("rules (all families)", t);
     let t = std::time::Instant::now();
     let facts = rule_opts.preview.map(|_| crate::preview::FindingFacts::of(&found));
-    let sources = &ingested.sources;
     let (preview, finished) = rayon::join(
         || {
             let t = std::time::Instant::now();
@@ -371,9 +370,11 @@ fn analyse_ingested<R: Send>(
         },
         || {
             let t = std::time::Instant::now();
-            findings::sort(&mut found, sources);
+            // Each finding's fingerprint, hashed once: the sorts, the folding and the gate read them.
+            let mut fps = findings::fingerprints(&found);
+            findings::sort_with(&mut found, &mut fps);
             timing("sort findings", t);
-            finish(&mut found, sources)
+            finish(&mut found, &mut fps)
         },
     );
     timing("sync preview and the findings' finish, together", t);
@@ -542,18 +543,17 @@ fn scan(args: &ScanArgs) -> u8 {
     // After the rules, while the sync preview is built: the policy re-rates or drops findings, then
     // consequences go under their causes (a cause takes the highest severity of its consequences; the
     // gate counts causes only), the report order, the gate.
-    let finish = |found: &mut Vec<findings::Finding>, sources: &crate::source::SourceMap| {
+    let finish = |found: &mut Vec<findings::Finding>, fps: &mut Vec<String>| {
         let t = std::time::Instant::now();
-        gate::apply_overrides(found, &policy);
-        rules::causes::fold(found);
-        findings::sort(found, sources);
+        gate::apply_overrides_with(found, fps, &policy);
+        rules::causes::fold_with(found, fps);
+        findings::sort_with(found, fps);
         timing("policy, folding, sort", t);
         let t = std::time::Instant::now();
-        let fps = findings::fingerprints(found);
         let verdict =
-            gate::evaluate_with(found, &fps, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
+            gate::evaluate_with(found, fps, &policy, args.fail_on.map(|f| f.0), baseline.as_ref(), as_of.date());
         timing("gate", t);
-        (verdict, fps)
+        (verdict, std::mem::take(fps))
     };
     let (Analysis { mut ingested, graph, findings: mut found, preview }, (verdict, mut fingerprints)) =
         analyse_ingested(ingested, &rule_opts, show_progress, finish);

@@ -388,6 +388,42 @@ pub fn sort(findings: &mut [Finding], _sources: &SourceMap) {
     findings.par_sort_by_cached_key(|f| (f.severity, f.category, f.rule.clone(), f.fingerprint()));
 }
 
+/// [`sort`] with each finding's fingerprint given (`fps`, parallel to `findings`, permuted with
+/// them): the same order without hashing every finding again.
+pub fn sort_with(findings: &mut Vec<Finding>, fps: &mut Vec<String>) {
+    use rayon::prelude::*;
+    debug_assert_eq!(findings.len(), fps.len());
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    // Stable: ties keep their order, as in `sort`.
+    order.par_sort_by(|&a, &b| {
+        let (x, y) = (&findings[a], &findings[b]);
+        (x.severity, x.category, x.rule.as_str(), fps[a].as_str()).cmp(&(
+            y.severity,
+            y.category,
+            y.rule.as_str(),
+            fps[b].as_str(),
+        ))
+    });
+    let mut slots: Vec<Option<(Finding, String)>> =
+        std::mem::take(findings).into_iter().zip(std::mem::take(fps)).map(Some).collect();
+    for i in order {
+        if let Some((f, fp)) = slots[i].take() {
+            findings.push(f);
+            fps.push(fp);
+        }
+    }
+}
+
+/// Keeps the findings `keep` accepts, and their fingerprints (`fps`, parallel to `findings`).
+pub fn retain_with(findings: &mut Vec<Finding>, fps: &mut Vec<String>, keep: impl Fn(&Finding) -> bool) {
+    debug_assert_eq!(findings.len(), fps.len());
+    let kept: Vec<bool> = findings.iter().map(&keep).collect();
+    let mut k = kept.iter();
+    findings.retain(|_| k.next().copied().unwrap_or(true));
+    let mut k = kept.iter();
+    fps.retain(|_| k.next().copied().unwrap_or(true));
+}
+
 /// Every finding's [`Finding::fingerprint`], in order, computed in parallel (tens of thousands of
 /// SHA-256 digests at a million objects: compute them once per stage, not once per use).
 pub fn fingerprints(findings: &[Finding]) -> Vec<String> {

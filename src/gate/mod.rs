@@ -87,6 +87,12 @@ pub fn apply_overrides(findings: &mut Vec<Finding>, policy: &Policy) {
     }
 }
 
+/// [`apply_overrides`] keeping each finding's fingerprint beside it (`fps`, parallel to `findings`).
+pub fn apply_overrides_with(findings: &mut Vec<Finding>, fps: &mut Vec<String>, policy: &Policy) {
+    crate::findings::retain_with(findings, fps, |f| policy.rules.get(&f.rule).is_none_or(|r| r.enabled));
+    apply_overrides(findings, policy);
+}
+
 fn exception_matches(x: &Exception, f: &Finding, fingerprint: &str) -> bool {
     if x.rule != f.rule {
         return false;

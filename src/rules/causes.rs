@@ -191,6 +191,14 @@ fn join_keys(f: &Finding) -> Vec<String> {
 /// wins) and raises each cause to the highest severity among it and its consequences. Clears links a
 /// previous call set, so it can run again after the policy dropped or re-rated findings.
 pub fn fold(findings: &mut [Finding]) {
+    let fps = crate::findings::fingerprints(findings);
+    fold_with(findings, &fps);
+}
+
+/// [`fold`] with each finding's fingerprint given (`fps`, parallel to `findings`; folding changes no
+/// fingerprint).
+pub fn fold_with(findings: &mut [Finding], fps: &[String]) {
+    debug_assert_eq!(findings.len(), fps.len());
     for f in findings.iter_mut() {
         f.caused_by = None;
         f.consequences.clear();
@@ -242,13 +250,12 @@ pub fn fold(findings: &mut [Finding]) {
     }
     // One level: a finding that is a cause stays top level even if something could explain it.
     links.retain(|&(_, q)| !is_cause[q]);
-    let fps = crate::findings::fingerprints(findings);
     for &(c, q) in &links {
         findings[q].caused_by = Some(fps[c].clone());
         let severity = findings[q].severity;
         findings[c].severity = findings[c].severity.min(severity);
     }
-    rebuild_consequences(findings, &fps);
+    rebuild_consequences(findings, fps);
 }
 
 /// Fills every cause's `consequences` from the findings whose `caused_by` names it; `fps` holds each

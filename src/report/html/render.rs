@@ -95,16 +95,28 @@ impl<'s, 'r> JsonIsland<'s, 'r> {
 /// block written as a JSON escape (the same string to a JSON parser).
 fn escape_json(raw: &str, out: &mut String) {
     out.reserve(raw.len());
-    for c in raw.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let bytes = raw.as_bytes();
+    // Runs of plain text are copied whole; only the five characters are replaced. `<`, `>` and `&`
+    // are single bytes and U+2028/U+2029 start with 0xE2, so every cut is a character boundary.
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let (with, len) = match bytes[i] {
+            b'<' => ("\\u003c", 1),
+            b'>' => ("\\u003e", 1),
+            b'&' => ("\\u0026", 1),
+            0xE2 if bytes[i + 1..].starts_with(&[0x80, 0xA8]) => ("\\u2028", 3),
+            0xE2 if bytes[i + 1..].starts_with(&[0x80, 0xA9]) => ("\\u2029", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&raw[start..i]);
+        out.push_str(with);
+        i += len;
+        start = i;
     }
+    out.push_str(&raw[start..]);
 }
 
 impl fmt::Display for JsonIsland<'_, '_> {
@@ -284,4 +296,44 @@ pub fn write(s: &RunSummary<'_>, w: &mut dyn std::io::Write) -> std::io::Result<
         last.w.write_all(b"\n")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod escape_tests {
+    /// The five characters replaced one by one, everything else kept: what `escape_json` must write.
+    fn reference(raw: &str) -> String {
+        raw.chars()
+            .map(|c| match c {
+                '<' => "\\u003c".to_string(),
+                '>' => "\\u003e".to_string(),
+                '&' => "\\u0026".to_string(),
+                '\u{2028}' => "\\u2028".to_string(),
+                '\u{2029}' => "\\u2029".to_string(),
+                c => c.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn escape_json_replaces_exactly_the_characters_special_in_a_script_block() {
+        // Other characters that start with 0xE2 (€, —, ‧, U+202A) and the two line separators at
+        // the start, middle and end, next to each other and to the ASCII ones.
+        let cases = [
+            "",
+            "plain",
+            "<script>&amp;</script>",
+            "\u{2028}a\u{2029}",
+            "€ — ‧ \u{202a} \u{2027}",
+            "a\u{2028}\u{2029}<>&\u{2028}",
+            "Zolt\u{e1}n <b>&\u{2029}",
+            "\u{2029}",
+            "<",
+        ];
+        for raw in cases {
+            let mut out = String::from("x");
+            super::escape_json(raw, &mut out);
+            assert_eq!(out, format!("x{}", reference(raw)), "{raw:?}");
+            assert!(!out.contains(['<', '>', '&', '\u{2028}', '\u{2029}']), "{raw:?}");
+        }
+    }
 }
