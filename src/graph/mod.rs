@@ -260,8 +260,19 @@ impl EstateGraph {
         let n = estate.cloud_objects.len();
         g.ad_objects.reserve_exact(estate.ad_objects.len());
         g.cloud_objects.reserve_exact(n);
-        g.graph.reserve_nodes(estate.ad_objects.len() + n + estate.tenants.len() + estate.forests.len());
-        g.graph.reserve_edges(2 * (estate.ad_objects.len() + n));
+        // Room for every node and edge the build adds, with a margin for those only known once looked
+        // up (links past one per object, external accounts): a table that outgrows its reservation
+        // is copied whole into one twice its size (~50 MB of edges at a million objects) and copied
+        // again when shrunk.
+        let objects = estate.ad_objects.len() + n;
+        let margin = objects / 16;
+        let subscriptions = estate.subscriptions.len();
+        let records = estate.applications.len() + estate.domains.len() + estate.federations.len();
+        g.graph.reserve_exact_nodes(
+            objects + estate.tenants.len() + estate.forests.len() + records + 2 * subscriptions + margin,
+        );
+        let managed: usize = estate.subscriptions.iter().map(|s| 1 + s.managed_by_tenants.len()).sum();
+        g.graph.reserve_exact_edges(2 * objects + records + estate.role_grants.len() + 2 * managed + margin);
         // The lookup tables are built on the other cores while the nodes are added here.
         let started = std::time::Instant::now();
         let EstateGraph { graph, forests, tenants, ad_objects, cloud_objects, indexes, .. } = &mut g;
@@ -334,10 +345,15 @@ impl EstateGraph {
         g.link_external_accounts(estate);
         g.link_roles(estate);
         crate::timing::timing("graph/subscriptions, accounts, roles", started);
-        // The node and edge tables grew by doubling past the reservation (the links are only known
-        // once looked up): up to half of each is slack, ~55 MB at a million objects, held through
-        // the rules. Give it back.
-        g.graph.shrink_to_fit();
+        // A table that grew past its reservation (doubling) holds up to half slack, ~55 MB at a million
+        // objects, through the rules: give it back. The margin alone is not worth copying the table.
+        let (nodes, edges) = g.graph.capacity();
+        if nodes - g.graph.node_count() > nodes / 8 {
+            g.graph.shrink_to_fit_nodes();
+        }
+        if edges - g.graph.edge_count() > edges / 8 {
+            g.graph.shrink_to_fit_edges();
+        }
         g
     }
 
