@@ -520,4 +520,38 @@ mod tests {
         assert_eq!(Category::parse("msa-ambiguity"), Some(Category::MsaAmbiguity));
         assert_eq!(Category::ALL.len(), 11);
     }
+
+    #[test]
+    fn sort_with_orders_as_sort_and_keeps_each_fingerprint_beside_its_finding() {
+        // Several severities and rules, and two findings with one fingerprint (ties keep their order).
+        let mut found = Vec::new();
+        for (n, (rule, sev)) in [
+            ("CH002", Severity::High),
+            ("DU002", Severity::Low),
+            ("CH002", Severity::Critical),
+            ("AN001", Severity::High),
+        ]
+        .iter()
+        .cycle()
+        .take(24)
+        .enumerate()
+        {
+            let mut x = f(&[("ad-object", &format!("obj-{}", n % 3))], "");
+            x.rule = rule.to_string();
+            x.severity = *sev;
+            x.title = format!("finding {n}");
+            found.push(x);
+        }
+        let mut expected = found.clone();
+        sort(&mut expected, &SourceMap::default());
+        let mut fps = fingerprints(&found);
+        sort_with(&mut found, &mut fps);
+        let titles = |v: &[Finding]| v.iter().map(|x| x.title.clone()).collect::<Vec<_>>();
+        assert_eq!(titles(&found), titles(&expected));
+        assert_eq!(fps, fingerprints(&found));
+        // Dropping findings drops their fingerprints.
+        retain_with(&mut found, &mut fps, |x| x.rule != "CH002");
+        assert_eq!(found.len(), 12);
+        assert_eq!(fps, fingerprints(&found));
+    }
 }
