@@ -550,7 +550,10 @@ pub fn build(
         .par_iter()
         .enumerate()
         .filter(|&(c, co)| {
-            in_preview[co.tenant as usize] && !co.is_guest() && co.on_prem_sync_enabled != Some(true) && !touched[c]
+            in_preview.get(co.tenant as usize).copied().unwrap_or(false)
+                && !co.is_guest()
+                && co.on_prem_sync_enabled != Some(true)
+                && !touched[c]
         })
         .map(|(c, co)| {
             let row = (detail == Detail::Full).then(|| {
