@@ -1,7 +1,7 @@
 //! Stage 4 — findings: what the rules report, with severities, subjects pointing back to the
 //! exports, and fingerprints that stay stable across runs.
 
-use crate::source::{SourceMap, SourceRef};
+use crate::source::SourceRef;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -380,21 +380,14 @@ impl Tally {
     }
 }
 
-/// Sorts findings into report order: severity, category, rule, then fingerprint (input order never matters).
-pub fn sort(findings: &mut [Finding], _sources: &SourceMap) {
-    use rayon::prelude::*;
-    // The keys (fingerprints: a SHA-256 each) are computed once per finding, in parallel; ties keep
-    // their order, as `sort_by_cached_key` does.
-    findings.par_sort_by_cached_key(|f| (f.severity, f.category, f.rule.clone(), f.fingerprint()));
-}
-
-/// [`sort`] with each finding's fingerprint given (`fps`, parallel to `findings`, permuted with
-/// them): the same order without hashing every finding again.
+/// Sorts findings into report order: severity, category, rule, then fingerprint (input order matters
+/// only between findings with one fingerprint). `fps` holds each finding's fingerprint
+/// ([`fingerprints`]) and is permuted with them: hashed once, read by every later step.
 pub fn sort_with(findings: &mut Vec<Finding>, fps: &mut Vec<String>) {
     use rayon::prelude::*;
     debug_assert_eq!(findings.len(), fps.len());
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    // Stable: ties keep their order, as in `sort`.
+    // Stable: ties keep their order.
     order.par_sort_by(|&a, &b| {
         let (x, y) = (&findings[a], &findings[b]);
         (x.severity, x.category, x.rule.as_str(), fps[a].as_str()).cmp(&(
@@ -522,7 +515,7 @@ mod tests {
     }
 
     #[test]
-    fn sort_with_orders_as_sort_and_keeps_each_fingerprint_beside_its_finding() {
+    fn sort_with_puts_findings_in_report_order_and_keeps_each_fingerprint_beside_its_finding() {
         // Several severities and rules, and two findings with one fingerprint (ties keep their order).
         let mut found = Vec::new();
         for (n, (rule, sev)) in [
@@ -542,13 +535,18 @@ mod tests {
             x.title = format!("finding {n}");
             found.push(x);
         }
-        let mut expected = found.clone();
-        sort(&mut expected, &SourceMap::default());
         let mut fps = fingerprints(&found);
         sort_with(&mut found, &mut fps);
-        let titles = |v: &[Finding]| v.iter().map(|x| x.title.clone()).collect::<Vec<_>>();
-        assert_eq!(titles(&found), titles(&expected));
         assert_eq!(fps, fingerprints(&found));
+        // Severity, category, rule, fingerprint ascending; findings with one fingerprint in input order.
+        let input_position = |x: &Finding| x.title["finding ".len()..].parse::<usize>().unwrap_or(usize::MAX);
+        for (k, w) in found.windows(2).enumerate() {
+            let key = |i: usize| (found[i].severity, found[i].category, found[i].rule.as_str(), fps[i].as_str());
+            assert!(key(k) <= key(k + 1), "{} before {}", w[0].title, w[1].title);
+            if key(k) == key(k + 1) {
+                assert!(input_position(&w[0]) < input_position(&w[1]), "{} before {}", w[0].title, w[1].title);
+            }
+        }
         // Dropping findings drops their fingerprints.
         retain_with(&mut found, &mut fps, |x| x.rule != "CH002");
         assert_eq!(found.len(), 12);
