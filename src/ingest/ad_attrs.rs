@@ -6,6 +6,7 @@
 
 use super::csv_util::{self, CsvFile, Header, Tallies};
 use super::{Extract, Input, codes};
+use crate::model::text::{Column, in_column};
 use crate::model::{AdClass, AdObject, EXTRA_ATTRIBUTES, Guid, List, Text};
 use crate::source::SourceRef;
 
@@ -191,15 +192,17 @@ impl AdMapper {
         let mut o = AdObject { source: at, ..Default::default() };
         // Values inside the object's other values are stored as parts of them: the name in the DN,
         // the UPN and the SAM account name in the proxy addresses, mail and nickname in the UPN.
-        o.dn = self.text(file, f::DN);
-        o.cn = self.text_within(file, f::CN, &o.dn);
+        // The attributes rules read for every object go to arena columns of their own (`in_column`).
+        o.dn = in_column(Column::Dn, || self.text(file, f::DN));
+        o.cn = in_column(Column::Names, || self.text_within(file, f::CN, &o.dn));
         o.class = self
             .take(file, f::CLASS)
             .and_then(|(_, v)| csv_util::split_multi::<String>(v).pop())
             .map(|c| AdClass::from_ldap(&c))
             .unwrap_or_else(|| self.default_class.clone());
         o.object_guid = self.parsed(file, f::GUID, "a GUID", parse_guid);
-        o.object_sid = self.parsed(file, f::SID, "a SID (S-1-5-...)", parse_sid).map(Text::from);
+        o.object_sid =
+            in_column(Column::Sids, || self.parsed(file, f::SID, "a SID (S-1-5-...)", parse_sid).map(Text::from));
         // SID history of a migrated account: `-join ';'` of SIDs, or csvde's `X'…'` values separated by `;`.
         o.sid_history = self
             .parsed(file, f::SID_HISTORY, "SIDs (S-1-5-...) separated by ;", |v| {
@@ -212,16 +215,22 @@ impl AdMapper {
             .unwrap_or_default();
         o.consistency_guid =
             self.parsed(file, f::CONSISTENCY, "Base64, GUID text or hex bytes", csv_util::parse_binary).map(List::from);
-        o.proxy_addresses =
-            self.take(file, f::PROXY).map(|(_, v)| csv_util::split_proxy_addresses(v)).unwrap_or_default().into();
-        o.upn = self.text_within(file, f::UPN, &*o.proxy_addresses);
-        o.sam_account_name = self.text_within(file, f::SAM, &*o.proxy_addresses);
-        o.mail = self.text_within(file, f::MAIL, o.upn.iter().chain(&*o.proxy_addresses));
-        o.mail_nickname = self.text_within(file, f::NICK, o.upn.iter().chain(&*o.proxy_addresses));
-        o.target_address = self.text_within(file, f::TARGET, &*o.proxy_addresses);
-        o.display_name = self.text_within(file, f::DISPLAY, o.cn.iter().chain(&o.dn));
-        o.given_name = self.text_within(file, f::GIVEN, o.display_name.iter().chain(&o.dn));
-        o.sn = self.text_within(file, f::SN, o.display_name.iter().chain(&o.dn));
+        o.proxy_addresses = in_column(Column::Addresses, || {
+            self.take(file, f::PROXY).map(|(_, v)| csv_util::split_proxy_addresses(v)).unwrap_or_default()
+        })
+        .into();
+        o.upn = in_column(Column::Upn, || self.text_within(file, f::UPN, &*o.proxy_addresses));
+        o.sam_account_name = in_column(Column::Names, || self.text_within(file, f::SAM, &*o.proxy_addresses));
+        in_column(Column::Addresses, || {
+            o.mail = self.text_within(file, f::MAIL, o.upn.iter().chain(&*o.proxy_addresses));
+            o.mail_nickname = self.text_within(file, f::NICK, o.upn.iter().chain(&*o.proxy_addresses));
+            o.target_address = self.text_within(file, f::TARGET, &*o.proxy_addresses);
+        });
+        in_column(Column::Names, || {
+            o.display_name = self.text_within(file, f::DISPLAY, o.cn.iter().chain(&o.dn));
+            o.given_name = self.text_within(file, f::GIVEN, o.display_name.iter().chain(&o.dn));
+            o.sn = self.text_within(file, f::SN, o.display_name.iter().chain(&o.dn));
+        });
         o.employee_id = self.text(file, f::EMPLOYEE);
         // The SPNs are only counted; `-join ';'` (or a space-separated `"$(...)"`) separates them.
         o.spn_count = self

@@ -4,6 +4,7 @@
 //! whose records are Graph objects (`graph-json`, `azurehound`, `scubagear`); it imports no reader.
 
 use super::json_util::{self as ju, Problem, Rec, Tally};
+use crate::model::text::{Column, in_column};
 use crate::model::*;
 use std::collections::BTreeMap;
 
@@ -23,10 +24,11 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
     // Values that repeat across objects are stored once (`shared`); values that occur inside the
     // object's other values are stored as parts of them (`within`: the UPN in the primary proxy
     // address; mail, the on-premises UPN and a sign-in name in the UPN; the name in the DN).
-    let proxies: Vec<Text> = r.strs(t, &["proxyAddresses"]);
-    let upn: Option<Text> = r.within(t, &["userPrincipalName"], &proxies);
-    let on_prem_dn: Option<Text> = r.str(t, &["onPremisesDistinguishedName"]);
-    let display_name: Option<Text> = r.within(t, &["displayName"], &on_prem_dn);
+    // The attributes rules read for every object go to arena columns of their own (`in_column`).
+    let proxies: Vec<Text> = in_column(Column::Addresses, || r.strs(t, &["proxyAddresses"]));
+    let upn: Option<Text> = in_column(Column::Upn, || r.within(t, &["userPrincipalName"], &proxies));
+    let on_prem_dn: Option<Text> = in_column(Column::Dn, || r.str(t, &["onPremisesDistinguishedName"]));
+    let display_name: Option<Text> = in_column(Column::Names, || r.within(t, &["displayName"], &on_prem_dn));
     let identities = r
         .objects(t, &["identities"])
         .into_iter()
@@ -61,23 +63,27 @@ pub(crate) fn cloud_object(t: &mut Tally, r: &Rec<'_>, kind: CloudKind, at: crat
     CloudObject {
         source: at,
         kind,
-        id: r.guid(t, &["id", "objectId"]),
-        mail: r.within(t, &["mail"], upn.iter().chain(&proxies)),
-        mail_nickname: r.within(t, &["mailNickname"], upn.iter().chain(&proxies)),
-        given_name: r.within(t, &["givenName", "firstName"], display_name.iter().chain(&on_prem_dn)),
-        surname: r.within(t, &["surname", "lastName"], display_name.iter().chain(&on_prem_dn)),
+        id: in_column(Column::Ids, || r.guid(t, &["id", "objectId"])),
+        mail: in_column(Column::Addresses, || r.within(t, &["mail"], upn.iter().chain(&proxies))),
+        mail_nickname: in_column(Column::Addresses, || r.within(t, &["mailNickname"], upn.iter().chain(&proxies))),
+        given_name: in_column(Column::Names, || {
+            r.within(t, &["givenName", "firstName"], display_name.iter().chain(&on_prem_dn))
+        }),
+        surname: in_column(Column::Names, || {
+            r.within(t, &["surname", "lastName"], display_name.iter().chain(&on_prem_dn))
+        }),
         display_name,
-        other_mails: r.strs(t, &["otherMails", "alternateEmailAddresses"]).into(),
-        immutable_id: r.str(t, &["onPremisesImmutableId", "immutableId"]),
+        other_mails: in_column(Column::Addresses, || r.strs(t, &["otherMails", "alternateEmailAddresses"])).into(),
+        immutable_id: in_column(Column::Anchors, || r.str(t, &["onPremisesImmutableId", "immutableId"])),
         on_prem_sync_enabled: r.bool(t, &["onPremisesSyncEnabled", "dirSyncEnabled"]),
         on_prem_last_sync: r
             .date::<String>(t, &["onPremisesLastSyncDateTime", "lastDirSyncTime"])
             .map(|d| Text::interned(&d)),
-        on_prem_sam_account_name: r.within(t, &["onPremisesSamAccountName"], &proxies),
+        on_prem_sam_account_name: in_column(Column::Names, || r.within(t, &["onPremisesSamAccountName"], &proxies)),
         on_prem_dn,
         on_prem_domain: r.shared(t, &["onPremisesDomainName"]),
-        on_prem_upn: r.same_as(t, &["onPremisesUserPrincipalName"], &upn),
-        on_prem_sid: r.str(t, &["onPremisesSecurityIdentifier"]),
+        on_prem_upn: in_column(Column::Upn, || r.same_as(t, &["onPremisesUserPrincipalName"], &upn)),
+        on_prem_sid: in_column(Column::Sids, || r.str(t, &["onPremisesSecurityIdentifier"])),
         user_type: r.shared(t, &["userType"]),
         creation_type: r.shared(t, &["creationType"]),
         external_user_state: r.shared(t, &["externalUserState"]),

@@ -9,6 +9,13 @@
 //! - longer values are copied once into an append-only arena of large blocks, one current block per
 //!   thread (so the parallel readers never contend), and the word holds their address and length.
 //!
+//! Each thread keeps one current block per [`Column`]: the readers store the attributes that the
+//! rules read in passes over every object (UPNs, addresses, distinguished names, names, ids) in
+//! blocks of their own (see [`in_column`]), so that a pass over one attribute of a million objects
+//! reads consecutive memory instead of one cache line every ~300 bytes (every other value of each
+//! object in between). Measured at a million objects: lower-casing every cloud UPN in place took
+//! 39–70 ms against 12–18 ms for the same strings laid out one after another.
+//!
 //! Arena blocks are never freed: a scan builds its estate once and the process ends after the reports
 //! are written, so freeing them one by one would only cost time. A library caller that scans in a
 //! loop keeps every value it ever read; [`arena_bytes`] tells how much that is.
@@ -49,9 +56,52 @@ struct Spilled {
 /// Size of one arena block. Values longer than a quarter of it get a block of their own.
 const BLOCK: usize = 256 * 1024;
 
+/// Which arena blocks a value is stored in (see the [module documentation](self)): values of one
+/// column are stored one after another, apart from the other columns'.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Column {
+    /// Everything not named below.
+    Other = 0,
+    /// User principal names.
+    Upn,
+    /// Mail and proxy addresses, mail nicknames, target addresses.
+    Addresses,
+    /// Distinguished names.
+    Dn,
+    /// Display names, given names, surnames, common names, SAM account names.
+    Names,
+    /// Directory object ids.
+    Ids,
+    /// Source anchors (ImmutableId).
+    Anchors,
+    /// Security identifiers (SIDs).
+    Sids,
+}
+
+const COLUMNS: usize = 8;
+
 thread_local! {
-    /// The current block of this thread: next free byte and bytes left.
-    static CURRENT: Cell<(*mut u8, usize)> = const { Cell::new((std::ptr::null_mut(), 0)) };
+    /// The current block of each column of this thread: next free byte and bytes left.
+    static CURRENT: [Cell<(*mut u8, usize)>; COLUMNS] =
+        const { [const { Cell::new((std::ptr::null_mut(), 0)) }; COLUMNS] };
+    /// The column [`Text::new`] stores in on this thread ([`in_column`]).
+    static COLUMN: Cell<Column> = const { Cell::new(Column::Other) };
+}
+
+/// Runs `f` with the values it stores on this thread ([`Text::new`], [`Text::within`]) going to
+/// `column`'s blocks; the column before is restored afterwards. Only where values are placed
+/// changes: a value reads, compares and lives the same in any column.
+#[inline]
+pub fn in_column<R>(column: Column, f: impl FnOnce() -> R) -> R {
+    struct Restore(Column);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            COLUMN.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(COLUMN.with(|c| c.replace(column)));
+    f()
 }
 
 static ARENA_BYTES: AtomicUsize = AtomicUsize::new(0);
@@ -73,12 +123,15 @@ fn new_block(size: usize) -> *mut u8 {
     ptr
 }
 
-/// Reserves `len` bytes aligned to `align` (a power of two up to 8) in this thread's arena.
+/// Reserves `len` bytes aligned to `align` (a power of two up to 8) in this thread's arena, in the
+/// current column's block.
 fn reserve(len: usize, align: usize) -> *mut u8 {
     if len > BLOCK / 4 {
         return new_block(len.max(1));
     }
-    CURRENT.with(|current| {
+    let column = COLUMN.with(Cell::get) as usize;
+    CURRENT.with(|blocks| {
+        let current = &blocks[column];
         let (mut next, mut left) = current.get();
         let pad = if next.is_null() { 0 } else { next.addr().wrapping_neg() & (align - 1) };
         if next.is_null() || left < len + pad {
@@ -472,6 +525,40 @@ mod tests {
         v.sort();
         assert_eq!(v.iter().map(Text::as_str).collect::<Vec<_>>(), ["", "a", "ab", "b-long-value"]);
         assert_eq!(std::mem::size_of::<Option<Text>>(), 8);
+    }
+
+    #[test]
+    fn values_of_one_column_are_stored_one_after_another() {
+        // A fresh thread: its blocks are its own, so the addresses below are only this test's.
+        std::thread::spawn(|| {
+            let start = |t: &Text| t.as_str().as_ptr() as usize;
+            let mut upns = Vec::new();
+            let mut others = Vec::new();
+            for i in 0..100 {
+                others.push(Text::from(format!("other value {i:03}")));
+                upns.push(in_column(Column::Upn, || Text::from(format!("user{i:03}@contoso.com"))));
+                // Nested: the inner column is used inside, the outer one again after it.
+                let (dn, upn) = in_column(Column::Upn, || {
+                    let dn = in_column(Column::Dn, || Text::from(format!("CN=user{i:03},DC=contoso,DC=com")));
+                    (dn, Text::from(format!("second{i:03}@contoso.com")))
+                });
+                assert!(dn.starts_with("CN=user"));
+                upns.push(upn);
+                others.push(Text::from(format!("more other {i:03}")));
+            }
+            for w in upns.windows(2).chain(others.windows(2)) {
+                assert_eq!(start(&w[1]), start(&w[0]) + w[0].len(), "{:?} follows {:?}", w[1], w[0]);
+            }
+            // Reads and compares as any value.
+            assert_eq!(upns[0], "user000@contoso.com");
+            assert_eq!(upns[1], "second000@contoso.com");
+            assert_eq!(others[1], "more other 000");
+            // Back in the default column once every `in_column` has returned.
+            let after = Text::from("after the columns");
+            assert_eq!(start(&after), start(others.last().unwrap()) + others.last().unwrap().len());
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::records::*;
 use crate::ingest::{Extract, Input, ReadError, codes};
+use crate::model::text::{Column, in_column};
 use crate::model::{AdClass, AdObject, Guid, extra_attribute};
 use std::collections::BTreeMap;
 
@@ -211,7 +212,7 @@ impl<'i> Reader<'i> {
                 });
                 return;
             }
-            Ok(dn) => o.dn = Some(dn.into()),
+            Ok(dn) => o.dn = Some(in_column(Column::Dn, || dn.into())),
             Err(why) => {
                 let raw = e.dn.raw_value();
                 self.invalid("dn", e.line, || format!("the value {why} ({})", excerpt(raw)));
@@ -270,7 +271,7 @@ impl<'i> Reader<'i> {
                     Err(why) => self.invalid(name, a.line, || why),
                 },
                 Field::ProxyAddresses => match a.text_value() {
-                    Ok(v) => o.proxy_addresses.push(v.into()),
+                    Ok(v) => o.proxy_addresses.push(in_column(Column::Addresses, || v.into())),
                     Err(why) => self.invalid(name, a.line, || why),
                 },
                 // Only counted: the fix files leave accounts with SPNs alone.
@@ -330,7 +331,7 @@ impl<'i> Reader<'i> {
             },
             Field::ObjectSid => match a.bytes() {
                 Ok(b) => {
-                    o.object_sid = sid_value(&b).map(Into::into);
+                    o.object_sid = in_column(Column::Sids, || sid_value(&b).map(Into::into));
                     if o.object_sid.is_none() {
                         let n = b.len();
                         self.invalid(name, line, || {
@@ -405,7 +406,8 @@ impl<'i> Reader<'i> {
                     _ if text_slot(o, field).is_some() => {
                         // The names inside the DN and mail or nickname inside the UPN are stored as
                         // parts of them (the DN comes first in an entry).
-                        let t = crate::model::Text::within(&v, o.dn.iter().chain(&o.upn));
+                        let t =
+                            in_column(column_of(field), || crate::model::Text::within(&v, o.dn.iter().chain(&o.upn)));
                         if let Some(slot) = text_slot(o, field) {
                             *slot = Some(t);
                         }
@@ -552,6 +554,16 @@ pub(super) fn count_entries(n: usize) -> String {
 /// `1 entry has` / `N entries have`.
 pub(super) fn have(n: usize) -> String {
     if n == 1 { "1 entry has".to_string() } else { format!("{n} entries have") }
+}
+
+/// The arena column a text field's values are stored in ([`in_column`]).
+fn column_of(field: Field) -> Column {
+    match field {
+        Field::Upn => Column::Upn,
+        Field::Mail | Field::MailNickname | Field::TargetAddress => Column::Addresses,
+        Field::Cn | Field::Sam | Field::DisplayName | Field::GivenName | Field::Sn => Column::Names,
+        _ => Column::Other,
+    }
 }
 
 /// The text field a mapped attribute fills.
