@@ -26,6 +26,7 @@
 use super::csv_kinds::{self, MsolKind as Kind};
 use super::csv_util::{self, CsvFile, Header, Tallies};
 use super::{Extract, Format, Input, ReadError, Sniff, codes};
+use crate::model::text::{Column, in_column};
 use crate::model::{CloudKind, CloudObject, Domain, Federation, Text, normalize_guid_text};
 
 /// Registration in [`super::FORMATS`].
@@ -188,17 +189,25 @@ fn read_users(
             sync_fields_exported,
             ..Default::default()
         };
-        o.upn = value(file, lossy, c_upn);
-        o.id = parsed(file, lossy, invalid, c_id, "a GUID", normalize_guid_text).map(Text::from);
-        o.immutable_id = value(file, lossy, c_immutable);
+        // The attributes rules read for every object go to arena columns of their own (`in_column`).
+        o.upn = in_column(Column::Upn, || value(file, lossy, c_upn));
+        o.id = in_column(Column::Ids, || {
+            parsed(file, lossy, invalid, c_id, "a GUID", normalize_guid_text).map(Text::from)
+        });
+        o.immutable_id = in_column(Column::Anchors, || value(file, lossy, c_immutable));
         o.on_prem_last_sync = cell(file, lossy, c_sync).map(|v| Text::from(csv_util::normalize_time(v)));
         o.on_prem_sync_enabled = o.on_prem_last_sync.as_ref().map(|_| true);
-        o.display_name = value(file, lossy, c_display);
-        o.given_name = value(file, lossy, c_first);
-        o.surname = value(file, lossy, c_last);
-        o.mail = value(file, lossy, c_mail);
-        o.proxy_addresses = cell(file, lossy, c_proxy).map(csv_util::split_proxy_addresses).unwrap_or_default().into();
-        o.other_mails = cell(file, lossy, c_alt).map(csv_util::split_multi).unwrap_or_default().into();
+        in_column(Column::Names, || {
+            o.display_name = value(file, lossy, c_display);
+            o.given_name = value(file, lossy, c_first);
+            o.surname = value(file, lossy, c_last);
+        });
+        in_column(Column::Addresses, || {
+            o.mail = value(file, lossy, c_mail);
+            o.proxy_addresses =
+                cell(file, lossy, c_proxy).map(csv_util::split_proxy_addresses).unwrap_or_default().into();
+            o.other_mails = cell(file, lossy, c_alt).map(csv_util::split_multi).unwrap_or_default().into();
+        });
         o.licenses = cell(file, lossy, c_licenses).map(csv_util::split_multi).unwrap_or_default().into();
         o.account_enabled = parsed(file, lossy, invalid, c_block, "True or False", csv_util::parse_bool).map(|b| !b);
         // IsLicensed when exported; else a readable (non-lossy) Licenses column.

@@ -16,6 +16,7 @@
 //! line 0 (a database has no lines); findings name the objects by id.
 
 use super::{BinaryFormat, Extract, NamedTenant, Options, ReadError, Sniff, codes};
+use crate::model::text::{Column, in_column};
 use crate::model::*;
 use crate::source::{FileId, SourceRef};
 use rusqlite::types::Value;
@@ -326,23 +327,32 @@ pub fn read(file: FileId, bytes: &[u8], _opts: &Options) -> Result<Extract, Read
             let mut o = CloudObject {
                 source: at,
                 kind,
-                id: r.guid(&mut p, &["objectId", "id"]).map(Into::into),
-                display_name: r.text(&["displayName"]).map(Into::into),
-                upn: r.text(&["userPrincipalName"]).map(Into::into),
-                mail: r.text(&["mail"]).map(Into::into),
-                mail_nickname: r.text(&["mailNickname"]).map(Into::into),
-                given_name: r.text(&["givenName"]).map(Into::into),
-                surname: r.text(&["surname"]).map(Into::into),
-                proxy_addresses: r.strings(&mut p, &["proxyAddresses"]).into_iter().map(Into::into).collect(),
-                other_mails: r.strings(&mut p, &["otherMails"]).into_iter().map(Into::into).collect(),
-                immutable_id: r.text(&["immutableId", "onPremisesImmutableId"]).map(Into::into),
+                // The attributes rules read for every object go to arena columns of their own.
+                id: in_column(Column::Ids, || r.guid(&mut p, &["objectId", "id"]).map(Into::into)),
+                display_name: in_column(Column::Names, || r.text(&["displayName"]).map(Into::into)),
+                upn: in_column(Column::Upn, || r.text(&["userPrincipalName"]).map(Into::into)),
+                mail: in_column(Column::Addresses, || r.text(&["mail"]).map(Into::into)),
+                mail_nickname: in_column(Column::Addresses, || r.text(&["mailNickname"]).map(Into::into)),
+                given_name: in_column(Column::Names, || r.text(&["givenName"]).map(Into::into)),
+                surname: in_column(Column::Names, || r.text(&["surname"]).map(Into::into)),
+                proxy_addresses: in_column(Column::Addresses, || {
+                    r.strings(&mut p, &["proxyAddresses"]).into_iter().map(Into::into).collect()
+                }),
+                other_mails: in_column(Column::Addresses, || {
+                    r.strings(&mut p, &["otherMails"]).into_iter().map(Into::into).collect()
+                }),
+                immutable_id: in_column(Column::Anchors, || {
+                    r.text(&["immutableId", "onPremisesImmutableId"]).map(Into::into)
+                }),
                 on_prem_sync_enabled: r.bool(&mut p, &["dirSyncEnabled", "onPremisesSyncEnabled"]),
                 on_prem_last_sync: r.date(&mut p, &["lastDirSyncTime", "onPremisesLastSyncDateTime"]).map(Into::into),
                 on_prem_sam_account_name: r.text(&["onPremisesSamAccountName"]).map(Into::into),
-                on_prem_dn: r.text(&["onPremisesDistinguishedName"]).map(Into::into),
+                on_prem_dn: in_column(Column::Dn, || r.text(&["onPremisesDistinguishedName"]).map(Into::into)),
                 on_prem_domain: r.text(&["onPremisesDomainName"]).map(Into::into),
                 on_prem_upn: r.text(&["onPremisesUserPrincipalName"]).map(Into::into),
-                on_prem_sid: r.text(&["onPremisesSecurityIdentifier"]).map(|s| normalize_sid(&s).unwrap_or(s).into()),
+                on_prem_sid: in_column(Column::Sids, || {
+                    r.text(&["onPremisesSecurityIdentifier"]).map(|s| normalize_sid(&s).unwrap_or(s).into())
+                }),
                 user_type: r.text(&["userType"]).map(Into::into),
                 creation_type: r.text(&["creationType"]).map(Into::into),
                 external_user_state: r.text(&["userState", "externalUserState"]).map(Into::into),

@@ -13,6 +13,7 @@
 
 use super::json_util::{self as ju, Doc, Head, HeadKind, Problem, Rec, Shape, Tally};
 use super::{Extract, Format, Input, ReadError, Sniff, codes};
+use crate::model::text::{Column, in_column};
 use crate::model::*;
 
 /// Registration in [`super::FORMATS`].
@@ -113,16 +114,19 @@ pub fn read(input: &Input<'_>) -> Result<Extract, ReadError> {
         };
         o.not_collected.add(NotCollected::ADDRESSES);
         match normalize_sid(&oid) {
-            Some(sid) => o.object_sid = Some(sid.into()),
+            Some(sid) => o.object_sid = Some(in_column(Column::Sids, || sid.into())),
             None if oid.contains("-S-1-") => well_known += 1,
             None => t.add(Problem::WrongType("a SID (S-1-5-…)"), "ObjectIdentifier", r.line, &oid),
         }
         if let Some(p) = props {
-            o.dn = p.str(&mut t, &["distinguishedname"]);
-            o.sam_account_name = p.str(&mut t, &["samaccountname"]);
-            o.display_name = p.str(&mut t, &["displayname"]);
-            o.mail = p.str(&mut t, &["email"]);
-            o.upn = p.str(&mut t, &["userprincipalname"]);
+            // The attributes rules read for every object go to arena columns of their own (`in_column`).
+            o.dn = in_column(Column::Dn, || p.str(&mut t, &["distinguishedname"]));
+            in_column(Column::Names, || {
+                o.sam_account_name = p.str(&mut t, &["samaccountname"]);
+                o.display_name = p.str(&mut t, &["displayname"]);
+            });
+            o.mail = in_column(Column::Addresses, || p.str(&mut t, &["email"]));
+            o.upn = in_column(Column::Upn, || p.str(&mut t, &["userprincipalname"]));
             o.enabled = p.bool(&mut t, &["enabled"]);
             // Service and privileged accounts (the fix files never rename them).
             o.spn_count = p.strs::<String>(&mut t, &["serviceprincipalnames"]).len() as u32;
