@@ -399,6 +399,10 @@ pub fn sort_with(findings: &mut Vec<Finding>, fps: &mut Vec<String>) {
     });
     let mut slots: Vec<Option<(Finding, String)>> =
         std::mem::take(findings).into_iter().zip(std::mem::take(fps)).map(Some).collect();
+    // Room for all at once: grown push by push, the vectors were copied into ever larger blocks
+    // (tens of megabytes of fresh pages at a million objects).
+    findings.reserve_exact(slots.len());
+    fps.reserve_exact(slots.len());
     for i in order {
         if let Some((f, fp)) = slots[i].take() {
             findings.push(f);
