@@ -530,7 +530,7 @@ mod tests {
     #[test]
     fn values_of_one_column_are_stored_one_after_another() {
         // A fresh thread: its blocks are its own, so the addresses below are only this test's.
-        std::thread::spawn(|| {
+        let thread = std::thread::spawn(|| {
             let start = |t: &Text| t.as_str().as_ptr() as usize;
             let mut upns = Vec::new();
             let mut others = Vec::new();
@@ -554,11 +554,10 @@ mod tests {
             assert_eq!(upns[1], "second000@contoso.com");
             assert_eq!(others[1], "more other 000");
             // Back in the default column once every `in_column` has returned.
-            let after = Text::from("after the columns");
-            assert_eq!(start(&after), start(others.last().unwrap()) + others.last().unwrap().len());
-        })
-        .join()
-        .unwrap();
+            let (after, last) = (Text::from("after the columns"), &others[others.len() - 1]);
+            assert_eq!(start(&after), start(last) + last.len());
+        });
+        assert!(thread.join().is_ok(), "the test thread panicked (its message is above)");
     }
 
     #[test]
