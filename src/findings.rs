@@ -172,11 +172,23 @@ impl Evidence {
     /// rules' own plain names, so they borrow from the text; `Err` when one cannot (a key written with
     /// an escape), for the caller to parse the whole object instead.
     fn raw(&self, key: &str) -> Result<Option<&serde_json::value::RawValue>, ()> {
-        if self.0.is_empty() {
+        if self.0.is_empty() || !Self::may_hold(&self.0, key) {
             return Ok(None);
         }
         let facts = serde_json::from_str::<RawFacts<'_>>(&self.0).map_err(|_| ())?.0;
         Ok(facts.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v))
+    }
+
+    /// Whether compact JSON `text` may have a fact named `key` (a plain name, written without
+    /// escapes): `false` when `"key":` occurs nowhere, so the text need not be parsed. Inside a
+    /// string value a quote is escaped (`\"key\":`), so a value cannot hide the key's absence.
+    fn may_hold(text: &str, key: &str) -> bool {
+        if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            return true; // written with an escape: not searched for
+        }
+        let t = text.as_bytes();
+        memchr::memmem::find_iter(t, key.as_bytes())
+            .any(|at| at > 0 && t[at - 1] == b'"' && t[at + key.len()..].starts_with(b"\":"))
     }
 
     /// Whether there are no facts.
@@ -256,8 +268,11 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFacts<'a> {
 }
 
 impl Serialize for Evidence {
+    /// Streams the facts from their text into `serializer` (no map of values is built): the same
+    /// output as serialising [`Evidence::map`], pretty or compact as `serializer` writes.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.map().serialize(serializer)
+        let mut text = serde_json::Deserializer::from_str(self.as_json());
+        serde_transcode::transcode(&mut text, serializer)
     }
 }
 
@@ -477,6 +492,15 @@ mod tests {
         assert!(odd.contains_key("b") && !odd.contains_key("c"));
         assert_eq!(empty.as_json(), "{}");
         assert!(empty.get("x").is_none());
+        // A key is a top-level fact only: not a key of a nested object, not text inside a value.
+        let nested = Evidence::from(BTreeMap::from([
+            ("outer".to_string(), json!({"days_left": 1})),
+            ("note".to_string(), json!("see \"days_left\": 3")),
+            ("days".to_string(), json!(4)),
+        ]));
+        assert!(nested.get("days_left").is_none() && !nested.contains_key("days_left"));
+        assert_eq!(nested.get("days"), Some(json!(4)));
+        assert_eq!(nested.get("outer"), Some(json!({"days_left": 1})));
     }
 
     fn f(subjects: &[(&str, &str)], disc: &str) -> Finding {

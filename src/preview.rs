@@ -26,7 +26,8 @@
 
 use crate::findings::Finding;
 use crate::graph::KeyIndex;
-use crate::graph::key_index::Hits;
+use crate::graph::key_index::{Hits, lower};
+use crate::hash::FastMap;
 use crate::model::{AdObject, CloudKind, Estate, TenantIdx};
 use crate::rules::Context;
 use crate::rules::anchors::{AnchorAttr, expected_anchor};
@@ -266,15 +267,15 @@ fn upn_after(upn: &str, td: &TenantDomains, quarantined: bool) -> String {
 pub struct FindingFacts {
     /// Per AD object: the values it loses, each with the matching model's outcome for it (quarantined,
     /// or an export error for a user colliding with a group), in the findings' order.
-    loses: HashMap<String, Vec<(String, Option<Outcome>)>>,
+    loses: FastMap<String, Vec<(String, Option<Outcome>)>>,
     /// Per AD object: the rules its UPN fails (characters, format, length), in the findings' order.
-    bad_upn: HashMap<String, Vec<String>>,
+    bad_upn: FastMap<String, Vec<String>>,
 }
 
 impl FindingFacts {
     /// Draws the facts from `findings` (the rules' output, in the rules' order).
     pub fn of(findings: &[Finding]) -> Self {
-        let mut loses: HashMap<String, Vec<(String, Option<Outcome>)>> = HashMap::new();
+        let mut loses: FastMap<String, Vec<(String, Option<Outcome>)>> = FastMap::default();
         for f in findings.iter().filter(|f| f.rule == "DU001") {
             let ev = f.evidence.map();
             let winner = ev.get("winner").and_then(|v| v.as_str()).unwrap_or_default().to_lowercase();
@@ -292,7 +293,7 @@ impl FindingFacts {
             }
         }
         // AD objects whose UPN fails validation (characters, format, length).
-        let mut bad_upn: HashMap<String, Vec<String>> = HashMap::new();
+        let mut bad_upn: FastMap<String, Vec<String>> = FastMap::default();
         for f in findings.iter().filter(|f| {
             matches!(f.rule.as_str(), "CH002" | "CH003" | "CH004")
                 || (f.rule == "CH014" && f.evidence.get_str("attribute").as_deref() == Some("userPrincipalName"))
@@ -362,12 +363,17 @@ pub fn build(
                 None => targets.of_object(e, i as u32).0.to_vec(),
             };
             let attr = attr_of(o);
-            let guid = o.object_guid.map(|x| x.to_string()).unwrap_or_default();
-            let upn = o.upn.as_deref().unwrap_or_default().to_string();
-            let smtp = o.primary_smtp().map(|s| s.to_lowercase());
+            // Borrowed or written on the stack: a million objects, most of them kept as no row.
+            let mut guid_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            let guid: &str = match o.object_guid {
+                Some(x) => x.0.hyphenated().encode_lower(&mut guid_text),
+                None => "",
+            };
+            let upn: &str = o.upn.as_deref().unwrap_or_default();
+            let smtp = o.primary_smtp().map(lower);
             let kind = cloud_kind(&o.class);
             // GUID text is lower case (hyphenated), as the keys of `loses` and `bad_upn`.
-            let lost = loses.get(&guid);
+            let lost = loses.get(guid);
             tenants
                 .into_iter()
                 .map(|t| {
@@ -430,7 +436,7 @@ pub fn build(
                         // 2. Soft match: primary SMTP, then UPN.
                         let upn_on = feature(t, "softMatchOnUpnEnabled") != Some(false);
                         let by_smtp = smtp.as_deref().map(|s| g.indexes.cloud_by_smtp.get(&e.cloud_objects, s));
-                        let by_upn = upn_on.then(|| g.indexes.cloud_by_upn.get(&e.cloud_objects, &upn.to_lowercase()));
+                        let by_upn = upn_on.then(|| g.indexes.cloud_by_upn.get(&e.cloud_objects, &lower(upn)));
                         let cand = by_smtp
                             .and_then(|v| v.iter().find(in_t).copied())
                             .map(|c| (c, "primary SMTP address"))
@@ -471,7 +477,7 @@ pub fn build(
                             };
                             let out = predict(&pair);
                             row.outcome = Fate::of_outcome(out);
-                            upn_taken = co.upn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&upn));
+                            upn_taken = co.upn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(upn));
                             row.matching = Some(out.code());
                             row.reason = format!("{} shares its {key}: {}", co.label(), out.describe());
                             if out == Outcome::SoftMatchMerge {
@@ -501,25 +507,25 @@ pub fn build(
                     }
                     row.forest = e.forests.get(o.forest as usize).map(|f| f.name.clone()).unwrap_or_default();
                     row.dn = o.dn.as_deref().unwrap_or_default().to_string();
-                    row.object_guid = guid.clone();
+                    row.object_guid = guid.to_string();
                     row.tenant = e.tenants[t as usize].name.clone();
-                    row.mail_after = smtp.clone().unwrap_or_default();
-                    row.subject_ids.push(guid.clone());
+                    row.mail_after = smtp.as_deref().unwrap_or_default().to_string();
+                    row.subject_ids.push(guid.to_string());
                     // The cloud object the decision met (hard match, presumed twin or soft-match candidate).
                     if let Some(c) = touched {
                         row.cloud_object_id = cloud_id(c);
                         row.subject_ids.push(format!("{}/{}", tenant_key(t), cloud_id(c)));
                     }
                     let upn_quarantined = row.outcome == Fate::Quarantined
-                        && (lost.is_some_and(|v| v.iter().any(|x| x.0.eq_ignore_ascii_case(&upn))) || upn_taken);
-                    if let Some(rules) = bad_upn.get(&guid) {
+                        && (lost.is_some_and(|v| v.iter().any(|x| x.0.eq_ignore_ascii_case(upn))) || upn_taken);
+                    if let Some(rules) = bad_upn.get(guid) {
                         row.reason.push_str(&format!(
                             "; its UPN fails validation ({}): the export is refused (IdentityDataValidationFailed) or \
                              the cloud UPN falls back to the initial domain",
                             rules.join(", ")
                         ));
                     }
-                    row.upn_after = if upn.is_empty() { String::new() } else { upn_after(&upn, td, upn_quarantined) };
+                    row.upn_after = if upn.is_empty() { String::new() } else { upn_after(upn, td, upn_quarantined) };
                     // A primary address on a domain the tenant has not verified is not kept either.
                     if !row.mail_after.is_empty() {
                         row.mail_after = upn_after(&row.mail_after, td, false);

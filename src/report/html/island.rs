@@ -15,9 +15,8 @@ use std::collections::HashMap;
 
 /// Commands a finding proposes, from its evidence: `commands` (list or string), `command`, `fix`,
 /// `proposed_value` (as a value to set).
-fn commands(f: &Finding) -> Vec<String> {
+fn commands(ev: &serde_json::Map<String, Value>) -> Vec<String> {
     let mut out = Vec::new();
-    let ev = f.evidence.map();
     for key in ["commands", "command", "fix"] {
         match ev.get(key) {
             Some(Value::String(s)) => out.push(clip(s, MAX_COMMAND)),
@@ -62,10 +61,10 @@ fn value_text(v: &Value, rel: &RelPaths) -> String {
 
 /// The evidence as labelled fields (the page's script shows the key `days_left` as `days left`), `[key, text]` or `[label, [item, …]]` for a list, at most
 /// [`MAX_EVIDENCE`] characters in all; the commands are shown apart.
-fn evidence_fields(f: &Finding, rel: &RelPaths) -> Vec<Value> {
+fn evidence_fields(ev: &serde_json::Map<String, Value>, rel: &RelPaths) -> Vec<Value> {
     let mut out = Vec::new();
     let mut budget = MAX_EVIDENCE;
-    for (k, v) in &f.evidence.map() {
+    for (k, v) in ev {
         if matches!(k.as_str(), "commands" | "command" | "fix") {
             continue;
         }
@@ -166,7 +165,32 @@ impl<'s> Tables<'s> {
     }
 }
 
-/// One finding's array ([`Tables::register`] gives the indices of its strings).
+/// A subject in a finding's array: kind, id, display text, file index (-1: none), line.
+type SubjectArray<'s> = (&'s str, String, String, i64, u32);
+/// A folded consequence in a finding's array: rule, severity index, title, fingerprint.
+type ConsequenceArray<'s> = (&'s str, usize, String, &'s str);
+/// One finding's array, field by field (serialised as a JSON array, the order the page's script reads).
+type FindingArray<'s> = (
+    usize,
+    usize,
+    usize,
+    String,
+    Vec<SubjectArray<'s>>,
+    usize,
+    Vec<Value>,
+    usize,
+    std::borrow::Cow<'s, str>,
+    String,
+    Vec<usize>,
+    Vec<String>,
+    bool,
+    Vec<ConsequenceArray<'s>>,
+    usize,
+);
+
+/// One finding's array ([`Tables::register`] gives the indices of its strings). Built from borrowed
+/// parts and serialised as it stands (the same text as the `serde_json::Value` it once was, without
+/// building one per finding).
 fn finding<'s>(
     s: &'s RunSummary<'_>,
     rel: &RelPaths,
@@ -174,19 +198,21 @@ fn finding<'s>(
     tables: &Tables<'s>,
     i: usize,
     f: &'s Finding,
-) -> Value {
+) -> FindingArray<'s> {
     let (ri, rem, at) = tables.indices(f);
     let scope = scopes.of(f);
-    let subjects: Vec<Value> = f
+    let subjects = f
         .subjects
         .iter()
         .zip(at)
         .map(|(sub, (fi, line))| {
-            json!([sub.kind, clip(&sub.id, MAX_TEXT), clip(&rel.text(&sub.display), MAX_TEXT), fi, line])
+            (sub.kind.as_str(), clip(&sub.id, MAX_TEXT), clip(&rel.text(&sub.display), MAX_TEXT), fi, line)
         })
         .collect();
-    let evidence = evidence_fields(f, rel);
-    json!([
+    // The evidence is parsed once: its fields and its commands are shown apart.
+    let ev = f.evidence.map();
+    let evidence = evidence_fields(&ev, rel);
+    (
         ri,
         Severity::ALL.iter().position(|&x| x == f.severity).unwrap_or(0),
         Category::ALL.iter().position(|&x| x == f.category).unwrap_or(0),
@@ -197,23 +223,23 @@ fn finding<'s>(
         rem,
         s.fingerprint(i),
         suppression_text(s.gate.suppressions.get(i).and_then(|x| x.as_ref())),
-        scope.into_iter().collect::<Vec<_>>(),
-        commands(f).iter().map(|c| rel.text(c)).collect::<Vec<_>>(),
+        scope.into_iter().collect(),
+        commands(&ev).iter().map(|c| rel.text(c)).collect(),
         s.gate.failing.binary_search(&i).is_ok(),
         f.consequences
             .iter()
             .take(MAX_SUBJECTS)
             .map(|c| {
-                json!([
-                    c.rule,
+                (
+                    c.rule.as_str(),
                     Severity::ALL.iter().position(|&x| x == c.severity).unwrap_or(0),
                     clip(&rel.text(&c.title), MAX_TEXT),
-                    c.fingerprint
-                ])
+                    c.fingerprint.as_str(),
+                )
             })
-            .collect::<Vec<_>>(),
+            .collect(),
         f.consequences.len().saturating_sub(MAX_SUBJECTS),
-    ])
+    )
 }
 
 /// Top-level findings in the island: a consequence is shown inside its cause ("what else this
@@ -250,7 +276,10 @@ pub(super) fn write(
     for (_, f) in top(s, max_findings) {
         t.register(s.ingested, &rel, f);
     }
-    let put = |v: &Value, out: &mut String| escape(&serde_json::to_string(v).expect("JSON serialises"), out);
+    fn put_any(v: &impl serde::Serialize, escape: fn(&str, &mut String), out: &mut String) {
+        escape(&serde_json::to_string(v).expect("JSON serialises"), out)
+    }
+    let put = |v: &Value, out: &mut String| put_any(v, escape, out);
     let severities = json!(Severity::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>());
     let categories = json!(Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>());
     let scope_list = json!(scopes.list.iter().map(|(n, k)| json!([n, k])).collect::<Vec<_>>());
@@ -270,7 +299,7 @@ pub(super) fn write(
             .par_iter()
             .map(|&(i, f)| {
                 let mut text = String::new();
-                put(&finding(s, &rel, &scopes, &t, i, f), &mut text);
+                put_any(&finding(s, &rel, &scopes, &t, i, f), escape, &mut text);
                 text
             })
             .collect();
@@ -307,6 +336,6 @@ mod tests {
         assert!(cmd.len() > MAX_TEXT, "the export command is longer than a title ({})", cmd.len());
         let ev = crate::rules::evidence([("message", serde_json::json!(format!("export again with `{cmd}`")))]);
         let f = crate::rules::finding("IN003", "t", Vec::new(), ev, "");
-        assert_eq!(commands(&f), vec![cmd]);
+        assert_eq!(commands(&f.evidence.map()), vec![cmd]);
     }
 }

@@ -135,7 +135,7 @@ fn actions(s: &RunSummary<'_>) -> Vec<Action> {
             e.3 = Some(d);
         }
         e.4 += f.consequences.len();
-        if f.evidence.get("steps").as_ref().is_some_and(Value::is_array) && e.5.is_empty() {
+        if e.5.is_empty() && f.evidence.get("steps").as_ref().is_some_and(Value::is_array) {
             e.5.push(f);
         }
     }
