@@ -118,9 +118,41 @@ pub fn install(rules: Vec<RuleMeta>) -> Result<(), String> {
     INSTALLED.set(rules).map_err(|_| "a rule catalog is already installed".to_string())
 }
 
-/// Looks up a rule by code or name in the catalog in use.
+/// Looks up a rule by code or name in the catalog in use: the first rule whose code is
+/// `code_or_name` in any ASCII case, or whose name is `code_or_name`. Hashed (every finding is built
+/// and reported through a lookup; tens of thousands at a million objects).
 pub fn get(code_or_name: &str) -> Option<&'static RuleMeta> {
-    all().iter().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+    static BUILTIN_INDEX: OnceLock<Index> = OnceLock::new();
+    static INSTALLED_INDEX: OnceLock<Index> = OnceLock::new();
+    let (rules, index) = match INSTALLED.get() {
+        Some(rules) => (rules.as_slice(), INSTALLED_INDEX.get_or_init(|| Index::of(rules))),
+        None => (builtin(), BUILTIN_INDEX.get_or_init(|| Index::of(builtin()))),
+    };
+    let code = if code_or_name.bytes().any(|b| b.is_ascii_lowercase()) {
+        std::borrow::Cow::Owned(code_or_name.to_ascii_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(code_or_name)
+    };
+    let by_code = index.by_code.get(&*code).copied();
+    let by_name = index.by_name.get(code_or_name).copied();
+    by_code.into_iter().chain(by_name).min().map(|i| &rules[i])
+}
+
+/// Where each code (upper-cased) and each name first occurs in a catalog.
+struct Index {
+    by_code: crate::hash::FastMap<String, usize>,
+    by_name: crate::hash::FastMap<&'static str, usize>,
+}
+
+impl Index {
+    fn of(rules: &'static [RuleMeta]) -> Self {
+        let mut index = Index { by_code: Default::default(), by_name: Default::default() };
+        for (i, r) in rules.iter().enumerate() {
+            index.by_code.entry(r.code.to_ascii_uppercase()).or_insert(i);
+            index.by_name.entry(r.name.as_str()).or_insert(i);
+        }
+        index
+    }
 }
 
 /// Reads a catalog folder laid out like `rules/` (`<family>/<CODE>-<name>/rule.toml`) and
@@ -353,6 +385,22 @@ fn check_value(file: &str, key: &str, want: &toml::Value, got: &toml::Value, err
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_is_found_by_its_code_in_any_case_and_by_its_name() {
+        let rules = builtin();
+        assert!(rules.len() > 50, "{}", rules.len());
+        for r in rules {
+            for key in [r.code.clone(), r.code.to_ascii_lowercase(), r.name.clone()] {
+                let found = get(&key).map(|m| m.code.as_str());
+                // The first rule a scan of the catalog finds.
+                let scanned = rules.iter().find(|x| x.code.eq_ignore_ascii_case(&key) || x.name == key);
+                assert_eq!(found, scanned.map(|m| m.code.as_str()), "{key}");
+                assert_eq!(found, Some(r.code.as_str()), "{key}");
+            }
+        }
+        assert!(get("ZZ999").is_none() && get("").is_none() && get(&rules[0].name.to_uppercase()).is_none());
+    }
 
     #[test]
     fn embedded_catalog_is_valid_and_covers_input_codes() {
