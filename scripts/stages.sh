@@ -22,7 +22,8 @@ done | python3 -c '
 import sys, re, collections
 times, order = collections.defaultdict(list), []
 for line in sys.stdin:
-    m = re.match(r"(.+?)\|(.*?)\s+([0-9.]+) s\s*$", line.rstrip())
+    # "<stage>  <seconds> s", newer binaries adding "(process cpu <seconds> s)".
+    m = re.match(r"(.+?)\|(.*?)\s+([0-9.]+) s(?:\s+\(process cpu [^)]*\))?\s*$", line.rstrip())
     if not m:
         continue
     b, stage, t = m.groups()
