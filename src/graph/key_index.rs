@@ -24,6 +24,9 @@ pub struct KeyIndex {
     starts: Vec<u32>,
     bits: u32,
     key: KeyFn,
+    /// Keys compared case-insensitively ([`KeyIndex::build_folded`]): hashed lower-cased, matched
+    /// with [`crate::hash::eq_lower`], so no object's key is copied to be lower-cased.
+    fold: bool,
 }
 
 /// One indexed object: 12 bytes (packed: an aligned `(u64, u32)` would take 16).
@@ -80,7 +83,7 @@ impl std::fmt::Debug for KeyIndex {
 
 impl Default for KeyIndex {
     fn default() -> Self {
-        KeyIndex { entries: Vec::new(), starts: Vec::new(), bits: 0, key: |_| None }
+        KeyIndex { entries: Vec::new(), starts: Vec::new(), bits: 0, key: |_| None, fold: false }
     }
 }
 
@@ -89,12 +92,24 @@ fn hash(key: &str) -> u64 {
 }
 
 impl KeyIndex {
-    /// Indexes `objects` by `key`.
+    /// Indexes `objects` by `key`, compared exactly.
     pub fn build(objects: &[CloudObject], key: KeyFn) -> Self {
+        Self::build_with(objects, key, false)
+    }
+
+    /// Indexes `objects` by `key` compared case-insensitively (`str::to_lowercase`): `key` gives the
+    /// value as held (no lower-cased copy of each object's value is made, to build or to look up),
+    /// and a lookup must give its key lower-cased.
+    pub fn build_folded(objects: &[CloudObject], key: KeyFn) -> Self {
+        Self::build_with(objects, key, true)
+    }
+
+    fn build_with(objects: &[CloudObject], key: KeyFn, fold: bool) -> Self {
+        let hash_of = |k: &str| if fold { crate::hash::hash_lower(&[k]) } else { hash(k) };
         // Room for every object at once (a filtered iterator gives no size; grown by doubling, the
         // vector was copied four or five times into fresh memory at a million objects).
         let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(objects.len());
-        pairs.extend(objects.iter().enumerate().filter_map(|(i, o)| key(o).map(|k| (hash(&k), i as u32))));
+        pairs.extend(objects.iter().enumerate().filter_map(|(i, o)| key(o).map(|k| (hash_of(&k), i as u32))));
         // About four entries per bucket: the offsets take a quarter of the entries' count (cache
         // friendlier than one per entry) and a bucket's entries share one or two cache lines.
         let bits = (pairs.len().next_power_of_two().trailing_zeros().saturating_sub(2)).max(1);
@@ -121,7 +136,12 @@ impl KeyIndex {
                 bucket.sort_by_key(Entry::hash);
             }
         }
-        KeyIndex { entries, starts, bits, key }
+        KeyIndex { entries, starts, bits, key, fold }
+    }
+
+    /// The hash a lookup of `key` starts from.
+    fn hash_key(&self, key: &str) -> u64 {
+        if self.fold { crate::hash::hash_lower(&[key]) } else { hash(key) }
     }
 
     fn bucket(h: u64, bits: u32) -> usize {
@@ -153,7 +173,7 @@ impl KeyIndex {
     /// The objects whose key is `key`, in ascending order (empty when none). `objects` must be the
     /// slice the index was built from.
     pub fn get(&self, objects: &[CloudObject], key: &str) -> Hits {
-        self.hits(objects, self.run(hash(key)), key)
+        self.hits(objects, self.run(self.hash_key(key)), key)
     }
 
     /// [`KeyIndex::get`] for many keys at once (`(index, key)` pairs; a key's hash is computed
@@ -161,7 +181,7 @@ impl KeyIndex {
     /// so the memory reads of different keys (bucket, entries, candidate objects: most of them cache
     /// misses in a large index) overlap instead of each waiting for the one before.
     pub fn get_many(objects: &[CloudObject], probes: &[(&KeyIndex, &str)]) -> Vec<Hits> {
-        let hashes: Vec<u64> = probes.iter().map(|(_, key)| hash(key)).collect();
+        let hashes: Vec<u64> = probes.iter().map(|(idx, key)| idx.hash_key(key)).collect();
         // Each step reads memory for all keys without branching on what it read (a mispredicted
         // branch would discard the reads in flight behind it): the bucket bounds, then each
         // bucket's first entry, then (now cached) the runs. (Reading the candidates' keys in a
@@ -183,7 +203,10 @@ impl KeyIndex {
     /// The objects of entries `run` (one hash) whose own key is `key`.
     fn hits(&self, objects: &[CloudObject], run: std::ops::Range<usize>, key: &str) -> Hits {
         let run = &self.entries[run];
-        let has_key = |c: u32| (self.key)(&objects[c as usize]).as_deref() == Some(key);
+        let has_key = |c: u32| match (self.key)(&objects[c as usize]) {
+            Some(k) if self.fold => crate::hash::eq_lower(&k, key),
+            k => k.as_deref() == Some(key),
+        };
         match run {
             [] => Hits::Few(None),
             [one] => Hits::Few(Some(one.id()).filter(|&c| has_key(c))),
@@ -196,8 +219,13 @@ impl KeyIndex {
         let mut out = Vec::new();
         for run in self.entries.chunk_by(|a, b| a.hash() == b.hash()).filter(|r| r.len() > 1) {
             // Group the run by the objects' own keys (distinct keys may share a hash).
+            let folded = |k: Cow<'a, str>| match k {
+                Cow::Borrowed(b) if self.fold => lower(b),
+                Cow::Owned(o) if self.fold => Cow::Owned(o.to_lowercase()),
+                k => k,
+            };
             let mut keyed: Vec<(Cow<'a, str>, u32)> =
-                run.iter().filter_map(|e| (self.key)(&objects[e.id() as usize]).map(|k| (k, e.id()))).collect();
+                run.iter().filter_map(|e| (self.key)(&objects[e.id() as usize]).map(|k| (folded(k), e.id()))).collect();
             keyed.sort();
             for same in keyed.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
                 out.push((same[0].0.clone(), same.iter().map(|x| x.1).collect()));
@@ -276,6 +304,44 @@ mod tests {
         for (p, hits) in probes.iter().zip(many) {
             assert_eq!(hits.into_owned(), idx.get(&objects, p).into_owned(), "{p}");
         }
+    }
+
+    #[test]
+    fn a_folded_index_answers_as_one_built_on_lower_cased_keys() {
+        fn as_held(o: &CloudObject) -> Option<Cow<'_, str>> {
+            o.upn.as_deref().filter(|u| !u.is_empty()).map(Cow::Borrowed)
+        }
+        // Upper, lower and mixed case, non-ASCII (`Å`, `İ`, final sigma), held once or several times.
+        let names = ["Ann@Contoso.com", "ann@contoso.com", "ANN@CONTOSO.COM", "Åsa@Fabrikam.com", "åsa@fabrikam.com"];
+        let more = ["İpek@contoso.com", "ΟΔΥΣΣΕΥΣ@contoso.com", "", "bob@contoso.com"];
+        let objects: Vec<CloudObject> = names
+            .iter()
+            .chain(&more)
+            .map(|n| object(n))
+            .chain((0..1_500).map(|i| object(&format!("User{}@Contoso.com", i % 900))))
+            .collect();
+        let folded = KeyIndex::build_folded(&objects, as_held);
+        let lowered = KeyIndex::build(&objects, by_upn);
+        assert_eq!(folded.len(), lowered.len());
+        let probes: Vec<String> = objects
+            .iter()
+            .filter_map(|o| o.upn.as_deref().map(|u| lower(u).into_owned()))
+            .chain(["carol@contoso.com".to_string(), "user950@contoso.com".to_string()])
+            .collect();
+        for p in &probes {
+            assert_eq!(folded.get(&objects, p).into_owned(), lowered.get(&objects, p).into_owned(), "{p}");
+        }
+        assert_eq!(&*folded.get(&objects, "ann@contoso.com"), &[0, 1, 2]);
+        assert_eq!(&*folded.get(&objects, "åsa@fabrikam.com"), &[3, 4]);
+        let pairs: Vec<(&KeyIndex, &str)> = probes.iter().map(|p| (&folded, p.as_str())).collect();
+        for (p, hits) in probes.iter().zip(KeyIndex::get_many(&objects, &pairs)) {
+            assert_eq!(hits.into_owned(), lowered.get(&objects, p).into_owned(), "{p}");
+        }
+        let (mut a, mut b) = (folded.shared(&objects), lowered.shared(&objects));
+        a.sort();
+        b.sort();
+        assert!(a.iter().any(|(k, v)| k == "ann@contoso.com" && v == &[0, 1, 2]), "{a:?}");
+        assert_eq!(a, b);
     }
 
     #[test]

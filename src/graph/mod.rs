@@ -140,13 +140,13 @@ pub struct Indexes {
     /// Cloud objects by onPremisesSecurityIdentifier, normalised by [`normalize_sid`] (SIDs compare
     /// case-insensitively: AzureHound v3 writes them upper-case, others as read).
     pub cloud_by_sid: KeyIndex,
-    /// Cloud objects by lower-cased UPN.
+    /// Cloud objects by UPN in any case (looked up lower-cased).
     pub cloud_by_upn: KeyIndex,
-    /// Cloud objects by lower-cased primary SMTP address.
+    /// Cloud objects by primary SMTP address in any case (looked up lower-cased).
     pub cloud_by_smtp: KeyIndex,
     /// Tenants by id.
     pub tenant_by_id: HashMap<String, u32>,
-    /// Cloud objects by lower-cased object id (all tenants; see [`Indexes::cloud_by_id`]).
+    /// Cloud objects by object id in any case, looked up lower-cased (all tenants; see [`Indexes::cloud_by_id`]).
     pub cloud_by_object_id: KeyIndex,
 }
 
@@ -166,15 +166,15 @@ impl Indexes {
                 *cloud_by_anchor = KeyIndex::build(objects, |o| {
                     o.immutable_id.as_deref().filter(|a| !a.is_empty()).map(Cow::Borrowed)
                 });
-                *cloud_by_object_id = KeyIndex::build(objects, |o| o.id.as_deref().map(key_index::lower));
+                *cloud_by_object_id = KeyIndex::build_folded(objects, |o| o.id.as_deref().map(Cow::Borrowed));
                 *cloud_by_sid =
                     KeyIndex::build(objects, |o| o.on_prem_sid.as_deref().and_then(crate::model::normalized_sid));
             },
             || {
                 *cloud_by_upn =
-                    KeyIndex::build(objects, |o| o.upn.as_deref().filter(|u| !u.is_empty()).map(key_index::lower));
+                    KeyIndex::build_folded(objects, |o| o.upn.as_deref().filter(|u| !u.is_empty()).map(Cow::Borrowed));
                 *cloud_by_smtp =
-                    KeyIndex::build(objects, |o| o.primary_smtp().filter(|s| !s.is_empty()).map(key_index::lower));
+                    KeyIndex::build_folded(objects, |o| o.primary_smtp().filter(|s| !s.is_empty()).map(Cow::Borrowed));
             },
         );
     }
