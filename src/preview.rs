@@ -436,7 +436,7 @@ pub fn build(
                         // 2. Soft match: primary SMTP, then UPN.
                         let upn_on = feature(t, "softMatchOnUpnEnabled") != Some(false);
                         let by_smtp = smtp.as_deref().map(|s| g.indexes.cloud_by_smtp.get(&e.cloud_objects, s));
-                        let by_upn = upn_on.then(|| g.indexes.cloud_by_upn.get(&e.cloud_objects, &lower(upn)));
+                        let by_upn = upn_on.then(|| g.indexes.cloud_by_upn.get(&e.cloud_objects, upn));
                         let cand = by_smtp
                             .and_then(|v| v.iter().find(in_t).copied())
                             .map(|c| (c, "primary SMTP address"))

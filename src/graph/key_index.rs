@@ -98,8 +98,8 @@ impl KeyIndex {
     }
 
     /// Indexes `objects` by `key` compared case-insensitively (`str::to_lowercase`): `key` gives the
-    /// value as held (no lower-cased copy of each object's value is made, to build or to look up),
-    /// and a lookup must give its key lower-cased.
+    /// value as held, and a lookup may give its key in any case (no lower-cased copy of a value is
+    /// made, to build or to look up).
     pub fn build_folded(objects: &[CloudObject], key: KeyFn) -> Self {
         Self::build_with(objects, key, true)
     }
@@ -332,6 +332,8 @@ mod tests {
             assert_eq!(folded.get(&objects, p).into_owned(), lowered.get(&objects, p).into_owned(), "{p}");
         }
         assert_eq!(&*folded.get(&objects, "ann@contoso.com"), &[0, 1, 2]);
+        assert_eq!(&*folded.get(&objects, "aNN@contoso.COM"), &[0, 1, 2], "a key in any case");
+        assert_eq!(&*folded.get(&objects, "ÅSA@fabrikam.com"), &[3, 4]);
         assert_eq!(&*folded.get(&objects, "åsa@fabrikam.com"), &[3, 4]);
         let pairs: Vec<(&KeyIndex, &str)> = probes.iter().map(|p| (&folded, p.as_str())).collect();
         for (p, hits) in probes.iter().zip(KeyIndex::get_many(&objects, &pairs)) {

@@ -140,13 +140,13 @@ pub struct Indexes {
     /// Cloud objects by onPremisesSecurityIdentifier, normalised by [`normalize_sid`] (SIDs compare
     /// case-insensitively: AzureHound v3 writes them upper-case, others as read).
     pub cloud_by_sid: KeyIndex,
-    /// Cloud objects by UPN in any case (looked up lower-cased).
+    /// Cloud objects by UPN, in any case.
     pub cloud_by_upn: KeyIndex,
-    /// Cloud objects by primary SMTP address in any case (looked up lower-cased).
+    /// Cloud objects by primary SMTP address, in any case.
     pub cloud_by_smtp: KeyIndex,
     /// Tenants by id.
     pub tenant_by_id: HashMap<String, u32>,
-    /// Cloud objects by object id in any case, looked up lower-cased (all tenants; see [`Indexes::cloud_by_id`]).
+    /// Cloud objects by object id, in any case (all tenants; see [`Indexes::cloud_by_id`]).
     pub cloud_by_object_id: KeyIndex,
 }
 
@@ -182,8 +182,7 @@ impl Indexes {
     /// The cloud object of `tenant` whose object id is `id` (any case); of several (a copied
     /// directory exported twice), the last read.
     pub fn cloud_by_id(&self, objects: &[CloudObject], tenant: u32, id: &str) -> Option<u32> {
-        let id = key_index::lower(id);
-        self.cloud_by_object_id.get(objects, &id).iter().rev().copied().find(|&c| objects[c as usize].tenant == tenant)
+        self.cloud_by_object_id.get(objects, id).iter().rev().copied().find(|&c| objects[c as usize].tenant == tenant)
     }
 }
 
@@ -392,9 +391,10 @@ impl EstateGraph {
                     keys.extend(own.map(|s| (k, Probe::Sid(SidSource::ObjectSid), s)));
                     let history = o.sid_history.iter().filter_map(|s| crate::model::normalized_sid(s));
                     keys.extend(history.map(|s| (k, Probe::Sid(SidSource::SidHistory), s)));
-                    let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(key_index::lower);
+                    // The address indexes compare in any case: the values are looked up as held.
+                    let smtp = o.primary_smtp().filter(|s| !s.is_empty()).map(Cow::Borrowed);
                     keys.extend(smtp.map(|s| (k, Probe::Soft(SoftKey::PrimarySmtp), s)));
-                    let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(key_index::lower);
+                    let upn = o.upn.as_deref().filter(|s| !s.is_empty()).map(Cow::Borrowed);
                     keys.extend(upn.map(|s| (k, Probe::Soft(SoftKey::Upn), s)));
                 }
                 let probes: Vec<(&KeyIndex, &str)> = keys
