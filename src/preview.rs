@@ -25,12 +25,11 @@
 //! against each other.
 
 use crate::findings::Finding;
-use crate::graph::KeyIndex;
-use crate::graph::key_index::{Hits, lower};
+use crate::graph::key_index::lower;
 use crate::hash::FastMap;
 use crate::model::{AdObject, CloudKind, Estate, TenantIdx};
 use crate::rules::Context;
-use crate::rules::anchors::{AnchorAttr, expected_anchor};
+use crate::rules::anchors::{AnchorAttr, expected_anchor_source};
 use crate::rules::matching::{Outcome, Pair, predict};
 use crate::rules::sync_scope::{TenantDomains, cloud_kind};
 use rayon::prelude::*;
@@ -345,24 +344,16 @@ pub fn build(
     let full = detail == Detail::Full;
     let scoped: Vec<usize> = (0..e.ad_objects.len()).into_par_iter().filter(|&i| in_scope[i]).collect();
     let rows: Vec<Item> = scoped
-        .par_chunks(64)
-        .flat_map_iter(|chunk| {
-            // The objects' anchors looked up together (`KeyIndex::get_many`: their cache misses overlap).
-            let anchors: Vec<Option<String>> =
-                chunk.iter().map(|&i| expected_anchor(&e.ad_objects[i], attr_of(&e.ad_objects[i]))).collect();
-            let probes: Vec<(&KeyIndex, &str)> =
-                anchors.iter().flatten().map(|a| (&g.indexes.cloud_by_anchor, a.as_str())).collect();
-            let mut found = KeyIndex::get_many(&e.cloud_objects, &probes).into_iter();
-            let hits: Vec<Option<Hits>> = anchors.iter().map(|a| a.as_ref().and_then(|_| found.next())).collect();
-            chunk.iter().zip(hits).collect::<Vec<_>>()
-        })
-        .flat_map_iter(|(&i, hard_hits)| {
+        .par_iter()
+        .flat_map_iter(|&i| {
             let o = &e.ad_objects[i];
             let tenants: Vec<TenantIdx> = match redirect.iter().find(|(f, _)| *f == o.forest) {
                 Some(&(_, t)) => vec![t],
                 None => targets.of_object(e, i as u32).0.to_vec(),
             };
             let attr = attr_of(o);
+            // Which of the graph's anchor links holds the hard match (`expected_anchor_source`).
+            let hard_source = expected_anchor_source(o, attr);
             // Borrowed or written on the stack: a million objects, most of them kept as no row.
             let mut guid_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
             let guid: &str = match o.object_guid {
@@ -396,8 +387,10 @@ pub fn build(
                         subject_ids: Vec::new(),
                     };
                     let in_t = |c: &&u32| e.cloud_objects[**c as usize].tenant == t;
-                    // 1. Hard match.
-                    let hard = hard_hits.as_ref().and_then(|v| v.iter().find(in_t).copied());
+                    // 1. Hard match: the lowest cloud object of the tenant that holds the expected anchor.
+                    let hard = hard_source.and_then(|src| {
+                        g.anchored_cloud_objects(i as u32).filter(|&(c, s)| s == src && in_t(&&c)).map(|(c, _)| c).min()
+                    });
                     let mut joined = None;
                     // The cloud object a soft match met (joined or not).
                     let mut candidate: Option<u32> = None;

@@ -255,24 +255,37 @@ fn prepare(ctx: &Context<'_>) {
         return;
     }
     let t = std::time::Instant::now();
+    let timed = |name: &str, f: &dyn Fn()| {
+        let t = std::time::Instant::now();
+        f();
+        crate::timing::timing(&format!("rules/shared facts: {name}"), t);
+    };
     rayon::join(
         || {
             rayon::join(
                 || {
-                    ctx.in_sync_scope();
+                    timed("sync scope", &|| {
+                        ctx.in_sync_scope();
+                    })
                 },
                 || {
-                    ctx.targets();
+                    timed("targets", &|| {
+                        ctx.targets();
+                    })
                 },
             )
         },
         || {
             rayon::join(
                 || {
-                    ctx.anchor_decisions();
+                    timed("anchor decisions", &|| {
+                        ctx.anchor_decisions();
+                    })
                 },
                 || {
-                    ctx.domain_usage();
+                    timed("domain usage", &|| {
+                        ctx.domain_usage();
+                    })
                 },
             )
         },

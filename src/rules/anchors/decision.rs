@@ -90,6 +90,19 @@ impl AnchorBytes<'_> {
     }
 }
 
+/// The anchor link of the graph ([`EstateGraph::anchored_cloud_objects`]) that holds the cloud
+/// objects whose ImmutableId is [`expected_anchor`]: the graph links every AD object by Base64 of its
+/// objectGUID ([`AnchorSource::ObjectGuid`]) and by Base64 of its ms-DS-ConsistencyGuid when that is a
+/// different value ([`AnchorSource::ConsistencyGuid`]), and the expected anchor is one of the two, so
+/// its hits are read from the links instead of looked up again. `None` when there is no expected
+/// anchor.
+pub fn expected_anchor_source(o: &AdObject, attr: AnchorAttr) -> Option<AnchorSource> {
+    Some(match expected_anchor_bytes(o, attr)? {
+        AnchorBytes::Given(cg) if o.object_guid.is_none_or(|g| g.to_ad_bytes() != cg) => AnchorSource::ConsistencyGuid,
+        _ => AnchorSource::ObjectGuid,
+    })
+}
+
 /// The bytes of the anchor [`expected_anchor`] gives.
 pub fn expected_anchor_bytes(o: &AdObject, attr: AnchorAttr) -> Option<AnchorBytes<'_>> {
     if attr == AnchorAttr::ConsistencyGuid

@@ -24,7 +24,7 @@ mod shared;
 mod values;
 
 pub use crate::model::anchor::{Shape, classify};
-pub use decision::{AnchorAttr, AnchorDecision, anchor_decisions, expected_anchor};
+pub use decision::{AnchorAttr, AnchorDecision, anchor_decisions, expected_anchor, expected_anchor_source};
 pub use repair::twin_case;
 
 use super::Context;

@@ -323,3 +323,58 @@ fn collision_after_switch() {
         assert_eq!(c[0].subjects.len(), 2);
     });
 }
+
+/// The preview reads a hard match from the graph's anchor links ([`expected_anchor_source`]) instead of
+/// looking [`expected_anchor`] up again: both give the same cloud objects for every shape of anchor
+/// material (objectGUID only, ms-DS-ConsistencyGuid equal to it, differing, without objectGUID, empty,
+/// on a group) and either anchor attribute, cloud objects holding each candidate value twice.
+#[test]
+fn expected_anchor_hits_from_graph_links_equal_an_index_lookup() {
+    let guid = |s: &str| Guid::parse(s).unwrap();
+    let other = guid("5f0d9a71-2c3b-4e8d-9a6f-1b2c3d4e5f60");
+    let cg_of = |g: Guid| g.to_ad_bytes().to_vec();
+    let mut e = estate();
+    let mut shapes: Vec<AdObject> = Vec::new();
+    shapes.push(ad(ANN, "guid-only@contoso.com"));
+    let mut same = ad(BOB, "same@contoso.com");
+    same.consistency_guid = Some(cg_of(guid(BOB)).into());
+    shapes.push(same);
+    let mut differs = ad(ANN, "differs@contoso.com");
+    differs.consistency_guid = Some(cg_of(other).into());
+    shapes.push(differs);
+    let mut no_guid = AdObject { upn: Some("no-guid@contoso.com".into()), ..Default::default() };
+    no_guid.consistency_guid = Some(cg_of(other).into());
+    shapes.push(no_guid);
+    let mut empty = ad(BOB, "empty@contoso.com");
+    empty.consistency_guid = Some(Vec::new().into());
+    shapes.push(empty);
+    let mut group = ad(ANN, "group@contoso.com");
+    group.class = AdClass::Group;
+    group.consistency_guid = Some(cg_of(other).into());
+    shapes.push(group);
+    shapes.push(AdObject { upn: Some("nothing@contoso.com".into()), ..Default::default() });
+    e.ad_objects = shapes;
+    for (k, g) in [guid(ANN), guid(BOB), other].into_iter().enumerate() {
+        for copy in 0..2 {
+            e.cloud_objects.push(cloud(&format!("c{k}-{copy}@contoso.com"), Some(&g.immutable_id())));
+        }
+    }
+    let g = EstateGraph::build(&e);
+    let mut checked = 0;
+    for attr in [AnchorAttr::ObjectGuid, AnchorAttr::ConsistencyGuid] {
+        for (i, o) in e.ad_objects.iter().enumerate() {
+            let looked_up =
+                expected_anchor(o, attr).map(|a| g.indexes.cloud_by_anchor.get(&e.cloud_objects, &a).into_owned());
+            let from_links = expected_anchor_source(o, attr).map(|src| {
+                let mut v: Vec<u32> =
+                    g.anchored_cloud_objects(i as u32).filter(|&(_, s)| s == src).map(|(c, _)| c).collect();
+                v.sort_unstable();
+                v
+            });
+            assert_eq!(from_links, looked_up, "{:?} with {attr:?}", o.upn);
+            checked += usize::from(looked_up.is_some_and(|v| v.len() == 2));
+        }
+    }
+    // objectGUID: five objects have one; ms-DS-ConsistencyGuid: those five and the user without one.
+    assert_eq!(checked, 11, "every object with an expected anchor met both copies");
+}
