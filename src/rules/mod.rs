@@ -166,7 +166,9 @@ impl<'a> Context<'a> {
     /// address table, which is kept for [`Context::take_addresses`]).
     pub fn domain_usage(&self) -> &addresses::DomainUsage {
         self.domain_usage.get_or_init(|| {
+            let t = std::time::Instant::now();
             let table = addresses::AddressTable::new(self.estate());
+            crate::timing::timing("rules/shared facts: address table", t);
             let usage = addresses::DomainUsage::new(self.estate(), &table);
             // Only the comparison of two or more tenants reads it again.
             if self.estate().tenants.len() >= 2 {
