@@ -459,7 +459,7 @@ impl CloudObject {
     pub fn is_guest(&self) -> bool {
         self.user_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("guest"))
             // The byte search first: most UPNs hold no `#`, and a substring search costs more to start.
-            || self.upn.as_deref().is_some_and(|u| u.as_bytes().contains(&b'#') && u.contains("#EXT#"))
+            || self.upn.as_deref().is_some_and(|u| memchr::memchr(b'#', u.as_bytes()).is_some() && u.contains("#EXT#"))
     }
 }
 

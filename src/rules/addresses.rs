@@ -112,8 +112,10 @@ impl Part {
                 scratch.push_str(&value.to_lowercase());
             }
             let a = &scratch[start..];
-            // Byte searches first: a substring search costs more to start, and few addresses hold a `#`.
-            if a.contains('@') && !(a.as_bytes().contains(&b'#') && a.contains("#ext#")) {
+            // Byte searches (`memchr`) first: a substring search costs more to start, and few addresses
+            // hold a `#`.
+            let has = |b: u8| memchr::memchr(b, a.as_bytes()).is_some();
+            if has(b'@') && !(has(b'#') && a.contains("#ext#")) {
                 ranges.push((start, scratch.len()));
             } else {
                 scratch.truncate(start);
