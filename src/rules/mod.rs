@@ -285,7 +285,7 @@ fn prepare(ctx: &Context<'_>) {
                     })
                 },
                 || {
-                    timed("domain usage", &|| {
+                    timed("address table and domain usage", &|| {
                         ctx.domain_usage();
                     })
                 },
