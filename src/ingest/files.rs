@@ -153,30 +153,32 @@ pub(super) fn read_all(
         for _ in 0..rayon::current_num_threads().min(todo.len()) {
             s.spawn(|_| {
                 let mut buf = Vec::new();
-                loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&i) = order.get(k) else { break };
-                    if sizes[i] < buf.capacity() as u64 / 4 * 3 {
-                        // The bigger files are done (they come first): give the big buffer back now rather
-                        // than hold its slack while the estate is at its largest (a 200 MB buffer kept for
-                        // 125 MB pages put the 1M `--parse-only` peak at the input's size).
-                        buf = Vec::new();
+                crate::ingest::json_util::reuse_page_tables(|| {
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&i) = order.get(k) else { break };
+                        if sizes[i] < buf.capacity() as u64 / 4 * 3 {
+                            // The bigger files are done (they come first): give the big buffer back now rather
+                            // than hold its slack while the estate is at its largest (a 200 MB buffer kept for
+                            // 125 MB pages put the 1M `--parse-only` peak at the input's size).
+                            buf = Vec::new();
+                        }
+                        let (id, path) = &todo[i];
+                        let started = std::time::Instant::now();
+                        let r = read_one_into(*id, path, opts, &mut buf);
+                        crate::timing::note(|| {
+                            format!(
+                                "read {} ({} MB) {:.3} s from {:.3} s",
+                                display_path(path),
+                                r.0.bytes / 1_000_000,
+                                started.elapsed().as_secs_f64(),
+                                started.duration_since(t0).as_secs_f64()
+                            )
+                        });
+                        progress(r.0.bytes);
+                        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                     }
-                    let (id, path) = &todo[i];
-                    let started = std::time::Instant::now();
-                    let r = read_one_into(*id, path, opts, &mut buf);
-                    crate::timing::note(|| {
-                        format!(
-                            "read {} ({} MB) {:.3} s from {:.3} s",
-                            display_path(path),
-                            r.0.bytes / 1_000_000,
-                            started.elapsed().as_secs_f64(),
-                            started.duration_since(t0).as_secs_f64()
-                        )
-                    });
-                    progress(r.0.bytes);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                }
+                });
             });
         }
     });

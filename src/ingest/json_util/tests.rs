@@ -337,3 +337,34 @@ fn plain_utc_dates_are_kept_as_the_parser_would_write_them() {
         assert!(!is_plain_utc_second(s), "{s}");
     }
 }
+
+/// Inside [`reuse_page_tables`] each page is scanned into the tables the page before it used: every
+/// page, valid or refused, big or small, splits exactly as it does alone, in any order.
+#[test]
+fn reused_page_tables_split_each_page_as_alone() {
+    let big = format!(
+        r#"{{"value":[{}]}}"#,
+        (0..500)
+            .map(|i| format!(r#"{{"id":"{i}","upn":"u{i}@contoso.com","n":[{i}],"o":{{"k":"v"}}}}"#))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut texts: Vec<&str> = vec![&big];
+    texts.extend(PAGES);
+    texts.extend(NOT_PAGES);
+    texts.push(&big);
+    texts.extend(PAGES.iter().rev());
+    let alone: Vec<Option<Split>> = texts.iter().map(|t| scan_split(t, 0)).collect();
+    let reused: Vec<Option<Split>> = reuse_page_tables(|| texts.iter().map(|t| scan_split(t, 0)).collect());
+    assert_eq!(reused, alone);
+    assert!(reused.iter().filter(|s| s.is_some()).count() > PAGES.len());
+    // The big page's tables were handed on: the next page started with their room.
+    reuse_page_tables(|| {
+        drop(ScannedPage::scan(&big, 0));
+        let small = ScannedPage::scan(PAGES[0], 0).expect("a valid page");
+        assert!(small.member_room() >= 500 * 4, "{}", small.member_room());
+    });
+    // Outside, nothing is kept for the next page.
+    drop(ScannedPage::scan(&big, 0));
+    assert!(ScannedPage::scan(PAGES[0], 0).expect("a valid page").member_room() < 100);
+}
