@@ -79,21 +79,7 @@ mod tests {
         let found = crate::rules::idfix::findings(&ing.estate, IdfixMode::MultiTenant);
         let graph = EstateGraph::build(&ing.estate);
         let gate = crate::gate::GateResult::default();
-        let s = RunSummary {
-            ingested: &ing,
-            counts: graph.counts(&ing.estate),
-            findings: &found,
-            generated_at: String::new(),
-            as_of: String::new(),
-            as_of_given: false,
-            gate: &gate,
-            graph: &graph,
-            meta: Default::default(),
-            scan_paths: Vec::new(),
-            preview: None,
-            fingerprints: Vec::new(),
-            coverage: Default::default(),
-        };
+        let s = RunSummary::for_test(&ing, &graph, &gate, &found, "");
         String::from_utf8(render(&s)).unwrap()
     }
 

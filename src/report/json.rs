@@ -691,21 +691,7 @@ mod tests {
         let gate = crate::gate::GateResult::default();
         for n in [0, 1, 2, 7, 64, 65, 300] {
             let findings: Vec<Finding> = (0..n).map(finding).collect();
-            let s = RunSummary {
-                ingested: &ing,
-                counts: Default::default(),
-                findings: &findings,
-                generated_at: "2026-11-23T00:00:00Z".into(),
-                as_of: "2026-11-23T00:00:00Z".into(),
-                as_of_given: false,
-                gate: &gate,
-                graph: &graph,
-                meta: Default::default(),
-                scan_paths: Vec::new(),
-                preview: None,
-                fingerprints: crate::findings::fingerprints(&findings),
-                coverage: Default::default(),
-            };
+            let s = RunSummary::for_test(&ing, &graph, &gate, &findings, "2026-11-23T00:00:00Z");
             let want = whole(&s);
             for (batch, chunk) in [(BATCH, CHUNK), (1, 1), (64, 8), (7, 3), (100, 100)] {
                 let mut got = Vec::new();

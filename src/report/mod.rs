@@ -96,6 +96,35 @@ pub struct RunSummary<'a> {
     pub coverage: std::sync::OnceLock<Vec<crate::rules::coverage::Gap>>,
 }
 
+#[cfg(test)]
+impl<'a> RunSummary<'a> {
+    /// A summary for a writer's tests: `findings` of `ingested` (its graph `graph`) under `gate`, run
+    /// and dated at `at`, no consultant options.
+    pub(crate) fn for_test(
+        ingested: &'a Ingested,
+        graph: &'a EstateGraph,
+        gate: &'a crate::gate::GateResult,
+        findings: &'a [Finding],
+        at: &str,
+    ) -> Self {
+        RunSummary {
+            ingested,
+            counts: graph.counts(&ingested.estate),
+            findings,
+            generated_at: at.into(),
+            as_of: at.into(),
+            as_of_given: false,
+            gate,
+            graph,
+            meta: Default::default(),
+            scan_paths: Vec::new(),
+            preview: None,
+            fingerprints: crate::findings::fingerprints(findings),
+            coverage: Default::default(),
+        }
+    }
+}
+
 impl RunSummary<'_> {
     /// What the exports could not show, worked out once per run.
     pub fn coverage(&self) -> &[crate::rules::coverage::Gap] {

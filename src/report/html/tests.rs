@@ -40,21 +40,8 @@ fn render_gated(findings: &[Finding], meta: super::super::ReportMeta, gate: Gate
     let mut ing = Ingested::default();
     ing.sources.add("exports/users.csv".into(), "exports/users.csv".into());
     let graph = EstateGraph::default();
-    let s = RunSummary {
-        ingested: &ing,
-        counts: Default::default(),
-        findings,
-        generated_at: "2026-11-23T00:00:00Z".into(),
-        as_of: "2026-11-23T00:00:00Z".into(),
-        as_of_given: false,
-        gate: &gate,
-        graph: &graph,
-        meta,
-        scan_paths: Vec::new(),
-        preview: None,
-        fingerprints: crate::findings::fingerprints(findings),
-        coverage: Default::default(),
-    };
+    let mut s = RunSummary::for_test(&ing, &graph, &gate, findings, "2026-11-23T00:00:00Z");
+    s.meta = meta;
     String::from_utf8(render(&s)).unwrap()
 }
 
