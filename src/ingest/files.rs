@@ -1,4 +1,4 @@
-//! Reading the input files from disk: the workers that read an estate's files in parallel (largest
+//! Reading the input files from disk: the workers that read an estate's files in parallel (costliest
 //! first, one reused buffer each), the size limit, and the settings files' text (UTF-8 or UTF-16).
 //! What a file's bytes become is [`super::read_bytes`]'s business.
 

@@ -12,7 +12,7 @@
 //! AD attribute mapping of `ad-csv` and `csvde`), [`csv_kinds`] (which CSV export a header is),
 //! [`cloud_attrs`] (cloud objects from Graph-shaped records), [`csv_util`], [`json_util`], [`text`]
 //! [`export`] (what to export) and [`dates`] (when a file was exported). The collector `.zip` reader gets its entry formats from
-//! [`ARCHIVE_ENTRY_FORMATS`]; `files` reads the files from disk in parallel (largest first); [`group`] and
+//! [`ARCHIVE_ENTRY_FORMATS`]; `files` reads the files from disk in parallel (costliest first); [`group`] and
 //! [`manifest`] attribute the extracts afterwards.
 
 pub mod ad_attrs;
