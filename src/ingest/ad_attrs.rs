@@ -6,6 +6,7 @@
 
 use super::csv_util::{self, CsvFile, Header, Tallies};
 use super::{Extract, Input, codes};
+use crate::ingest::text::TrimFast as _;
 use crate::model::text::{Column, in_column};
 use crate::model::{AdClass, AdObject, EXTRA_ATTRIBUTES, Guid, List, Text};
 use crate::source::SourceRef;
@@ -236,14 +237,14 @@ impl AdMapper {
         o.spn_count = self
             .text(file, f::SPN)
             .map_or(0, |v| v.split(|c: char| c == ';' || c.is_whitespace()).filter(|s| !s.is_empty()).count() as u32);
-        o.admin_count = self.parsed(file, f::ADMIN_COUNT, "a number", |v| v.trim().parse::<i32>().ok());
-        o.user_account_control = self.parsed(file, f::UAC, "a number", |v| v.trim().parse::<u32>().ok());
+        o.admin_count = self.parsed(file, f::ADMIN_COUNT, "a number", |v| v.trim_fast().parse::<i32>().ok());
+        o.user_account_control = self.parsed(file, f::UAC, "a number", |v| v.trim_fast().parse::<u32>().ok());
         o.enabled = self
             .parsed(file, f::ENABLED, "True or False", csv_util::parse_bool)
             .or_else(|| o.user_account_control.map(|uac| uac & 0x2 == 0));
         o.is_critical_system_object = self.parsed(file, f::CRITICAL, "True or False", csv_util::parse_bool);
         o.ms_exch_recipient_type_details =
-            self.parsed(file, f::RECIPIENT, "a number", |v| v.trim().parse::<i64>().ok());
+            self.parsed(file, f::RECIPIENT, "a number", |v| v.trim_fast().parse::<i64>().ok());
         o.ms_exch_hide_from_address_lists = self.parsed(file, f::HIDE, "True or False", csv_util::parse_bool);
         o.when_created = self.take(file, f::CREATED).map(|(_, v)| Text::from(csv_util::normalize_time(v)));
         o.when_changed = self.take(file, f::CHANGED).map(|(_, v)| Text::from(csv_util::normalize_time(v)));
@@ -318,7 +319,7 @@ fn parse_guid(v: &str) -> Option<Guid> {
 }
 
 fn parse_sid(v: &str) -> Option<String> {
-    let t = v.trim();
+    let t = v.trim_fast();
     if csv_util::is_sid_text(t) {
         return Some(t.to_ascii_uppercase());
     }

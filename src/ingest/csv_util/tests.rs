@@ -201,6 +201,24 @@ mod unit {
     }
 
     #[test]
+    fn address_type_is_found_as_by_searching_the_whole_value() {
+        // The first `:` anywhere in the value, as before the search stopped at 11 bytes.
+        let whole = |s: &str| {
+            s.find(':').is_some_and(|c| (2..=10).contains(&c) && s[..c].bytes().all(|b| b.is_ascii_alphanumeric()))
+        };
+        let heads = ["", "s", "sm", "SMTP", "x500", "abcdefghij", "abcdefghijk", "ab cd", "a-b", "é", "smtpé", "12"];
+        let tails = ["", ":", ":x", "::", "x:y", " :a@b.c", ":a:b", "ü:z", ";smtp:a@b.c", "0123456789:q"];
+        for h in heads {
+            for t in tails {
+                let v = format!("{h}{t}");
+                assert_eq!(starts_with_address_type(&v), whole(&v), "{v:?}");
+            }
+        }
+        assert!(is_type_name("  System.Byte[] "), "trimmed before the first byte is looked at");
+        assert!(!is_type_name("s.String[]") && !is_type_name("m.X.Y"));
+    }
+
+    #[test]
     fn proxy_addresses_split_on_any_join() {
         let want = vec!["SMTP:ann@contoso.com".to_string(), "smtp:ann@fabrikam.com".to_string()];
         assert_eq!(split_proxy_addresses("SMTP:ann@contoso.com;smtp:ann@fabrikam.com"), want);

@@ -2,6 +2,7 @@
 //! per-column issue tallies and their issues, booleans, dates, proxyAddresses, binary GUID forms, SIDs.
 
 use super::*;
+use crate::ingest::text::TrimFast as _;
 
 /// True when a cell holds a .NET type name instead of data: what `Export-Csv` writes for a
 /// multi-valued or binary property that was not flattened first (`System.Byte[]`,
@@ -12,7 +13,12 @@ use super::*;
 /// type `+`, or at least two dots with every dotted part an identifier), so `System.Backup` (a
 /// plausible account name) is data.
 pub fn is_type_name(value: &str) -> bool {
-    let v = value.trim();
+    let v = value.trim_fast();
+    // Every exact name and every prefix below starts with `S` or `M`: any other value (nearly every cell
+    // of an export) is settled by its first byte.
+    if !matches!(v.as_bytes().first(), Some(b'S' | b'M')) {
+        return false;
+    }
     const EXACT: &[&str] = &[
         "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
         "System.String[]",
@@ -157,7 +163,7 @@ pub fn rows(n: usize) -> String {
 
 /// Parses `True`/`False` (any case; `1`/`0` too).
 pub fn parse_bool(value: &str) -> Option<bool> {
-    let v = value.trim();
+    let v = value.trim_fast();
     if v.eq_ignore_ascii_case("true") || v == "1" {
         Some(true)
     } else if v.eq_ignore_ascii_case("false") || v == "0" {
@@ -174,7 +180,7 @@ pub fn parse_bool(value: &str) -> Option<bool> {
 /// culture-dependent `DateTime.ToString()` forms Windows PowerShell writes (`1/2/2024 10:23:45 AM`
 /// is 2 January in en-US and 1 February in fr-FR, so a reader cannot decide).
 pub fn normalize_time(value: &str) -> String {
-    let v = value.trim();
+    let v = value.trim_fast();
     let b = v.as_bytes();
     let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     // Generalized time: yyyyMMddHHmmss[.f]Z
@@ -201,7 +207,9 @@ pub fn normalize_time(value: &str) -> String {
 
 /// True when `s` starts with an address-type prefix such as `SMTP:`, `smtp:`, `X500:`, `sip:`.
 pub(super) fn starts_with_address_type(s: &str) -> bool {
-    let Some(colon) = s.find(':') else {
+    // The type is 2–10 characters before the first `:`: only the first 11 bytes can hold that colon
+    // (searching the whole rest of the value for it, at every separator, was a tenth of this reader).
+    let Some(colon) = s.bytes().take(11).position(|b| b == b':') else {
         return false;
     };
     (2..=10).contains(&colon) && s[..colon].bytes().all(|c| c.is_ascii_alphanumeric())
@@ -215,7 +223,7 @@ pub(super) fn starts_with_address_type(s: &str) -> bool {
 /// separator only splits when the text after it starts with an address type (`SMTP:`, `x500:`...).
 /// A value without any address type is one address per `;`-separated part.
 pub fn split_proxy_addresses(value: &str) -> Vec<crate::model::Text> {
-    let v = value.trim();
+    let v = value.trim_fast();
     if v.is_empty() {
         return Vec::new();
     }
@@ -234,7 +242,7 @@ pub fn split_proxy_addresses(value: &str) -> Vec<crate::model::Text> {
                 j += 1;
             }
             if j < bytes.len() && starts_with_address_type(&v[j..]) {
-                let part = v[start..i].trim();
+                let part = v[start..i].trim_fast();
                 if !part.is_empty() {
                     out.push(part.into());
                 }
@@ -245,7 +253,7 @@ pub fn split_proxy_addresses(value: &str) -> Vec<crate::model::Text> {
             i += 1;
         }
     }
-    let last = v[start..].trim_end_matches(is_sep).trim();
+    let last = v[start..].trim_end_matches(is_sep).trim_fast();
     if !last.is_empty() {
         out.push(last.into());
     }
@@ -264,7 +272,7 @@ pub fn split_multi<T: for<'x> From<&'x str>>(value: &str) -> Vec<T> {
 /// form); space-separated decimal bytes (`201 139 145 ...`, what `"$($bytes)"` gives in PowerShell);
 /// Base64 (any decoded length is kept: the anchor rules judge the bytes).
 pub fn parse_binary(value: &str) -> Option<Vec<u8>> {
-    let v = value.trim();
+    let v = value.trim_fast();
     if v.is_empty() {
         return None;
     }
@@ -308,7 +316,7 @@ pub fn sid_to_string(bytes: &[u8]) -> Option<String> {
 
 /// True when the text is a SID in string form (`S-1-...` with numeric parts).
 pub fn is_sid_text(value: &str) -> bool {
-    let v = value.trim();
+    let v = value.trim_fast();
     let Some(rest) = v.strip_prefix("S-").or_else(|| v.strip_prefix("s-")) else {
         return false;
     };

@@ -368,3 +368,50 @@ fn reused_page_tables_split_each_page_as_alone() {
     drop(ScannedPage::scan(&big, 0));
     assert!(ScannedPage::scan(PAGES[0], 0).expect("a valid page").member_room() < 100);
 }
+
+#[test]
+fn duplicate_key_is_the_first_key_written_twice_as_by_comparing_every_pair() {
+    use std::borrow::Cow;
+    // Keys sharing a length and their last seven bytes (one word), exact repeats, and case variants
+    // (not duplicates: the comparison is exact), at every position of objects up to 40 keys long.
+    let pool = [
+        "id",
+        "mail",
+        "Mail",
+        "userPrincipalName",
+        "xserPrincipalName",
+        "onPremisesImmutableId",
+        "anPremisesImmutableId",
+        "surname",
+        "givenName",
+        "proxyAddresses",
+        "é",
+        "",
+        "a",
+        "ab",
+    ];
+    let pairwise = |keys: &[&str]| -> Option<String> {
+        (1..keys.len()).find(|&i| keys[..i].contains(&keys[i])).map(|i| keys[i].to_string())
+    };
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut found = 0;
+    for round in 0..4000 {
+        let len = (round % 41) as usize;
+        let keys: Vec<&str> = (0..len).map(|_| pool[(next() % pool.len() as u64) as usize]).collect();
+        let obj = RawObject { fields: keys.iter().map(|k| (Cow::Borrowed(*k), raw::Raw::part("1"))).collect() };
+        let got = record::duplicate_key(&obj).map(str::to_string);
+        assert_eq!(got, pairwise(&keys), "{keys:?}");
+        found += usize::from(got.is_some());
+    }
+    assert!(found > 1000, "the cases include duplicates ({found})");
+    // 32 distinct keys (the table's largest case) and none repeated.
+    let many: Vec<String> = (0..32).map(|i| format!("key{i:02}")).collect();
+    let obj = RawObject { fields: many.iter().map(|k| (Cow::Borrowed(k.as_str()), raw::Raw::part("1"))).collect() };
+    assert_eq!(record::duplicate_key(&obj), None);
+}

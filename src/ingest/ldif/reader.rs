@@ -2,6 +2,7 @@
 //! decoded), with the value parsers (SIDs, GeneralizedTime, flags) and the issues about the file.
 
 use super::records::*;
+use crate::ingest::text::TrimFast as _;
 use crate::ingest::{Extract, Input, ReadError, codes};
 use crate::model::text::{Column, in_column};
 use crate::model::{AdClass, AdObject, Guid, extra_attribute};
@@ -190,7 +191,7 @@ impl<'i> Reader<'i> {
                             "ldapsearch ended with `result: {}`: the search did not complete and the export is \
                              missing objects; fix the cause (e.g. use paged results `-E pr=500/noprompt` for a size \
                              limit) and re-run it",
-                            text.trim()
+                            text.trim_fast()
                         ),
                     );
                 }
@@ -206,7 +207,7 @@ impl<'i> Reader<'i> {
             ..AdObject::default()
         };
         match e.dn.text_value() {
-            Ok(dn) if dn.trim().is_empty() => {
+            Ok(dn) if dn.trim_fast().is_empty() => {
                 self.line_issue(e.line, || {
                     format!("entry at line {} has an empty dn (the root DSE): not a directory object, skipped", e.line)
                 });
@@ -251,8 +252,8 @@ impl<'i> Reader<'i> {
                 // Free-text attributes kept for account-link rules: the first plain value wins.
                 if !tagged && o.extra(extra).is_none() {
                     match a.text_value() {
-                        Ok(v) if !v.trim().is_empty() => {
-                            o.extra.push((crate::model::Text::from_static(extra), v.trim().into()))
+                        Ok(v) if !v.trim_fast().is_empty() => {
+                            o.extra.push((crate::model::Text::from_static(extra), v.trim_fast().into()))
                         }
                         Ok(_) => {}
                         Err(why) => self.invalid(extra, a.line, || why),
@@ -266,7 +267,7 @@ impl<'i> Reader<'i> {
                 Field::ObjectClass => match a.text_value() {
                     Ok(v) => {
                         has_class = true;
-                        o.class = AdClass::from_ldap(v.trim());
+                        o.class = AdClass::from_ldap(v.trim_fast());
                     }
                     Err(why) => self.invalid(name, a.line, || why),
                 },
@@ -375,19 +376,19 @@ impl<'i> Reader<'i> {
                         }
                     }
                     Field::RecipientTypeDetails => {
-                        o.ms_exch_recipient_type_details = v.trim().parse().ok();
+                        o.ms_exch_recipient_type_details = v.trim_fast().parse().ok();
                         if o.ms_exch_recipient_type_details.is_none() {
                             self.invalid(name, line, || bad("a decimal number"));
                         }
                     }
                     Field::AdminCount => {
-                        o.admin_count = v.trim().parse().ok();
+                        o.admin_count = v.trim_fast().parse().ok();
                         if o.admin_count.is_none() {
                             self.invalid(name, line, || bad("a decimal number"));
                         }
                     }
                     Field::GroupType => {
-                        o.group_type = v.trim().parse().ok();
+                        o.group_type = v.trim_fast().parse().ok();
                         if o.group_type.is_none() {
                             self.invalid(name, line, || bad("a decimal number"));
                         }
@@ -606,7 +607,7 @@ pub(super) fn sid_value(b: &[u8]) -> Option<String> {
     if let Some(s) = sid_to_string(b) {
         return Some(s);
     }
-    let t = std::str::from_utf8(b).ok()?.trim();
+    let t = std::str::from_utf8(b).ok()?.trim_fast();
     let rest = t.strip_prefix("S-1-").or_else(|| t.strip_prefix("s-1-"))?;
     let ok = !rest.is_empty() && rest.split('-').all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
     ok.then(|| format!("S-1-{rest}"))
@@ -634,12 +635,12 @@ pub fn sid_to_string(b: &[u8]) -> Option<String> {
 
 /// userAccountControl as written by AD (unsigned, or a negative 32-bit value).
 pub(super) fn parse_uac(v: &str) -> Option<u32> {
-    let n: i64 = v.trim().parse().ok()?;
+    let n: i64 = v.trim_fast().parse().ok()?;
     if let Ok(u) = u32::try_from(n) { Some(u) } else { i32::try_from(n).ok().map(|i| i as u32) }
 }
 
 pub(super) fn parse_bool(v: &str) -> Option<bool> {
-    let t = v.trim();
+    let t = v.trim_fast();
     if t.eq_ignore_ascii_case("true") {
         Some(true)
     } else if t.eq_ignore_ascii_case("false") {
@@ -652,7 +653,7 @@ pub(super) fn parse_bool(v: &str) -> Option<bool> {
 /// GeneralizedTime (`20240131120000.0Z`, optional fraction, `Z` or `±HHMM`) → ISO-8601 UTC
 /// (`2024-01-31T12:00:00Z`; a non-zero fraction is kept).
 pub fn generalized_time(v: &str) -> Option<String> {
-    let t = v.trim();
+    let t = v.trim_fast();
     let b = t.as_bytes();
     if b.len() < 15 || !b[..14].iter().all(u8::is_ascii_digit) {
         return None;
