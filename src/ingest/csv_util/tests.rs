@@ -219,6 +219,84 @@ mod unit {
     }
 
     #[test]
+    fn proxy_addresses_split_as_by_testing_every_byte() {
+        // The splitter as it was before separators were found with memchr: every byte tested.
+        fn bytewise(value: &str) -> Vec<String> {
+            let v = value.trim();
+            if v.is_empty() {
+                return Vec::new();
+            }
+            let is_sep = |c: char| matches!(c, ';' | ',' | ' ' | '\t' | '\r' | '\n');
+            if !starts_with_address_type(v) {
+                return v.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+            }
+            let (mut out, mut start, mut i, bytes) = (Vec::new(), 0, 0, v.as_bytes());
+            while i < bytes.len() {
+                if is_sep(bytes[i] as char) {
+                    let mut j = i;
+                    while j < bytes.len() && is_sep(bytes[j] as char) {
+                        j += 1;
+                    }
+                    if j < bytes.len() && starts_with_address_type(&v[j..]) {
+                        let part = v[start..i].trim();
+                        if !part.is_empty() {
+                            out.push(part.to_string());
+                        }
+                        start = j;
+                    }
+                    i = j;
+                } else {
+                    i += 1;
+                }
+            }
+            let last = v[start..].trim_end_matches(is_sep).trim();
+            if !last.is_empty() {
+                out.push(last.to_string());
+            }
+            out
+        }
+        let pieces = [
+            "SMTP:",
+            "smtp:",
+            "X500:",
+            "x400:",
+            "sip:",
+            "ann@contoso.com",
+            "b@fabrikam.com",
+            ";",
+            ",",
+            " ",
+            "\t",
+            "\r\n",
+            "\n",
+            "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)",
+            "C=US;A= ;P=Contoso",
+            ":",
+            "é",
+            "a:b",
+            "  ",
+            ";;",
+        ];
+        let mut seed = 0xD1B5_4A32_D192_ED03u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut splits = 0;
+        for round in 0..5000 {
+            let n = 1 + round % 9;
+            let value: String = (0..n).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+            let got: Vec<String> = split_proxy_addresses(&value).iter().map(|t| t.as_str().to_string()).collect();
+            let want = bytewise(&value);
+            splits += usize::from(want.len() > 1);
+            assert_eq!(got, want, "{value:?}");
+        }
+        assert!(splits > 500, "the cases include values split in several addresses ({splits})");
+    }
+
+    #[test]
     fn proxy_addresses_split_on_any_join() {
         let want = vec!["SMTP:ann@contoso.com".to_string(), "smtp:ann@fabrikam.com".to_string()];
         assert_eq!(split_proxy_addresses("SMTP:ann@contoso.com;smtp:ann@fabrikam.com"), want);

@@ -233,25 +233,30 @@ pub fn split_proxy_addresses(value: &str) -> Vec<crate::model::Text> {
     }
     let mut out = Vec::new();
     let mut start = 0;
-    let mut i = 0;
     let bytes = v.as_bytes();
-    while i < bytes.len() {
-        if is_sep(bytes[i] as char) {
-            let mut j = i;
-            while j < bytes.len() && is_sep(bytes[j] as char) {
-                j += 1;
-            }
-            if j < bytes.len() && starts_with_address_type(&v[j..]) {
-                let part = v[start..i].trim_fast();
-                if !part.is_empty() {
-                    out.push(part.into());
-                }
-                start = j;
-            }
-            i = j;
-        } else {
-            i += 1;
+    // The next separator from `i`: found with memchr among `;`, `,` and space, unless the value holds a
+    // tab or a line break (rare), when every byte is tested.
+    let breaks = memchr::memchr3(b'\t', b'\r', b'\n', bytes).is_some();
+    let next_sep = |i: usize| -> Option<usize> {
+        let rest = &bytes[i..];
+        let at =
+            if breaks { rest.iter().position(|&c| is_sep(c as char)) } else { memchr::memchr3(b';', b',', b' ', rest) };
+        at.map(|p| i + p)
+    };
+    let mut i = 0;
+    while let Some(p) = next_sep(i) {
+        let mut j = p;
+        while j < bytes.len() && is_sep(bytes[j] as char) {
+            j += 1;
         }
+        if j < bytes.len() && starts_with_address_type(&v[j..]) {
+            let part = v[start..p].trim_fast();
+            if !part.is_empty() {
+                out.push(part.into());
+            }
+            start = j;
+        }
+        i = j;
     }
     let last = v[start..].trim_end_matches(is_sep).trim_fast();
     if !last.is_empty() {
