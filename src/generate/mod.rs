@@ -27,7 +27,7 @@ mod ad;
 mod cloud;
 mod formats;
 mod names;
-mod random;
+pub(crate) mod random;
 
 pub(crate) use ad::AD_COLUMNS;
 pub(crate) use cloud::USERS_SELECT;

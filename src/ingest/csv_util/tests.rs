@@ -277,13 +277,8 @@ mod unit {
             "  ",
             ";;",
         ];
-        let mut seed = 0xD1B5_4A32_D192_ED03u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::generate::random::Rng::new(21, 0, 0);
+        let mut next = || rng.next();
         let mut splits = 0;
         for round in 0..5000 {
             let n = 1 + round % 9;

@@ -393,13 +393,8 @@ fn duplicate_key_is_the_first_key_written_twice_as_by_comparing_every_pair() {
     let pairwise = |keys: &[&str]| -> Option<String> {
         (1..keys.len()).find(|&i| keys[..i].contains(&keys[i])).map(|i| keys[i].to_string())
     };
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = crate::generate::random::Rng::new(21, 0, 0);
+    let mut next = || rng.next();
     let mut found = 0;
     for round in 0..4000 {
         let len = (round % 41) as usize;
