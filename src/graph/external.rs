@@ -2,6 +2,7 @@
 //! from `az` subscription users, so that one person seen in several tenants is one node.
 
 use crate::model::CloudObject;
+use crate::model::text::TrimFast as _;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -42,7 +43,7 @@ pub fn microsoft_consumer_domains() -> &'static HashSet<&'static str> {
     SET.get_or_init(|| {
         MICROSOFT_CONSUMER_DOMAINS_DATA
             .lines()
-            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .map(|l| l.split('#').next().unwrap_or("").trim_fast())
             .filter(|l| !l.is_empty())
             .collect()
     })
@@ -50,7 +51,7 @@ pub fn microsoft_consumer_domains() -> &'static HashSet<&'static str> {
 
 /// True when `domain` is a Microsoft consumer mail domain.
 pub fn is_microsoft_consumer_domain(domain: &str) -> bool {
-    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let d = domain.trim_fast().trim_end_matches('.').to_ascii_lowercase();
     microsoft_consumer_domains().contains(d.as_str())
 }
 
@@ -99,7 +100,7 @@ pub fn account_of(o: &CloudObject) -> Option<ExternalAccount> {
 
 /// The account behind an `az` subscription user: `live.com#kim@outlook.com` is a personal account.
 pub fn account_of_az_user(name: &str) -> Option<ExternalAccount> {
-    let n = name.trim();
+    let n = name.trim_fast();
     if let Some(addr) = n.strip_prefix("live.com#") {
         return Some(ExternalAccount { kind: AccountKind::Personal, address: addr.to_lowercase() });
     }

@@ -13,6 +13,7 @@ pub mod key_index;
 pub use key_index::KeyIndex;
 
 use crate::hash::FastMap as HashMap;
+use crate::model::text::TrimFast as _;
 use crate::model::*;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
@@ -439,7 +440,7 @@ impl EstateGraph {
                                 // ImmutableId is this object's own anchor (already synchronised) or
                                 // another's: no soft-match verdict (report.json coverage[] says so).
                                 let anchored_elsewhere = |c: u32| {
-                                    cloud[c as usize].immutable_id.as_deref().is_some_and(|a| !a.trim().is_empty())
+                                    cloud[c as usize].immutable_id.as_deref().is_some_and(|a| !a.trim_fast().is_empty())
                                 };
                                 let candidates: Vec<u32> = targets
                                     .iter()
@@ -463,7 +464,7 @@ impl EstateGraph {
     }
 
     fn tenant_node(&mut self, id: &str) -> NodeIndex {
-        let id = id.trim().to_lowercase();
+        let id = id.trim_fast().to_lowercase();
         if let Some(&t) = self.indexes.tenant_by_id.get(&id) {
             return self.tenants[t as usize];
         }
@@ -481,7 +482,7 @@ impl EstateGraph {
         let mut by_id: HashMap<String, NodeIndex> = HashMap::default();
         for (i, s) in estate.subscriptions.iter().enumerate() {
             let n = *by_id
-                .entry(s.id.trim().to_lowercase())
+                .entry(s.id.trim_fast().to_lowercase())
                 .or_insert_with(|| self.graph.add_node(Node::Subscription(i as u32)));
             self.subscriptions.push(n);
             if let Some(t) = s.trusted_tenant() {

@@ -9,6 +9,7 @@
 //! [`classify`] tells what an ImmutableId value is made of ([`Shape`]: GUID bytes, GUID text, Base64 of
 //! text, UTF-8-mangled bytes…); the `anchors` rule family judges those shapes against the AD twin.
 
+use crate::model::text::TrimFast as _;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use std::fmt;
@@ -28,7 +29,7 @@ impl Guid {
     }
     /// Parses GUID text (`{...}` braces and upper case accepted).
     pub fn parse(text: &str) -> Option<Self> {
-        let t = text.trim().trim_start_matches('{').trim_end_matches('}');
+        let t = text.trim_fast().trim_start_matches('{').trim_end_matches('}');
         if t.len() != 36 {
             return None;
         }
@@ -64,12 +65,12 @@ pub fn encode_base64(bytes: &[u8]) -> String {
 
 /// Decodes standard, padded Base64 after trimming surrounding whitespace.
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    STANDARD.decode(text.trim()).ok()
+    STANDARD.decode(text.trim_fast()).ok()
 }
 
 /// Decodes a csvde binary value `X'c98b91356d19ea409779889d79b753f0'`.
 pub fn decode_csvde_hex(text: &str) -> Option<Vec<u8>> {
-    let t = text.trim();
+    let t = text.trim_fast();
     let inner = t.strip_prefix("X'").or_else(|| t.strip_prefix("x'"))?.strip_suffix('\'')?;
     decode_hex(inner)
 }
@@ -91,7 +92,7 @@ pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
 
 /// Decodes the Entra connector-space DN form `CN={<hex of the ASCII of the Base64 anchor>}` to the anchor.
 pub fn decode_connector_space_dn(text: &str) -> Option<String> {
-    let t = text.trim();
+    let t = text.trim_fast();
     let inner = t.strip_prefix("CN={").or_else(|| t.strip_prefix("cn={"))?.split('}').next()?;
     String::from_utf8(decode_hex(inner)?).ok()
 }
@@ -146,7 +147,7 @@ fn is_printable_utf8(bytes: &[u8]) -> Option<String> {
 /// Classifies an ImmutableId by content (never by length alone: Base64 of a 16-character UPN also
 /// decodes to 16 bytes).
 pub fn classify(immutable_id: &str) -> Shape {
-    let s = immutable_id.trim();
+    let s = immutable_id.trim_fast();
     if s.contains('\u{FFFD}') {
         return Shape::Mangled(s.as_bytes().to_vec());
     }

@@ -11,6 +11,7 @@ pub mod list;
 pub mod roles;
 pub mod text;
 
+use crate::model::text::TrimFast as _;
 use crate::source::SourceRef;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -265,12 +266,12 @@ pub fn dn_to_dns_domain(dn: &str) -> Option<String> {
     let mut labels = 0;
     for rdn in rdns(dn) {
         let Some((k, v)) = rdn.split_once('=') else { continue };
-        if k.trim().eq_ignore_ascii_case("dc") {
+        if k.trim_fast().eq_ignore_ascii_case("dc") {
             if labels > 0 {
                 out.push('.');
             }
             labels += 1;
-            out.extend(v.trim().chars().map(|c| c.to_ascii_lowercase()));
+            out.extend(v.trim_fast().chars().map(|c| c.to_ascii_lowercase()));
         }
     }
     (labels > 0).then_some(out)
@@ -279,7 +280,8 @@ pub fn dn_to_dns_domain(dn: &str) -> Option<String> {
 /// The part of a DN from its first `DC=` component on (`DC=corp,DC=contoso,DC=com`), which holds
 /// every `DC=` component: [`dn_to_dns_domain`] gives the same domain for it as for the whole DN.
 pub fn dc_tail(dn: &str) -> Option<&str> {
-    let first = rdns(dn).find(|rdn| rdn.split_once('=').is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("dc")))?;
+    let first =
+        rdns(dn).find(|rdn| rdn.split_once('=').is_some_and(|(k, _)| k.trim_fast().eq_ignore_ascii_case("dc")))?;
     // `rdns` yields slices of `dn`.
     let at = first.as_ptr() as usize - dn.as_ptr() as usize;
     dn.get(at..)
@@ -301,7 +303,7 @@ pub fn rdns(dn: &str) -> impl Iterator<Item = &str> {
                 // An escaped byte is never a separator (ASCII bytes never occur inside a multi-byte character).
                 b'\\' => i += 2,
                 b',' => {
-                    let rdn = dn[start..i].trim();
+                    let rdn = dn[start..i].trim_fast();
                     i += 1;
                     start = i;
                     return Some(rdn);
@@ -310,7 +312,7 @@ pub fn rdns(dn: &str) -> impl Iterator<Item = &str> {
             }
         }
         if start < b.len() {
-            let rdn = dn[start..].trim();
+            let rdn = dn[start..].trim_fast();
             start = b.len();
             return Some(rdn);
         }
@@ -873,7 +875,7 @@ pub fn normalize_sid(s: &str) -> Option<String> {
 /// [`normalize_sid`], borrowed from `s` when it is already in that form (the graph's SID lookups
 /// check a key per candidate: no allocation each time).
 pub fn normalized_sid(s: &str) -> Option<std::borrow::Cow<'_, str>> {
-    let t = s.trim();
+    let t = s.trim_fast();
     let rest = t.get(..4).filter(|p| p.eq_ignore_ascii_case("S-1-")).map(|_| &t[4..])?;
     // Dash-separated numbers of 1 to 20 digits, in one pass over the bytes (run for every SID of
     // the estate and every candidate of a SID lookup).
@@ -893,7 +895,7 @@ pub fn normalized_sid(s: &str) -> Option<std::borrow::Cow<'_, str>> {
 
 /// Normalises a GUID-looking string to lower case without braces; returns `None` if it is not a GUID.
 pub fn normalize_guid_text(s: &str) -> Option<String> {
-    let t = s.trim().trim_start_matches('{').trim_end_matches('}');
+    let t = s.trim_fast().trim_start_matches('{').trim_end_matches('}');
     uuid::Uuid::try_parse(t).ok().map(|u| u.hyphenated().to_string())
 }
 

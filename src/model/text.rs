@@ -451,6 +451,34 @@ impl<'de> serde::Deserialize<'de> for Text {
     }
 }
 
+/// `s.trim()`, answered from the first and last bytes when both are visible ASCII (`!`–`~`: nearly
+/// every value of an export), which are then the first and last characters and no white space.
+/// `str::trim` decodes characters from both ends to test them for Unicode white space: at every value
+/// of a million-object estate that was ~a tenth of the CSV reader's instructions (and the rules trim
+/// values again in their passes over every object).
+#[inline]
+pub fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        [only] if only.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// [`trim`] as a method, for the hot paths of the readers and the rules (`value.trim_fast()` where
+/// `value.trim()` was).
+pub trait TrimFast {
+    /// The value without leading and trailing white space, as [`str::trim`].
+    fn trim_fast(&self) -> &str;
+}
+
+impl TrimFast for str {
+    #[inline]
+    fn trim_fast(&self) -> &str {
+        trim(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,5 +626,20 @@ mod tests {
         assert_eq!(json, "\"CN=Zoë,OU=Staff,DC=contoso,DC=com\"");
         let back: Text = serde_json::from_str(&json).unwrap();
         assert_eq!(back, t);
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        let ends =
+            ["", "a", "~", "!", " ", "\t", "\n", "\u{a0}", "\u{3000}", "\u{2003}", "é", "\u{85}", "\u{7f}", "\u{1}"];
+        let middles = ["", "x", "a b", "é", "\u{a0}", "ann@contoso.com"];
+        for a in ends {
+            for m in middles {
+                for z in ends {
+                    let s = format!("{a}{m}{z}");
+                    assert_eq!(super::trim(&s), s.trim(), "{s:?}");
+                }
+            }
+        }
     }
 }

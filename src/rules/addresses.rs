@@ -8,6 +8,7 @@
 //! each: a million objects hold three million addresses.
 
 use super::tenancy;
+use crate::model::text::TrimFast as _;
 use crate::model::{CloudObject, Estate, TenantIdx};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -104,7 +105,7 @@ impl Part {
         let mut scratch = String::new();
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         fn add(scratch: &mut String, ranges: &mut Vec<(usize, usize)>, value: &str) {
-            let (start, value) = (scratch.len(), value.trim());
+            let (start, value) = (scratch.len(), value.trim_fast());
             if value.is_ascii() {
                 scratch.push_str(value);
                 scratch[start..].make_ascii_lowercase();
@@ -156,14 +157,14 @@ impl Part {
 /// [`AddressTable`] entry), borrowed instead of allocated.
 pub fn domain_of_lower(address: &str) -> Option<&str> {
     // Byte searches (run twice for every address of every cloud object); the split points are ASCII.
-    let a = address.trim();
+    let a = address.trim_fast();
     let a = match memchr::memchr(b':', a.as_bytes()) {
         Some(k) if a[..k].eq_ignore_ascii_case("smtp") => &a[k + 1..],
         _ => a,
     };
     let at = memchr::memrchr(b'@', a.as_bytes())?;
     let (local, dom) = (&a[..at], &a[at + 1..]);
-    let dom = dom.trim().trim_end_matches('.');
+    let dom = dom.trim_fast().trim_end_matches('.');
     // `char::is_whitespace` of an ASCII text: space, tab, line feed, vertical tab, form feed, return.
     let blank = if dom.is_ascii() {
         dom.bytes().any(|b| matches!(b, b' ' | b'\t'..=b'\r'))

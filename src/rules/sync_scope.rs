@@ -7,6 +7,7 @@
 //! - [`TenantDomains`]: the verified / registered domains of a tenant, when the tenant was exported.
 
 use super::params::SyncScopeParams;
+use crate::model::text::TrimFast as _;
 use crate::model::{AdClass, AdObject, CloudKind, Estate};
 use std::collections::HashSet;
 
@@ -85,9 +86,9 @@ pub struct TenantDomains {
     /// Whether any domain data was exported for the tenant (domains list or organization verifiedDomains).
     pub known: bool,
     /// Verified domains, lower case.
-    pub verified: HashSet<String>,
+    pub verified: crate::hash::FastSet<String>,
     /// Registered but not verified, lower case.
-    pub unverified: HashSet<String>,
+    pub unverified: crate::hash::FastSet<String>,
     /// The initial `*.onmicrosoft.com` domain.
     pub initial: Option<String>,
     /// The default domain.
@@ -100,7 +101,7 @@ impl TenantDomains {
         let mut out: Vec<TenantDomains> = vec![TenantDomains::default(); estate.tenants.len()];
         for (t, td) in estate.tenants.iter().zip(out.iter_mut()) {
             for v in &t.verified_domains {
-                let n = v.name.trim().to_lowercase();
+                let n = v.name.trim_fast().to_lowercase();
                 td.known = true;
                 if v.is_initial == Some(true) {
                     td.initial = Some(n.clone());
@@ -113,7 +114,7 @@ impl TenantDomains {
         }
         for d in &estate.domains {
             let Some(td) = out.get_mut(d.tenant as usize) else { continue };
-            let n = d.name.trim().to_lowercase();
+            let n = d.name.trim_fast().to_lowercase();
             td.known = true;
             if d.is_initial == Some(true) {
                 td.initial = Some(n.clone());

@@ -25,6 +25,7 @@
 //! a coverage gap of the export (IN011), not orphans (AN005).
 
 use crate::graph::EstateGraph;
+use crate::model::text::TrimFast as _;
 use crate::model::{Estate, TenantIdx};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -118,7 +119,7 @@ pub struct SyncTargets {
     partial: Vec<bool>,
     /// DNS domains of the exported forests (lower case); empty when some exported forest's domains are
     /// unknown (no DNs), so that no conclusion is drawn from a cloud object's on-premises domain.
-    exported_domains: std::collections::HashSet<String>,
+    exported_domains: crate::hash::FastSet<String>,
 }
 
 /// Why a synced cloud object's source is not in the export.
@@ -255,7 +256,8 @@ impl SyncTargets {
             .par_iter()
             .enumerate()
             .filter(|(_, c)| {
-                c.on_prem_sync_enabled == Some(true) && c.immutable_id.as_deref().is_some_and(|a| !a.trim().is_empty())
+                c.on_prem_sync_enabled == Some(true)
+                    && c.immutable_id.as_deref().is_some_and(|a| !a.trim_fast().is_empty())
             })
             .filter_map(|(i, c)| {
                 let anchored = graph.is_sourced_cloud_object(estate, i as u32);
@@ -343,14 +345,14 @@ impl SyncTargets {
 /// The on-premises DNS domain of a synced cloud object: onPremisesDomainName, else the `DC=` parts of
 /// onPremisesDistinguishedName (lower case).
 pub fn on_prem_domain(c: &crate::model::CloudObject) -> Option<String> {
-    if let Some(d) = c.on_prem_domain.as_deref().map(str::trim).filter(|d| d.contains('.')) {
+    if let Some(d) = c.on_prem_domain.as_deref().map(crate::model::text::trim).filter(|d| d.contains('.')) {
         return Some(d.trim_end_matches('.').to_ascii_lowercase());
     }
     let dn = c.on_prem_dn.as_deref()?;
     let parts: Vec<&str> = dn
         .split(',')
         .filter_map(|p| {
-            let p = p.trim();
+            let p = p.trim_fast();
             (p.len() > 3 && p[..3].eq_ignore_ascii_case("dc=")).then(|| &p[3..])
         })
         .collect();

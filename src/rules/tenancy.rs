@@ -3,15 +3,16 @@
 //! parsing, per-tenant domain tables, and whether a tenant is unmanaged.
 
 use crate::findings::Subject;
+use crate::model::text::TrimFast as _;
 use crate::model::{CloudKind, CloudObject, Domain, Estate, Federation, Subscription, TenantIdx};
 use std::collections::BTreeMap;
 
 /// The lower-cased domain of an address (`SMTP:a@Contoso.com` → `contoso.com`), if it has one.
 pub fn domain_of(address: &str) -> Option<String> {
-    let a = address.trim();
+    let a = address.trim_fast();
     let a = a.split_once(':').filter(|(p, _)| p.eq_ignore_ascii_case("smtp")).map(|(_, r)| r).unwrap_or(a);
     let (local, dom) = a.rsplit_once('@')?;
-    let dom = dom.trim().trim_end_matches('.').to_lowercase();
+    let dom = dom.trim_fast().trim_end_matches('.').to_lowercase();
     (!local.is_empty() && !dom.is_empty() && !dom.contains(char::is_whitespace)).then_some(dom)
 }
 
@@ -44,10 +45,10 @@ pub fn addresses(o: &CloudObject) -> Vec<String> {
         .iter()
         .chain(o.mail.iter())
         .chain(o.other_mails.iter())
-        .map(|s| s.trim().to_lowercase())
+        .map(|s| s.trim_fast().to_lowercase())
         .chain(o.proxy_addresses.iter().filter_map(|p| {
             let (pre, rest) = p.split_once(':')?;
-            pre.eq_ignore_ascii_case("smtp").then(|| rest.trim().to_lowercase())
+            pre.eq_ignore_ascii_case("smtp").then(|| rest.trim_fast().to_lowercase())
         }))
         .filter(|a| a.contains('@') && !a.contains("#ext#"))
         .collect();
@@ -110,7 +111,7 @@ pub fn tenant_name(estate: &Estate, t: TenantIdx) -> &str {
 
 /// Human label of a tenant id: the estate tenant's name, or the id itself.
 pub fn tenant_label(estate: &Estate, by_id: &crate::hash::FastMap<String, u32>, id: &str) -> String {
-    match by_id.get(&id.trim().to_lowercase()) {
+    match by_id.get(&id.trim_fast().to_lowercase()) {
         Some(&t) => format!("{} ({id})", estate.tenants[t as usize].name),
         None => id.to_string(),
     }
@@ -129,7 +130,7 @@ impl DomainTable {
         let mut by_tenant: Vec<BTreeMap<String, u32>> = vec![BTreeMap::new(); estate.tenants.len()];
         for (i, d) in estate.domains.iter().enumerate() {
             let Some(map) = by_tenant.get_mut(d.tenant as usize) else { continue };
-            let name = d.name.trim().to_lowercase();
+            let name = d.name.trim_fast().to_lowercase();
             let derived = |d: &Domain| estate.tenants[d.tenant as usize].source == Some(d.source);
             match map.get(&name) {
                 Some(&old) if !derived(&estate.domains[old as usize]) || derived(d) => {}
@@ -198,7 +199,7 @@ pub fn management(estate: &Estate, domains: &DomainTable) -> Vec<Management> {
         let t = r.tenant as usize;
         if t < roles_exported.len() {
             roles_exported[t] = true;
-            let named = |s: &str| GLOBAL_ADMIN.contains(&s.trim().to_lowercase().as_str());
+            let named = |s: &str| GLOBAL_ADMIN.contains(&s.trim_fast().to_lowercase().as_str());
             if named(&r.role) || r.role_id.as_deref().is_some_and(named) {
                 global_admin[t] = true;
             }
@@ -237,7 +238,7 @@ pub fn management(estate: &Estate, domains: &DomainTable) -> Vec<Management> {
 
 /// The host of a URI (`https://adfs.contoso.com/adfs/ls/` → `adfs.contoso.com`), lower-cased.
 pub fn uri_host(uri: &str) -> Option<String> {
-    let rest = uri.trim().split_once("://").map(|(_, r)| r)?;
+    let rest = uri.trim_fast().split_once("://").map(|(_, r)| r)?;
     let host = rest.split(['/', '?', '#']).next()?;
     let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
     let host = host.split(':').next()?.trim_end_matches('.').to_lowercase();

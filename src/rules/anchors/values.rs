@@ -8,6 +8,7 @@ use super::shared::orphaned;
 use super::{BYTE_ORDER, GUID_TEXT, MANGLED, MUTABLE, Prep, s};
 use crate::findings::{Finding, Severity, Subject};
 use crate::model::anchor::{Shape, classify};
+use crate::model::text::TrimFast as _;
 use crate::model::{CloudObject, Estate, Guid};
 use crate::rules::{ad_subject, cloud_subject, evidence, finding};
 use serde_json::{Value, json};
@@ -24,7 +25,7 @@ struct SourceGuess {
 }
 
 fn guess_source(text: &str, ads: &[u32], estate: &Estate, c: &CloudObject) -> SourceGuess {
-    let t = text.trim();
+    let t = text.trim_fast();
     let eq = |v: Option<&str>| v.is_some_and(|v| !v.is_empty() && v.eq_ignore_ascii_case(t));
     for &i in ads {
         let o = &estate.ad_objects[i as usize];
@@ -68,7 +69,7 @@ fn guess_source(text: &str, ads: &[u32], estate: &Estate, c: &CloudObject) -> So
 pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
     let estate = p.estate;
     let c = &estate.cloud_objects[ci as usize];
-    let Some(id) = c.immutable_id.as_deref().filter(|v| !v.trim().is_empty()) else { return Vec::new() };
+    let Some(id) = c.immutable_id.as_deref().filter(|v| !v.trim_fast().is_empty()) else { return Vec::new() };
     let shape = classify(id);
     let (hard, soft) = p.ad_twins(ci);
     let mut out = Vec::new();
@@ -159,7 +160,7 @@ pub(super) fn per_cloud_object(p: &Prep<'_>, ci: u32) -> Vec<Finding> {
                 "{}: ImmutableId `{id}` is {} the GUID {g} ({} characters) instead of Base64 of its 16 bytes",
                 c.label(),
                 if text { "the text of" } else { "Base64 of the text of" },
-                id.trim().len()
+                id.trim_fast().len()
             );
             let mut ev = evidence([
                 ("immutable_id", s(id)),
@@ -233,7 +234,7 @@ fn byte_order(p: &Prep<'_>, c: &CloudObject, id: &str, bytes: &[u8; 16], soft: &
     let (a, attr) = hit?;
     let o = &estate.ad_objects[a as usize];
     let right = expected_anchor(o, p.attr_of(a))?;
-    if right == id.trim() {
+    if right == id.trim_fast() {
         return None;
     }
     let title = format!(
@@ -247,7 +248,7 @@ fn byte_order(p: &Prep<'_>, c: &CloudObject, id: &str, bytes: &[u8; 16], soft: &
         ("shape", s("guid-bytes-big-endian")),
         ("expected_immutable_id", s(right.clone())),
         ("proposed_value", s(right.clone())),
-        ("same_last_12_characters", json!(right.len() >= 12 && id.trim().ends_with(&right[right.len() - 12..]))),
+        ("same_last_12_characters", json!(right.len() >= 12 && id.trim_fast().ends_with(&right[right.len() - 12..]))),
         ("anchor_attribute", s(p.attr_of(a).as_str())),
         ("tenant", s(estate.tenants[c.tenant as usize].name.clone())),
     ]);

@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::text::TrimFast as _;
 
 impl Cx<'_> {
     pub(super) fn check_sam(&self, i: u32, o: &AdObject, out: &mut Vec<Finding>) {
@@ -48,7 +49,7 @@ impl Cx<'_> {
     }
 
     pub(super) fn check_display_name(&self, i: u32, o: &AdObject, out: &mut Vec<Finding>) {
-        if o.display_name.as_deref().is_some_and(|d| !d.trim().is_empty()) {
+        if o.display_name.as_deref().is_some_and(|d| !d.trim_fast().is_empty()) {
             return;
         }
         if !self.file_has_display.get(o.source.file.0 as usize).copied().unwrap_or(false)
@@ -202,7 +203,7 @@ impl Cx<'_> {
         if n > self.p.nick_max {
             problems.push(format!("{n} characters (limit {})", self.p.nick_max));
         }
-        if nick.trim().is_empty() {
+        if nick.trim_fast().is_empty() {
             problems.push("blank".into());
         }
         if problems.is_empty() {

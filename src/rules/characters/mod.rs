@@ -39,10 +39,12 @@ use super::params::types::lower;
 use super::sync_scope::TenantDomains;
 use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::Finding;
+use crate::hash::FastMap as HashMap;
+use crate::model::text::TrimFast as _;
 use crate::model::{AdClass, AdObject, Estate, TenantIdx};
 use rayon::prelude::*;
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use unicode_script::{Script, UnicodeScript};
 
 /// The family entry point.
@@ -184,7 +186,9 @@ impl<'a> Cx<'a> {
         let nfiles = ctx.ingested.sources.len();
         let mut file_has_display = vec![false; nfiles];
         let mut file_has_upn = vec![false; nfiles];
-        let mut suffix_counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); e.forests.len()];
+        // UPN suffixes counted as written (borrowed: no lower-cased copy per object), then merged
+        // case-insensitively: an estate has a handful of suffixes and up to millions of UPNs.
+        let mut as_written: Vec<HashMap<&str, usize>> = vec![HashMap::default(); e.forests.len()];
         for o in &e.ad_objects {
             let f = o.source.file.0 as usize;
             if f < nfiles {
@@ -192,12 +196,22 @@ impl<'a> Cx<'a> {
                 file_has_upn[f] |= o.upn.is_some();
             }
             if let Some(d) = o.upn.as_deref().and_then(domain_of)
-                && let Some(m) = suffix_counts.get_mut(o.forest as usize)
+                && let Some(m) = as_written.get_mut(o.forest as usize)
             {
-                *m.entry(d.to_lowercase()).or_default() += 1;
+                *m.entry(d).or_default() += 1;
             }
         }
-        let mut routable: HashMap<String, Result<(), String>> = HashMap::new();
+        let suffix_counts: Vec<HashMap<String, usize>> = as_written
+            .into_iter()
+            .map(|m| {
+                let mut counts: HashMap<String, usize> = HashMap::default();
+                for (d, n) in m {
+                    *counts.entry(d.to_lowercase()).or_default() += n;
+                }
+                counts
+            })
+            .collect();
+        let mut routable: HashMap<String, Result<(), String>> = HashMap::default();
         for counts in &suffix_counts {
             for d in counts.keys() {
                 if !routable.contains_key(d) {
@@ -364,7 +378,7 @@ enum SuffixKind {
 /// Whether a UPN suffix can be verified in a tenant: at least two labels, a public suffix known to the
 /// Public Suffix List, and a registrable name below it. `Err` carries the reason.
 pub fn routability(domain: &str) -> Result<(), String> {
-    let d = domain.trim().to_lowercase();
+    let d = domain.trim_fast().to_lowercase();
     if d.is_empty() {
         return Err("empty".into());
     }

@@ -1,10 +1,11 @@
 use super::*;
+use crate::model::text::TrimFast as _;
 
 impl Cx<'_> {
     pub(super) fn check_upn(&self, i: u32, o: &AdObject, out: &mut Vec<Finding>) {
         let label = o.name();
         let upn = match o.upn.as_deref() {
-            Some(u) if !u.trim().is_empty() => u,
+            Some(u) if !u.trim_fast().is_empty() => u,
             _ => {
                 if self.file_has_upn.get(o.source.file.0 as usize).copied().unwrap_or(false)
                     && !o.not_collected.has(crate::model::NotCollected::UPN)

@@ -18,6 +18,7 @@ use super::{Context, cloud_subject, evidence, finding, tenant_subject};
 use crate::findings::{Finding, Subject};
 use crate::graph::{AccountKind, external};
 use crate::hash::FastSet as HashSet;
+use crate::model::text::TrimFast as _;
 use crate::model::{CloudKind, CloudObject, Estate, TenantIdx};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -337,11 +338,13 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
         .collect();
     let obj = |i: u32| &estate.cloud_objects[i as usize];
     fn anchor(o: &CloudObject) -> Option<&str> {
-        o.immutable_id.as_deref().filter(|a| !a.trim().is_empty())
+        o.immutable_id.as_deref().filter(|a| !a.trim_fast().is_empty())
     }
     // Display name and surname, trimmed, both non-blank; compared lower-cased.
     let name = |i: u32| match (obj(i).display_name.as_deref(), obj(i).surname.as_deref()) {
-        (Some(d), Some(s)) if !d.trim().is_empty() && !s.trim().is_empty() => Some([d.trim(), s.trim()]),
+        (Some(d), Some(s)) if !d.trim_fast().is_empty() && !s.trim_fast().is_empty() => {
+            Some([d.trim_fast(), s.trim_fast()])
+        }
         _ => None,
     };
     // Each key as (hash, object), sorted: runs of one hash are the objects sharing a value, found
@@ -434,11 +437,21 @@ fn people_evidence(ctx: &Context<'_>, max: usize, pairs: &mut BTreeMap<(TenantId
         let names: Vec<(u32, u32)> = m.iter().filter(|(_, s)| **s == 1).map(|(p, _)| *p).collect();
         let anchors = m.values().filter(|s| **s == 3).count();
         let subjects = |ps: &[(u32, u32)]| -> Vec<Subject> {
-            let mut v: Vec<(u32, u32)> = ps.to_vec();
-            v.sort_by_key(|&(i, j)| (estate.cloud_objects[j as usize].source, estate.cloud_objects[i as usize].source));
+            // The first `max` pairs by their objects' sources, ties in `ps` order (what a stable sort
+            // of every pair would give), selected rather than sorted: `ps` holds every matched pair.
+            let key = |&(k, i, j): &(usize, u32, u32)| {
+                (estate.cloud_objects[j as usize].source, estate.cloud_objects[i as usize].source, k)
+            };
+            let mut v: Vec<(usize, u32, u32)> = ps.iter().enumerate().map(|(k, &(i, j))| (k, i, j)).collect();
+            if v.len() > max {
+                if max > 0 {
+                    v.select_nth_unstable_by_key(max - 1, key);
+                }
+                v.truncate(max);
+            }
+            v.sort_unstable_by_key(key);
             v.iter()
-                .take(max)
-                .flat_map(|&(i, j)| [j, i])
+                .flat_map(|&(_, i, j)| [j, i])
                 .map(|i| cloud_subject(estate, &estate.cloud_objects[i as usize]))
                 .collect()
         };
@@ -602,13 +615,13 @@ fn subscription_evidence(
 ) {
     let dd = &ctx.params().dd001;
     let by_id = &ctx.graph.indexes.tenant_by_id;
-    let tenant_of = |id: &str| by_id.get(&id.trim().to_lowercase()).copied();
+    let tenant_of = |id: &str| by_id.get(&id.trim_fast().to_lowercase()).copied();
     let mut by_account: BTreeMap<String, BTreeMap<TenantIdx, Vec<u32>>> = BTreeMap::new();
     let mut delegations: BTreeMap<(TenantIdx, TenantIdx), BTreeMap<String, u32>> = BTreeMap::new();
     for (i, s) in estate.subscriptions.iter().enumerate() {
         let Some(home) = s.trusted_tenant().and_then(tenant_of) else { continue };
-        if let Some(u) = s.user_name.as_deref().filter(|u| !u.trim().is_empty()) {
-            by_account.entry(u.trim().to_lowercase()).or_default().entry(home).or_default().push(i as u32);
+        if let Some(u) = s.user_name.as_deref().filter(|u| !u.trim_fast().is_empty()) {
+            by_account.entry(u.trim_fast().to_lowercase()).or_default().entry(home).or_default().push(i as u32);
         }
         for m in &s.managed_by_tenants {
             if let Some(mt) = tenant_of(m).filter(|&mt| mt != home) {
@@ -834,7 +847,7 @@ fn plan(ctx: &Context<'_>, an: &Analysis, c: &Cluster) -> Value {
         let tid = estate.tenants[t as usize].id.clone();
         let mut subs: BTreeMap<&str, Value> = BTreeMap::new();
         for s in &estate.subscriptions {
-            if s.trusted_tenant().map(|x| x.trim().to_lowercase()) == tid {
+            if s.trusted_tenant().map(|x| x.trim_fast().to_lowercase()) == tid {
                 let q = s.quota_id.as_deref().unwrap_or("");
                 let can_move = !immovable.iter().any(|p| q.to_lowercase().starts_with(p.as_str()));
                 let e = subs.entry(s.id.as_str()).or_insert_with(|| json!({"name": s.display_name}));

@@ -22,6 +22,7 @@ use super::{Context, ad_subject, cloud_subject, evidence, finding};
 use crate::findings::{Finding, Subject};
 use crate::graph::{Edge, Node, SoftKey};
 use crate::hash::FastMap as HashMap;
+use crate::model::text::TrimFast as _;
 use crate::model::{AdClass, CloudKind, Estate, primary_smtp};
 use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
@@ -109,7 +110,7 @@ enum TwinBy {
 fn smtp_values(proxies: &[crate::model::Text]) -> impl Iterator<Item = (Attr, &str)> + '_ {
     proxies.iter().filter_map(|p| {
         let (pre, a) = p.split_once(':')?;
-        let a = a.trim();
+        let a = a.trim_fast();
         if !pre.eq_ignore_ascii_case("smtp") || a.is_empty() {
             return None;
         }
@@ -119,9 +120,9 @@ fn smtp_values(proxies: &[crate::model::Text]) -> impl Iterator<Item = (Attr, &s
 
 fn target_value(t: &str) -> Option<&str> {
     match t.split_once(':') {
-        Some((p, a)) if p.eq_ignore_ascii_case("smtp") => Some(a.trim()),
+        Some((p, a)) if p.eq_ignore_ascii_case("smtp") => Some(a.trim_fast()),
         Some(_) => None,
-        None => t.contains('@').then(|| t.trim()),
+        None => t.contains('@').then(|| t.trim_fast()),
     }
     .filter(|s| !s.is_empty())
 }
@@ -136,12 +137,12 @@ fn ad_values(o: &crate::model::AdObject) -> Vec<(Attr, &str)> {
 /// [`ad_values`] appended to `v` (a buffer used again for every object of a chunk).
 fn ad_values_into<'o>(o: &'o crate::model::AdObject, v: &mut Vec<(Attr, &'o str)>) {
     if matches!(o.class, AdClass::User | AdClass::InetOrgPerson)
-        && let Some(u) = o.upn.as_deref().map(str::trim).filter(|u| !u.is_empty())
+        && let Some(u) = o.upn.as_deref().map(crate::model::text::trim).filter(|u| !u.is_empty())
     {
         v.push((Attr::Upn, u));
     }
     v.extend(smtp_values(&o.proxy_addresses));
-    if let Some(m) = o.mail.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+    if let Some(m) = o.mail.as_deref().map(crate::model::text::trim).filter(|m| !m.is_empty()) {
         v.push((Attr::Mail, m));
     }
     if let Some(t) = o.target_address.as_deref().and_then(target_value) {
@@ -152,11 +153,11 @@ fn ad_values_into<'o>(o: &'o crate::model::AdObject, v: &mut Vec<(Attr, &'o str)
 /// A cloud object's address values as held (trimmed); see [`ad_values`].
 fn cloud_values(o: &crate::model::CloudObject) -> Vec<(Attr, &str)> {
     let mut v = Vec::new();
-    if let Some(u) = o.upn.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    if let Some(u) = o.upn.as_deref().map(crate::model::text::trim).filter(|u| !u.is_empty()) {
         v.push((Attr::Upn, u));
     }
     v.extend(smtp_values(&o.proxy_addresses));
-    if let Some(m) = o.mail.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+    if let Some(m) = o.mail.as_deref().map(crate::model::text::trim).filter(|m| !m.is_empty()) {
         v.push((Attr::Mail, m));
     }
     v
@@ -250,7 +251,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     let co = &e.cloud_objects[c as usize];
                     if twin_of[c as usize].is_none()
                         && ns.contains(&co.tenant)
-                        && co.immutable_id.as_deref().is_some_and(|a| !a.trim().is_empty())
+                        && co.immutable_id.as_deref().is_some_and(|a| !a.trim_fast().is_empty())
                     {
                         twin_of[c as usize] = Some((i as u32, TwinBy::Sid));
                     }
@@ -322,7 +323,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 sort_dedup_from(&mut h.hs, start);
                 h.hs_end.push(h.hs.len() as u32);
                 let start = h.nick.len();
-                if let Some(k) = o.mail_nickname.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                if let Some(k) = o.mail_nickname.as_deref().map(crate::model::text::trim).filter(|n| !n.is_empty()) {
                     h.nick.extend(ns.iter().map(|&n| key_hash(n, k)));
                 }
                 sort_dedup_from(&mut h.nick, start);
@@ -337,8 +338,8 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     // object vectors or hash sets cost ~10 times that at a million objects), then the repeats.
     let mut all: Vec<u64> = held.iter().flat_map(|h| h.hs.iter().copied()).collect();
     let mut all_nick: Vec<u64> = held.iter().flat_map(|h| h.nick.iter().copied()).collect();
-    all.par_sort_unstable();
-    all_nick.par_sort_unstable();
+    crate::hash::sort_by_hash(&mut all, |&h| h);
+    crate::hash::sort_by_hash(&mut all_nick, |&h| h);
     let repeats = |v: &[u64]| -> Vec<u64> {
         let mut r: Vec<u64> = v.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
         r.dedup();
@@ -381,7 +382,7 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
         let o = &e.ad_objects[i];
         let ns = ns_of(i);
         let vals = ad_values(o);
-        let nick = o.mail_nickname.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let nick = o.mail_nickname.as_deref().map(crate::model::text::trim).filter(|n| !n.is_empty());
         for &n in ns.iter() {
             for &(a, v) in &vals {
                 if shared.contains(&key_hash(n, v)) {
@@ -569,7 +570,7 @@ impl Cx<'_> {
             same_kind: ad_kind == Some(co.kind),
             group_clash: ad_kind.is_some_and(|k| (k == CloudKind::Group) != (co.kind == CloudKind::Group)),
             ad_is_new,
-            cloud_has_immutable_id: co.immutable_id.as_deref().is_some_and(|v| !v.trim().is_empty()),
+            cloud_has_immutable_id: co.immutable_id.as_deref().is_some_and(|v| !v.trim_fast().is_empty()),
             cloud_synced: co.on_prem_sync_enabled == Some(true),
             cloud_admin: self.has_role(c),
             block_soft_match: self.block_soft.get(co.tenant as usize).copied().unwrap_or(false),
