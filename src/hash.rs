@@ -21,71 +21,14 @@ pub fn map_with_capacity<K, V>(n: usize) -> FastMap<K, V> {
     FastMap::with_capacity_and_hasher(n, Default::default())
 }
 
-/// Sorts `v` ascending, the order `sort_unstable` gives, for items whose order begins with a
-/// well-spread 64-bit hash: `top(a) < top(b)` must imply `a < b` (a `(hash, item)` pair, or a hash).
-/// Sorting the estate's keys this way takes a few passes over them instead of a comparison sort's
-/// ~log₂ n (at a million objects, 2–3 million keys per index, sorted several times a scan): items are
-/// moved in place into 256 buckets by the hash's next 8 bits (each bucket a consecutive range, filled
-/// front to back, so the moves stay cache friendly), and each bucket is sorted the same way on the
-/// next 8 bits — in parallel, the buckets being disjoint — until it is small enough for
-/// `sort_unstable` or the 64 bits are used up (equal hashes, sorted by the rest of the item).
-pub fn sort_by_hash<T: Ord + Send>(v: &mut [T], top: impl Fn(&T) -> u64 + Sync) {
-    radix_pass(v, &top, 64);
-}
-
-/// Below this many items a bucket is sorted by comparison.
-const RADIX_MIN: usize = 256;
-
-fn radix_pass<T: Ord + Send>(v: &mut [T], top: &(impl Fn(&T) -> u64 + Sync), bits_left: u32) {
-    if v.len() < RADIX_MIN || bits_left < 8 {
-        v.sort_unstable();
-        return;
-    }
-    let shift = bits_left - 8;
-    let bucket = |t: &T| ((top(t) >> shift) & 0xff) as usize;
-    let mut starts = [0usize; 257];
-    for t in v.iter() {
-        starts[bucket(t) + 1] += 1;
-    }
-    for b in 0..256 {
-        starts[b + 1] += starts[b];
-    }
-    // American flag sort: the item at the first unfilled slot of bucket `b` goes to the first
-    // unfilled slot of its own bucket (swapped), until the slot holds an item of `b`.
-    let mut next: [usize; 256] = std::array::from_fn(|b| starts[b]);
-    for b in 0..256 {
-        let end = starts[b + 1];
-        while next[b] < end {
-            let i = next[b];
-            let d = bucket(&v[i]);
-            if d == b {
-                next[b] += 1;
-            } else {
-                v.swap(i, next[d]);
-                next[d] += 1;
-            }
-        }
-    }
-    let mut buckets: Vec<&mut [T]> = Vec::with_capacity(256);
-    let mut rest = v;
-    for b in 0..256 {
-        let (head, tail) = rest.split_at_mut(starts[b + 1] - starts[b]);
-        if head.len() > 1 {
-            buckets.push(head);
-        }
-        rest = tail;
-    }
-    use rayon::prelude::*;
-    buckets.into_par_iter().for_each(|b| radix_pass(b, top, shift));
-}
-
 /// The groups of two or more items that share a value, from `(hash of the value, item)` keys,
-/// without a map keyed by every value: the keys are sorted ([`sort_by_hash`]) and only runs of one hash
+/// without a map keyed by every value: the keys are sorted (in parallel) and only runs of one hash
 /// are looked at. `value(item, hash)` gives the item's value with that hash; a run is split by the
 /// actual value, so a 64-bit hash collision never joins two different values. Items are in
 /// ascending order inside a group; groups come in hash order (sort them if order matters).
 pub fn shared_groups<V: Ord>(mut keys: Vec<(u64, u32)>, value: impl Fn(u32, u64) -> Option<V>) -> Vec<(V, Vec<u32>)> {
-    sort_by_hash(&mut keys, |k| k.0);
+    use rayon::slice::ParallelSliceMut as _;
+    keys.par_sort_unstable();
     keys.dedup();
     let mut out = Vec::new();
     for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
@@ -115,7 +58,8 @@ pub fn shared_classes<T: Copy + Ord + Send>(
     read_ahead: impl Fn(T) -> u64,
     same: impl Fn(T, T, u64) -> bool,
 ) -> Vec<Vec<T>> {
-    sort_by_hash(&mut keys, |k| k.0);
+    use rayon::slice::ParallelSliceMut as _;
+    keys.par_sort_unstable();
     keys.dedup();
     let mut out = Vec::new();
     for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1 && worth(r)) {
@@ -252,37 +196,6 @@ mod tests {
         assert!(tops.len() > 100, "top 7 bits take many values: {}", tops.len());
         let m: FastMap<String, u32> = (0..10_000).map(|i| (format!("u{i}"), i)).collect();
         assert_eq!(m.get("u1234"), Some(&1234));
-    }
-
-    #[test]
-    fn sort_by_hash_gives_the_comparison_sort_order() {
-        let mut rng = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
-        for n in [0usize, 1, 2, 255, 256, 257, 1000, 70_000] {
-            // Spread hashes, hashes repeated (a value held many times), and hashes that differ only in
-            // their low bits (every radix pass puts them in one bucket until the last).
-            let spread: Vec<(u64, u32)> = (0..n).map(|i| (next(), i as u32)).collect();
-            let repeated: Vec<(u64, u32)> =
-                (0..n).map(|i| (next() % 7, (next() % 1000) as u32 + i as u32 % 3)).collect();
-            let low: Vec<(u64, u32)> = (0..n).map(|i| (next() & 0x3ff, i as u32)).collect();
-            for keys in [spread, repeated, low] {
-                let mut want = keys.clone();
-                want.sort_unstable();
-                let mut got = keys.clone();
-                sort_by_hash(&mut got, |k| k.0);
-                assert_eq!(got, want, "{n} keys");
-                let mut hashes: Vec<u64> = keys.iter().map(|k| k.0).collect();
-                let mut want: Vec<u64> = hashes.clone();
-                want.sort_unstable();
-                sort_by_hash(&mut hashes, |&h| h);
-                assert_eq!(hashes, want, "{n} hashes");
-            }
-        }
     }
 
     #[test]

@@ -338,8 +338,8 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
     // object vectors or hash sets cost ~10 times that at a million objects), then the repeats.
     let mut all: Vec<u64> = held.iter().flat_map(|h| h.hs.iter().copied()).collect();
     let mut all_nick: Vec<u64> = held.iter().flat_map(|h| h.nick.iter().copied()).collect();
-    crate::hash::sort_by_hash(&mut all, |&h| h);
-    crate::hash::sort_by_hash(&mut all_nick, |&h| h);
+    all.par_sort_unstable();
+    all_nick.par_sort_unstable();
     let repeats = |v: &[u64]| -> Vec<u64> {
         let mut r: Vec<u64> = v.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
         r.dedup();
