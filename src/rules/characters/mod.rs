@@ -68,17 +68,27 @@ pub fn run(ctx: &Context<'_>) -> Vec<Finding> {
 struct Chars {
     text: String,
     ascii: u128,
-    /// Per byte: whether an ASCII-clean address may not hold it — a byte of the set, an ASCII control
-    /// character or space (U+0000–U+0020, U+007F), or any byte of a non-ASCII character (those are
-    /// CH014's). [`address::check_address`] looks each byte of every address up here.
-    not_in_address: [bool; 256],
+    /// Per byte, what [`address::check_address`] needs to know of it, looked up once for each byte
+    /// of every address: [`address::NOT_IN_ADDRESS`] — a byte of the set, an ASCII control character
+    /// or space (U+0000–U+0020, U+007F), or any byte of a non-ASCII character (those are CH014's) —
+    /// and [`address::PLAIN`], an ASCII letter or digit not in the set.
+    address_class: [u8; 256],
 }
 
 impl Chars {
     fn new(text: &str) -> Self {
         let ascii = text.chars().filter(char::is_ascii).fold(0u128, |bits, c| bits | 1 << (c as u32));
-        let not_in_address = std::array::from_fn(|b| b >= 128 || b <= 32 || b == 127 || ascii >> b & 1 == 1);
-        Chars { text: text.to_string(), ascii, not_in_address }
+        let address_class = std::array::from_fn(|b| {
+            let bad = b >= 128 || b <= 32 || b == 127 || ascii >> b & 1 == 1;
+            if bad {
+                address::NOT_IN_ADDRESS
+            } else if (b as u8).is_ascii_alphanumeric() {
+                address::PLAIN
+            } else {
+                0
+            }
+        });
+        Chars { text: text.to_string(), ascii, address_class }
     }
     /// Whether `c` is in the set.
     fn contains(&self, c: char) -> bool {
