@@ -122,24 +122,47 @@ impl Tally {
 /// One JSON object being read as a record, with typed, case-insensitive accessors that count
 /// value problems in a [`Tally`].
 pub struct Rec<'a> {
-    /// The members.
+    /// The members (read only: [`Rec::new`] indexed their keys).
     pub obj: RawObject<'a>,
     /// Line of the record's first byte.
     pub line: u32,
+    /// The members' keys in a table ([`KeySlots`]) for the accessors' lookups (`None` above
+    /// [`KeySlots::MAX_KEYS`] keys: then [`RawObject::get`] walks the members).
+    slots: Option<KeySlots>,
 }
 
 impl<'a> Rec<'a> {
     /// A record over an object at `line`.
     pub fn new(obj: RawObject<'a>, line: u32) -> Self {
-        Self { obj, line }
+        let slots = KeySlots::new(&obj);
+        Self { obj, line, slots }
+    }
+    /// Value of `key` as [`RawObject::get`] finds it (an exact match first, else the first
+    /// case-insensitive one), from the key index when there is one.
+    fn get(&self, key: &str) -> Option<&'a Raw> {
+        match &self.slots {
+            Some(slots) => slots.get(&self.obj, key),
+            None => self.obj.get(key),
+        }
+    }
+    /// [`RawObject::get_any`] through [`Rec::get`].
+    fn get_any(&self, keys: &[&str]) -> Option<(&'a Raw, usize)> {
+        keys.iter().enumerate().find_map(|(i, k)| self.get(k).map(|v| (v, i)))
+    }
+    /// The first key written twice (exact comparison), as [`duplicate_key`] finds it.
+    pub(super) fn duplicate_key(&self) -> Option<&str> {
+        match &self.slots {
+            Some(slots) => slots.duplicate.map(|i| self.obj.fields[usize::from(i)].0.as_ref()),
+            None => duplicate_key(&self.obj),
+        }
     }
     /// True when any of `keys` is present (any case).
     pub fn has(&self, key: &str) -> bool {
-        self.obj.has(key)
+        self.get(key).is_some()
     }
     /// Raw value of the first present alias.
     pub fn raw(&self, keys: &[&str]) -> Option<&'a Raw> {
-        self.obj.get_any(keys).map(|(v, _)| v)
+        self.get_any(keys).map(|(v, _)| v)
     }
     /// A string field (first present alias); null, empty and placeholder values are `None`;
     /// numbers and booleans are given as written; objects and arrays are counted as wrong type.
@@ -150,7 +173,7 @@ impl<'a> Rec<'a> {
     /// value: [`Self::guid`] and [`Self::date`] normalise it first, so that only the final value is
     /// stored (a [`crate::model::Text`] is never freed).
     pub fn text(&self, t: &mut Tally, keys: &[&str]) -> Option<Cow<'a, str>> {
-        let (raw, i) = self.obj.get_any(keys)?;
+        let (raw, i) = self.get_any(keys)?;
         let key = keys[i];
         match scalar(raw) {
             Scalar::Null => None,
@@ -202,7 +225,7 @@ impl<'a> Rec<'a> {
         match crate::model::normalize_guid_text(&s) {
             Some(g) => Some(T::from(g)),
             None => {
-                let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
+                let key = self.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
                 t.add(Problem::NotGuid, key, self.line, &s);
                 Some(T::from(&*s))
             }
@@ -210,7 +233,7 @@ impl<'a> Rec<'a> {
     }
     /// A boolean field (`"true"`/`"false"` strings accepted).
     pub fn bool(&self, t: &mut Tally, keys: &[&str]) -> Option<bool> {
-        let (raw, i) = self.obj.get_any(keys)?;
+        let (raw, i) = self.get_any(keys)?;
         match scalar(raw) {
             Scalar::Null => None,
             Scalar::Bool(b) => Some(b),
@@ -225,7 +248,7 @@ impl<'a> Rec<'a> {
     }
     /// An integer field (integral numbers or numeric strings).
     pub fn int(&self, t: &mut Tally, keys: &[&str]) -> Option<i64> {
-        let (raw, i) = self.obj.get_any(keys)?;
+        let (raw, i) = self.get_any(keys)?;
         let parsed = match scalar(raw) {
             Scalar::Null => return None,
             Scalar::Num(n) => n
@@ -246,7 +269,7 @@ impl<'a> Rec<'a> {
         match normalize_date(&s) {
             Some(d) => Some(T::from(d)),
             None => {
-                let key = self.obj.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
+                let key = self.get_any(keys).map(|(_, i)| keys[i]).unwrap_or(keys[0]);
                 t.add(Problem::BadDate, key, self.line, &s);
                 None
             }
@@ -255,7 +278,7 @@ impl<'a> Rec<'a> {
     /// A list of strings (a single string is taken as a one-element list, as PowerShell may
     /// unwrap single-element arrays); nulls and empty strings are left out.
     pub fn strs<T: FromText>(&self, t: &mut Tally, keys: &[&str]) -> Vec<T> {
-        let Some((raw, i)) = self.obj.get_any(keys) else {
+        let Some((raw, i)) = self.get_any(keys) else {
             return Vec::new();
         };
         match shape(raw) {
@@ -307,7 +330,7 @@ impl<'a> Rec<'a> {
     /// The objects of a nested list field (a single object counts as one). Elements written as
     /// strings (a .NET type name: `ConvertTo-Json` past its depth) or other values are counted.
     pub fn objects(&self, t: &mut Tally, keys: &[&str]) -> Vec<RawObject<'a>> {
-        let Some((raw, i)) = self.obj.get_any(keys) else {
+        let Some((raw, i)) = self.get_any(keys) else {
             return Vec::new();
         };
         let items = match shape(raw) {
@@ -365,15 +388,84 @@ pub fn record_of<'a>(
     let line = doc.line_of(raw);
     match obj {
         Some(o) => {
-            if let Some(k) = duplicate_key(&o) {
+            let rec = Rec::new(o, line);
+            if let Some(k) = rec.duplicate_key() {
                 t.add(Problem::DuplicateKey, k, line, k);
             }
-            Some(Rec::new(o, line))
+            Some(rec)
         }
         None => {
             t.add(Problem::NotObject, what, line, &format!("{} at line {line}", excerpt(raw.get())));
             None
         }
+    }
+}
+
+/// A record's keys in an open-addressing table of twice as many slots as keys, placed by a signature
+/// of their length and last four bytes (`| 0x20`: keys equal but for ASCII case get the same one):
+/// an accessor's lookup probes a slot or two and compares the keys found there, where
+/// [`RawObject::get`] walks every member — a Graph user record is read with ~30 lookups over ~25–35
+/// members, many for keys the record lacks. Along a probe sequence the keys of one signature lie in
+/// the order they were inserted, their order in the record, so the first exact and the first
+/// case-insensitive match are those `get` finds.
+struct KeySlots {
+    /// Key position + 1, or 0 for an empty slot.
+    slot: [u8; 2 * KeySlots::MAX_KEYS],
+    /// The first key written twice (its position), found while filling the table.
+    duplicate: Option<u8>,
+}
+
+impl KeySlots {
+    /// Records with more keys are looked up member by member.
+    const MAX_KEYS: usize = 64;
+
+    fn home(key: &[u8]) -> usize {
+        let n = key.len();
+        let tail = match *key {
+            [.., a, b, c, d] => u32::from_le_bytes([a, b, c, d]),
+            _ => key.iter().fold(0, |x, &c| (x << 8) | u32::from(c)),
+        };
+        let sig = ((n as u64) << 32) | u64::from(tail | 0x2020_2020);
+        (sig.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - 7)) as usize
+    }
+
+    fn new(obj: &RawObject<'_>) -> Option<Self> {
+        let keys = &obj.fields;
+        if keys.len() > Self::MAX_KEYS {
+            return None;
+        }
+        let mut t = KeySlots { slot: [0; 2 * Self::MAX_KEYS], duplicate: None };
+        for (i, (k, _)) in keys.iter().enumerate() {
+            let mut h = Self::home(k.as_bytes());
+            while t.slot[h] != 0 {
+                if t.duplicate.is_none() && keys[usize::from(t.slot[h] - 1)].0 == *k {
+                    t.duplicate = Some(i as u8);
+                }
+                h = (h + 1) % t.slot.len();
+            }
+            t.slot[h] = i as u8 + 1;
+        }
+        Some(t)
+    }
+
+    fn get<'a>(&self, obj: &RawObject<'a>, key: &str) -> Option<&'a Raw> {
+        let want = key.as_bytes();
+        let mut h = Self::home(want);
+        let mut folded = None;
+        while self.slot[h] != 0 {
+            let (k, v) = &obj.fields[usize::from(self.slot[h] - 1)];
+            let k = k.as_bytes();
+            if k.len() == want.len() {
+                if k == want {
+                    return Some(*v);
+                }
+                if folded.is_none() && k.eq_ignore_ascii_case(want) {
+                    folded = Some(*v);
+                }
+            }
+            h = (h + 1) % self.slot.len();
+        }
+        folded
     }
 }
 

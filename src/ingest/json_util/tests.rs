@@ -410,3 +410,55 @@ fn duplicate_key_is_the_first_key_written_twice_as_by_comparing_every_pair() {
     let obj = RawObject { fields: many.iter().map(|k| (Cow::Borrowed(k.as_str()), raw::Raw::part("1"))).collect() };
     assert_eq!(record::duplicate_key(&obj), None);
 }
+
+#[test]
+fn a_records_key_index_finds_what_the_member_walk_finds() {
+    use std::borrow::Cow;
+    // Case variants (the first exact match wins, else the first case-insensitive one), keys sharing a
+    // length and last four bytes, exact repeats, short and non-ASCII keys, at every position, in
+    // records of up to 70 members (past the index's 64: then the walk itself).
+    let pool = [
+        "id",
+        "ID",
+        "Id",
+        "mail",
+        "Mail",
+        "MAIL",
+        "userPrincipalName",
+        "UserPrincipalName",
+        "xserPrincipalName",
+        "onPremisesImmutableId",
+        "anPremisesImmutableId",
+        "surname",
+        "givenName",
+        "proxyAddresses",
+        "é",
+        "É",
+        "",
+        "a",
+        "A",
+        "ab",
+    ];
+    let absent = ["zz", "MAIl", "surnamE", "proxyaddresses", "onPremisesSyncEnabled", "b"];
+    let values: Vec<String> = (0..80).map(|i| i.to_string()).collect();
+    let mut rng = crate::generate::random::Rng::new(22, 0, 0);
+    let mut next = || rng.next();
+    let (mut folded_hits, mut dups) = (0, 0);
+    for round in 0..3000 {
+        let len = (round % 71) as usize;
+        let keys: Vec<&str> = (0..len).map(|_| pool[(next() % pool.len() as u64) as usize]).collect();
+        let obj = RawObject {
+            fields: keys.iter().zip(&values).map(|(k, v)| (Cow::Borrowed(*k), raw::Raw::part(v))).collect(),
+        };
+        let want_dup = record::duplicate_key(&obj).map(str::to_string);
+        let rec = record::Rec::new(obj.clone(), 1);
+        assert_eq!(rec.duplicate_key().map(str::to_string), want_dup, "{keys:?}");
+        dups += usize::from(want_dup.is_some());
+        for key in pool.iter().chain(&absent) {
+            let want = obj.get(key).map(raw::Raw::get);
+            assert_eq!(rec.raw(&[key]).map(raw::Raw::get), want, "{key:?} in {keys:?}");
+            folded_hits += usize::from(want.is_some() && !keys.contains(key));
+        }
+    }
+    assert!(folded_hits > 1000 && dups > 1000, "case-insensitive matches {folded_hits}, duplicates {dups}");
+}
