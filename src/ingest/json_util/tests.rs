@@ -369,27 +369,37 @@ fn reused_page_tables_split_each_page_as_alone() {
     assert!(ScannedPage::scan(PAGES[0], 0).expect("a valid page").member_room() < 100);
 }
 
+/// Member keys for the generated records of the key tests: keys sharing a length and their last
+/// bytes, case variants, short, empty and non-ASCII keys.
+const KEY_POOL: [&str; 20] = [
+    "id",
+    "ID",
+    "Id",
+    "mail",
+    "Mail",
+    "MAIL",
+    "userPrincipalName",
+    "UserPrincipalName",
+    "xserPrincipalName",
+    "onPremisesImmutableId",
+    "anPremisesImmutableId",
+    "surname",
+    "givenName",
+    "proxyAddresses",
+    "é",
+    "É",
+    "",
+    "a",
+    "A",
+    "ab",
+];
+
 #[test]
 fn duplicate_key_is_the_first_key_written_twice_as_by_comparing_every_pair() {
     use std::borrow::Cow;
     // Keys sharing a length and their last seven bytes (one word), exact repeats, and case variants
     // (not duplicates: the comparison is exact), at every position of objects up to 40 keys long.
-    let pool = [
-        "id",
-        "mail",
-        "Mail",
-        "userPrincipalName",
-        "xserPrincipalName",
-        "onPremisesImmutableId",
-        "anPremisesImmutableId",
-        "surname",
-        "givenName",
-        "proxyAddresses",
-        "é",
-        "",
-        "a",
-        "ab",
-    ];
+    let pool = KEY_POOL;
     let pairwise = |keys: &[&str]| -> Option<String> {
         (1..keys.len()).find(|&i| keys[..i].contains(&keys[i])).map(|i| keys[i].to_string())
     };
@@ -417,28 +427,7 @@ fn a_records_key_index_finds_what_the_member_walk_finds() {
     // Case variants (the first exact match wins, else the first case-insensitive one), keys sharing a
     // length and last four bytes, exact repeats, short and non-ASCII keys, at every position, in
     // records of up to 70 members (past the index's 64: then the walk itself).
-    let pool = [
-        "id",
-        "ID",
-        "Id",
-        "mail",
-        "Mail",
-        "MAIL",
-        "userPrincipalName",
-        "UserPrincipalName",
-        "xserPrincipalName",
-        "onPremisesImmutableId",
-        "anPremisesImmutableId",
-        "surname",
-        "givenName",
-        "proxyAddresses",
-        "é",
-        "É",
-        "",
-        "a",
-        "A",
-        "ab",
-    ];
+    let pool = KEY_POOL;
     let absent = ["zz", "MAIl", "surnamE", "proxyaddresses", "onPremisesSyncEnabled", "b"];
     let values: Vec<String> = (0..80).map(|i| i.to_string()).collect();
     let mut rng = crate::generate::random::Rng::new(22, 0, 0);
